@@ -1,0 +1,9 @@
+//! Everything the API and the worker share: the event model, configuration, storage
+//! (traits and engines), the group-commit batcher and telemetry.
+#![forbid(unsafe_code)]
+
+pub mod batcher;
+pub mod event;
+pub mod settings;
+pub mod storage;
+pub mod telemetry;

@@ -1,0 +1,368 @@
+//! Storage: the traits handlers and jobs see, the query and result types they share, and
+//! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
+
+pub mod mongo;
+pub mod sqlite;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::event::Event;
+use crate::settings::{Engine, Settings};
+
+/// What happened to one event of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InsertOutcome {
+    /// Stored by this write.
+    Accepted,
+    /// An event with the same id was already stored; nothing changed.
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached or refused the write; callers may retry.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A pagination cursor that this store did not issue.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    #[error("store error: {0}")]
+    Internal(String),
+}
+
+/// Newest-first page of a user's events.
+#[derive(Debug, Clone, Default)]
+pub struct JourneyQuery {
+    /// Inclusive lower bound on `occurredAt`.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound on `occurredAt`.
+    pub to: Option<DateTime<Utc>>,
+    /// Only these event types (all when empty).
+    pub types: Vec<String>,
+    pub limit: usize,
+    pub after: Option<JourneyCursor>,
+}
+
+/// Position after the last event of a page: events strictly older (by time, then id) follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JourneyCursor {
+    /// `occurredAt` in milliseconds since the epoch.
+    pub t: i64,
+    pub id: String,
+}
+
+/// Most-recently-seen-first page of profiles.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    /// Case-insensitive substring of the profile id.
+    pub search: Option<String>,
+    pub limit: usize,
+    pub after: Option<UserCursor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCursor {
+    /// `lastSeen` in milliseconds since the epoch.
+    pub t: i64,
+    pub id: String,
+}
+
+/// One page of results and the cursor of the next page, if any.
+#[derive(Debug, Clone)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
+}
+
+/// A tracked person or device: the rollup kept per profile id (user id, else anonymous id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProfile {
+    /// The user id, or the anonymous id for profiles never identified.
+    pub user_id: String,
+    /// True when the profile is keyed by an anonymous id.
+    pub anonymous: bool,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub event_count: u64,
+    pub last_event_type: String,
+    #[schema(value_type = Object)]
+    pub traits: Map<String, Value>,
+}
+
+/// Rollup rows for a range of days, from which [`Stats`] are derived.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RollupRows {
+    /// Events per (day, type).
+    pub day_type_counts: Vec<(NaiveDate, String, u64)>,
+    /// Distinct active profiles per day.
+    pub daily_active: Vec<(NaiveDate, u64)>,
+    /// Distinct active profiles over the whole range.
+    pub active_users: u64,
+}
+
+/// Stored events: idempotent batch writes (rollups in the same write path) and journeys.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Stores a batch. An event whose id is already stored (or repeats earlier in the same
+    /// batch) is a duplicate and changes nothing, rollups included. The outcome vector
+    /// matches `events` index for index. Returns only once the batch is durable. Takes the
+    /// batch by value: engines that write on a blocking thread move it there without copying.
+    async fn insert_batch(&self, events: Vec<Event>) -> Result<Vec<InsertOutcome>, StoreError>;
+
+    /// A profile's events, newest first.
+    async fn journey(
+        &self,
+        profile_id: &str,
+        query: &JourneyQuery,
+    ) -> Result<Page<Event, JourneyCursor>, StoreError>;
+}
+
+/// Per-profile rollups.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn list_users(&self, query: &UserQuery) -> Result<Page<UserProfile, UserCursor>, StoreError>;
+    async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError>;
+}
+
+/// Per-day rollups.
+#[async_trait]
+pub trait RollupStore: Send + Sync {
+    /// Rollup rows for the inclusive day range `[from, to]`.
+    async fn rollups(&self, from: NaiveDate, to: NaiveDate) -> Result<RollupRows, StoreError>;
+}
+
+/// Everything the API and worker need from one database.
+#[async_trait]
+pub trait Store: EventStore + UserStore + RollupStore {
+    /// Cheap round trip used by `/readyz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// `sqlite` or `mongodb`, for logs and metrics.
+    fn engine(&self) -> &'static str;
+}
+
+/// Opens the configured engine (creating schema and indexes as needed).
+pub async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match settings.storage.engine {
+        Engine::Sqlite => Arc::new(sqlite::SqliteStore::open(settings).await?),
+        Engine::Mongodb => Arc::new(mongo::MongoStore::open(settings).await?),
+    })
+}
+
+/// Opaque, URL-safe pagination cursors.
+pub mod cursor {
+    use super::*;
+
+    pub fn encode<C: Serialize>(c: &C) -> String {
+        // Serialising these plain structs cannot fail.
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap_or_default())
+    }
+
+    pub fn decode<C: for<'de> Deserialize<'de>>(s: &str) -> Result<C, StoreError> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(s)
+            .map_err(|_| StoreError::InvalidCursor)?;
+        serde_json::from_slice(&bytes).map_err(|_| StoreError::InvalidCursor)
+    }
+}
+
+/// What a batch of newly accepted events adds to the rollups. Both engines compute it the
+/// same way, so their rollups cannot disagree.
+#[derive(Debug, Default)]
+pub struct RollupDelta {
+    /// Events per (day, type).
+    pub day_type: BTreeMap<(NaiveDate, String), u64>,
+    /// Profiles active per day.
+    pub day_profiles: BTreeMap<NaiveDate, Vec<String>>,
+    /// Per-profile changes.
+    pub profiles: HashMap<String, ProfileDelta>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfileDelta {
+    pub user_id: Option<String>,
+    pub anonymous_id: Option<String>,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub last_event_type: String,
+    pub event_count: u64,
+    /// Traits merged in time order (later values win), if any event carried traits.
+    pub traits: Option<Map<String, Value>>,
+}
+
+impl RollupDelta {
+    /// Aggregates the accepted events of a batch.
+    pub fn from_accepted<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
+        let mut delta = RollupDelta::default();
+        let mut day_profiles: BTreeMap<NaiveDate, std::collections::BTreeSet<String>> =
+            BTreeMap::new();
+        let mut ordered: Vec<&Event> = events.into_iter().collect();
+        ordered.sort_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)));
+        for e in ordered {
+            let day = e.occurred_at.date_naive();
+            let profile = e.profile_id().to_owned();
+            *delta
+                .day_type
+                .entry((day, e.event_type.as_str().to_owned()))
+                .or_default() += 1;
+            day_profiles.entry(day).or_default().insert(profile.clone());
+            let p = delta.profiles.entry(profile).or_insert_with(|| ProfileDelta {
+                user_id: e.user_id.clone(),
+                anonymous_id: e.anonymous_id.clone(),
+                first_seen: e.occurred_at,
+                last_seen: e.occurred_at,
+                last_event_type: e.event_type.as_str().to_owned(),
+                event_count: 0,
+                traits: None,
+            });
+            p.event_count += 1;
+            // Events are visited in time order, so the latest one seen so far is the last.
+            p.last_seen = e.occurred_at;
+            p.last_event_type = e.event_type.as_str().to_owned();
+            if p.anonymous_id.is_none() {
+                p.anonymous_id.clone_from(&e.anonymous_id);
+            }
+            if let Some(t) = &e.traits {
+                let merged = p.traits.get_or_insert_with(Map::new);
+                for (k, v) in t {
+                    merged.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        delta.day_profiles = day_profiles
+            .into_iter()
+            .map(|(d, s)| (d, s.into_iter().collect()))
+            .collect();
+        delta
+    }
+}
+
+/// Marks in-batch repeats of an id as duplicates up front: only the first occurrence is
+/// offered to the store. Returns, per event, whether it is such a repeat.
+pub fn in_batch_repeats(events: &[Event]) -> Vec<bool> {
+    let mut seen = std::collections::HashSet::with_capacity(events.len());
+    events.iter().map(|e| !seen.insert(e.event_id.as_str())).collect()
+}
+
+/// Summary analytics derived from [`RollupRows`].
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub total_events: u64,
+    /// Distinct profiles active in the range.
+    pub total_users: u64,
+    pub avg_events_per_user: f64,
+    /// One entry per day of the range, zero-filled.
+    pub events_per_day: Vec<DayCount>,
+    /// Every type seen in the range, most frequent first.
+    pub events_per_type: Vec<TypeCount>,
+    /// The ten most frequent types.
+    pub top_types: Vec<TypeCount>,
+    /// Distinct active profiles per day, zero-filled.
+    pub daily_active_users: Vec<DayCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DayCount {
+    pub day: NaiveDate,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeCount {
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub count: u64,
+}
+
+impl Stats {
+    pub fn from_rollups(from: NaiveDate, to: NaiveDate, rows: RollupRows) -> Self {
+        let mut per_day: BTreeMap<NaiveDate, u64> = BTreeMap::new();
+        let mut per_type: HashMap<String, u64> = HashMap::new();
+        let mut total_events = 0;
+        for (day, t, n) in rows.day_type_counts {
+            *per_day.entry(day).or_default() += n;
+            *per_type.entry(t).or_default() += n;
+            total_events += n;
+        }
+        let dau: HashMap<NaiveDate, u64> = rows.daily_active.into_iter().collect();
+        let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
+        let mut events_per_type: Vec<TypeCount> = per_type
+            .into_iter()
+            .map(|(event_type, count)| TypeCount { event_type, count })
+            .collect();
+        events_per_type.sort_by(|a, b| b.count.cmp(&a.count).then(a.event_type.cmp(&b.event_type)));
+        let total_users = rows.active_users;
+        Stats {
+            from,
+            to,
+            total_events,
+            total_users,
+            avg_events_per_user: if total_users == 0 {
+                0.0
+            } else {
+                // Counts stay far below 2^53, so the conversion is exact.
+                #[allow(clippy::cast_precision_loss)]
+                let avg = total_events as f64 / total_users as f64;
+                (avg * 100.0).round() / 100.0
+            },
+            events_per_day: days
+                .iter()
+                .map(|d| DayCount { day: *d, count: per_day.get(d).copied().unwrap_or(0) })
+                .collect(),
+            top_types: events_per_type.iter().take(10).cloned().collect(),
+            events_per_type,
+            daily_active_users: days
+                .iter()
+                .map(|d| DayCount { day: *d, count: dau.get(d).copied().unwrap_or(0) })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = JourneyCursor { t: 1_700_000_000_000, id: "e-1".into() };
+        let s = cursor::encode(&c);
+        assert_eq!(cursor::decode::<JourneyCursor>(&s).expect("round trip"), c);
+        assert!(matches!(cursor::decode::<JourneyCursor>("%%%"), Err(StoreError::InvalidCursor)));
+        assert!(matches!(cursor::decode::<JourneyCursor>("e30"), Err(StoreError::InvalidCursor)));
+    }
+
+    #[test]
+    fn stats_zero_fill_days_and_rank_types() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let rows = RollupRows {
+            day_type_counts: vec![
+                (d("2026-01-01"), "page_view".into(), 5),
+                (d("2026-01-03"), "purchase".into(), 1),
+                (d("2026-01-03"), "page_view".into(), 2),
+            ],
+            daily_active: vec![(d("2026-01-01"), 2), (d("2026-01-03"), 1)],
+            active_users: 3,
+        };
+        let s = Stats::from_rollups(d("2026-01-01"), d("2026-01-03"), rows);
+        assert_eq!(s.total_events, 8);
+        assert_eq!(s.avg_events_per_user, 2.67);
+        assert_eq!(s.events_per_day.iter().map(|c| c.count).collect::<Vec<_>>(), [5, 0, 3]);
+        assert_eq!(s.daily_active_users.iter().map(|c| c.count).collect::<Vec<_>>(), [2, 0, 1]);
+        assert_eq!(s.top_types[0], TypeCount { event_type: "page_view".into(), count: 7 });
+    }
+}

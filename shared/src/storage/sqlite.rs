@@ -1,0 +1,409 @@
+//! Embedded engine: SQLite in WAL mode behind a deadpool connection pool. Migrations are
+//! compiled into the binary. Writes are serialised by the batcher (one transaction per
+//! batch: events and rollups commit together); reads run in parallel.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_sqlite::{Config, Hook, HookError, Pool, Runtime};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+use serde_json::{Map, Value};
+
+use super::*;
+use crate::event::EventType;
+use crate::settings::SqliteSynchronous;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("sqlite_migrations/0001_events_and_rollups.sql")];
+
+pub struct SqliteStore {
+    pool: Pool,
+}
+
+impl SqliteStore {
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let dir = &settings.storage.data_dir;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("Failed to create the data directory {}", dir.display()))?;
+        Self::open_file(
+            &settings.sqlite_path(),
+            settings.storage.sqlite_pool_size,
+            settings.storage.sqlite_synchronous,
+        )
+        .await
+    }
+
+    pub async fn open_file(
+        path: &Path,
+        pool_size: usize,
+        synchronous: SqliteSynchronous,
+    ) -> anyhow::Result<Self> {
+        let sync = match synchronous {
+            SqliteSynchronous::Full => "FULL",
+            SqliteSynchronous::Normal => "NORMAL",
+        };
+        let pragmas = format!(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = {sync};
+             PRAGMA busy_timeout = 5000;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -65536;"
+        );
+        let pool = Config::new(path)
+            .builder(Runtime::Tokio1)
+            .context("Failed to configure the SQLite pool")?
+            .max_size(pool_size)
+            .post_create(Hook::sync_fn(move |conn, _| {
+                let conn = conn
+                    .lock()
+                    .map_err(|_| HookError::Message("poisoned connection".into()))?;
+                conn.execute_batch(&pragmas).map_err(HookError::Backend)
+            }))
+            .build()
+            .context("Failed to build the SQLite pool")?;
+        let store = Self { pool };
+        store
+            .with_conn(migrate)
+            .await
+            .context("Failed to migrate the SQLite database")?;
+        Ok(store)
+    }
+
+    async fn with_conn<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("no SQLite connection: {e}")))?;
+        conn.interact(f)
+            .await
+            .map_err(|e| StoreError::Internal(format!("SQLite task failed: {e}")))?
+            .map_err(map_err)
+    }
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure};
+    match e.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure | CannotOpen | ReadOnly) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let done: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+    }
+    tx.commit()
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn json_text(m: &Map<String, Value>) -> String {
+    serde_json::to_string(m).unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn json_map(s: Option<String>) -> rusqlite::Result<Option<Map<String, Value>>> {
+    s.map(|s| serde_json::from_str(&s))
+        .transpose()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<InsertOutcome>> {
+    let repeats = in_batch_repeats(events);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut outcomes = Vec::with_capacity(events.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (event_id, profile_id, user_id, anonymous_id, session_id, type,
+                occurred_at, sent_at, received_at, timestamp_clamped, properties, context, traits)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (event_id) DO NOTHING",
+        )?;
+        for (e, repeat) in events.iter().zip(repeats) {
+            if repeat {
+                outcomes.push(InsertOutcome::Duplicate);
+                continue;
+            }
+            let inserted = insert.execute(params![
+                e.event_id,
+                e.profile_id(),
+                e.user_id,
+                e.anonymous_id,
+                e.session_id,
+                e.event_type.as_str(),
+                ms(e.occurred_at),
+                e.sent_at.map(ms),
+                ms(e.received_at),
+                e.timestamp_clamped,
+                json_text(&e.properties),
+                json_text(&e.context),
+                e.traits.as_ref().map(json_text),
+            ])?;
+            outcomes.push(if inserted == 1 {
+                InsertOutcome::Accepted
+            } else {
+                InsertOutcome::Duplicate
+            });
+        }
+    }
+    let delta = RollupDelta::from_accepted(
+        events
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| **o == InsertOutcome::Accepted)
+            .map(|(e, _)| e),
+    );
+    apply_rollups(&tx, &delta)?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn apply_rollups(tx: &rusqlite::Transaction<'_>, delta: &RollupDelta) -> rusqlite::Result<()> {
+    let mut type_count = tx.prepare_cached(
+        "INSERT INTO daily_type_counts (day, type, count) VALUES (?1, ?2, ?3)
+         ON CONFLICT (day, type) DO UPDATE SET count = count + excluded.count",
+    )?;
+    for ((d, t), n) in &delta.day_type {
+        type_count.execute(params![day(*d), t, n])?;
+    }
+    let mut active = tx.prepare_cached(
+        "INSERT INTO daily_active_users (day, profile_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    let mut day_users = tx.prepare_cached(
+        "INSERT INTO daily_user_counts (day, count) VALUES (?1, ?2)
+         ON CONFLICT (day) DO UPDATE SET count = count + excluded.count",
+    )?;
+    for (d, profiles) in &delta.day_profiles {
+        let d = day(*d);
+        let mut new = 0;
+        for p in profiles {
+            new += active.execute(params![d, p])?;
+        }
+        if new > 0 {
+            day_users.execute(params![d, new])?;
+        }
+    }
+    // All SET expressions see the row as it was before this statement (SQLite semantics).
+    let mut user = tx.prepare_cached(
+        "INSERT INTO users (profile_id, user_id, anonymous_id, first_seen, last_seen, event_count,
+            last_event_type, traits)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (profile_id) DO UPDATE SET
+            anonymous_id = coalesce(anonymous_id, excluded.anonymous_id),
+            first_seen = min(first_seen, excluded.first_seen),
+            last_seen = max(last_seen, excluded.last_seen),
+            last_event_type = CASE WHEN excluded.last_seen >= last_seen
+                THEN excluded.last_event_type ELSE last_event_type END,
+            event_count = event_count + excluded.event_count,
+            traits = CASE WHEN excluded.traits IS NULL THEN traits
+                ELSE json_patch(coalesce(traits, '{}'), excluded.traits) END",
+    )?;
+    for (profile, p) in &delta.profiles {
+        user.execute(params![
+            profile,
+            p.user_id,
+            p.anonymous_id,
+            ms(p.first_seen),
+            ms(p.last_seen),
+            p.event_count,
+            p.last_event_type,
+            p.traits.as_ref().map(json_text),
+        ])?;
+    }
+    Ok(())
+}
+
+const EVENT_COLUMNS: &str = "event_id, user_id, anonymous_id, session_id, type, occurred_at, \
+    sent_at, received_at, timestamp_clamped, properties, context, traits";
+
+fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    let type_name: String = r.get(4)?;
+    Ok(Event {
+        event_id: r.get(0)?,
+        user_id: r.get(1)?,
+        anonymous_id: r.get(2)?,
+        session_id: r.get(3)?,
+        event_type: EventType::parse(&type_name).map_err(|m| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, m.into())
+        })?,
+        occurred_at: from_ms(r.get(5)?),
+        sent_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+        received_at: from_ms(r.get(7)?),
+        timestamp_clamped: r.get(8)?,
+        properties: json_map(r.get(9)?)?.unwrap_or_default(),
+        context: json_map(r.get(10)?)?.unwrap_or_default(),
+        traits: json_map(r.get(11)?)?,
+    })
+}
+
+const USER_COLUMNS: &str =
+    "profile_id, user_id, first_seen, last_seen, event_count, last_event_type, traits";
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserProfile> {
+    let user_id: Option<String> = r.get(1)?;
+    Ok(UserProfile {
+        user_id: r.get(0)?,
+        anonymous: user_id.is_none(),
+        first_seen: from_ms(r.get(2)?),
+        last_seen: from_ms(r.get(3)?),
+        event_count: r.get(4)?,
+        last_event_type: r.get(5)?,
+        traits: json_map(r.get(6)?)?.unwrap_or_default(),
+    })
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn insert_batch(&self, events: Vec<Event>) -> Result<Vec<InsertOutcome>, StoreError> {
+        self.with_conn(move |c| write_batch(c, &events)).await
+    }
+
+    async fn journey(
+        &self,
+        profile_id: &str,
+        q: &JourneyQuery,
+    ) -> Result<Page<Event, JourneyCursor>, StoreError> {
+        let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE profile_id = ?");
+        let mut args: Vec<rusqlite::types::Value> = vec![profile_id.to_owned().into()];
+        if let Some(from) = q.from {
+            sql.push_str(" AND occurred_at >= ?");
+            args.push(ms(from).into());
+        }
+        if let Some(to) = q.to {
+            sql.push_str(" AND occurred_at < ?");
+            args.push(ms(to).into());
+        }
+        if !q.types.is_empty() {
+            sql.push_str(" AND type IN (");
+            sql.push_str(&vec!["?"; q.types.len()].join(", "));
+            sql.push(')');
+            args.extend(q.types.iter().map(|t| t.clone().into()));
+        }
+        if let Some(c) = &q.after {
+            sql.push_str(" AND (occurred_at < ? OR (occurred_at = ? AND event_id < ?))");
+            args.extend([c.t.into(), c.t.into(), c.id.clone().into()]);
+        }
+        sql.push_str(" ORDER BY occurred_at DESC, event_id DESC LIMIT ?");
+        let limit = q.limit;
+        args.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+        let mut items = self
+            .with_conn(move |c| {
+                let mut stmt = c.prepare_cached(&sql)?;
+                stmt.query_map(params_from_iter(args), event_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let next = (items.len() > limit).then(|| {
+            items.truncate(limit);
+            items.last().map(|e| JourneyCursor { t: ms(e.occurred_at), id: e.event_id.clone() })
+        });
+        Ok(Page { items, next: next.flatten() })
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn list_users(&self, q: &UserQuery) -> Result<Page<UserProfile, UserCursor>, StoreError> {
+        let mut sql = format!("SELECT {USER_COLUMNS} FROM users WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty()) {
+            sql.push_str(" AND instr(lower(profile_id), lower(?)) > 0");
+            args.push(s.to_owned().into());
+        }
+        if let Some(c) = &q.after {
+            sql.push_str(" AND (last_seen < ? OR (last_seen = ? AND profile_id < ?))");
+            args.extend([c.t.into(), c.t.into(), c.id.clone().into()]);
+        }
+        sql.push_str(" ORDER BY last_seen DESC, profile_id DESC LIMIT ?");
+        let limit = q.limit;
+        args.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+        let mut items = self
+            .with_conn(move |c| {
+                let mut stmt = c.prepare_cached(&sql)?;
+                stmt.query_map(params_from_iter(args), user_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let next = (items.len() > limit).then(|| {
+            items.truncate(limit);
+            items.last().map(|u| UserCursor { t: ms(u.last_seen), id: u.user_id.clone() })
+        });
+        Ok(Page { items, next: next.flatten() })
+    }
+
+    async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError> {
+        let id = profile_id.to_owned();
+        self.with_conn(move |c| {
+            c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE profile_id = ?1"))?
+                .query_row([id], user_from_row)
+                .optional()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl RollupStore for SqliteStore {
+    async fn rollups(&self, from: NaiveDate, to: NaiveDate) -> Result<RollupRows, StoreError> {
+        let (from, to) = (day(from), day(to));
+        self.with_conn(move |c| {
+            let parse = |s: String| {
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+                })
+            };
+            let day_type_counts = c
+                .prepare_cached(
+                    "SELECT day, type, count FROM daily_type_counts WHERE day BETWEEN ?1 AND ?2",
+                )?
+                .query_map([&from, &to], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?
+                .map(|r| r.and_then(|(d, t, n)| Ok((parse(d)?, t, n))))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let daily_active = c
+                .prepare_cached("SELECT day, count FROM daily_user_counts WHERE day BETWEEN ?1 AND ?2")?
+                .query_map([&from, &to], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))?
+                .map(|r| r.and_then(|(d, n)| Ok((parse(d)?, n))))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let active_users = c
+                .prepare_cached(
+                    "SELECT count(DISTINCT profile_id) FROM daily_active_users WHERE day BETWEEN ?1 AND ?2",
+                )?
+                .query_row([&from, &to], |r| r.get(0))?;
+            Ok(RollupRows { day_type_counts, daily_active, active_users })
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.with_conn(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
+    }
+
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+}
