@@ -45,8 +45,11 @@ pub struct Batcher {
     queue_max_bytes: usize,
     queued_events: Arc<AtomicUsize>,
     healthy: Arc<AtomicBool>,
-    writer: Arc<Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>>,
+    writer: Arc<Mutex<Option<WriterControl>>>,
 }
+
+/// Stops the writer task (the sender) and waits for it (the handle).
+type WriterControl = (oneshot::Sender<()>, JoinHandle<()>);
 
 impl Batcher {
     /// Starts the writer task on the current Tokio runtime.
@@ -106,6 +109,11 @@ impl Batcher {
     /// Events waiting to be written.
     pub fn queued_events(&self) -> usize {
         self.queued_events.load(Ordering::Relaxed)
+    }
+
+    /// True while the writer task is alive and taking submissions.
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
     }
 
     /// False after a failed flush, until a flush succeeds again.
@@ -216,7 +224,10 @@ impl Writer {
             Ok(outcomes) if outcomes.len() == total => {
                 self.healthy.store(true, Ordering::Relaxed);
                 metrics::gauge!("shoptrail_store_up").set(1.0);
-                let accepted = outcomes.iter().filter(|o| **o == InsertOutcome::Accepted).count();
+                let accepted = outcomes
+                    .iter()
+                    .filter(|o| **o == InsertOutcome::Accepted)
+                    .count();
                 metrics::counter!("shoptrail_ingest_events_total", "outcome" => "accepted")
                     .increment(accepted as u64);
                 metrics::counter!("shoptrail_ingest_events_total", "outcome" => "duplicate")

@@ -245,14 +245,20 @@ pub fn normalise(
 
     let properties = properties.unwrap_or_default();
     let context = context.unwrap_or_default();
-    for (name, map) in [("properties", Some(&properties)), ("context", Some(&context)), ("traits", traits.as_ref())] {
+    for (name, map) in [
+        ("properties", Some(&properties)),
+        ("context", Some(&context)),
+        ("traits", traits.as_ref()),
+    ] {
         if let Some(map) = map {
             check_value_shape(name, map, limits)?;
         }
     }
 
     let received_at = received_at.trunc_subsecs(3);
-    let timestamp = timestamp.or(original_timestamp).map(|t| t.with_timezone(&Utc));
+    let timestamp = timestamp
+        .or(original_timestamp)
+        .map(|t| t.with_timezone(&Utc));
     let sent_at = sent_at.map(|t| t.with_timezone(&Utc).trunc_subsecs(3));
     let corrected = match (timestamp, sent_at) {
         (Some(ts), Some(sent)) => received_at - (sent - ts),
@@ -260,9 +266,14 @@ pub fn normalise(
         (None, _) => received_at,
     }
     .trunc_subsecs(3);
-    let tolerance = Duration::milliseconds(i64::try_from(limits.future_tolerance_ms).unwrap_or(i64::MAX));
+    let tolerance =
+        Duration::milliseconds(i64::try_from(limits.future_tolerance_ms).unwrap_or(i64::MAX));
     let timestamp_clamped = corrected > received_at + tolerance;
-    let occurred_at = if timestamp_clamped { received_at } else { corrected };
+    let occurred_at = if timestamp_clamped {
+        received_at
+    } else {
+        corrected
+    };
 
     Ok(Event {
         event_id: message_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
@@ -303,7 +314,10 @@ fn check_map(
         if k.len() > limits.max_id_bytes {
             return Err(Rejection::new(
                 "key_too_long",
-                format!("a key in {field} is longer than {} bytes", limits.max_id_bytes),
+                format!(
+                    "a key in {field} is longer than {} bytes",
+                    limits.max_id_bytes
+                ),
             ));
         }
         check_value(v, depth, field, limits)
@@ -355,7 +369,9 @@ mod tests {
     use serde_json::json;
 
     fn limits() -> IngestSettings {
-        Settings::load_from(None, Vec::new()).expect("defaults").ingest
+        Settings::load_from(None, Vec::new())
+            .expect("defaults")
+            .ingest
     }
 
     fn parse(v: Value) -> IncomingEvent {
@@ -363,7 +379,9 @@ mod tests {
     }
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().expect("valid date")
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+            .single()
+            .expect("valid date")
     }
 
     #[test]
@@ -378,24 +396,49 @@ mod tests {
 
     #[test]
     fn message_id_becomes_event_id_and_missing_one_gets_a_uuid_v7() {
-        let e = normalise(parse(json!({"messageId": "m-1", "userId": "u", "type": "search"})), 10, now(), &limits()).expect("valid");
+        let e = normalise(
+            parse(json!({"messageId": "m-1", "userId": "u", "type": "search"})),
+            10,
+            now(),
+            &limits(),
+        )
+        .expect("valid");
         assert_eq!(e.event_id, "m-1");
-        let e = normalise(parse(json!({"userId": "u", "type": "search"})), 10, now(), &limits()).expect("valid");
+        let e = normalise(
+            parse(json!({"userId": "u", "type": "search"})),
+            10,
+            now(),
+            &limits(),
+        )
+        .expect("valid");
         let id = uuid::Uuid::parse_str(&e.event_id).expect("uuid");
         assert_eq!(id.get_version_num(), 7);
     }
 
     #[test]
     fn segment_event_field_wins_over_type() {
-        let e = normalise(parse(json!({"anonymousId": "a", "type": "track", "event": "Product Added"})), 10, now(), &limits()).expect("valid");
+        let e = normalise(
+            parse(json!({"anonymousId": "a", "type": "track", "event": "Product Added"})),
+            10,
+            now(),
+            &limits(),
+        )
+        .expect("valid");
         assert_eq!(e.event_type.as_str(), "Product Added");
     }
 
     #[test]
     fn an_identity_is_required() {
-        let err = normalise(parse(json!({"type": "search"})), 10, now(), &limits()).expect_err("no ids");
+        let err =
+            normalise(parse(json!({"type": "search"})), 10, now(), &limits()).expect_err("no ids");
         assert_eq!(err.code, "missing_identity");
-        let err = normalise(parse(json!({"userId": "", "type": "search"})), 10, now(), &limits()).expect_err("empty id");
+        let err = normalise(
+            parse(json!({"userId": "", "type": "search"})),
+            10,
+            now(),
+            &limits(),
+        )
+        .expect_err("empty id");
         assert_eq!(err.code, "missing_identity");
     }
 
@@ -405,8 +448,11 @@ mod tests {
         let e = normalise(
             parse(json!({"userId": "u", "type": "scroll",
                 "timestamp": "2026-03-01T12:59:50Z", "sentAt": "2026-03-01T13:00:00Z"})),
-            10, now(), &limits(),
-        ).expect("valid");
+            10,
+            now(),
+            &limits(),
+        )
+        .expect("valid");
         assert_eq!(e.occurred_at, now() - Duration::seconds(10));
         assert!(!e.timestamp_clamped);
     }
@@ -415,8 +461,11 @@ mod tests {
     fn future_timestamps_are_clamped_and_flagged() {
         let e = normalise(
             parse(json!({"userId": "u", "type": "scroll", "timestamp": "2026-03-02T12:00:00Z"})),
-            10, now(), &limits(),
-        ).expect("valid");
+            10,
+            now(),
+            &limits(),
+        )
+        .expect("valid");
         assert_eq!(e.occurred_at, now());
         assert!(e.timestamp_clamped);
     }
@@ -424,20 +473,38 @@ mod tests {
     #[test]
     fn limits_on_size_depth_and_strings_are_enforced() {
         let l = limits();
-        let err = normalise(parse(json!({"userId": "u", "type": "s"})), l.max_event_bytes + 1, now(), &l).expect_err("too big");
+        let err = normalise(
+            parse(json!({"userId": "u", "type": "s"})),
+            l.max_event_bytes + 1,
+            now(),
+            &l,
+        )
+        .expect_err("too big");
         assert_eq!(err.code, "event_too_large");
 
         let mut deep = json!("leaf");
         for _ in 0..l.max_property_depth + 1 {
             deep = json!({ "k": deep });
         }
-        let err = normalise(parse(json!({"userId": "u", "type": "s", "properties": {"p": deep}})), 10, now(), &l).expect_err("too deep");
+        let err = normalise(
+            parse(json!({"userId": "u", "type": "s", "properties": {"p": deep}})),
+            10,
+            now(),
+            &l,
+        )
+        .expect_err("too deep");
         assert_eq!(err.code, "too_deep");
 
         let err = normalise(parse(json!({"userId": "u", "type": "s", "properties": {"p": "x".repeat(l.max_string_bytes + 1)}})), 10, now(), &l).expect_err("long");
         assert_eq!(err.code, "string_too_long");
 
-        let err = normalise(parse(json!({"userId": "u".repeat(l.max_id_bytes + 1), "type": "s"})), 10, now(), &l).expect_err("long id");
+        let err = normalise(
+            parse(json!({"userId": "u".repeat(l.max_id_bytes + 1), "type": "s"})),
+            10,
+            now(),
+            &l,
+        )
+        .expect_err("long id");
         assert_eq!(err.code, "invalid_id");
     }
 
@@ -450,6 +517,12 @@ mod tests {
             v = json!({ "k": v });
         }
         let v = v.as_object().cloned().expect("object");
-        normalise(parse(json!({"userId": "u", "type": "s", "properties": v})), 10, now(), &l).expect("at the limit");
+        normalise(
+            parse(json!({"userId": "u", "type": "s", "properties": v})),
+            10,
+            now(),
+            &l,
+        )
+        .expect("at the limit");
     }
 }

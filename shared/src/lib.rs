@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod batcher;
+pub mod clock;
 pub mod event;
 pub mod settings;
 pub mod storage;

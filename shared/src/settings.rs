@@ -286,7 +286,10 @@ mod tests {
             None,
             env(&[
                 ("APP__STORAGE__ENGINE", "mongodb"),
-                ("APP__STORAGE__MONGODB_URI", "mongodb://user:hunter2@db:27017"),
+                (
+                    "APP__STORAGE__MONGODB_URI",
+                    "mongodb://user:hunter2@db:27017",
+                ),
             ]),
         )
         .expect("valid");

@@ -20,10 +20,10 @@ pub struct TelemetryGuard {
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        if let Some(provider) = self.tracer.take() {
-            if let Err(e) = provider.shutdown() {
-                eprintln!("Failed to flush traces: {e}");
-            }
+        if let Some(provider) = self.tracer.take()
+            && let Err(e) = provider.shutdown()
+        {
+            eprintln!("Failed to flush traces: {e}");
         }
     }
 }
@@ -54,8 +54,7 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
                         .build(),
                 )
                 .build();
-            let layer = tracing_opentelemetry::layer()
-                .with_tracer(provider.tracer("shoptrail"));
+            let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("shoptrail"));
             (Some(layer), Some(provider))
         }
         None => (None, None),
@@ -101,12 +100,39 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
 
 fn describe() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
-    describe_counter!("shoptrail_http_requests_total", "HTTP requests by method, route and status.");
-    describe_histogram!("shoptrail_http_request_duration_seconds", Unit::Seconds, "HTTP request latency.");
-    describe_counter!("shoptrail_ingest_events_total", "Ingested events by outcome (accepted, duplicate, rejected).");
-    describe_histogram!("shoptrail_batch_size_events", Unit::Count, "Events per flushed batch.");
-    describe_histogram!("shoptrail_batch_flush_duration_seconds", Unit::Seconds, "Time to write one batch durably.");
-    describe_counter!("shoptrail_batch_flush_failures_total", "Batches the store failed to write.");
-    describe_gauge!("shoptrail_batcher_queue_depth_events", "Events waiting to be written.");
-    describe_gauge!("shoptrail_store_up", "1 when the last store operation succeeded, else 0.");
+    describe_counter!(
+        "shoptrail_http_requests_total",
+        "HTTP requests by method, route and status."
+    );
+    describe_histogram!(
+        "shoptrail_http_request_duration_seconds",
+        Unit::Seconds,
+        "HTTP request latency."
+    );
+    describe_counter!(
+        "shoptrail_ingest_events_total",
+        "Ingested events by outcome (accepted, duplicate, rejected)."
+    );
+    describe_histogram!(
+        "shoptrail_batch_size_events",
+        Unit::Count,
+        "Events per flushed batch."
+    );
+    describe_histogram!(
+        "shoptrail_batch_flush_duration_seconds",
+        Unit::Seconds,
+        "Time to write one batch durably."
+    );
+    describe_counter!(
+        "shoptrail_batch_flush_failures_total",
+        "Batches the store failed to write."
+    );
+    describe_gauge!(
+        "shoptrail_batcher_queue_depth_events",
+        "Events waiting to be written."
+    );
+    describe_gauge!(
+        "shoptrail_store_up",
+        "1 when the last store operation succeeded, else 0."
+    );
 }

@@ -131,7 +131,10 @@ pub trait EventStore: Send + Sync {
 /// Per-profile rollups.
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    async fn list_users(&self, query: &UserQuery) -> Result<Page<UserProfile, UserCursor>, StoreError>;
+    async fn list_users(
+        &self,
+        query: &UserQuery,
+    ) -> Result<Page<UserProfile, UserCursor>, StoreError>;
     async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError>;
 }
 
@@ -216,15 +219,18 @@ impl RollupDelta {
                 .entry((day, e.event_type.as_str().to_owned()))
                 .or_default() += 1;
             day_profiles.entry(day).or_default().insert(profile.clone());
-            let p = delta.profiles.entry(profile).or_insert_with(|| ProfileDelta {
-                user_id: e.user_id.clone(),
-                anonymous_id: e.anonymous_id.clone(),
-                first_seen: e.occurred_at,
-                last_seen: e.occurred_at,
-                last_event_type: e.event_type.as_str().to_owned(),
-                event_count: 0,
-                traits: None,
-            });
+            let p = delta
+                .profiles
+                .entry(profile)
+                .or_insert_with(|| ProfileDelta {
+                    user_id: e.user_id.clone(),
+                    anonymous_id: e.anonymous_id.clone(),
+                    first_seen: e.occurred_at,
+                    last_seen: e.occurred_at,
+                    last_event_type: e.event_type.as_str().to_owned(),
+                    event_count: 0,
+                    traits: None,
+                });
             p.event_count += 1;
             // Events are visited in time order, so the latest one seen so far is the last.
             p.last_seen = e.occurred_at;
@@ -251,7 +257,10 @@ impl RollupDelta {
 /// offered to the store. Returns, per event, whether it is such a repeat.
 pub fn in_batch_repeats(events: &[Event]) -> Vec<bool> {
     let mut seen = std::collections::HashSet::with_capacity(events.len());
-    events.iter().map(|e| !seen.insert(e.event_id.as_str())).collect()
+    events
+        .iter()
+        .map(|e| !seen.insert(e.event_id.as_str()))
+        .collect()
 }
 
 /// Summary analytics derived from [`RollupRows`].
@@ -321,13 +330,19 @@ impl Stats {
             },
             events_per_day: days
                 .iter()
-                .map(|d| DayCount { day: *d, count: per_day.get(d).copied().unwrap_or(0) })
+                .map(|d| DayCount {
+                    day: *d,
+                    count: per_day.get(d).copied().unwrap_or(0),
+                })
                 .collect(),
             top_types: events_per_type.iter().take(10).cloned().collect(),
             events_per_type,
             daily_active_users: days
                 .iter()
-                .map(|d| DayCount { day: *d, count: dau.get(d).copied().unwrap_or(0) })
+                .map(|d| DayCount {
+                    day: *d,
+                    count: dau.get(d).copied().unwrap_or(0),
+                })
                 .collect(),
         }
     }
@@ -339,11 +354,20 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = JourneyCursor { t: 1_700_000_000_000, id: "e-1".into() };
+        let c = JourneyCursor {
+            t: 1_700_000_000_000,
+            id: "e-1".into(),
+        };
         let s = cursor::encode(&c);
         assert_eq!(cursor::decode::<JourneyCursor>(&s).expect("round trip"), c);
-        assert!(matches!(cursor::decode::<JourneyCursor>("%%%"), Err(StoreError::InvalidCursor)));
-        assert!(matches!(cursor::decode::<JourneyCursor>("e30"), Err(StoreError::InvalidCursor)));
+        assert!(matches!(
+            cursor::decode::<JourneyCursor>("%%%"),
+            Err(StoreError::InvalidCursor)
+        ));
+        assert!(matches!(
+            cursor::decode::<JourneyCursor>("e30"),
+            Err(StoreError::InvalidCursor)
+        ));
     }
 
     #[test]
@@ -361,8 +385,23 @@ mod tests {
         let s = Stats::from_rollups(d("2026-01-01"), d("2026-01-03"), rows);
         assert_eq!(s.total_events, 8);
         assert_eq!(s.avg_events_per_user, 2.67);
-        assert_eq!(s.events_per_day.iter().map(|c| c.count).collect::<Vec<_>>(), [5, 0, 3]);
-        assert_eq!(s.daily_active_users.iter().map(|c| c.count).collect::<Vec<_>>(), [2, 0, 1]);
-        assert_eq!(s.top_types[0], TypeCount { event_type: "page_view".into(), count: 7 });
+        assert_eq!(
+            s.events_per_day.iter().map(|c| c.count).collect::<Vec<_>>(),
+            [5, 0, 3]
+        );
+        assert_eq!(
+            s.daily_active_users
+                .iter()
+                .map(|c| c.count)
+                .collect::<Vec<_>>(),
+            [2, 0, 1]
+        );
+        assert_eq!(
+            s.top_types[0],
+            TypeCount {
+                event_type: "page_view".into(),
+                count: 7
+            }
+        );
     }
 }

@@ -16,7 +16,9 @@ use crate::event::EventType;
 use crate::settings::SqliteSynchronous;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("sqlite_migrations/0001_events_and_rollups.sql")];
+const MIGRATIONS: &[&str] = &[include_str!(
+    "sqlite_migrations/0001_events_and_rollups.sql"
+)];
 
 pub struct SqliteStore {
     pool: Pool,
@@ -89,11 +91,13 @@ impl SqliteStore {
 }
 
 fn map_err(e: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure};
+    use rusqlite::ErrorCode::{
+        CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure,
+    };
     match e.sqlite_error_code() {
-        Some(DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure | CannotOpen | ReadOnly) => {
-            StoreError::Unavailable(e.to_string())
-        }
+        Some(
+            DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure | CannotOpen | ReadOnly,
+        ) => StoreError::Unavailable(e.to_string()),
         _ => StoreError::Internal(e.to_string()),
     }
 }
@@ -127,7 +131,9 @@ fn json_text(m: &Map<String, Value>) -> String {
 fn json_map(s: Option<String>) -> rusqlite::Result<Option<Map<String, Value>>> {
     s.map(|s| serde_json::from_str(&s))
         .transpose()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
 }
 
 fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<InsertOutcome>> {
@@ -317,9 +323,15 @@ impl EventStore for SqliteStore {
             .await?;
         let next = (items.len() > limit).then(|| {
             items.truncate(limit);
-            items.last().map(|e| JourneyCursor { t: ms(e.occurred_at), id: e.event_id.clone() })
+            items.last().map(|e| JourneyCursor {
+                t: ms(e.occurred_at),
+                id: e.event_id.clone(),
+            })
         });
-        Ok(Page { items, next: next.flatten() })
+        Ok(Page {
+            items,
+            next: next.flatten(),
+        })
     }
 }
 
@@ -348,17 +360,25 @@ impl UserStore for SqliteStore {
             .await?;
         let next = (items.len() > limit).then(|| {
             items.truncate(limit);
-            items.last().map(|u| UserCursor { t: ms(u.last_seen), id: u.user_id.clone() })
+            items.last().map(|u| UserCursor {
+                t: ms(u.last_seen),
+                id: u.user_id.clone(),
+            })
         });
-        Ok(Page { items, next: next.flatten() })
+        Ok(Page {
+            items,
+            next: next.flatten(),
+        })
     }
 
     async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError> {
         let id = profile_id.to_owned();
         self.with_conn(move |c| {
-            c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE profile_id = ?1"))?
-                .query_row([id], user_from_row)
-                .optional()
+            c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE profile_id = ?1"
+            ))?
+            .query_row([id], user_from_row)
+            .optional()
         })
         .await
     }
@@ -400,7 +420,8 @@ impl RollupStore for SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        self.with_conn(|c| c.query_row("SELECT 1", [], |_| Ok(()))).await
+        self.with_conn(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+            .await
     }
 
     fn engine(&self) -> &'static str {

@@ -18,7 +18,10 @@ fn day(ms: i64) -> NaiveDate {
 }
 
 async fn journey_ids(store: &Arc<dyn Store>, user: &str) -> Vec<String> {
-    let q = JourneyQuery { limit: 1000, ..Default::default() };
+    let q = JourneyQuery {
+        limit: 1000,
+        ..Default::default()
+    };
     store
         .journey(user, &q)
         .await
@@ -47,25 +50,51 @@ pub async fn repeats_within_one_batch_count_once(store: Arc<dyn Store>) {
     let out = store.insert_batch(vec![a, a_again]).await.expect("write");
     assert_eq!(out, [Accepted, Duplicate]);
     let ev = store
-        .journey("u1", &JourneyQuery { limit: 10, ..Default::default() })
+        .journey(
+            "u1",
+            &JourneyQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .expect("journey");
     assert_eq!(ev.items.len(), 1);
-    assert_eq!(ev.items[0].event_type.as_str(), "page_view", "the first occurrence wins");
+    assert_eq!(
+        ev.items[0].event_type.as_str(),
+        "page_view",
+        "the first occurrence wins"
+    );
     let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
-    assert_eq!(rows.day_type_counts, [(day(DAY0), "page_view".to_owned(), 1)]);
+    assert_eq!(
+        rows.day_type_counts,
+        [(day(DAY0), "page_view".to_owned(), 1)]
+    );
 }
 
 pub async fn duplicates_never_inflate_rollups(store: Arc<dyn Store>) {
     let batch: Vec<_> = (0..20)
-        .map(|i| event(&format!("e{i}"), &format!("u{}", i % 4), "page_view", DAY0 + i * HOUR))
+        .map(|i| {
+            event(
+                &format!("e{i}"),
+                &format!("u{}", i % 4),
+                "page_view",
+                DAY0 + i * HOUR,
+            )
+        })
         .collect();
     store.insert_batch(batch.clone()).await.expect("write");
-    let before = store.rollups(day(DAY0), day(DAY0 + 2 * DAY)).await.expect("rollups");
+    let before = store
+        .rollups(day(DAY0), day(DAY0 + 2 * DAY))
+        .await
+        .expect("rollups");
     let user_before = store.get_user("u1").await.expect("user");
     let again = store.insert_batch(batch).await.expect("write");
     assert!(again.iter().all(|o| *o == Duplicate));
-    let after = store.rollups(day(DAY0), day(DAY0 + 2 * DAY)).await.expect("rollups");
+    let after = store
+        .rollups(day(DAY0), day(DAY0 + 2 * DAY))
+        .await
+        .expect("rollups");
     assert_eq!(before, after);
     assert_eq!(user_before, store.get_user("u1").await.expect("user"));
     let total: u64 = after.day_type_counts.iter().map(|(_, _, n)| n).sum();
@@ -82,11 +111,19 @@ pub async fn events_round_trip_exactly(store: Arc<dyn Store>) {
         "name": "café ☕", "nested": {"a": [1, {"b": null}], "t": true},
         "dotted.key": 1, "$dollar": "x", "empty": {}
     }));
-    e.context = obj(json!({"page": {"url": "https://shop.example/p?q=1", "title": "P"}, "locale": "es-ES"}));
+    e.context = obj(
+        json!({"page": {"url": "https://shop.example/p?q=1", "title": "P"}, "locale": "es-ES"}),
+    );
     e.traits = Some(obj(json!({"email": "a@example.com", "plan": "pro"})));
     store.insert_batch(vec![e.clone()]).await.expect("write");
     let page = store
-        .journey("u1", &JourneyQuery { limit: 10, ..Default::default() })
+        .journey(
+            "u1",
+            &JourneyQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .expect("journey");
     assert_eq!(page.items, [e]);
@@ -95,22 +132,40 @@ pub async fn events_round_trip_exactly(store: Arc<dyn Store>) {
 pub async fn journey_is_newest_first_with_stable_cursor_pagination(store: Arc<dyn Store>) {
     // 25 events, several sharing a timestamp, written out of order across batches.
     let mut all: Vec<_> = (0..25)
-        .map(|i| event(&format!("e{i:02}"), "u1", "page_view", DAY0 + (i / 3) * 1000))
+        .map(|i| {
+            event(
+                &format!("e{i:02}"),
+                "u1",
+                "page_view",
+                DAY0 + (i / 3) * 1000,
+            )
+        })
         .collect();
     all.reverse();
     store.insert_batch(all[..12].to_vec()).await.expect("write");
     store.insert_batch(all[12..].to_vec()).await.expect("write");
-    store.insert_batch(vec![event("other", "u2", "page_view", DAY0)]).await.expect("write");
+    store
+        .insert_batch(vec![event("other", "u2", "page_view", DAY0)])
+        .await
+        .expect("write");
 
     let mut seen = Vec::new();
     let mut after = None;
     let mut pages = 0;
     loop {
-        let q = JourneyQuery { limit: 10, after: after.clone(), ..Default::default() };
+        let q = JourneyQuery {
+            limit: 10,
+            after: after.clone(),
+            ..Default::default()
+        };
         let page = store.journey("u1", &q).await.expect("journey");
         pages += 1;
         assert!(page.items.len() <= 10);
-        seen.extend(page.items.iter().map(|e| (e.occurred_at, e.event_id.clone())));
+        seen.extend(
+            page.items
+                .iter()
+                .map(|e| (e.occurred_at, e.event_id.clone())),
+        );
         match page.next {
             Some(c) => after = Some(c),
             None => break,
@@ -137,7 +192,14 @@ pub async fn journey_filters_by_type_and_time_range(store: Arc<dyn Store>) {
         limit: 100,
         ..Default::default()
     };
-    let ids: Vec<_> = store.journey("u1", &q).await.expect("journey").items.into_iter().map(|e| e.event_id).collect();
+    let ids: Vec<_> = store
+        .journey("u1", &q)
+        .await
+        .expect("journey")
+        .items
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
     assert_eq!(ids, ["d", "c", "a"]);
     let q = JourneyQuery {
         from: Some(at(DAY0 + HOUR)),
@@ -145,7 +207,14 @@ pub async fn journey_filters_by_type_and_time_range(store: Arc<dyn Store>) {
         limit: 100,
         ..Default::default()
     };
-    let ids: Vec<_> = store.journey("u1", &q).await.expect("journey").items.into_iter().map(|e| e.event_id).collect();
+    let ids: Vec<_> = store
+        .journey("u1", &q)
+        .await
+        .expect("journey")
+        .items
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect();
     assert_eq!(ids, ["c", "b"], "from is inclusive, to exclusive");
     assert!(journey_ids(&store, "nobody").await.is_empty());
 }
@@ -157,21 +226,38 @@ pub async fn profiles_track_first_and_last_seen_counts_and_merged_traits(store: 
     b.traits = Some(obj(json!({"plan": "pro"})));
     store.insert_batch(vec![b, a]).await.expect("write");
     // A late event, older than everything stored: first_seen moves, last type stays.
-    store.insert_batch(vec![event("c", "u1", "session_start", DAY0)]).await.expect("write");
-    let u = store.get_user("u1").await.expect("read").expect("profile exists");
+    store
+        .insert_batch(vec![event("c", "u1", "session_start", DAY0)])
+        .await
+        .expect("write");
+    let u = store
+        .get_user("u1")
+        .await
+        .expect("read")
+        .expect("profile exists");
     assert_eq!(u.user_id, "u1");
     assert!(!u.anonymous);
     assert_eq!(u.first_seen, at(DAY0));
     assert_eq!(u.last_seen, at(DAY0 + 3 * HOUR));
     assert_eq!(u.event_count, 3);
     assert_eq!(u.last_event_type, "add_to_cart");
-    assert_eq!(u.traits, obj(json!({"plan": "pro", "email": "u1@example.com"})));
+    assert_eq!(
+        u.traits,
+        obj(json!({"plan": "pro", "email": "u1@example.com"}))
+    );
     // Traits sent later override earlier values and keep the rest.
     let mut d = event("d", "u1", "page_view", DAY0 + 4 * HOUR);
     d.traits = Some(obj(json!({"plan": "enterprise", "name": "Ana"})));
     store.insert_batch(vec![d]).await.expect("write");
-    let u = store.get_user("u1").await.expect("read").expect("profile exists");
-    assert_eq!(u.traits, obj(json!({"plan": "enterprise", "email": "u1@example.com", "name": "Ana"})));
+    let u = store
+        .get_user("u1")
+        .await
+        .expect("read")
+        .expect("profile exists");
+    assert_eq!(
+        u.traits,
+        obj(json!({"plan": "enterprise", "email": "u1@example.com", "name": "Ana"}))
+    );
     assert_eq!(u.last_event_type, "page_view");
     assert!(store.get_user("nobody").await.expect("read").is_none());
 }
@@ -181,25 +267,46 @@ pub async fn anonymous_profiles_are_keyed_by_anonymous_id(store: Arc<dyn Store>)
     e.user_id = None;
     e.anonymous_id = Some("anon-9".into());
     store.insert_batch(vec![e]).await.expect("write");
-    let u = store.get_user("anon-9").await.expect("read").expect("profile");
+    let u = store
+        .get_user("anon-9")
+        .await
+        .expect("read")
+        .expect("profile");
     assert!(u.anonymous);
     assert_eq!(journey_ids(&store, "anon-9").await, ["a"]);
 }
 
 pub async fn users_are_listed_most_recent_first_searchable_and_paged(store: Arc<dyn Store>) {
     let batch: Vec<_> = (0..7)
-        .map(|i| event(&format!("e{i}"), &format!("shopper-{i}"), "page_view", DAY0 + i * HOUR))
+        .map(|i| {
+            event(
+                &format!("e{i}"),
+                &format!("shopper-{i}"),
+                "page_view",
+                DAY0 + i * HOUR,
+            )
+        })
         .chain([event("x", "Other-Person", "page_view", DAY0 + 30 * HOUR)])
         .collect();
     store.insert_batch(batch).await.expect("write");
-    let page = store.list_users(&UserQuery { limit: 3, ..Default::default() }).await.expect("list");
+    let page = store
+        .list_users(&UserQuery {
+            limit: 3,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
     let ids: Vec<_> = page.items.iter().map(|u| u.user_id.as_str()).collect();
     assert_eq!(ids, ["Other-Person", "shopper-6", "shopper-5"]);
     let mut all: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
     let mut after = page.next;
     while let Some(c) = after {
         let p = store
-            .list_users(&UserQuery { limit: 3, after: Some(c), ..Default::default() })
+            .list_users(&UserQuery {
+                limit: 3,
+                after: Some(c),
+                ..Default::default()
+            })
             .await
             .expect("list");
         all.extend(p.items.iter().map(|u| u.user_id.clone()));
@@ -207,13 +314,21 @@ pub async fn users_are_listed_most_recent_first_searchable_and_paged(store: Arc<
     }
     assert_eq!(all.len(), 8, "every profile exactly once: {all:?}");
     let found = store
-        .list_users(&UserQuery { search: Some("OTHER".into()), limit: 10, ..Default::default() })
+        .list_users(&UserQuery {
+            search: Some("OTHER".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .expect("search");
     assert_eq!(found.items.len(), 1);
     assert_eq!(found.items[0].user_id, "Other-Person");
     let none = store
-        .list_users(&UserQuery { search: Some("%".into()), limit: 10, ..Default::default() })
+        .list_users(&UserQuery {
+            search: Some("%".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .expect("search");
     assert!(none.items.is_empty(), "search is literal, not a pattern");
@@ -228,7 +343,10 @@ pub async fn rollups_count_days_types_and_distinct_active_users(store: Arc<dyn S
         event("5", "u3", "page_view", DAY0 + 2 * DAY),
     ];
     store.insert_batch(batch).await.expect("write");
-    let mut rows = store.rollups(day(DAY0), day(DAY0 + DAY)).await.expect("rollups");
+    let mut rows = store
+        .rollups(day(DAY0), day(DAY0 + DAY))
+        .await
+        .expect("rollups");
     rows.day_type_counts.sort();
     rows.daily_active.sort();
     assert_eq!(
@@ -241,15 +359,28 @@ pub async fn rollups_count_days_types_and_distinct_active_users(store: Arc<dyn S
     );
     assert_eq!(rows.daily_active, [(day(DAY0), 2), (day(DAY0 + DAY), 1)]);
     assert_eq!(rows.active_users, 2, "u1 on both days counts once");
-    let all = store.rollups(day(DAY0), day(DAY0 + 2 * DAY)).await.expect("rollups");
+    let all = store
+        .rollups(day(DAY0), day(DAY0 + 2 * DAY))
+        .await
+        .expect("rollups");
     assert_eq!(all.active_users, 3);
-    let empty = store.rollups(day(DAY0 + 10 * DAY), day(DAY0 + 11 * DAY)).await.expect("rollups");
+    let empty = store
+        .rollups(day(DAY0 + 10 * DAY), day(DAY0 + 11 * DAY))
+        .await
+        .expect("rollups");
     assert_eq!(empty, Default::default());
 }
 
 pub async fn concurrent_writers_store_each_event_once(store: Arc<dyn Store>) {
     let batch: Vec<_> = (0..200)
-        .map(|i| event(&format!("c{i}"), &format!("u{}", i % 10), "page_view", DAY0 + i))
+        .map(|i| {
+            event(
+                &format!("c{i}"),
+                &format!("u{}", i % 10),
+                "page_view",
+                DAY0 + i,
+            )
+        })
         .collect();
     let writers: Vec<_> = (0..4)
         .map(|_| {
@@ -260,14 +391,25 @@ pub async fn concurrent_writers_store_each_event_once(store: Arc<dyn Store>) {
         .collect();
     let mut accepted = 0;
     for w in writers {
-        accepted += w.await.expect("join").iter().filter(|o| **o == Accepted).count();
+        accepted += w
+            .await
+            .expect("join")
+            .iter()
+            .filter(|o| **o == Accepted)
+            .count();
     }
     assert_eq!(accepted, 200, "each id accepted by exactly one writer");
     let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
-    assert_eq!(rows.day_type_counts, [(day(DAY0), "page_view".to_owned(), 200)]);
+    assert_eq!(
+        rows.day_type_counts,
+        [(day(DAY0), "page_view".to_owned(), 200)]
+    );
     assert_eq!(rows.active_users, 10);
     let total: u64 = store
-        .list_users(&UserQuery { limit: 100, ..Default::default() })
+        .list_users(&UserQuery {
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .expect("users")
         .items

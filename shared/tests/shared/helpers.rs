@@ -24,10 +24,7 @@ pub fn settings(pairs: &[(&str, String)]) -> Settings {
 
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().expect("temp dir");
-    let s = settings(&[(
-        "APP__STORAGE__DATA_DIR",
-        dir.path().display().to_string(),
-    )]);
+    let s = settings(&[("APP__STORAGE__DATA_DIR", dir.path().display().to_string())]);
     TestStore {
         store: storage::open(&s).await.expect("sqlite opens"),
         _dir: Some(dir),

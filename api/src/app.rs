@@ -1,0 +1,155 @@
+//! Building and running the server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use tracing::{info, warn};
+
+use shared::batcher::Batcher;
+use shared::clock::SystemClock;
+use shared::settings::Settings;
+use shared::storage;
+
+use crate::middleware;
+use crate::routes;
+use crate::state::AppState;
+
+/// A bound, not yet running server.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    /// Opens the store, starts the batcher and binds the listener (port 0 picks a free one).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = storage::open(&settings)
+            .await
+            .context("Failed to open the store")?;
+        let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
+        let state = AppState {
+            settings: Arc::new(settings),
+            store,
+            batcher,
+            clock: Arc::new(SystemClock),
+        };
+        let server = &state.settings.server;
+        let addr = format!("{}:{}", server.host, server.port);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("Failed to bind {addr}"))?;
+        // Install the recorder before the first request so every metric is registered.
+        shared::telemetry::metrics_handle();
+        let router = Self::router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    fn router(state: AppState) -> Router {
+        let server = &state.settings.server;
+        let retry_after_s = state.settings.batcher.retry_after_s;
+        let overload = ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(move |err| {
+                middleware::handle_overload(retry_after_s, err)
+            }))
+            .load_shed()
+            .concurrency_limit(server.max_concurrent_requests)
+            .timeout(Duration::from_millis(server.request_timeout_ms));
+        routes::router(state)
+            .layer(overload)
+            .layer(axum::middleware::from_fn(middleware::track_metrics))
+            .layer(TraceLayer::new_for_http())
+            .layer(CatchPanicLayer::new())
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests
+    /// finish (bounded by `shutdown_grace_ms`) and writes every queued event before returning.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            state,
+        } = self;
+        info!(
+            address = %listener.local_addr()?,
+            engine = state.store.engine(),
+            "Listening."
+        );
+        let grace = Duration::from_millis(state.settings.server.shutdown_grace_ms);
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            info!("Shutting down: no new connections; finishing in-flight requests.");
+            let _ = stopping_tx.send(());
+        };
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
+        let serve = tokio::spawn(async move { serve.await });
+        let mut serve = serve;
+        tokio::select! {
+            result = &mut serve => result.context("Server task failed")?.context("Server failed")?,
+            _ = async {
+                let _ = stopping_rx.await;
+                tokio::time::sleep(grace).await;
+            } => warn!(grace_ms = grace.as_millis() as u64, "In-flight requests outlived the grace period."),
+        }
+        state.batcher.shutdown().await;
+        info!("Stopped.");
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "Cannot listen for SIGTERM.");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

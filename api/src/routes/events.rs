@@ -1,0 +1,214 @@
+//! Ingestion: `POST /v1/events` takes one event or an array, validates each, and answers
+//! once the valid ones are durable, with a result per event.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use shared::event::{Event, IncomingEvent, Rejection, normalise};
+use shared::storage::InsertOutcome;
+use utoipa::ToSchema;
+
+use crate::body;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Outcome of one event, in request order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventResult {
+    /// The stored id (`messageId` or a server UUIDv7); absent when rejected without one.
+    pub event_id: Option<String>,
+    pub status: EventStatus,
+    /// Why the event was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Rejection>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    /// Durably stored by this request.
+    Accepted,
+    /// Already stored earlier (same id); nothing changed.
+    Duplicate,
+    /// Invalid; not stored.
+    Rejected,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IngestResponse {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub results: Vec<EventResult>,
+}
+
+/// Request body: one event, or an array of up to 2,500 events.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum IngestRequest {
+    One(Box<IncomingEvent>),
+    Many(Vec<IncomingEvent>),
+}
+
+/// Validated events ready to store, and the result slot of every input event.
+struct Parsed {
+    events: Vec<Event>,
+    /// Index into `results` of each event in `events`.
+    slots: Vec<usize>,
+    results: Vec<EventResult>,
+}
+
+fn parse(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Parsed, ApiError> {
+    let limits = &state.settings.ingest;
+    let bytes = body::decode(headers, raw, limits.max_request_bytes)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| ApiError::bad_request("invalid_json", "body is not UTF-8"))?;
+    let items: Vec<&RawValue> = match text.trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str(text),
+        Some(b'{') => serde_json::from_str::<&RawValue>(text).map(|one| vec![one]),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_json",
+                "body must be a JSON object (one event) or an array of events",
+            ));
+        }
+    }
+    .map_err(|e| ApiError::bad_request("invalid_json", format!("body is not valid JSON: {e}")))?;
+    if items.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_batch",
+            "the array holds no events",
+        ));
+    }
+    if items.len() > limits.max_events_per_request {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "{} events in one request; the limit is {}",
+            items.len(),
+            limits.max_events_per_request
+        )));
+    }
+    let received_at = state.clock.now();
+    let mut parsed = Parsed {
+        events: Vec::with_capacity(items.len()),
+        slots: Vec::with_capacity(items.len()),
+        results: Vec::with_capacity(items.len()),
+    };
+    for raw in items {
+        let outcome = serde_json::from_str::<IncomingEvent>(raw.get())
+            .map_err(|e| Rejection::new("invalid_event", e.to_string()))
+            .and_then(|incoming| normalise(incoming, raw.get().len(), received_at, limits));
+        match outcome {
+            Ok(event) => {
+                parsed.slots.push(parsed.results.len());
+                parsed.results.push(EventResult {
+                    event_id: Some(event.event_id.clone()),
+                    status: EventStatus::Accepted,
+                    reason: None,
+                });
+                parsed.events.push(event);
+            }
+            Err(reason) => parsed.results.push(EventResult {
+                event_id: message_id_of(raw),
+                status: EventStatus::Rejected,
+                reason: Some(reason),
+            }),
+        }
+    }
+    let rejected = parsed.results.len() - parsed.events.len();
+    if rejected > 0 {
+        metrics::counter!("shoptrail_ingest_events_total", "outcome" => "rejected")
+            .increment(rejected as u64);
+    }
+    if parsed.events.is_empty() {
+        return Err(ApiError::AllRejected {
+            results: parsed.results,
+        });
+    }
+    Ok(parsed)
+}
+
+/// Best effort: the client's id of an event that failed to parse, so it can match results.
+fn message_id_of(raw: &RawValue) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        #[serde(rename = "messageId")]
+        message_id: Option<String>,
+    }
+    serde_json::from_str::<IdOnly>(raw.get())
+        .ok()
+        .and_then(|i| i.message_id)
+}
+
+fn respond(results: Vec<EventResult>) -> (StatusCode, Json<IngestResponse>) {
+    let count = |s| results.iter().filter(|r| r.status == s).count();
+    let response = IngestResponse {
+        accepted: count(EventStatus::Accepted),
+        duplicates: count(EventStatus::Duplicate),
+        rejected: count(EventStatus::Rejected),
+        results,
+    };
+    (StatusCode::ACCEPTED, Json(response))
+}
+
+/// Ingest events.
+///
+/// Answers `202` only once every valid event is durable. Each event gets a result:
+/// `accepted`, `duplicate` (its id was stored before) or `rejected` (with a reason).
+/// When every event is invalid the answer is `400` with the same per-event results.
+/// Gzip bodies (`Content-Encoding: gzip`) are accepted; limits apply after decompression.
+#[utoipa::path(
+    post,
+    path = "/v1/events",
+    tag = "ingestion",
+    request_body(content = IngestRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Valid events are durable", body = IngestResponse),
+        (status = 400, description = "Malformed JSON, or every event invalid", body = ErrorBody),
+        (status = 413, description = "Body or event count over the limit", body = ErrorBody),
+        (status = 415, description = "Unsupported Content-Encoding", body = ErrorBody),
+        (status = 503, description = "Overloaded or store unavailable; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
+    let Parsed {
+        events,
+        slots,
+        mut results,
+    } = parse(&state, &headers, raw)?;
+    let outcomes = state
+        .batcher
+        .submit(events)
+        .await
+        .map_err(|e| ApiError::from_submit(e, state.settings.batcher.retry_after_s))?;
+    for (slot, outcome) in slots.into_iter().zip(outcomes) {
+        if outcome == InsertOutcome::Duplicate {
+            results[slot].status = EventStatus::Duplicate;
+        }
+    }
+    Ok(respond(results))
+}
+
+/// The parse-only ceiling for `scripts/bench`: identical parsing and validation, no storage.
+/// Mounted only when `server.bench_parse_only_route` is set; not part of the public API.
+pub async fn parse_only(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
+    let Parsed { results, .. } = parse(&state, &headers, raw)?;
+    Ok(respond(results))
+}

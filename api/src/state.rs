@@ -1,0 +1,16 @@
+//! The one state value every handler receives.
+
+use std::sync::Arc;
+
+use shared::batcher::Batcher;
+use shared::clock::Clock;
+use shared::settings::Settings;
+use shared::storage::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Arc<dyn Store>,
+    pub batcher: Batcher,
+    pub clock: Arc<dyn Clock>,
+}

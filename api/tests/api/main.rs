@@ -1,0 +1,8 @@
+//! Integration tests: the real server on a free port with its own data directory, driven
+//! by a real HTTP client.
+
+mod crash;
+mod helpers;
+mod ingest;
+mod ops;
+mod read;

@@ -1,0 +1,147 @@
+//! Operations endpoints, OpenAPI drift, and graceful shutdown.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_and_readiness_answer_ok() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.get_json("/healthz").await,
+        (200, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        app.get_json("/readyz").await,
+        (200, json!({"status": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn metrics_expose_requests_ingest_outcomes_and_batches() {
+    let app = spawn_app().await;
+    app.post_events(&json!([ev("m1", "u", "scroll", "2026-01-01T00:00:00Z"), {"type": "x"}]))
+        .await;
+    app.post_events(&ev("m1", "u", "scroll", "2026-01-01T00:00:00Z"))
+        .await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    for name in [
+        "shoptrail_http_requests_total{",
+        "shoptrail_http_request_duration_seconds_bucket{",
+        "shoptrail_ingest_events_total{outcome=\"accepted\"}",
+        "shoptrail_ingest_events_total{outcome=\"duplicate\"}",
+        "shoptrail_ingest_events_total{outcome=\"rejected\"}",
+        "shoptrail_batch_size_events_bucket{",
+        "shoptrail_batch_flush_duration_seconds_bucket{",
+        "shoptrail_batcher_queue_depth_events",
+        "shoptrail_store_up",
+    ] {
+        assert!(text.contains(name), "{name} missing from /metrics:\n{text}");
+    }
+    assert!(
+        text.contains(r#"route="/v1/events""#),
+        "requests are labelled by route"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_committed_file() {
+    let generated = api::routes::openapi_json().expect("document");
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json"))
+        .unwrap_or_default();
+    assert!(
+        generated == committed,
+        "api/openapi.json is out of date: run `scripts/openapi` and commit the result"
+    );
+    let app = spawn_app().await;
+    let (status, served) = app.get_json("/openapi.json").await;
+    assert_eq!(status, 200);
+    let committed: Value = serde_json::from_str(&committed).expect("valid JSON");
+    assert_eq!(
+        served, committed,
+        "the server serves the committed document"
+    );
+    for path in [
+        "/v1/events",
+        "/v1/users",
+        "/v1/users/{user_id}",
+        "/v1/users/{user_id}/journey",
+        "/v1/stats",
+    ] {
+        assert!(served["paths"][path].is_object(), "{path} is documented");
+    }
+}
+
+#[tokio::test]
+async fn the_docs_ui_is_served_from_the_binary() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/docs/"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.text().await.expect("html").contains("swagger"),
+        "Swagger UI page"
+    );
+    let r = app
+        .client
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "assets are vendored, not fetched from a CDN"
+    );
+}
+
+#[tokio::test]
+async fn graceful_shutdown_acknowledges_in_flight_events_and_keeps_them() {
+    let app = spawn_app_with(&[("APP__BATCHER__LINGER_MS", "300")]).await;
+    let sends: Vec<_> = (0..20)
+        .map(|i| {
+            let client = app.client.clone();
+            let url = app.url("/v1/events");
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&ev(
+                        &format!("g{i}"),
+                        "u1",
+                        "scroll",
+                        "2026-01-01T00:00:00Z",
+                    ))
+                    .send()
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let dir = app.stop().await;
+    let mut acknowledged = 0;
+    for s in sends {
+        if let Ok(Ok(r)) = s.await.map(|r| r.map(|r| r.status().as_u16())) {
+            assert_eq!(r, 202);
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(
+        acknowledged, 20,
+        "requests in flight at shutdown are completed"
+    );
+    let app = spawn_app_in(dir, &[]).await;
+    let (_, u) = app.get_json("/v1/users/u1").await;
+    assert_eq!(u["eventCount"], 20);
+}
