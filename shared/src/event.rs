@@ -320,6 +320,13 @@ fn check_map(
                 ),
             ));
         }
+        // BSON (MongoDB) cannot store NUL in a field name; refuse it on every engine alike.
+        if k.contains('\0') {
+            return Err(Rejection::new(
+                "invalid_key",
+                format!("a key in {field} contains a NUL character"),
+            ));
+        }
         check_value(v, depth, field, limits)
     })
 }
@@ -506,6 +513,18 @@ mod tests {
         )
         .expect_err("long id");
         assert_eq!(err.code, "invalid_id");
+    }
+
+    #[test]
+    fn keys_with_nul_are_refused() {
+        let err = normalise(
+            parse(json!({"userId": "u", "type": "s", "traits": {"a\u{0}b": 1}})),
+            10,
+            now(),
+            &limits(),
+        )
+        .expect_err("nul");
+        assert_eq!(err.code, "invalid_key");
     }
 
     #[test]

@@ -86,7 +86,9 @@ pub struct BatcherSettings {
     pub max_events: usize,
     /// Flush once this many bytes of events are waiting.
     pub max_bytes: usize,
-    /// Flush at the latest this long after the first event of a batch arrived.
+    /// Extra time to wait for more events before flushing. 0 (the default) is pure group
+    /// commit: flush as soon as the writer is free; batches form from what arrived during
+    /// the previous flush. A few ms helps engines where each round trip is costly.
     pub linger_ms: u64,
     /// Bytes of events that may wait for a flush; beyond this ingestion answers 503.
     pub queue_max_bytes: usize,
@@ -141,7 +143,7 @@ future_tolerance_ms = 300000
 [batcher]
 max_events = 5000
 max_bytes = 8388608
-linger_ms = 2
+linger_ms = 0
 queue_max_bytes = 67108864
 retry_after_s = 1
 

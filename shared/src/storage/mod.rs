@@ -187,8 +187,8 @@ pub struct RollupDelta {
     pub day_type: BTreeMap<(NaiveDate, String), u64>,
     /// Profiles active per day.
     pub day_profiles: BTreeMap<NaiveDate, Vec<String>>,
-    /// Per-profile changes.
-    pub profiles: HashMap<String, ProfileDelta>,
+    /// Per-profile changes, in profile order (so engines update in key order).
+    pub profiles: BTreeMap<String, ProfileDelta>,
 }
 
 #[derive(Debug, Clone)]

@@ -262,6 +262,64 @@ pub async fn profiles_track_first_and_last_seen_counts_and_merged_traits(store: 
     assert!(store.get_user("nobody").await.expect("read").is_none());
 }
 
+pub async fn traits_merge_shallowly_and_an_equal_time_event_sets_the_last_type(
+    store: Arc<dyn Store>,
+) {
+    let mut a = event("a", "u1", "page_view", DAY0);
+    a.traits = Some(obj(
+        json!({"address": {"city": "Lima", "zip": "15001"}, "vip": true}),
+    ));
+    store.insert_batch(vec![a]).await.expect("write");
+    let mut b = event("b", "u1", "search", DAY0);
+    b.traits = Some(obj(json!({"address": {"city": "Cusco"}, "vip": null})));
+    store.insert_batch(vec![b]).await.expect("write");
+    let u = store.get_user("u1").await.expect("read").expect("profile");
+    assert_eq!(
+        u.traits,
+        obj(json!({"address": {"city": "Cusco"}, "vip": null})),
+        "a top-level key is replaced whole; null is stored, not a deletion"
+    );
+    assert_eq!(
+        u.last_event_type, "search",
+        "an event at the same time as last_seen counts as last"
+    );
+    // Repeating a profile on the same day adds no daily active user.
+    store
+        .insert_batch(vec![event("c", "u1", "scroll", DAY0 + HOUR)])
+        .await
+        .expect("write");
+    let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
+    assert_eq!(rows.daily_active, [(day(DAY0), 1)]);
+}
+
+pub async fn search_is_literal_even_with_pattern_characters(store: Arc<dyn Store>) {
+    let ids = ["a.b*c", "a+b(c)", "plain", "[x]^$", "100%_off"];
+    let batch: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| event(&format!("e{i}"), id, "page_view", DAY0 + i as i64))
+        .collect();
+    store.insert_batch(batch).await.expect("write");
+    for (needle, expect) in [
+        (".b*", vec!["a.b*c"]),
+        ("+B(", vec!["a+b(c)"]),
+        ("]^$", vec!["[x]^$"]),
+        ("%_", vec!["100%_off"]),
+        (".", vec!["a.b*c"]),
+    ] {
+        let page = store
+            .list_users(&UserQuery {
+                search: Some(needle.into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .expect("search");
+        let got: Vec<_> = page.items.iter().map(|u| u.user_id.as_str()).collect();
+        assert_eq!(got, expect, "search {needle:?}");
+    }
+}
+
 pub async fn anonymous_profiles_are_keyed_by_anonymous_id(store: Arc<dyn Store>) {
     let mut e = event("a", "ignored", "page_view", DAY0);
     e.user_id = None;
@@ -455,6 +513,8 @@ conformance_suite!(
     journey_is_newest_first_with_stable_cursor_pagination,
     journey_filters_by_type_and_time_range,
     profiles_track_first_and_last_seen_counts_and_merged_traits,
+    traits_merge_shallowly_and_an_equal_time_event_sets_the_last_type,
+    search_is_literal_even_with_pattern_characters,
     anonymous_profiles_are_keyed_by_anonymous_id,
     users_are_listed_most_recent_first_searchable_and_paged,
     rollups_count_days_types_and_distinct_active_users,
