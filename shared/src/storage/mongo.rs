@@ -42,6 +42,8 @@ const COLLECTIONS: [&str; 5] = [
 const DUPLICATE_KEY: i32 = 11000;
 const WRITE_CONFLICT: i32 = 112;
 const NAMESPACE_EXISTS: i32 = 48;
+const MAX_TIME_MS_EXPIRED: i32 = 50;
+const INDEX_OPTIONS_CONFLICT: i32 = 85;
 
 /// Server error codes meaning "not now": the primary moved, the node is shutting down, the
 /// network failed, or a concurrent writer got in the way. Callers may retry these.
@@ -77,6 +79,8 @@ const MAX_COMMIT_ATTEMPTS: u32 = 5;
 const MAX_COMMAND_BYTES: usize = 8 * 1024 * 1024;
 /// Statements or ids per command; the server allows 100,000 statements.
 const MAX_ITEMS_PER_COMMAND: usize = 10_000;
+/// Escape character of [`encode_key`].
+const KEY_ESCAPE: char = '\u{1}';
 /// Longest error text kept in a [`StoreError::Internal`].
 const MAX_ERROR_CHARS: usize = 400;
 
@@ -276,7 +280,7 @@ impl MongoStore {
             match session.commit_transaction().await {
                 Ok(()) => return Ok(accepted),
                 Err(e) if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) => {
-                    if attempt >= MAX_COMMIT_ATTEMPTS {
+                    if attempt >= MAX_COMMIT_ATTEMPTS || !commit_worth_retrying(&e) {
                         return Err(Failure::CommitUnknown);
                     }
                     tracing::debug!(attempt, error = %e.kind, "Retrying the MongoDB commit.");
@@ -415,6 +419,17 @@ impl MongoStore {
     }
 }
 
+/// Whether a commit whose outcome is unknown is worth sending again. The driver labels
+/// server-selection failures `UnknownTransactionCommitResult` too, but each of those has
+/// already waited the full selection timeout (30 s by default): five more would hold the
+/// caller for minutes. A commit that ran out of `maxTimeMS` would run out again (the driver's
+/// own `and_run` does not retry that either). Either way the caller gets `Unavailable` and may
+/// retry the batch, which re-reads the stored ids, so nothing is counted twice.
+fn commit_worth_retrying(e: &DriverError) -> bool {
+    !matches!(e.kind.as_ref(), ErrorKind::ServerSelection { .. })
+        && !error_codes(e).contains(&MAX_TIME_MS_EXPIRED)
+}
+
 /// `w: majority, j: true`: acknowledge only writes that survive a crash and a failover.
 fn durable_write_concern() -> WriteConcern {
     WriteConcern::builder()
@@ -459,9 +474,27 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
     ];
     for (name, keys) in indexes {
-        db.collection::<Document>(name)
+        // Re-creating an identical index (same keys, options and the driver's derived name)
+        // is a no-op for the server, so restarts are fine.
+        match db
+            .collection::<Document>(name)
             .create_indexes([IndexModel::builder().keys(keys).build()])
-            .await?;
+            .await
+        {
+            Ok(_) => {}
+            // An index on exactly these keys already exists under another name (or with other
+            // options), e.g. one an operator created by hand. The queries only need the keys,
+            // so start anyway rather than refuse to; a different index holding our name
+            // (IndexKeySpecsConflict) still fails start-up.
+            Err(e) if command_code(&e) == Some(INDEX_OPTIONS_CONFLICT) => {
+                tracing::warn!(
+                    collection = name,
+                    error = %e.kind,
+                    "A MongoDB index on the same keys already exists; keeping it."
+                );
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
@@ -732,7 +765,8 @@ fn req_count(d: &Document, key: &str) -> Result<u64, String> {
 }
 
 /// JSON → BSON without extended-JSON interpretation: `{"$date": ...}` in user data stays a
-/// plain sub-document. Integers beyond `i64` become Decimal128 so they stay exact.
+/// plain sub-document. Integers beyond `i64` become Decimal128 so they stay exact. Object
+/// keys go through [`encode_key`].
 fn json_to_bson(v: &Value) -> Bson {
     match v {
         Value::Null => Bson::Null,
@@ -757,8 +791,54 @@ fn json_to_bson(v: &Value) -> Bson {
 
 fn map_to_doc(m: &Map<String, Value>) -> Document {
     m.iter()
-        .map(|(k, v)| (k.clone(), json_to_bson(v)))
+        .map(|(k, v)| (encode_key(k), json_to_bson(v)))
         .collect()
+}
+
+/// Escapes a JSON object key for use as a BSON field name.
+///
+/// BSON field names are C strings, but JSON keys may hold U+0000 (the embedded engine keeps
+/// such keys). Unescaped, one such trait key makes the driver refuse to encode the whole
+/// `update` command, and with it every batch that carries the event, on every retry. So
+/// U+0000 is stored as U+0001 `0`, and U+0001 itself as U+0001 `1`. Every other key, the
+/// usual case, is stored unchanged; the mapping is one-to-one, so `$mergeObjects` merges
+/// escaped keys exactly as the embedded engine merges the originals.
+fn encode_key(key: &str) -> String {
+    if !key.contains(['\0', KEY_ESCAPE]) {
+        return key.to_owned();
+    }
+    let mut escaped = String::with_capacity(key.len() + 2);
+    for c in key.chars() {
+        match c {
+            '\0' => escaped.extend([KEY_ESCAPE, '0']),
+            KEY_ESCAPE => escaped.extend([KEY_ESCAPE, '1']),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The inverse of [`encode_key`]. An escape we did not write is kept as stored.
+fn decode_key(key: &str) -> String {
+    if !key.contains(KEY_ESCAPE) {
+        return key.to_owned();
+    }
+    let mut decoded = String::with_capacity(key.len());
+    let mut chars = key.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            (KEY_ESCAPE, Some('0')) => {
+                chars.next();
+                decoded.push('\0');
+            }
+            (KEY_ESCAPE, Some('1')) => {
+                chars.next();
+                decoded.push(KEY_ESCAPE);
+            }
+            (c, _) => decoded.push(c),
+        }
+    }
+    decoded
 }
 
 /// The inverse of [`json_to_bson`]; other BSON types (never written by us) fall back to
@@ -792,7 +872,7 @@ fn bson_to_json(b: &Bson) -> Value {
 
 fn doc_to_map(d: &Document) -> Map<String, Value> {
     d.iter()
-        .map(|(k, v)| (k.clone(), bson_to_json(v)))
+        .map(|(k, v)| (decode_key(k), bson_to_json(v)))
         .collect()
 }
 
@@ -1587,6 +1667,38 @@ mod tests {
     }
 
     #[test]
+    fn trait_keys_bson_cannot_hold_are_escaped_and_restored() {
+        let traits = object(json!({
+            "a\u{0}b": 1, "\u{1}0": 2, "\u{0}": {"in\u{0}ner": [{"x\u{1}": null}]},
+            "plain": 3, "": 4, "$set": {"a.b": 5},
+        }));
+        let d = map_to_doc(&traits);
+        assert_eq!(
+            d.get_i64("plain"),
+            Ok(3),
+            "ordinary keys are stored unchanged"
+        );
+        // Through bytes, as the driver must encode it (a raw U+0000 key cannot be).
+        let bytes = bson::to_vec(&doc! { "traits": &d }).expect("encodable");
+        let back: Document = bson::from_slice(&bytes).expect("decodable");
+        let back = doc_to_map(back.get_document("traits").expect("traits"));
+        assert_eq!(back, traits);
+        // The escaping is one-to-one, so merges by key match the embedded engine's.
+        for key in [
+            "\u{0}",
+            "\u{1}0",
+            "\u{1}",
+            "\u{1}1",
+            "x\u{1}\u{0}y",
+            "plain",
+        ] {
+            assert_eq!(decode_key(&encode_key(key)), key);
+            assert!(!encode_key(key).contains('\u{0}'));
+        }
+        assert_ne!(encode_key("\u{0}"), encode_key("\u{1}0"));
+    }
+
+    #[test]
     fn search_patterns_escape_everything_but_letters_digits_and_non_ascii() {
         assert_eq!(substring_pattern("Ab1"), "[aA][bB]1");
         assert_eq!(substring_pattern("a.b*"), "[aA]\\x{2e}[bB]\\x{2a}");
@@ -1930,6 +2042,13 @@ mod tests {
         ));
         assert!(Failure::Driver(command(WRITE_CONFLICT, "WriteConflict")).is_transient());
         assert!(!Failure::Driver(command(2, "BadValue")).is_transient());
+        // A commit lost to the network is sent again; one that ran out of time is not.
+        assert!(commit_worth_retrying(&e));
+        assert!(commit_worth_retrying(&command(64, "WriteConcernFailed")));
+        assert!(!commit_worth_retrying(&command(
+            MAX_TIME_MS_EXPIRED,
+            "MaxTimeMSExpired"
+        )));
     }
 
     #[test]
