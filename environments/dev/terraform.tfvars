@@ -1,0 +1,38 @@
+# dev: smallest footprint. One NAT gateway, smallest task and database sizes,
+# buckets removable. Replace account id, domains and certificate ARNs with yours.
+environment    = "dev"
+aws_region     = "eu-west-1"
+aws_account_id = "111111111111"
+
+availability_zones = ["eu-west-1a", "eu-west-1b"]
+vpc_cidr           = "10.10.0.0/16"
+single_nat_gateway = true
+
+api_domain_name         = "api.dev.shoptrail.example.com"
+api_certificate_arn     = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001"
+console_domain_name     = "console.dev.shoptrail.example.com"
+console_certificate_arn = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-4000-8000-000000000002"
+
+api_cpu                 = 512
+api_memory              = 1024
+api_desired_count       = 2
+api_max_count           = 4
+api_requests_per_target = 2000
+
+worker_cpu           = 256
+worker_memory        = 512
+worker_desired_count = 1
+
+docdb_instance_class        = "db.t4g.medium"
+docdb_instance_count        = 2
+docdb_backup_retention_days = 7
+
+deletion_protection       = false
+force_destroy_buckets     = true
+log_retention_days        = 365
+access_log_retention_days = 30
+exports_expiration_days   = 30
+
+waf_rate_limit_per_5_minutes = 20000
+alarm_email_addresses        = []
+alarm_p99_latency_seconds    = 2

@@ -1,0 +1,5 @@
+# Used after the bootstrap apply (docs/deploy.md: local state first, then
+# terraform init -migrate-state -backend-config=backend.hcl).
+bucket = "shoptrail-tfstate-111111111111"
+key    = "global/terraform.tfstate"
+region = "eu-west-1"

@@ -1,0 +1,357 @@
+data "aws_region" "current" {}
+
+locals {
+  region = data.aws_region.current.name
+
+  alb_dimensions = { LoadBalancer = var.alb_arn_suffix }
+  tg_dimensions  = { LoadBalancer = var.alb_arn_suffix, TargetGroup = var.target_group_arn_suffix }
+  api_dimensions = { Environment = var.environment, Service = var.api_metrics_service }
+
+  alarm_actions = [aws_sns_topic.alarms.arn]
+}
+
+# --- Notifications ---------------------------------------------------------------
+
+resource "aws_sns_topic" "alarms" {
+  name              = "${var.name}-alarms"
+  kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each = toset(var.alarm_email_addresses)
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+# --- ALB alarms ----------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "alb_5xx_rate" {
+  alarm_name          = "${var.name}-alb-5xx-rate"
+  alarm_description   = "More than ${var.alb_5xx_rate_percent}% of API requests answered 5xx (targets + ALB) for 5 minutes."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alb_5xx_rate_percent
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)"
+    label       = "5xx rate (%)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "RequestCount"
+      dimensions  = local.alb_dimensions
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "target5xx"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_Target_5XX_Count"
+      dimensions  = local.alb_dimensions
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "elb5xx"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_ELB_5XX_Count"
+      dimensions  = local.alb_dimensions
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "alb_p99_latency" {
+  alarm_name          = "${var.name}-alb-p99-latency"
+  alarm_description   = "API p99 TargetResponseTime above ${var.alb_p99_latency_seconds}s for 10 minutes."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "TargetResponseTime"
+  dimensions          = local.tg_dimensions
+  extended_statistic  = "p99"
+  period              = 60
+  evaluation_periods  = 10
+  datapoints_to_alarm = 10
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alb_p99_latency_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
+  alarm_name          = "${var.name}-unhealthy-hosts"
+  alarm_description   = "At least one API task fails the /readyz target health check for 3 minutes."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  dimensions          = local.tg_dimensions
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "healthy_hosts_low" {
+  alarm_name          = "${var.name}-healthy-hosts-low"
+  alarm_description   = "Fewer than ${var.min_healthy_hosts} healthy API tasks: one AZ no longer serves."
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HealthyHostCount"
+  dimensions          = local.tg_dimensions
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.min_healthy_hosts
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+# --- Application alarms (custom metrics, see README: ADOT sidecar) -------------------
+
+resource "aws_cloudwatch_metric_alarm" "queue_depth" {
+  alarm_name          = "${var.name}-batcher-queue-depth"
+  alarm_description   = "Batcher queue above ${var.queue_depth_threshold} events for 5 minutes: the store is not keeping up."
+  namespace           = var.metrics_namespace
+  metric_name         = "shoptrail_batcher_queue_depth_events"
+  dimensions          = local.api_dimensions
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.queue_depth_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "store_down" {
+  alarm_name          = "${var.name}-store-down"
+  alarm_description   = "An API task reports shoptrail_store_up = 0: ingestion answers 503."
+  namespace           = var.metrics_namespace
+  metric_name         = "shoptrail_store_up"
+  dimensions          = local.api_dimensions
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "batch_flush_failures" {
+  alarm_name          = "${var.name}-batch-flush-failures"
+  alarm_description   = "Batch flushes to the store keep failing (shoptrail_batch_flush_failures_total)."
+  namespace           = var.metrics_namespace
+  metric_name         = "shoptrail_batch_flush_failures_total"
+  dimensions          = local.api_dimensions
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+# Export alarms: created only once the worker exposes its metrics and their
+# names are given (var.export_metrics); the worker does not exist yet.
+resource "aws_cloudwatch_metric_alarm" "export_failed" {
+  count = var.export_metrics == null ? 0 : 1
+
+  alarm_name          = "${var.name}-export-failed"
+  alarm_description   = "The daily export reported a failure."
+  namespace           = var.metrics_namespace
+  metric_name         = var.export_metrics.failures_metric_name
+  dimensions          = { Environment = var.environment, Service = var.export_metrics.service }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "export_stale" {
+  count = var.export_metrics == null ? 0 : 1
+
+  alarm_name          = "${var.name}-export-stale"
+  alarm_description   = "No successful export for more than ${var.export_metrics.max_age_hours} hours (or the gauge stopped reporting)."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.export_metrics.max_age_hours * 3600
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "age"
+    expression  = "EPOCH(last) - last"
+    label       = "Seconds since the last successful export"
+    return_data = true
+  }
+
+  metric_query {
+    id = "last"
+    metric {
+      namespace   = var.metrics_namespace
+      metric_name = var.export_metrics.last_success_metric_name
+      dimensions  = { Environment = var.environment, Service = var.export_metrics.service }
+      period      = 300
+      stat        = "Maximum"
+    }
+  }
+
+  tags = var.tags
+}
+
+# --- Dashboard -----------------------------------------------------------------------
+# The CloudWatch twin of docker/grafana/dashboards/shoptrail-service-health.json.
+
+locals {
+  ns = var.metrics_namespace
+  ad = ["Environment", var.environment, "Service", var.api_metrics_service]
+
+  dashboard_widgets = [
+    { type = "text", x = 0, y = 0, width = 24, height = 2, properties = {
+      markdown = "## Shoptrail ${var.environment}: service health\nALB and ECS metrics are AWS-native; `shoptrail_*` metrics come from the API's Prometheus endpoint via the ADOT sidecar (namespace `${local.ns}`). Alarms notify SNS topic `${aws_sns_topic.alarms.name}`."
+    } },
+    { type = "metric", x = 0, y = 2, width = 8, height = 6, properties = {
+      title = "Requests (ALB)", region = local.region, view = "timeSeries", stat = "Sum", period = 60
+      metrics = [
+        ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix, { label = "requests/min" }],
+      ]
+    } },
+    { type = "metric", x = 8, y = 2, width = 8, height = 6, properties = {
+      title = "5xx rate (%)", region = local.region, view = "timeSeries", period = 60
+      metrics = [
+        [{ expression = "IF(req > 0, 100 * (FILL(t5, 0) + FILL(e5, 0)) / req, 0)", label = "5xx %", id = "rate" }],
+        ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", var.alb_arn_suffix, { id = "req", stat = "Sum", visible = false }],
+        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", var.alb_arn_suffix, { id = "t5", stat = "Sum", visible = false }],
+        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", var.alb_arn_suffix, { id = "e5", stat = "Sum", visible = false }],
+      ]
+      annotations = { horizontal = [{ label = "alarm", value = var.alb_5xx_rate_percent }] }
+    } },
+    { type = "metric", x = 16, y = 2, width = 8, height = 6, properties = {
+      title = "Latency p50 / p99 (ALB TargetResponseTime)", region = local.region, view = "timeSeries", period = 60
+      metrics = [
+        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffix, { stat = "p50", label = "p50" }],
+        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffix, { stat = "p99", label = "p99" }],
+      ]
+      annotations = { horizontal = [{ label = "p99 alarm", value = var.alb_p99_latency_seconds }] }
+    } },
+    { type = "metric", x = 0, y = 8, width = 8, height = 6, properties = {
+      title = "Healthy / unhealthy API tasks", region = local.region, view = "timeSeries", period = 60
+      metrics = [
+        ["AWS/ApplicationELB", "HealthyHostCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffix, { stat = "Minimum", label = "healthy" }],
+        ["AWS/ApplicationELB", "UnHealthyHostCount", "LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffix, { stat = "Maximum", label = "unhealthy" }],
+      ]
+    } },
+    { type = "metric", x = 8, y = 8, width = 8, height = 6, properties = {
+      title = "Store up (min over API tasks)", region = local.region, view = "timeSeries", period = 60, stat = "Minimum"
+      metrics = [
+        concat([local.ns, "shoptrail_store_up"], local.ad, [{ label = "store_up" }]),
+      ]
+      yAxis = { left = { min = 0, max = 1 } }
+    } },
+    { type = "metric", x = 16, y = 8, width = 8, height = 6, properties = {
+      title = "ECS CPU / memory (api)", region = local.region, view = "timeSeries", period = 60, stat = "Average"
+      metrics = [
+        ["AWS/ECS", "CPUUtilization", "ClusterName", var.ecs_cluster_name, "ServiceName", var.api_service_name, { label = "CPU %" }],
+        ["AWS/ECS", "MemoryUtilization", "ClusterName", var.ecs_cluster_name, "ServiceName", var.api_service_name, { label = "memory %" }],
+      ]
+    } },
+    { type = "metric", x = 0, y = 14, width = 8, height = 6, properties = {
+      title = "Events by outcome (per minute)", region = local.region, view = "timeSeries", period = 60, stat = "Sum", stacked = true
+      metrics = [
+        for outcome in ["accepted", "duplicate", "rejected"] :
+        concat([local.ns, "shoptrail_ingest_events_total"], local.ad, ["outcome", outcome, { label = outcome }])
+      ]
+    } },
+    { type = "metric", x = 8, y = 14, width = 8, height = 6, properties = {
+      title = "Batcher queue depth (max)", region = local.region, view = "timeSeries", period = 60, stat = "Maximum"
+      metrics = [
+        concat([local.ns, "shoptrail_batcher_queue_depth_events"], local.ad, [{ label = "queued events" }]),
+      ]
+      annotations = { horizontal = [{ label = "alarm", value = var.queue_depth_threshold }] }
+    } },
+    { type = "metric", x = 16, y = 14, width = 8, height = 6, properties = {
+      title = "Batch flush: mean latency, mean size, failures", region = local.region, view = "timeSeries", period = 60
+      metrics = [
+        concat([local.ns, "shoptrail_batch_flush_duration_seconds"], local.ad, [{ stat = "Average", label = "flush seconds (mean)" }]),
+        concat([local.ns, "shoptrail_batch_size_events"], local.ad, [{ stat = "Average", label = "events per batch (mean)", yAxis = "right" }]),
+        concat([local.ns, "shoptrail_batch_flush_failures_total"], local.ad, [{ stat = "Sum", label = "flush failures", yAxis = "right" }]),
+      ]
+    } },
+    { type = "metric", x = 0, y = 20, width = 12, height = 6, properties = {
+      title = "API request rate and mean latency (app histogram)", region = local.region, view = "timeSeries", period = 60
+      metrics = [
+        concat([local.ns, "shoptrail_http_requests_total"], local.ad, [{ stat = "Sum", label = "requests/min" }]),
+        concat([local.ns, "shoptrail_http_request_duration_seconds"], local.ad, [{ stat = "Average", label = "mean seconds", yAxis = "right" }]),
+      ]
+    } },
+    { type = "alarm", x = 12, y = 20, width = 12, height = 6, properties = {
+      title = "Alarms"
+      alarms = concat(
+        [
+          aws_cloudwatch_metric_alarm.alb_5xx_rate.arn,
+          aws_cloudwatch_metric_alarm.alb_p99_latency.arn,
+          aws_cloudwatch_metric_alarm.unhealthy_hosts.arn,
+          aws_cloudwatch_metric_alarm.healthy_hosts_low.arn,
+          aws_cloudwatch_metric_alarm.queue_depth.arn,
+          aws_cloudwatch_metric_alarm.store_down.arn,
+          aws_cloudwatch_metric_alarm.batch_flush_failures.arn,
+        ],
+        aws_cloudwatch_metric_alarm.export_failed[*].arn,
+        aws_cloudwatch_metric_alarm.export_stale[*].arn,
+      )
+    } },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = "${var.name}-service-health"
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}

@@ -1,0 +1,93 @@
+variable "name" {
+  description = "Name prefix of alarms, topic and dashboard, e.g. shoptrail-dev."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment name; the Environment dimension of the custom metrics."
+  type        = string
+}
+
+variable "alb_arn_suffix" {
+  description = "ARN suffix of the API load balancer."
+  type        = string
+}
+
+variable "target_group_arn_suffix" {
+  description = "ARN suffix of the API target group."
+  type        = string
+}
+
+variable "ecs_cluster_name" {
+  description = "ECS cluster name (dashboard)."
+  type        = string
+}
+
+variable "api_service_name" {
+  description = "ECS service name of the API (dashboard)."
+  type        = string
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the application's custom metrics (see README: published by the ADOT sidecar)."
+  type        = string
+  default     = "Shoptrail"
+}
+
+variable "api_metrics_service" {
+  description = "Value of the Service dimension on the API's custom metrics."
+  type        = string
+  default     = "api"
+}
+
+variable "kms_key_arn" {
+  description = "KMS key ARN encrypting the SNS topic (its policy must let cloudwatch.amazonaws.com use it)."
+  type        = string
+}
+
+variable "alarm_email_addresses" {
+  description = "E-mail addresses subscribed to the alarm topic (each must confirm)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alb_5xx_rate_percent" {
+  description = "Alarm when 5xx responses exceed this share of requests, in percent."
+  type        = number
+  default     = 5
+}
+
+variable "alb_p99_latency_seconds" {
+  description = "Alarm when the ALB p99 TargetResponseTime exceeds this, in seconds."
+  type        = number
+  default     = 1
+}
+
+variable "min_healthy_hosts" {
+  description = "Alarm when fewer API tasks than this are healthy."
+  type        = number
+  default     = 2
+}
+
+variable "queue_depth_threshold" {
+  description = "Alarm when the batcher queue of a task holds more events than this."
+  type        = number
+  default     = 5000
+}
+
+variable "export_metrics" {
+  description = "Worker export metrics (names as exposed on /metrics, published like the API's). Null until the worker exposes them: then the two export alarms are not created."
+  type = object({
+    service                  = optional(string, "worker")
+    failures_metric_name     = string
+    last_success_metric_name = string
+    max_age_hours            = optional(number, 26)
+  })
+  default = null
+}
+
+variable "tags" {
+  description = "Tags added to every resource of the module."
+  type        = map(string)
+  default     = {}
+}
