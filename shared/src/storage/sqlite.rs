@@ -60,12 +60,11 @@ impl SqliteStore {
         // Checkpoints run on a background task, not inside the commit that acknowledges a
         // batch (they did, with their fsync, a fifth of the writer's time).
         let pragmas = format!(
-            "PRAGMA page_size = 4096;
+            "PRAGMA busy_timeout = 5000;
              PRAGMA journal_mode = WAL;
              PRAGMA wal_autocheckpoint = 0;
              PRAGMA journal_size_limit = 67108864;
              PRAGMA synchronous = {sync};
-             PRAGMA busy_timeout = 5000;
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -65536;"
@@ -83,7 +82,6 @@ impl SqliteStore {
             .build()
             .context("Failed to build the SQLite pool")?;
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        tokio::spawn(checkpoint_periodically(pool.clone(), stopped));
         let mut wal_path = path.as_os_str().to_owned();
         wal_path.push("-wal");
         let store = Self {
@@ -95,6 +93,7 @@ impl SqliteStore {
             .with_conn(migrate)
             .await
             .context("Failed to migrate the SQLite database")?;
+        tokio::spawn(checkpoint_periodically(store.pool.clone(), stopped));
         Ok(store)
     }
 
