@@ -121,3 +121,64 @@ async fn kill_9_mid_load_loses_no_acknowledged_event() {
         acked.difference(&stored).count()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_api"))
+        .env("APP__SERVER__PORT", port.to_string())
+        .env("APP__STORAGE__DATA_DIR", dir.path())
+        .env("APP__BATCHER__LINGER_MS", "500")
+        .env("APP__TELEMETRY__LOG_LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    wait_ready(&client, &base).await;
+    // In flight when the signal arrives: held back by the 500 ms linger.
+    let sends: Vec<_> = (0..10)
+        .map(|i| {
+            let (client, base) = (client.clone(), base.clone());
+            tokio::spawn(async move {
+                let body = json!({"messageId": format!("t{i}"), "userId": "u1", "type": "scroll"});
+                client
+                    .post(format!("{base}/v1/events"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    for s in sends {
+        assert_eq!(s.await.expect("join").expect("answered"), 202);
+    }
+    let status = child.wait().expect("exits");
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+
+    let mut child = start(dir.path(), port);
+    wait_ready(&client, &base).await;
+    let user: serde_json::Value = client
+        .get(format!("{base}/v1/users/u1"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(user["eventCount"], 10);
+}
