@@ -28,7 +28,7 @@ pub struct SqliteStore {
 }
 
 /// How often the background task copies the WAL back into the database file.
-const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Past this size the writer resets the WAL itself after its commit: under constant load
 /// the background PASSIVE checkpoints never find a moment to, and the file would grow
