@@ -2,56 +2,55 @@
 //! real binary as a child process so the kill is a real SIGKILL.
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+use crate::helpers::{PASSWORD, login, with_cookie};
+use crate::process::{cli, free_port, start, wait_ready};
 
-fn start(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_api"))
-        .env("APP__SERVER__PORT", port.to_string())
-        .env("APP__STORAGE__DATA_DIR", dir)
-        .env("APP__TELEMETRY__LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts")
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not become ready");
-}
+const NO_INGEST_LIMIT: [(&str, &str); 2] = [
+    ("APP__RATE_LIMIT__INGEST_PER_MINUTE", "0"),
+    ("APP__TELEMETRY__LOG_LEVEL", "warn"),
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_load_loses_no_acknowledged_event() {
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let (key, _) = cli(
+        dir.path(),
+        &["write-key", "create", "--source", "crash"],
+        "",
+        &NO_INGEST_LIMIT,
+    );
+    let key = key.trim().to_owned();
+    cli(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "viewer@crash.test",
+            "--role",
+            "viewer",
+        ],
+        &format!("{PASSWORD}\n"),
+        &NO_INGEST_LIMIT,
+    );
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-write-key", key.parse().expect("header"));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .default_headers(headers)
         .build()
         .expect("client");
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &NO_INGEST_LIMIT, false);
     wait_ready(&client, &base).await;
+    // Signed in before the kill; the session must still work after the restart.
+    let cookie = login(&base, "viewer@crash.test", PASSWORD).await;
 
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let writers: Vec<_> = (0..16)
@@ -85,8 +84,9 @@ async fn kill_9_mid_load_loses_no_acknowledged_event() {
         acked.len()
     );
 
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &NO_INGEST_LIMIT, false);
     wait_ready(&client, &base).await;
+    let client = with_cookie(&cookie);
     let mut stored = HashSet::new();
     for w in 0..16 {
         let mut cursor: Option<String> = None;
@@ -95,14 +95,13 @@ async fn kill_9_mid_load_loses_no_acknowledged_event() {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let page: serde_json::Value = client
-                .get(url)
-                .send()
-                .await
-                .expect("sent")
-                .json()
-                .await
-                .expect("json");
+            let r = client.get(url).send().await.expect("sent");
+            assert_eq!(
+                r.status().as_u16(),
+                200,
+                "the session survives kill -9 and restart"
+            );
+            let page: serde_json::Value = r.json().await.expect("json");
             for e in page["events"].as_array().expect("events") {
                 stored.insert(e["eventId"].as_str().unwrap_or_default().to_owned());
             }
