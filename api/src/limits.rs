@@ -122,8 +122,10 @@ impl KeyExtractor for Extractor {
 
 fn rejected(e: GovernorError) -> Response<Body> {
     match e {
+        // The governor rounds the wait down to whole seconds; a client that waits that long
+        // would be refused again, so round up.
         GovernorError::TooManyRequests { wait_time, .. } => ApiError::TooManyRequests {
-            retry_after_s: wait_time.max(1),
+            retry_after_s: wait_time + 1,
         }
         .into_response(),
         GovernorError::UnableToExtractKey => {
