@@ -9,3 +9,4 @@ mod ingest;
 mod ops;
 mod process;
 mod read;
+mod secrets;

@@ -47,16 +47,20 @@ pub fn cli(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (Str
     (stdout, stderr)
 }
 
-/// Starts `api serve` on `port`; stderr (the logs) is captured when `capture_logs`.
+/// Starts `api serve` on `port`; its output (logs go to stdout) is captured when
+/// `capture_logs`.
 pub fn start(dir: &Path, port: u16, env: &[(&str, &str)], capture_logs: bool) -> Child {
-    command(dir, env)
-        .env("APP__SERVER__PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(if capture_logs {
+    let output = || {
+        if capture_logs {
             Stdio::piped()
         } else {
             Stdio::null()
-        })
+        }
+    };
+    command(dir, env)
+        .env("APP__SERVER__PORT", port.to_string())
+        .stdout(output())
+        .stderr(output())
         .spawn()
         .expect("server starts")
 }
@@ -80,5 +84,9 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) {
 pub fn stop_and_read_logs(mut child: Child) -> String {
     let _ = child.kill();
     let out = child.wait_with_output().expect("server output");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
