@@ -50,11 +50,10 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     client
 }
 
-fn peer_ip<T>(req: &Request<T>) -> Result<IpAddr, GovernorError> {
+fn peer_ip<T>(req: &Request<T>) -> Option<IpAddr> {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
-        .ok_or(GovernorError::UnableToExtractKey)
 }
 
 /// What a limit counts requests by.
@@ -112,7 +111,7 @@ impl KeyExtractor for Extractor {
         match by_token {
             Some(key) => Ok(key),
             None => Ok(LimitKey::Ip(client_ip(
-                peer_ip(req)?,
+                peer_ip(req).ok_or(GovernorError::UnableToExtractKey)?,
                 headers,
                 &self.trusted,
             ))),

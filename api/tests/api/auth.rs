@@ -315,6 +315,15 @@ async fn events_record_the_source_of_their_write_key_and_keys_record_their_use()
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(used, "lastUsedAt is recorded");
+    let basic = app
+        .anon
+        .post(app.url("/v1/events"))
+        .basic_auth(&app.write_key, Some(""))
+        .json(&ev("src-2", "u-src", "page_view", "2026-01-01T00:00:00Z"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(basic.status().as_u16(), 202, "the key as Basic user name");
     let missing = app
         .anon
         .post(app.url("/v1/events"))
