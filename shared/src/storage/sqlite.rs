@@ -62,8 +62,11 @@ impl SqliteStore {
         };
         // Checkpoints run on a background task, not inside the commit that acknowledges a
         // batch (they did, with their fsync, a fifth of the writer's time).
+        // busy_timeout comes first: two connections opening at once (the checkpointer's and
+        // the migration's) both switch the journal mode, which needs a moment's exclusive lock.
         let pragmas = format!(
-            "PRAGMA page_size = 4096;
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA page_size = 4096;
              PRAGMA journal_mode = WAL;
              PRAGMA wal_autocheckpoint = 0;
              PRAGMA journal_size_limit = 67108864;
