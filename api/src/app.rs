@@ -19,15 +19,23 @@ use shared::clock::SystemClock;
 use shared::settings::Settings;
 use shared::storage;
 
+use crate::auth::passwords;
+use crate::auth::sessions::StoreSessions;
+use crate::auth::write_keys::WriteKeyCache;
 use crate::middleware;
 use crate::routes;
+use crate::security;
 use crate::state::AppState;
+
+/// How often expired session records are swept from the store.
+const SESSION_SWEEP_INTERVAL: Duration = Duration::from_secs(600);
 
 /// A bound, not yet running server.
 pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -37,12 +45,18 @@ impl App {
             .await
             .context("Failed to open the store")?;
         let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
+        let write_keys = Arc::new(WriteKeyCache::new(Duration::from_millis(
+            settings.auth.write_key_cache_ttl_ms,
+        )));
         let state = AppState {
             settings: Arc::new(settings),
             store,
             batcher,
             clock: Arc::new(SystemClock),
+            write_keys,
         };
+        passwords::warm_up();
+        let sweeper = tokio::spawn(sweep_sessions(StoreSessions::new(state.store.clone())));
         let server = &state.settings.server;
         let addr = format!("{}:{}", server.host, server.port);
         let listener = TcpListener::bind(&addr)
@@ -55,6 +69,7 @@ impl App {
             listener,
             router,
             state,
+            sweeper,
         })
     }
 
@@ -68,10 +83,22 @@ impl App {
             .load_shed()
             .concurrency_limit(server.max_concurrent_requests)
             .timeout(Duration::from_millis(server.request_timeout_ms));
+        let max_header_bytes = server.max_header_bytes;
+        let sensitive: std::sync::Arc<[axum::http::HeaderName]> = std::sync::Arc::new([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::COOKIE,
+            axum::http::header::SET_COOKIE,
+            axum::http::HeaderName::from_static(crate::auth::write_keys::WRITE_KEY_HEADER),
+        ]);
         routes::router(state)
             .layer(overload)
             .layer(axum::middleware::from_fn(middleware::track_metrics))
+            .layer(axum::middleware::from_fn(move |req, next| {
+                security::limit_headers(max_header_bytes, req, next)
+            }))
             .layer(TraceLayer::new_for_http())
+            // Marks credentials so no log line or debug print shows their values.
+            .layer(tower_http::sensitive_headers::SetSensitiveHeadersLayer::from_shared(sensitive))
             .layer(CatchPanicLayer::new())
     }
 
@@ -96,6 +123,7 @@ impl App {
             listener,
             router,
             state,
+            sweeper,
         } = self;
         info!(
             address = %listener.local_addr()?,
@@ -124,8 +152,21 @@ impl App {
             } => warn!(grace_ms = grace.as_millis() as u64, "In-flight requests outlived the grace period."),
         }
         state.batcher.shutdown().await;
+        sweeper.abort();
         info!("Stopped.");
         Ok(())
+    }
+}
+
+/// Removes expired session records now and then; a failed sweep is retried next time.
+async fn sweep_sessions(sessions: StoreSessions) {
+    use tower_sessions::ExpiredDeletion as _;
+    let mut tick = tokio::time::interval(SESSION_SWEEP_INTERVAL);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sessions.delete_expired().await {
+            warn!(error = %e, "Sweeping expired sessions failed.");
+        }
     }
 }
 

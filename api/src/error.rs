@@ -20,6 +20,17 @@ pub enum ApiError {
     AllRejected { results: Vec<EventResult> },
     #[error("{0}")]
     NotFound(String),
+    /// No valid session or write key. The message never says which part was wrong.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// Signed in, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// A rate limit was hit; retry after the given seconds.
+    #[error("too many requests; retry in {retry_after_s} s")]
+    TooManyRequests { retry_after_s: u64 },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -49,6 +60,14 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
+    /// 401 for a missing, expired or unknown session.
+    pub fn unauthenticated() -> Self {
+        Self::Unauthorized {
+            code: "unauthenticated",
+            message: "sign in first".to_owned(),
+        }
+    }
+
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
@@ -80,6 +99,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidCursor => Self::bad_request("invalid_cursor", "cursor is not valid"),
+            StoreError::Conflict(message) => Self::Conflict {
+                code: "conflict",
+                message,
+            },
             StoreError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "Store unavailable.");
                 Self::Unavailable {
@@ -104,6 +127,15 @@ impl IntoResponse for ApiError {
                 None,
             ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None, None),
+            Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, *code, None, None),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None, None),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, *code, None, None),
+            Self::TooManyRequests { retry_after_s } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                None,
+                Some(*retry_after_s),
+            ),
             Self::PayloadTooLarge(_) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",

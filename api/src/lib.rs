@@ -3,10 +3,14 @@
 #![forbid(unsafe_code)]
 
 mod app;
+pub mod auth;
 mod body;
+pub mod cli;
 pub mod error;
+mod limits;
 mod middleware;
 pub mod routes;
+mod security;
 pub mod state;
 
 pub use app::{App, shutdown_signal};

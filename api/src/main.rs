@@ -1,7 +1,12 @@
-//! Entry point: parses the command line and wires settings, telemetry and the app.
+//! Entry point: parses the command line and wires settings, secrets, telemetry and the app.
+
+use std::io::IsTerminal as _;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret as _;
+use shared::settings::Settings;
+use shared::storage::Role;
 
 #[derive(Parser)]
 #[command(name = "api", version, about = "Shoptrail API server")]
@@ -16,10 +21,58 @@ enum Command {
     Serve,
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Console accounts, on the configured store.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Ingestion write keys, on the configured store.
+    WriteKey {
+        #[command(subcommand)]
+        command: WriteKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account; the password is read from the first line of stdin. Prints the
+    /// new account's id.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, analyst or viewer.
+        #[arg(long, default_value = "admin", value_parser = Role::parse)]
+        role: Role,
+        /// Display name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Do nothing (and print nothing) when an active admin exists already.
+        #[arg(long)]
+        if_no_admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum WriteKeyCommand {
+    /// Create a write key for a named source and print it (shown only this once).
+    Create {
+        #[arg(long)]
+        source: String,
+    },
+}
+
+/// Settings with secrets resolved, ready before anything connects.
+async fn settings() -> anyhow::Result<Settings> {
+    let mut settings = Settings::load().context("Failed to load configuration")?;
+    shared::secrets::resolve(&mut settings)
+        .await
+        .context("Failed to load secrets")?;
+    Ok(settings)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    shared::secrets::install_tls_provider();
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {
@@ -27,11 +80,56 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => {
-            let settings =
-                shared::settings::Settings::load().context("Failed to load configuration")?;
+            let settings = Settings::load().context("Failed to load configuration")?;
             let _telemetry = shared::telemetry::init_tracing(&settings.telemetry)?;
+            let mut settings = settings;
+            shared::secrets::resolve(&mut settings)
+                .await
+                .context("Failed to load secrets")?;
             let app = api::App::build(settings).await?;
             app.run_until(api::shutdown_signal()).await
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    role,
+                    name,
+                    if_no_admin,
+                },
+        } => {
+            let settings = settings().await?;
+            if std::io::stdin().is_terminal() {
+                eprint!(
+                    "Password (min {} characters): ",
+                    settings.auth.min_password_chars
+                );
+            }
+            let password = api::cli::read_password(std::io::stdin().lock())?;
+            match api::cli::create_admin(
+                &settings,
+                &email,
+                role,
+                name.as_deref(),
+                &password,
+                if_no_admin,
+            )
+            .await?
+            {
+                api::cli::AdminCreated::Created(id) => println!("{id}"),
+                api::cli::AdminCreated::Skipped => {
+                    eprintln!("An active admin exists already; nothing created.");
+                }
+            }
+            Ok(())
+        }
+        Command::WriteKey {
+            command: WriteKeyCommand::Create { source },
+        } => {
+            let settings = settings().await?;
+            let secret = api::cli::create_write_key(&settings, &source).await?;
+            println!("{}", secret.expose_secret());
+            Ok(())
         }
     }
 }

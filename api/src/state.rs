@@ -7,10 +7,14 @@ use shared::clock::Clock;
 use shared::settings::Settings;
 use shared::storage::Store;
 
+use crate::auth::write_keys::WriteKeyCache;
+
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Arc<dyn Store>,
     pub batcher: Batcher,
     pub clock: Arc<dyn Clock>,
+    /// Write keys verified recently by this process.
+    pub write_keys: Arc<WriteKeyCache>,
 }

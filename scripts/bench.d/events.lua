@@ -26,6 +26,9 @@ end
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+-- The write key created by scripts/bench, sent as Segment's libraries do: HTTP Basic with
+-- the key as user name (scripts/bench builds the header value).
+wrk.headers["Authorization"] = os.getenv("AUTH_HEADER") or ""
 
 function request()
   counter = counter + 1

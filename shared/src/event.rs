@@ -129,6 +129,9 @@ pub struct Event {
     /// True when the corrected time lay too far in the future and was clamped to `receivedAt`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub timestamp_clamped: bool,
+    /// The named source of the write key that sent the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl Event {
@@ -288,6 +291,7 @@ pub fn normalise(
         sent_at,
         received_at,
         timestamp_clamped,
+        source: None,
     })
 }
 

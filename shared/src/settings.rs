@@ -14,6 +14,9 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub batcher: BatcherSettings,
     pub telemetry: TelemetrySettings,
+    pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
+    pub secrets: SecretsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +34,14 @@ pub struct ServerSettings {
     /// Mounts `POST /v1/_bench/parse-only`, which parses and validates but never stores.
     /// Only for `scripts/bench`'s ceiling measurement.
     pub bench_parse_only_route: bool,
+    /// Peers (CIDR, e.g. the ALB's subnets) whose `X-Forwarded-For` is believed when
+    /// finding a client's IP; from anyone else the peer address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins of the web console, allowed (with credentials) by CORS on console routes.
+    /// Ingestion routes allow any origin.
+    pub console_origins: Vec<String>,
+    /// Largest total size of a request's header names and values; larger requests get 431.
+    pub max_header_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -114,6 +125,61 @@ pub struct TelemetrySettings {
     pub service_name: String,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// Mark the session cookie `Secure` (HTTPS only). Off only for plain-HTTP local runs.
+    pub cookie_secure: bool,
+    /// A session unused this long ends.
+    pub session_idle_timeout_s: u64,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute_timeout_s: u64,
+    /// Key signing the session cookie (at least 32 characters); unsigned when unset.
+    /// Every API process must share it.
+    pub session_key: Option<SecretString>,
+    /// Lets anyone create an account (with the lowest role) at `POST /v1/auth/signup`.
+    pub allow_signup: bool,
+    /// Shortest password accepted.
+    pub min_password_chars: usize,
+    /// How long a verified write key is trusted without asking the store again; bounds how
+    /// long a revoked key keeps working on other instances.
+    pub write_key_cache_ttl_ms: u64,
+}
+
+/// Request rates, each a GCRA budget: `burst` requests at once, refilled at `per_minute`.
+/// A `per_minute` of 0 turns that limit off.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    /// Per client IP, on `/v1/auth/*` (password guessing).
+    pub auth_per_minute: u64,
+    pub auth_burst: u32,
+    /// Per write key, on ingestion.
+    pub ingest_per_minute: u64,
+    pub ingest_burst: u32,
+    /// Per session (else per client IP), on console reads and admin routes.
+    pub reads_per_minute: u64,
+    pub reads_burst: u32,
+}
+
+/// Where production secrets come from. With a `*_secret_id` set, the value is read from
+/// AWS Secrets Manager at start-up and replaces the setting of the same name.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SecretsSettings {
+    /// AWS region of Secrets Manager; else the standard AWS environment.
+    pub region: Option<String>,
+    /// Endpoint override (a local Secrets-Manager-compatible server in tests).
+    pub endpoint_url: Option<String>,
+    /// Secret holding `storage.mongodb_uri`.
+    pub mongodb_uri_secret_id: Option<String>,
+    /// Secret holding `auth.session_key`.
+    pub session_key_secret_id: Option<String>,
+}
+
+impl SecretsSettings {
+    pub fn any(&self) -> bool {
+        self.mongodb_uri_secret_id.is_some() || self.session_key_secret_id.is_some()
+    }
+}
+
 /// Defaults, in the same shape as the optional TOML file.
 const DEFAULTS: &str = r#"
 [server]
@@ -123,6 +189,9 @@ request_timeout_ms = 10000
 max_concurrent_requests = 4096
 shutdown_grace_ms = 20000
 bench_parse_only_route = false
+trusted_proxies = []
+console_origins = []
+max_header_bytes = 16384
 
 [storage]
 engine = "sqlite"
@@ -151,6 +220,24 @@ retry_after_s = 1
 log_format = "json"
 log_level = "info"
 service_name = "shoptrail-api"
+
+[auth]
+cookie_secure = true
+session_idle_timeout_s = 28800
+session_absolute_timeout_s = 604800
+allow_signup = false
+min_password_chars = 12
+write_key_cache_ttl_ms = 5000
+
+[rate_limit]
+auth_per_minute = 10
+auth_burst = 10
+ingest_per_minute = 60000
+ingest_burst = 2000
+reads_per_minute = 600
+reads_burst = 120
+
+[secrets]
 "#;
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +277,9 @@ impl Settings {
                 .prefix_separator("__")
                 .separator("__")
                 .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("server.trusted_proxies")
+                .with_list_parse_key("server.console_origins")
                 .source(Some(env)),
         );
         let settings: Settings = builder.build()?.try_deserialize()?;
@@ -201,8 +291,53 @@ impl Settings {
         let fail = |msg: &str| Err(SettingsError::Invalid(msg.to_owned()));
         let i = &self.ingest;
         let b = &self.batcher;
-        if self.storage.engine == Engine::Mongodb && self.storage.mongodb_uri.is_none() {
-            return fail("storage.mongodb_uri is required when storage.engine = \"mongodb\"");
+        if self.storage.engine == Engine::Mongodb
+            && self.storage.mongodb_uri.is_none()
+            && self.secrets.mongodb_uri_secret_id.is_none()
+        {
+            return fail(
+                "storage.mongodb_uri (or secrets.mongodb_uri_secret_id) is required when storage.engine = \"mongodb\"",
+            );
+        }
+        self.validate_secrets()?;
+        let a = &self.auth;
+        if a.session_idle_timeout_s == 0 || a.session_absolute_timeout_s < a.session_idle_timeout_s
+        {
+            return fail(
+                "auth.session_idle_timeout_s must be positive and at most auth.session_absolute_timeout_s",
+            );
+        }
+        if a.min_password_chars < 8 {
+            return fail("auth.min_password_chars must be at least 8");
+        }
+        if self.server.max_header_bytes < 1024 {
+            return fail("server.max_header_bytes must be at least 1024");
+        }
+        let r = &self.rate_limit;
+        for (name, per_minute, burst) in [
+            ("auth", r.auth_per_minute, r.auth_burst),
+            ("ingest", r.ingest_per_minute, r.ingest_burst),
+            ("reads", r.reads_per_minute, r.reads_burst),
+        ] {
+            if per_minute > 0 && burst == 0 {
+                return Err(SettingsError::Invalid(format!(
+                    "rate_limit.{name}_burst must be at least 1"
+                )));
+            }
+            if per_minute > 60_000_000_000 {
+                return Err(SettingsError::Invalid(format!(
+                    "rate_limit.{name}_per_minute is too large"
+                )));
+            }
+        }
+        for origin in &self.server.console_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.ends_with('/')
+            {
+                return Err(SettingsError::Invalid(format!(
+                    "server.console_origins entry {origin:?} must look like https://console.example.com"
+                )));
+            }
         }
         if self.storage.sqlite_pool_size == 0 {
             return fail("storage.sqlite_pool_size must be at least 1");
@@ -224,6 +359,20 @@ impl Settings {
         }
         if self.server.max_concurrent_requests == 0 {
             return fail("server.max_concurrent_requests must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Checks of the values that may arrive from Secrets Manager after loading; run again
+    /// once they have.
+    pub fn validate_secrets(&self) -> Result<(), SettingsError> {
+        use secrecy::ExposeSecret as _;
+        if let Some(key) = &self.auth.session_key
+            && key.expose_secret().len() < 32
+        {
+            return Err(SettingsError::Invalid(
+                "auth.session_key must be at least 32 characters".to_owned(),
+            ));
         }
         Ok(())
     }
@@ -275,6 +424,51 @@ mod tests {
         let err = Settings::load_from(None, env(&[("APP__STORAGE__ENGINE", "mongodb")]))
             .expect_err("must fail");
         assert!(err.to_string().contains("mongodb_uri"), "{err}");
+    }
+
+    #[test]
+    fn lists_and_new_sections_come_from_the_environment() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("APP__SERVER__TRUSTED_PROXIES", "10.0.0.0/8,192.168.1.1/32"),
+                (
+                    "APP__SERVER__CONSOLE_ORIGINS",
+                    "https://console.example.com",
+                ),
+                ("APP__AUTH__COOKIE_SECURE", "false"),
+                ("APP__RATE_LIMIT__AUTH_BURST", "3"),
+                (
+                    "APP__SECRETS__SESSION_KEY_SECRET_ID",
+                    "shoptrail/session-key",
+                ),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.server.trusted_proxies.len(), 2);
+        assert_eq!(s.server.console_origins, ["https://console.example.com"]);
+        assert!(!s.auth.cookie_secure);
+        assert_eq!(s.rate_limit.auth_burst, 3);
+        assert!(s.secrets.any());
+        assert!(
+            Settings::load_from(None, env(&[("APP__SERVER__TRUSTED_PROXIES", "nope")])).is_err()
+        );
+        assert!(Settings::load_from(None, env(&[("APP__AUTH__SESSION_KEY", "short")])).is_err());
+    }
+
+    #[test]
+    fn mongodb_uri_may_come_from_a_secret() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("APP__STORAGE__ENGINE", "mongodb"),
+                (
+                    "APP__SECRETS__MONGODB_URI_SECRET_ID",
+                    "shoptrail/mongodb-uri",
+                ),
+            ]),
+        );
+        assert!(s.is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use shared::event::{Event, IncomingEvent, Rejection, normalise};
 use shared::storage::InsertOutcome;
 use utoipa::ToSchema;
 
+use crate::auth::write_keys::WriteKeyAuth;
 use crate::body;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -65,6 +66,7 @@ struct Parsed {
 
 fn parse(
     state: &AppState,
+    source: &str,
     headers: &HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Parsed, ApiError> {
@@ -107,7 +109,8 @@ fn parse(
             .map_err(|e| Rejection::new("invalid_event", e.to_string()))
             .and_then(|incoming| normalise(incoming, raw.get().len(), received_at, limits));
         match outcome {
-            Ok(event) => {
+            Ok(mut event) => {
+                event.source = Some(source.to_owned());
                 parsed.slots.push(parsed.results.len());
                 parsed.results.push(EventResult {
                     event_id: Some(event.event_id.clone()),
@@ -165,21 +168,29 @@ fn respond(results: Vec<EventResult>) -> (StatusCode, Json<IngestResponse>) {
 /// `accepted`, `duplicate` (its id was stored before) or `rejected` (with a reason).
 /// When every event is invalid the answer is `400` with the same per-event results.
 /// Gzip bodies (`Content-Encoding: gzip`) are accepted; limits apply after decompression.
+/// Needs a write key: HTTP Basic with the key as user name and an empty password (as
+/// Segment's libraries send it), or an `X-Write-Key` header. Its source is recorded on
+/// every event.
 #[utoipa::path(
     post,
     path = "/v1/events",
     tag = "ingestion",
+    security(("writeKeyBasic" = []), ("writeKeyHeader" = [])),
     request_body(content = IngestRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Valid events are durable", body = IngestResponse),
         (status = 400, description = "Malformed JSON, or every event invalid", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked write key", body = ErrorBody),
         (status = 413, description = "Body or event count over the limit", body = ErrorBody),
         (status = 415, description = "Unsupported Content-Encoding", body = ErrorBody),
+        (status = 429, description = "Rate limit of this write key; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
         (status = 503, description = "Overloaded or store unavailable; see Retry-After", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]
 pub async fn ingest(
+    key: WriteKeyAuth,
     State(state): State<AppState>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -188,7 +199,7 @@ pub async fn ingest(
         events,
         slots,
         mut results,
-    } = parse(&state, &headers, raw)?;
+    } = parse(&state, &key.source, &headers, raw)?;
     let outcomes = state
         .batcher
         .submit(events)
@@ -205,10 +216,11 @@ pub async fn ingest(
 /// The parse-only ceiling for `scripts/bench`: identical parsing and validation, no storage.
 /// Mounted only when `server.bench_parse_only_route` is set; not part of the public API.
 pub async fn parse_only(
+    key: WriteKeyAuth,
     State(state): State<AppState>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let Parsed { results, .. } = parse(&state, &headers, raw)?;
+    let Parsed { results, .. } = parse(&state, &key.source, &headers, raw)?;
     Ok(respond(results))
 }

@@ -1,6 +1,9 @@
-//! HTTP routes. Each noun module holds its verbs; [`router`] assembles them with the
-//! OpenAPI document generated from their annotations.
+//! HTTP routes. Each noun module holds its verbs; [`router`] assembles them in groups that
+//! differ in who may call them (CORS, sessions, rate limits), with one OpenAPI document
+//! generated from their annotations.
 
+pub mod admin;
+pub mod auth;
 pub mod events;
 pub mod ops;
 pub mod stats;
@@ -9,12 +12,23 @@ pub mod users;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
-use utoipa::OpenApi;
+use secrecy::ExposeSecret as _;
+use sha2::{Digest as _, Sha512};
+use tower_sessions::cookie::{Key, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::sessions::{COOKIE_NAME, StoreSessions};
+use crate::limits::{self, By};
+use crate::security;
 use crate::state::AppState;
+
+/// Largest JSON body of a console (auth or admin) request.
+const CONSOLE_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,26 +37,84 @@ use crate::state::AppState;
         description = "Event ingestion and analytics for online shops.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
+    modifiers(&SecuritySchemes),
     tags(
-        (name = "ingestion", description = "Send behaviour events"),
-        (name = "users", description = "Tracked users and their journeys"),
-        (name = "analytics", description = "KPIs from rollups"),
+        (name = "ingestion", description = "Send behaviour events (write key)"),
+        (name = "users", description = "Tracked users and their journeys (viewer)"),
+        (name = "analytics", description = "KPIs from rollups (viewer)"),
+        (name = "auth", description = "Sign in and out"),
+        (name = "admin", description = "Members, write keys and the audit log (admin)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
 struct ApiDoc;
 
-/// The routes with their OpenAPI description, before state is attached.
-fn documented() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(events::ingest))
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(COOKIE_NAME))),
+        );
+        components.add_security_scheme(
+            "writeKeyBasic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("The write key as user name, empty password"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "writeKeyHeader",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Write-Key"))),
+        );
+    }
+}
+
+fn ingestion() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events::ingest))
+}
+
+fn sign_in() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::current))
+        .routes(routes!(auth::signup))
+}
+
+fn console() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(users::list))
         .routes(routes!(users::get))
         .routes(routes!(users::journey))
         .routes(routes!(stats::get))
+        .routes(routes!(admin::list_members, admin::create_member))
+        .routes(routes!(admin::update_member))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::list_write_keys, admin::create_write_key))
+        .routes(routes!(admin::revoke_write_key))
+        .routes(routes!(admin::rotate_write_key))
+        .routes(routes!(admin::audit_log))
+}
+
+fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+}
+
+/// The routes with their OpenAPI description, before state is attached.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(ingestion())
+        .merge(sign_in())
+        .merge(console())
+        .merge(operations())
 }
 
 /// The OpenAPI document as pretty JSON (what `api/openapi.json` holds).
@@ -51,16 +123,88 @@ pub fn openapi_json() -> anyhow::Result<String> {
     Ok(api.to_pretty_json()? + "\n")
 }
 
+/// Cookie-signing key derived from `auth.session_key` (cookie keys need 64 bytes).
+fn cookie_key(secret: &str) -> Key {
+    Key::from(&Sha512::digest(secret.as_bytes()))
+}
+
+/// Applies the session layer: cookie `HttpOnly`, `SameSite=Lax`, `Secure` unless turned
+/// off for local HTTP, idle expiry, signed when a session key is configured.
+fn with_sessions(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let auth = &state.settings.auth;
+    let idle =
+        time::Duration::seconds(i64::try_from(auth.session_idle_timeout_s).unwrap_or(i64::MAX));
+    let layer = SessionManagerLayer::new(StoreSessions::new(state.store.clone()))
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(auth.cookie_secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+    match &auth.session_key {
+        Some(key) => router.layer(layer.with_signed(cookie_key(key.expose_secret()))),
+        None => router.layer(layer),
+    }
+}
+
+fn limited(router: Router<AppState>, layer: Option<limits::Layer>) -> Router<AppState> {
+    match layer {
+        Some(l) => router.layer(l),
+        None => router,
+    }
+}
+
 pub fn router(state: AppState) -> Router {
-    let (router, api) = documented().split_for_parts();
-    let mut router = router.merge(SwaggerUi::new("/docs").url("/openapi.json", api));
-    if state.settings.server.bench_parse_only_route {
-        router = router.route("/v1/_bench/parse-only", post(events::parse_only));
+    let settings = state.settings.clone();
+    let (rates, trusted) = (&settings.rate_limit, &settings.server.trusted_proxies);
+
+    let (mut ingest, _) = ingestion().split_for_parts();
+    if settings.server.bench_parse_only_route {
+        ingest = ingest.route("/v1/_bench/parse-only", post(events::parse_only));
     }
     // Compressed bodies are bounded here; decompressed ones again in `body::decode`.
-    router
-        .layer(DefaultBodyLimit::max(
-            state.settings.ingest.max_request_bytes,
-        ))
+    let ingest = limited(
+        ingest.layer(DefaultBodyLimit::max(settings.ingest.max_request_bytes)),
+        limits::layer(
+            By::WriteKey,
+            rates.ingest_per_minute,
+            rates.ingest_burst,
+            trusted,
+        ),
+    )
+    .layer(security::ingestion_cors());
+
+    let (sign_in, _) = sign_in().split_for_parts();
+    let sign_in = limited(
+        with_sessions(sign_in, &state),
+        limits::layer(
+            By::ClientIp,
+            rates.auth_per_minute,
+            rates.auth_burst,
+            trusted,
+        ),
+    );
+    let (console, _) = console().split_for_parts();
+    let console = limited(
+        with_sessions(console, &state),
+        limits::layer(
+            By::Session,
+            rates.reads_per_minute,
+            rates.reads_burst,
+            trusted,
+        ),
+    );
+    let mut console =
+        security::no_store(sign_in.merge(console)).layer(DefaultBodyLimit::max(CONSOLE_BODY_BYTES));
+    if let Some(cors) = security::console_cors(&settings.server.console_origins) {
+        console = console.layer(cors);
+    }
+
+    let (ops, _) = operations().split_for_parts();
+    let (_, api) = documented().split_for_parts();
+    let api_routes = security::api_csp(ingest.merge(console).merge(ops));
+    let router = api_routes
         .with_state(state)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
+    security::common_headers(router)
 }

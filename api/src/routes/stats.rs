@@ -8,6 +8,7 @@ use serde::Deserialize;
 use shared::storage::Stats;
 use utoipa::IntoParams;
 
+use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::users::query;
 use crate::state::AppState;
@@ -26,10 +27,11 @@ pub struct StatsParams {
 
 /// KPIs for a range of days: totals, events per day and type, top types, daily active users.
 #[utoipa::path(
-    get, path = "/v1/stats", tag = "analytics", params(StatsParams),
+    get, path = "/v1/stats", tag = "analytics", params(StatsParams), security(("session" = [])),
     responses((status = 200, body = Stats), (status = 400, body = ErrorBody))
 )]
 pub async fn get(
+    _: RequireViewer,
     State(state): State<AppState>,
     params: Result<Query<StatsParams>, QueryRejection>,
 ) -> Result<Json<Stats>, ApiError> {

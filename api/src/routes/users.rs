@@ -9,6 +9,7 @@ use shared::event::Event;
 use shared::storage::{JourneyQuery, UserProfile, UserQuery, cursor};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -51,13 +52,14 @@ pub struct UserPage {
 
 /// List tracked users, most recently seen first.
 #[utoipa::path(
-    get, path = "/v1/users", tag = "users", params(ListParams),
+    get, path = "/v1/users", tag = "users", params(ListParams), security(("session" = [])),
     responses(
         (status = 200, body = UserPage),
         (status = 400, description = "Bad parameter or cursor", body = ErrorBody),
     )
 )]
 pub async fn list(
+    _: RequireViewer,
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<UserPage>, ApiError> {
@@ -76,11 +78,12 @@ pub async fn list(
 
 /// One user's profile.
 #[utoipa::path(
-    get, path = "/v1/users/{user_id}", tag = "users",
+    get, path = "/v1/users/{user_id}", tag = "users", security(("session" = [])),
     params(("user_id" = String, Path, description = "User id, or anonymous id for anonymous profiles")),
     responses((status = 200, body = UserProfile), (status = 404, body = ErrorBody))
 )]
 pub async fn get(
+    _: RequireViewer,
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserProfile>, ApiError> {
@@ -137,7 +140,7 @@ fn bound(name: &str, v: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiErro
 
 /// A user's events, newest first, with stable cursor pagination.
 #[utoipa::path(
-    get, path = "/v1/users/{user_id}/journey", tag = "users",
+    get, path = "/v1/users/{user_id}/journey", tag = "users", security(("session" = [])),
     params(("user_id" = String, Path, description = "User id or anonymous id"), JourneyParams),
     responses(
         (status = 200, body = EventPage),
@@ -145,6 +148,7 @@ fn bound(name: &str, v: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiErro
     )
 )]
 pub async fn journey(
+    _: RequireViewer,
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     params: Result<Query<JourneyParams>, QueryRejection>,

@@ -2,56 +2,55 @@
 //! real binary as a child process so the kill is a real SIGKILL.
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+use crate::helpers::{PASSWORD, login, with_cookie};
+use crate::process::{cli, free_port, start, wait_ready};
 
-fn start(dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_api"))
-        .env("APP__SERVER__PORT", port.to_string())
-        .env("APP__STORAGE__DATA_DIR", dir)
-        .env("APP__TELEMETRY__LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts")
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server did not become ready");
-}
+const NO_INGEST_LIMIT: [(&str, &str); 2] = [
+    ("APP__RATE_LIMIT__INGEST_PER_MINUTE", "0"),
+    ("APP__TELEMETRY__LOG_LEVEL", "warn"),
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_load_loses_no_acknowledged_event() {
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let (key, _) = cli(
+        dir.path(),
+        &["write-key", "create", "--source", "crash"],
+        "",
+        &NO_INGEST_LIMIT,
+    );
+    let key = key.trim().to_owned();
+    cli(
+        dir.path(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "viewer@crash.test",
+            "--role",
+            "viewer",
+        ],
+        &format!("{PASSWORD}\n"),
+        &NO_INGEST_LIMIT,
+    );
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-write-key", key.parse().expect("header"));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .default_headers(headers)
         .build()
         .expect("client");
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &NO_INGEST_LIMIT, false);
     wait_ready(&client, &base).await;
+    // Signed in before the kill; the session must still work after the restart.
+    let cookie = login(&base, "viewer@crash.test", PASSWORD).await;
 
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let writers: Vec<_> = (0..16)
@@ -85,8 +84,9 @@ async fn kill_9_mid_load_loses_no_acknowledged_event() {
         acked.len()
     );
 
-    let mut child = start(dir.path(), port);
+    let mut child = start(dir.path(), port, &NO_INGEST_LIMIT, false);
     wait_ready(&client, &base).await;
+    let client = with_cookie(&cookie);
     let mut stored = HashSet::new();
     for w in 0..16 {
         let mut cursor: Option<String> = None;
@@ -95,14 +95,13 @@ async fn kill_9_mid_load_loses_no_acknowledged_event() {
             if let Some(c) = &cursor {
                 url.push_str(&format!("&cursor={c}"));
             }
-            let page: serde_json::Value = client
-                .get(url)
-                .send()
-                .await
-                .expect("sent")
-                .json()
-                .await
-                .expect("json");
+            let r = client.get(url).send().await.expect("sent");
+            assert_eq!(
+                r.status().as_u16(),
+                200,
+                "the session survives kill -9 and restart"
+            );
+            let page: serde_json::Value = r.json().await.expect("json");
             for e in page["events"].as_array().expect("events") {
                 stored.insert(e["eventId"].as_str().unwrap_or_default().to_owned());
             }
@@ -127,19 +126,24 @@ async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("APP__BATCHER__LINGER_MS", "500"),
+        ("APP__TELEMETRY__LOG_LEVEL", "warn"),
+    ];
+    let (key, _) = cli(
+        dir.path(),
+        &["write-key", "create", "--source", "term"],
+        "",
+        &env,
+    );
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-write-key", key.trim().parse().expect("header"));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .default_headers(headers)
         .build()
         .expect("client");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_api"))
-        .env("APP__SERVER__PORT", port.to_string())
-        .env("APP__STORAGE__DATA_DIR", dir.path())
-        .env("APP__BATCHER__LINGER_MS", "500")
-        .env("APP__TELEMETRY__LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts");
+    let mut child = start(dir.path(), port, &env, false);
     wait_ready(&client, &base).await;
     // In flight when the signal arrives: held back by the 500 ms linger.
     let sends: Vec<_> = (0..10)
@@ -157,7 +161,7 @@ async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let killed = Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill runs");
@@ -168,17 +172,16 @@ async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
     let status = child.wait().expect("exits");
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
 
-    let mut child = start(dir.path(), port);
-    wait_ready(&client, &base).await;
-    let user: serde_json::Value = client
-        .get(format!("{base}/v1/users/u1"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(user["eventCount"], 10);
+    // Read what the stopped server left behind straight from its store.
+    let settings = shared::settings::Settings::load_from(
+        None,
+        [(
+            "APP__STORAGE__DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        )],
+    )
+    .expect("settings");
+    let store = shared::storage::open(&settings).await.expect("store");
+    let user = store.get_user("u1").await.expect("read").expect("profile");
+    assert_eq!(user.event_count, 10);
 }

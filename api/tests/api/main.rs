@@ -1,8 +1,12 @@
 //! Integration tests: the real server on a free port with its own data directory, driven
 //! by a real HTTP client.
 
+mod access;
+mod auth;
 mod crash;
 mod helpers;
 mod ingest;
 mod ops;
+mod process;
 mod read;
+mod secrets;

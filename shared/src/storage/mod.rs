@@ -1,8 +1,14 @@
 //! Storage: the traits handlers and jobs see, the query and result types they share, and
 //! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
 
+pub mod accounts;
 pub mod mongo;
 pub mod sqlite;
+
+pub use accounts::{
+    Account, AccountStore, AuditCursor, AuditEntry, AuditStore, Email, Role, SessionRecord,
+    SessionRecordStore, WriteKey, WriteKeyStore,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -36,6 +42,9 @@ pub enum StoreError {
     /// A pagination cursor that this store did not issue.
     #[error("invalid cursor")]
     InvalidCursor,
+    /// A unique value (such as an account's email) is already taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("store error: {0}")]
     Internal(String),
 }
@@ -147,7 +156,15 @@ pub trait RollupStore: Send + Sync {
 
 /// Everything the API and worker need from one database.
 #[async_trait]
-pub trait Store: EventStore + UserStore + RollupStore {
+pub trait Store:
+    EventStore
+    + UserStore
+    + RollupStore
+    + AccountStore
+    + SessionRecordStore
+    + WriteKeyStore
+    + AuditStore
+{
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
     /// `sqlite` or `mongodb`, for logs and metrics.

@@ -23,6 +23,8 @@ use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
 use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 
+mod accounts;
+
 use super::*;
 use crate::event::EventType;
 
@@ -31,12 +33,16 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 5] = [
+const COLLECTIONS: [&str; 9] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
     DAILY_ACTIVE_USERS,
     DAILY_USER_COUNTS,
+    accounts::ACCOUNTS,
+    accounts::SESSIONS,
+    accounts::WRITE_KEYS,
+    accounts::AUDIT_LOG,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -473,12 +479,16 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         (DAILY_TYPE_COUNTS, doc! { "d": 1 }),
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
     ];
-    for (name, keys) in indexes {
+    let indexes = indexes
+        .into_iter()
+        .map(|(name, keys)| (name, IndexModel::builder().keys(keys).build()))
+        .chain(accounts::indexes());
+    for (name, model) in indexes {
         // Re-creating an identical index (same keys, options and the driver's derived name)
         // is a no-op for the server, so restarts are fine.
         match db
             .collection::<Document>(name)
-            .create_indexes([IndexModel::builder().keys(keys).build()])
+            .create_indexes([model])
             .await
         {
             Ok(_) => {}
@@ -647,6 +657,9 @@ fn event_to_doc(e: &Event) -> Result<Document, StoreError> {
     if let Some(t) = &e.traits {
         d.insert("traits", json_text(t)?);
     }
+    if let Some(v) = &e.source {
+        d.insert("source", v);
+    }
     Ok(d)
 }
 
@@ -670,6 +683,7 @@ fn event_from_doc(d: &Document) -> Result<Event, StoreError> {
                 Some(Bson::Boolean(b)) => *b,
                 Some(other) => return Err(wrong_type("timestamp_clamped", other)),
             },
+            source: opt_str(d, "source")?,
         })
     };
     decode().map_err(|why| malformed("event", d, &why))
@@ -1587,6 +1601,7 @@ mod tests {
             sent_at: Some(at(1_767_225_601_000)),
             received_at: at(1_767_225_602_456),
             timestamp_clamped: true,
+            source: Some("web-shop".into()),
         }
     }
 
@@ -1604,6 +1619,7 @@ mod tests {
             sent_at: None,
             received_at: at(1_767_225_600_000),
             timestamp_clamped: false,
+            source: None,
         }
     }
 

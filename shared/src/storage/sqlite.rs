@@ -11,14 +11,17 @@ use deadpool_sqlite::{Config, Hook, HookError, Pool, Runtime};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 use serde_json::{Map, Value};
 
+mod accounts;
+
 use super::*;
 use crate::event::EventType;
 use crate::settings::SqliteSynchronous;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "sqlite_migrations/0001_events_and_rollups.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sqlite_migrations/0001_events_and_rollups.sql"),
+    include_str!("sqlite_migrations/0002_accounts_sessions_keys_audit.sql"),
+];
 
 pub struct SqliteStore {
     pool: Pool,
@@ -59,6 +62,8 @@ impl SqliteStore {
         };
         // Checkpoints run on a background task, not inside the commit that acknowledges a
         // batch (they did, with their fsync, a fifth of the writer's time).
+        // busy_timeout comes first: two connections opening at once (the checkpointer's and
+        // the migration's) both switch the journal mode, which needs a moment's exclusive lock.
         let pragmas = format!(
             "PRAGMA busy_timeout = 5000;
              PRAGMA journal_mode = WAL;
@@ -197,8 +202,8 @@ fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO events (event_id, profile_id, user_id, anonymous_id, session_id, type,
-                occurred_at, sent_at, received_at, timestamp_clamped, properties, context, traits)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                occurred_at, sent_at, received_at, timestamp_clamped, properties, context, traits, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (event_id) DO NOTHING",
         )?;
         for i in order {
@@ -217,6 +222,7 @@ fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<
                 json_text(&e.properties),
                 json_text(&e.context),
                 e.traits.as_ref().map(json_text),
+                e.source,
             ])?;
             if inserted == 1 {
                 outcomes[i] = InsertOutcome::Accepted;
@@ -305,7 +311,7 @@ fn apply_rollups(tx: &rusqlite::Transaction<'_>, delta: &RollupDelta) -> rusqlit
 }
 
 const EVENT_COLUMNS: &str = "event_id, user_id, anonymous_id, session_id, type, occurred_at, \
-    sent_at, received_at, timestamp_clamped, properties, context, traits";
+    sent_at, received_at, timestamp_clamped, properties, context, traits, source";
 
 fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     let type_name: String = r.get(4)?;
@@ -324,6 +330,7 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         properties: json_map(r.get(9)?)?.unwrap_or_default(),
         context: json_map(r.get(10)?)?.unwrap_or_default(),
         traits: json_map(r.get(11)?)?,
+        source: r.get(12)?,
     })
 }
 

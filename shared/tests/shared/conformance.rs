@@ -7,8 +7,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde_json::json;
 use shared::storage::{
+    Account, AuditCursor, AuditEntry, Email,
     InsertOutcome::{Accepted, Duplicate},
-    JourneyQuery, Store, UserQuery,
+    JourneyQuery, Role, SessionRecord, Store, StoreError, UserQuery, WriteKey,
 };
 
 use crate::helpers::*;
@@ -106,6 +107,7 @@ pub async fn events_round_trip_exactly(store: Arc<dyn Store>) {
     e.anonymous_id = Some("anon-1".into());
     e.sent_at = Some(at(DAY0 + 200));
     e.timestamp_clamped = true;
+    e.source = Some("web-shop".into());
     e.properties = obj(json!({
         "price": 12.5, "qty": 3, "big": 9_007_199_254_740_993_i64, "neg": -1,
         "name": "café ☕", "nested": {"a": [1, {"b": null}], "t": true},
@@ -482,6 +484,259 @@ pub async fn ping_answers(store: Arc<dyn Store>) {
     assert!(["sqlite", "mongodb"].contains(&store.engine()));
 }
 
+fn account(id: &str, email: &str, role: Role) -> Account {
+    Account {
+        id: id.to_owned(),
+        email: Email::parse(email).expect("email"),
+        display_name: format!("Member {id}"),
+        role,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+        created_at: at(DAY0),
+        last_login_at: None,
+        disabled: false,
+    }
+}
+
+pub async fn accounts_are_unique_by_email_whatever_its_case(store: Arc<dyn Store>) {
+    let ada = account("a1", "ada@example.com", Role::Admin);
+    store.create_account(&ada).await.expect("create");
+    let clash = account("a2", "ADA@Example.com", Role::Viewer);
+    assert!(matches!(
+        store.create_account(&clash).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let by_email = store
+        .account_by_email(&Email::parse(" Ada@EXAMPLE.com").expect("email"))
+        .await
+        .expect("read");
+    assert_eq!(by_email.as_ref(), Some(&ada));
+    assert_eq!(
+        store.account_by_id("a1").await.expect("read"),
+        Some(ada.clone())
+    );
+    assert_eq!(store.account_by_id("nobody").await.expect("read"), None);
+
+    store
+        .create_account(&account("a3", "bob@example.com", Role::Viewer))
+        .await
+        .expect("create");
+    let emails: Vec<_> = store
+        .list_accounts()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|a| a.email.as_str().to_owned())
+        .collect();
+    assert_eq!(emails, ["ada@example.com", "bob@example.com"]);
+    assert_eq!(store.count_active_admins().await.expect("count"), 1);
+}
+
+pub async fn accounts_change_role_password_and_disabled_flag_and_record_logins(
+    store: Arc<dyn Store>,
+) {
+    let mut a = account("a1", "ada@example.com", Role::Viewer);
+    store.create_account(&a).await.expect("create");
+    a.role = Role::Admin;
+    a.display_name = "Ada L.".into();
+    a.password_hash = "$argon2id$new".into();
+    assert!(store.update_account(&a).await.expect("update"));
+    assert_eq!(store.count_active_admins().await.expect("count"), 1);
+    a.disabled = true;
+    assert!(store.update_account(&a).await.expect("update"));
+    assert_eq!(store.count_active_admins().await.expect("count"), 0);
+    store
+        .record_login("a1", at(DAY0 + 77))
+        .await
+        .expect("login");
+    let stored = store
+        .account_by_id("a1")
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(stored.last_login_at, Some(at(DAY0 + 77)));
+    assert_eq!((stored.role, stored.disabled), (Role::Admin, true));
+    assert_eq!(stored.password_hash, "$argon2id$new");
+    let ghost = account("ghost", "ghost@example.com", Role::Viewer);
+    assert!(!store.update_account(&ghost).await.expect("update"));
+}
+
+pub async fn session_records_load_until_they_expire(store: Arc<dyn Store>) {
+    let r = SessionRecord {
+        id: "s1".into(),
+        data: vec![1, 2, 3, 0, 255],
+        expires_at: at(DAY0 + HOUR),
+    };
+    assert!(store.create_session(&r).await.expect("create"));
+    assert!(
+        !store.create_session(&r).await.expect("create"),
+        "a taken id is refused"
+    );
+    assert_eq!(
+        store.load_session("s1", at(DAY0)).await.expect("load"),
+        Some(r.clone())
+    );
+    assert_eq!(
+        store
+            .load_session("s1", at(DAY0 + HOUR))
+            .await
+            .expect("load"),
+        None
+    );
+    let renewed = SessionRecord {
+        data: vec![9],
+        expires_at: at(DAY0 + 2 * HOUR),
+        ..r.clone()
+    };
+    store.save_session(&renewed).await.expect("save");
+    assert_eq!(
+        store
+            .load_session("s1", at(DAY0 + HOUR))
+            .await
+            .expect("load"),
+        Some(renewed)
+    );
+    let other = SessionRecord {
+        id: "s2".into(),
+        data: vec![],
+        expires_at: at(DAY0),
+    };
+    store.save_session(&other).await.expect("save (upsert)");
+    assert_eq!(
+        store
+            .delete_expired_sessions(at(DAY0 + 1))
+            .await
+            .expect("sweep"),
+        1
+    );
+    store.delete_session("s1").await.expect("delete");
+    store
+        .delete_session("s1")
+        .await
+        .expect("deleting twice is fine");
+    assert_eq!(
+        store.load_session("s1", at(DAY0)).await.expect("load"),
+        None
+    );
+}
+
+fn write_key(id: &str, hash: &str, created_ms: i64) -> WriteKey {
+    WriteKey {
+        id: id.to_owned(),
+        source: format!("source-{id}"),
+        key_hash: hash.to_owned(),
+        prefix: format!("stwk_{id}"),
+        created_at: at(created_ms),
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
+pub async fn write_keys_are_found_by_hash_revoked_once_and_touched(store: Arc<dyn Store>) {
+    let k1 = write_key("k1", "aa11", DAY0);
+    let k2 = write_key("k2", "bb22", DAY0 + 1);
+    store.create_write_key(&k1).await.expect("create");
+    store.create_write_key(&k2).await.expect("create");
+    assert!(matches!(
+        store.create_write_key(&write_key("k3", "aa11", DAY0)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.write_key_by_hash("aa11").await.expect("read"),
+        Some(k1.clone())
+    );
+    assert_eq!(store.write_key_by_hash("nope").await.expect("read"), None);
+    assert_eq!(
+        store.write_key_by_id("k2").await.expect("read"),
+        Some(k2.clone())
+    );
+    let ids: Vec<_> = store
+        .list_write_keys()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(ids, ["k2", "k1"], "newest first");
+
+    assert!(
+        store
+            .revoke_write_key("k1", at(DAY0 + 10))
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        store
+            .revoke_write_key("k1", at(DAY0 + 20))
+            .await
+            .expect("again")
+    );
+    assert!(
+        !store
+            .revoke_write_key("zz", at(DAY0))
+            .await
+            .expect("missing")
+    );
+    let revoked = store
+        .write_key_by_hash("aa11")
+        .await
+        .expect("read")
+        .expect("k1");
+    assert_eq!(
+        revoked.revoked_at,
+        Some(at(DAY0 + 10)),
+        "the first revocation stands"
+    );
+
+    store
+        .touch_write_key("k2", at(DAY0 + 500))
+        .await
+        .expect("touch");
+    store
+        .touch_write_key("k2", at(DAY0 + 100))
+        .await
+        .expect("older touch");
+    let used = store
+        .write_key_by_id("k2")
+        .await
+        .expect("read")
+        .expect("k2");
+    assert_eq!(used.last_used_at, Some(at(DAY0 + 500)), "never goes back");
+}
+
+pub async fn audit_entries_page_newest_first(store: Arc<dyn Store>) {
+    for i in 0..7 {
+        store
+            .append_audit(&AuditEntry {
+                id: format!("e{i}"),
+                // Two entries share each timestamp; the id breaks the tie.
+                at: at(DAY0 + (i / 2) * 1000),
+                actor: "cli".into(),
+                action: "member.create".into(),
+                target: format!("a{i}"),
+                details: json!({"role": "viewer", "n": i, "$odd.key": true}),
+            })
+            .await
+            .expect("append");
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<AuditCursor> = None;
+    loop {
+        let page = store.audit_page(3, after.as_ref()).await.expect("page");
+        assert!(page.items.len() <= 3);
+        seen.extend(page.items.iter().map(|e| e.id.clone()));
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["e6", "e5", "e4", "e3", "e2", "e1", "e0"]);
+    let first = store.audit_page(1, None).await.expect("page");
+    assert_eq!(
+        first.items[0].details,
+        json!({"role": "viewer", "n": 6, "$odd.key": true})
+    );
+}
+
 macro_rules! conformance_suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -520,4 +775,9 @@ conformance_suite!(
     rollups_count_days_types_and_distinct_active_users,
     concurrent_writers_store_each_event_once,
     ping_answers,
+    accounts_are_unique_by_email_whatever_its_case,
+    accounts_change_role_password_and_disabled_flag_and_record_logins,
+    session_records_load_until_they_expire,
+    write_keys_are_found_by_hash_revoked_once_and_touched,
+    audit_entries_page_newest_first,
 );

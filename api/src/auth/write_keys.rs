@@ -1,0 +1,260 @@
+//! Ingestion write keys: creation (secret shown once, SHA-256 stored), extraction from a
+//! request (HTTP Basic with the key as user name, as Segment's SDKs send it, or
+//! `X-Write-Key`), and a short-lived in-process cache of verified keys so the hot path does
+//! not ask the store per request. The cache's TTL bounds how long a key revoked on another
+//! instance keeps working here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use rand::RngCore as _;
+use secrecy::{ExposeSecret as _, SecretString};
+use sha2::{Digest as _, Sha256};
+use shared::storage::{Store, StoreError, WriteKey};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Every key starts with this, so leaked keys are easy to recognise (and to scan for).
+pub const KEY_PREFIX: &str = "stwk_";
+/// Characters of the key kept in the clear for lists.
+const SHOWN_CHARS: usize = 12;
+/// `last_used_at` is written at most this often per key and instance.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// Past this many cached keys the cache starts over (bounds memory under key spraying).
+const MAX_CACHED: usize = 10_000;
+pub const WRITE_KEY_HEADER: &str = "x-write-key";
+
+/// Lower-case hex SHA-256 of a key. Keys are 192-bit random, so a fast hash is enough.
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A source name: 1 to 100 letters, digits, spaces and `_ - . :`.
+pub fn parse_source(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    if s.is_empty()
+        || s.len() > 100
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | ':'))
+    {
+        return Err("source must be 1 to 100 letters, digits, spaces or _-.:".to_owned());
+    }
+    Ok(s.to_owned())
+}
+
+/// Creates and stores a key for `source`; the secret is returned once and never stored.
+pub async fn create(
+    store: &dyn Store,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<(WriteKey, SecretString), ApiError> {
+    let source = parse_source(source).map_err(|m| ApiError::bad_request("invalid_source", m))?;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let key = WriteKey {
+        id: uuid::Uuid::now_v7().to_string(),
+        source,
+        key_hash: hash(&secret),
+        prefix: secret.chars().take(SHOWN_CHARS).collect(),
+        created_at: now,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    store.create_write_key(&key).await?;
+    Ok((key, SecretString::from(secret)))
+}
+
+/// The key a request presents, if any.
+pub fn presented(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(WRITE_KEY_HEADER).and_then(|v| v.to_str().ok()) {
+        return Some(v.trim().to_owned()).filter(|k| !k.is_empty());
+    }
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = auth.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    // `key:` (empty password), as Segment sends it; a bare `key` is accepted too.
+    let user = text.split_once(':').map_or(text.as_str(), |(u, _)| u);
+    Some(user.to_owned()).filter(|k| !k.is_empty())
+}
+
+#[derive(Clone)]
+struct Cached {
+    /// None: no such key (cached too, so garbage keys do not reach the store every time).
+    key: Option<(String, String)>,
+    fetched: Instant,
+}
+
+/// Verified keys of this process, each trusted for at most `ttl`.
+pub struct WriteKeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, Cached>>,
+    touched: Mutex<HashMap<String, Instant>>,
+}
+
+impl WriteKeyCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+            touched: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, key_hash: &str) -> Option<Cached> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key_hash)
+            .filter(|c| c.fetched.elapsed() < self.ttl)
+            .cloned()
+    }
+
+    fn remember(&self, key_hash: String, key: Option<(String, String)>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_CACHED {
+                entries.clear();
+            }
+            entries.insert(
+                key_hash,
+                Cached {
+                    key,
+                    fetched: Instant::now(),
+                },
+            );
+        }
+    }
+
+    /// Forgets every cached key (this instance learns of a revocation at once).
+    pub fn forget_all(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
+    /// Whether this key's `last_used_at` is due for a write; marks it written if so.
+    fn due_for_touch(&self, id: &str) -> bool {
+        let Ok(mut touched) = self.touched.lock() else {
+            return false;
+        };
+        if touched.len() >= MAX_CACHED {
+            touched.clear();
+        }
+        match touched.get(id) {
+            Some(at) if at.elapsed() < TOUCH_EVERY => false,
+            _ => {
+                touched.insert(id.to_owned(), Instant::now());
+                true
+            }
+        }
+    }
+
+    /// The (id, source) of a valid, unrevoked key.
+    pub async fn verify(
+        &self,
+        store: &Arc<dyn Store>,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let key_hash = hash(secret);
+        let found = match self.cached(&key_hash) {
+            Some(c) => c.key,
+            None => {
+                let key = store
+                    .write_key_by_hash(&key_hash)
+                    .await?
+                    .filter(|k| k.revoked_at.is_none())
+                    .map(|k| (k.id, k.source));
+                self.remember(key_hash, key.clone());
+                key
+            }
+        };
+        if let Some((id, _)) = &found
+            && self.due_for_touch(id)
+        {
+            let (store, id) = (store.clone(), id.clone());
+            // Off the request path: a slow store must not slow ingestion down.
+            tokio::spawn(async move {
+                if let Err(e) = store.touch_write_key(&id, now).await {
+                    tracing::warn!(error = %e, key_id = %id, "Could not record write key use.");
+                }
+            });
+        }
+        Ok(found)
+    }
+}
+
+/// A request authenticated by a valid write key.
+pub struct WriteKeyAuth {
+    pub key_id: String,
+    pub source: String,
+}
+
+impl FromRequestParts<AppState> for WriteKeyAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let refused = || ApiError::Unauthorized {
+            code: "invalid_write_key",
+            message: "a valid write key is required (HTTP Basic user name or X-Write-Key)"
+                .to_owned(),
+        };
+        let secret = presented(&parts.headers).ok_or_else(refused)?;
+        match state
+            .write_keys
+            .verify(&state.store, &secret, state.clock.now())
+            .await?
+        {
+            Some((key_id, source)) => Ok(Self { key_id, source }),
+            None => Err(refused()),
+        }
+    }
+}
+
+/// Key material for logs: never the secret, only its public prefix.
+pub fn redacted(secret: &SecretString) -> String {
+    secret.expose_secret().chars().take(SHOWN_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn keys_are_read_from_basic_auth_or_the_header() {
+        let mut h = HeaderMap::new();
+        assert_eq!(presented(&h), None);
+        let basic = format!("Basic {}", STANDARD.encode("stwk_abc:"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&basic).expect("header"),
+        );
+        assert_eq!(presented(&h).as_deref(), Some("stwk_abc"));
+        h.insert(WRITE_KEY_HEADER, HeaderValue::from_static("stwk_xyz"));
+        assert_eq!(presented(&h).as_deref(), Some("stwk_xyz"));
+        let mut bearer = HeaderMap::new();
+        bearer.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        assert_eq!(presented(&bearer), None);
+    }
+
+    #[test]
+    fn sources_are_checked() {
+        assert_eq!(parse_source(" web shop ").as_deref(), Ok("web shop"));
+        assert!(parse_source("").is_err());
+        assert!(parse_source("a/b").is_err());
+    }
+}

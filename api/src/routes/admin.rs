@@ -1,0 +1,453 @@
+//! Administration (admins only): members, write keys and the audit log. Every change
+//! writes an audit entry.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::storage::{Account, AuditEntry, Role, WriteKey, cursor};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{self, Member, RequireAdmin, passwords, write_keys};
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::auth::body;
+use crate::routes::users::query;
+use crate::state::AppState;
+
+/// Appends an audit entry for an action `actor` (an account id, or `cli`) took.
+pub async fn audit(
+    state: &AppState,
+    actor: &str,
+    action: &str,
+    target: &str,
+    details: Value,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .append_audit(&AuditEntry {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: state.clock.now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            details,
+        })
+        .await?;
+    tracing::info!(actor, action, target, "Audited.");
+    Ok(())
+}
+
+async fn member(state: &AppState, id: &str) -> Result<Account, ApiError> {
+    state
+        .store
+        .account_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no member {id:?}")))
+}
+
+/// All members, by email.
+#[utoipa::path(
+    get, path = "/v1/admin/members", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = Vec<Member>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn list_members(
+    _: RequireAdmin,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<Member>>, ApiError> {
+    let accounts = state.store.list_accounts().await?;
+    Ok(Json(accounts.iter().map(Member::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateMember {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// Initial password; share it with the member out of band.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Invite (create) a member with a role and an initial password.
+#[utoipa::path(
+    post, path = "/v1/admin/members", tag = "admin", security(("session" = [])),
+    request_body = CreateMember,
+    responses(
+        (status = 201, body = Member),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, description = "Email taken", body = ErrorBody),
+    )
+)]
+pub async fn create_member(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    req: Result<Json<CreateMember>, JsonRejection>,
+) -> Result<(StatusCode, Json<Member>), ApiError> {
+    let req = body(req)?;
+    let account = auth::new_account(
+        &req.email,
+        req.display_name.as_deref(),
+        req.role,
+        &req.password,
+        state.settings.auth.min_password_chars,
+        state.clock.now(),
+    )
+    .await?;
+    state.store.create_account(&account).await?;
+    audit(
+        &state,
+        &admin.account.id,
+        "member.create",
+        &account.id,
+        json!({ "email": account.email.as_str(), "role": account.role }),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Member::from(&account))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMember {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+}
+
+/// Change a member's role, display name, or disable / re-enable them. A disabled member's
+/// sessions stop working at their next request. The last active admin cannot be demoted
+/// or disabled.
+#[utoipa::path(
+    patch, path = "/v1/admin/members/{id}", tag = "admin", security(("session" = [])),
+    params(("id" = String, Path, description = "Member id")),
+    request_body = UpdateMember,
+    responses(
+        (status = 200, body = Member), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Would leave no active admin", body = ErrorBody),
+    )
+)]
+pub async fn update_member(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Result<Json<UpdateMember>, JsonRejection>,
+) -> Result<Json<Member>, ApiError> {
+    let req = body(req)?;
+    if req.role.is_none() && req.disabled.is_none() && req.display_name.is_none() {
+        return Err(ApiError::bad_request(
+            "nothing_to_change",
+            "give role, disabled or displayName",
+        ));
+    }
+    let mut account = member(&state, &id).await?;
+    let was_active_admin = account.role == Role::Admin && !account.disabled;
+    let mut changes = serde_json::Map::new();
+    if let Some(role) = req.role {
+        changes.insert("role".into(), json!({ "from": account.role, "to": role }));
+        account.role = role;
+    }
+    if let Some(disabled) = req.disabled {
+        changes.insert("disabled".into(), json!(disabled));
+        account.disabled = disabled;
+    }
+    if let Some(name) = &req.display_name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ApiError::bad_request(
+                "invalid_display_name",
+                "displayName must be 1 to 100 characters",
+            ));
+        }
+        changes.insert("displayName".into(), json!(name));
+        account.display_name = name.to_owned();
+    }
+    let still_active_admin = account.role == Role::Admin && !account.disabled;
+    if was_active_admin && !still_active_admin && state.store.count_active_admins().await? <= 1 {
+        return Err(ApiError::Conflict {
+            code: "last_admin",
+            message: "this is the last active admin".to_owned(),
+        });
+    }
+    if !state.store.update_account(&account).await? {
+        return Err(ApiError::NotFound(format!("no member {id:?}")));
+    }
+    audit(
+        &state,
+        &admin.account.id,
+        "member.update",
+        &account.id,
+        Value::Object(changes),
+    )
+    .await?;
+    Ok(Json(Member::from(&account)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetPassword {
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Set a member's password.
+#[utoipa::path(
+    post, path = "/v1/admin/members/{id}/password", tag = "admin", security(("session" = [])),
+    params(("id" = String, Path, description = "Member id")),
+    request_body = ResetPassword,
+    responses(
+        (status = 204, description = "Password changed"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+pub async fn reset_password(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Result<Json<ResetPassword>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let req = body(req)?;
+    passwords::check_strength(&req.password, state.settings.auth.min_password_chars)
+        .map_err(|m| ApiError::bad_request("weak_password", m))?;
+    let mut account = member(&state, &id).await?;
+    account.password_hash = passwords::hash(&req.password)
+        .await
+        .map_err(ApiError::Internal)?;
+    if !state.store.update_account(&account).await? {
+        return Err(ApiError::NotFound(format!("no member {id:?}")));
+    }
+    audit(
+        &state,
+        &admin.account.id,
+        "member.reset_password",
+        &account.id,
+        json!({}),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A write key as listed (never its secret).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteKeyInfo {
+    pub id: String,
+    pub source: String,
+    /// The key's first characters.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    /// Updated at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&WriteKey> for WriteKeyInfo {
+    fn from(k: &WriteKey) -> Self {
+        Self {
+            id: k.id.clone(),
+            source: k.source.clone(),
+            prefix: k.prefix.clone(),
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A new key: the secret is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewWriteKey {
+    pub key: WriteKeyInfo,
+    /// Send as the HTTP Basic user name (empty password) or as `X-Write-Key`.
+    pub secret: String,
+}
+
+/// All write keys, newest first.
+#[utoipa::path(
+    get, path = "/v1/admin/write-keys", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = Vec<WriteKeyInfo>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn list_write_keys(
+    _: RequireAdmin,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<WriteKeyInfo>>, ApiError> {
+    let keys = state.store.list_write_keys().await?;
+    Ok(Json(keys.iter().map(WriteKeyInfo::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateWriteKey {
+    /// Name of the sending source (web shop, app, server), recorded on its events.
+    #[schema(example = "web-shop")]
+    pub source: String,
+}
+
+/// Create a write key for a named source.
+#[utoipa::path(
+    post, path = "/v1/admin/write-keys", tag = "admin", security(("session" = [])),
+    request_body = CreateWriteKey,
+    responses(
+        (status = 201, body = NewWriteKey), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+pub async fn create_write_key(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    req: Result<Json<CreateWriteKey>, JsonRejection>,
+) -> Result<(StatusCode, Json<NewWriteKey>), ApiError> {
+    let req = body(req)?;
+    let (key, secret) =
+        write_keys::create(state.store.as_ref(), &req.source, state.clock.now()).await?;
+    audit(
+        &state,
+        &admin.account.id,
+        "write_key.create",
+        &key.id,
+        json!({ "source": key.source, "prefix": key.prefix }),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NewWriteKey {
+            key: WriteKeyInfo::from(&key),
+            secret: secret.expose_secret().to_owned(),
+        }),
+    ))
+}
+
+async fn revoke(state: &AppState, id: &str) -> Result<WriteKey, ApiError> {
+    if !state.store.revoke_write_key(id, state.clock.now()).await? {
+        return Err(ApiError::NotFound(format!("no write key {id:?}")));
+    }
+    // This instance stops accepting it at once; others within the cache TTL.
+    state.write_keys.forget_all();
+    state
+        .store
+        .write_key_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no write key {id:?}")))
+}
+
+/// Revoke a write key. Every API instance refuses it within `auth.write_key_cache_ttl_ms`.
+#[utoipa::path(
+    delete, path = "/v1/admin/write-keys/{id}", tag = "admin", security(("session" = [])),
+    params(("id" = String, Path, description = "Write key id")),
+    responses(
+        (status = 204, description = "Revoked"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+pub async fn revoke_write_key(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let key = revoke(&state, &id).await?;
+    audit(
+        &state,
+        &admin.account.id,
+        "write_key.revoke",
+        &key.id,
+        json!({ "source": key.source, "prefix": key.prefix }),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace a write key: a new key for the same source, the old one revoked.
+#[utoipa::path(
+    post, path = "/v1/admin/write-keys/{id}/rotate", tag = "admin", security(("session" = [])),
+    params(("id" = String, Path, description = "Write key id")),
+    responses(
+        (status = 201, body = NewWriteKey), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Already revoked", body = ErrorBody),
+    )
+)]
+pub async fn rotate_write_key(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<NewWriteKey>), ApiError> {
+    let old = state
+        .store
+        .write_key_by_id(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no write key {id:?}")))?;
+    if old.revoked_at.is_some() {
+        return Err(ApiError::Conflict {
+            code: "revoked",
+            message: "this key is revoked; create a new one".to_owned(),
+        });
+    }
+    let (key, secret) =
+        write_keys::create(state.store.as_ref(), &old.source, state.clock.now()).await?;
+    revoke(&state, &old.id).await?;
+    audit(
+        &state,
+        &admin.account.id,
+        "write_key.rotate",
+        &old.id,
+        json!({ "source": key.source, "replacement": key.id, "prefix": key.prefix }),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NewWriteKey {
+            key: WriteKeyInfo::from(&key),
+            secret: secret.expose_secret().to_owned(),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Page size, 1 to 1000 (default 100).
+    limit: Option<usize>,
+    /// `nextCursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(
+    get, path = "/v1/admin/audit", tag = "admin", security(("session" = [])), params(AuditParams),
+    responses(
+        (status = 200, body = AuditPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    )
+)]
+pub async fn audit_log(
+    _: RequireAdmin,
+    State(state): State<AppState>,
+    params: Result<Query<AuditParams>, QueryRejection>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let p = query(params)?;
+    let limit = match p.limit.unwrap_or(100) {
+        n @ 1..=1000 => n,
+        n => {
+            return Err(ApiError::bad_request(
+                "invalid_limit",
+                format!("limit {n} is outside 1..=1000"),
+            ));
+        }
+    };
+    let after = p.cursor.as_deref().map(cursor::decode).transpose()?;
+    let page = state.store.audit_page(limit, after.as_ref()).await?;
+    Ok(Json(AuditPage {
+        entries: page.items,
+        next_cursor: page.next.as_ref().map(cursor::encode),
+    }))
+}

@@ -1,0 +1,165 @@
+//! Signing in and out: `POST /v1/auth/login`, `POST /v1/auth/logout`, `GET /v1/auth/session`,
+//! and self-service sign-up when `auth.allow_signup` is on.
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use secrecy::SecretString;
+use serde::Deserialize;
+use shared::storage::{Account, Email, Role};
+use tower_sessions::Session;
+use utoipa::ToSchema;
+
+use crate::auth::{self, CurrentUser, Member, passwords};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Parses a JSON body, turning rejections into our error shape.
+pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(v)| v)
+        .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::Unauthorized {
+        code: "invalid_credentials",
+        message: "email or password is incorrect".to_owned(),
+    }
+}
+
+/// Sign in with email and password.
+///
+/// Sets the session cookie (a new session id every time). Unknown email, wrong password
+/// and disabled account all get the same answer, in about the same time.
+#[utoipa::path(
+    post, path = "/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = Member),
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    req: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Json<Member>, ApiError> {
+    let req = body(req)?;
+    let account = match Email::parse(&req.email) {
+        Ok(email) => state.store.account_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let usable = account.filter(|a| !a.disabled);
+    let ok = passwords::verify(
+        &req.password,
+        usable.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await;
+    let Some(account) = usable.filter(|_| ok) else {
+        tracing::info!("Sign-in refused.");
+        return Err(invalid_credentials());
+    };
+    let now = state.clock.now();
+    // A fresh id at sign-in: an id planted before it (session fixation) is worthless.
+    session.cycle_id().await.map_err(auth::session_error)?;
+    session
+        .insert(auth::ACCOUNT_ID, &account.id)
+        .await
+        .map_err(auth::session_error)?;
+    session
+        .insert(auth::LOGIN_AT, now.timestamp_millis())
+        .await
+        .map_err(auth::session_error)?;
+    session
+        .insert(auth::SEEN_AT, now.timestamp_millis())
+        .await
+        .map_err(auth::session_error)?;
+    state.store.record_login(&account.id, now).await?;
+    tracing::info!(account_id = %account.id, "Signed in.");
+    Ok(Json(Member::from(&Account {
+        last_login_at: Some(now),
+        ..account
+    })))
+}
+
+/// Sign out: ends the session and clears the cookie. Idempotent.
+#[utoipa::path(
+    post, path = "/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out"))
+)]
+pub async fn logout(session: Session) -> Result<StatusCode, ApiError> {
+    session.flush().await.map_err(auth::session_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in member.
+#[utoipa::path(
+    get, path = "/v1/auth/session", tag = "auth",
+    security(("session" = [])),
+    responses(
+        (status = 200, body = Member),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub async fn current(user: CurrentUser) -> Json<Member> {
+    Json(Member::from(&user.account))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignupRequest {
+    pub email: String,
+    pub display_name: Option<String>,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Create an account with the viewer role (only when `auth.allow_signup` is on).
+#[utoipa::path(
+    post, path = "/v1/auth/signup", tag = "auth",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, body = Member),
+        (status = 400, body = ErrorBody),
+        (status = 403, description = "Sign-up is turned off", body = ErrorBody),
+        (status = 409, description = "Email taken", body = ErrorBody),
+    )
+)]
+pub async fn signup(
+    State(state): State<AppState>,
+    req: Result<Json<SignupRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<Member>), ApiError> {
+    if !state.settings.auth.allow_signup {
+        return Err(ApiError::Forbidden("sign-up is turned off".to_owned()));
+    }
+    let req = body(req)?;
+    let account = auth::new_account(
+        &req.email,
+        req.display_name.as_deref(),
+        Role::Viewer,
+        &req.password,
+        state.settings.auth.min_password_chars,
+        state.clock.now(),
+    )
+    .await?;
+    state.store.create_account(&account).await?;
+    crate::routes::admin::audit(
+        &state,
+        &account.id,
+        "member.signup",
+        &account.id,
+        serde_json::json!({ "role": account.role }),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Member::from(&account))))
+}

@@ -1,0 +1,105 @@
+//! Browser-facing hardening: CORS per route group, security headers on every response,
+//! and a bound on request header size.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::write_keys::WRITE_KEY_HEADER;
+use crate::state::AppState;
+
+/// Ingestion is called from any shop's pages: any origin, no credentials (the write key
+/// travels in a header).
+pub fn ingestion_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::CONTENT_ENCODING,
+            header::AUTHORIZATION,
+            HeaderName::from_static(WRITE_KEY_HEADER),
+        ])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// Console routes: only the configured console origins, with credentials (the session
+/// cookie). With none configured, no CORS headers at all: same-origin only.
+pub fn console_cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([header::CONTENT_TYPE])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+/// `X-Content-Type-Options`, `X-Frame-Options` and `Referrer-Policy` on everything.
+pub fn common_headers(router: Router) -> Router {
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+/// API answers are data, never pages: a CSP that lets nothing run or embed them.
+/// (Not on `/docs`, whose Swagger UI needs its scripts.)
+pub fn api_csp(router: Router<AppState>) -> Router<AppState> {
+    router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+    ))
+}
+
+/// Console answers hold personal data and session state: never cache them.
+pub fn no_store(router: Router<AppState>) -> Router<AppState> {
+    router.layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ))
+}
+
+/// Refuses requests whose header names and values exceed `max` bytes in total (431).
+pub async fn limit_headers(max: usize, req: Request, next: Next) -> Response {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if size > max {
+        let body = serde_json::json!({
+            "code": "headers_too_large",
+            "message": format!("request headers exceed {max} bytes"),
+        });
+        return (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            axum::Json(body),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}

@@ -1,0 +1,628 @@
+//! Sign-in, sessions, roles in action, write keys, rate limits and hardening.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use shared::storage::Role;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = spawn_app().await;
+    let wrong = login_response(&app.address, ADMIN_EMAIL, "not the password at all").await;
+    let unknown = login_response(&app.address, "nobody@shoptrail.test", PASSWORD).await;
+    assert_eq!(wrong.status().as_u16(), 401);
+    assert_eq!(unknown.status().as_u16(), 401);
+    assert!(session_cookie(&wrong).is_none() && session_cookie(&unknown).is_none());
+    let (a, b): (Value, Value) = (
+        wrong.json().await.expect("json"),
+        unknown.json().await.expect("json"),
+    );
+    assert_eq!(a, b);
+    assert_eq!(a["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_hardened_cookie_with_a_new_id_and_sign_out_ends_the_session() {
+    let app = spawn_app().await;
+    let r = login_response(&app.address, ADMIN_EMAIL, PASSWORD).await;
+    let set_cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age="] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{attribute} in {set_cookie}"
+        );
+    }
+    let me: Value = r.json().await.expect("json");
+    assert_eq!(me["email"], ADMIN_EMAIL);
+    assert_eq!(me["role"], "admin");
+    assert!(me.get("passwordHash").is_none());
+
+    // Signing in again from an existing session gives a different id (no fixation).
+    let existing = with_cookie(&app.admin_cookie);
+    let again = existing
+        .post(app.url("/v1/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    let rotated = session_cookie(&again).expect("cookie");
+    assert_ne!(rotated, app.admin_cookie);
+    let old = existing
+        .get(app.url("/v1/auth/session"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(old.status().as_u16(), 401, "the pre-login id is dead");
+
+    let client = with_cookie(&rotated);
+    let session = client
+        .get(app.url("/v1/auth/session"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(session.status().as_u16(), 200);
+    let out = client
+        .post(app.url("/v1/auth/logout"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(out.status().as_u16(), 204);
+    let after = client.get(app.url("/v1/stats")).send().await.expect("sent");
+    assert_eq!(after.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn ten_wrong_passwords_get_429_before_the_eleventh_try_and_the_right_one_works_later() {
+    // Ten attempts at once, then one more every 3 s. The attacker is a client behind the
+    // (trusted) load balancer, so the helper's own sign-in does not share its budget.
+    let app = spawn_app_with(&[
+        ("APP__RATE_LIMIT__AUTH_PER_MINUTE", "20"),
+        ("APP__RATE_LIMIT__AUTH_BURST", "10"),
+        ("APP__SERVER__TRUSTED_PROXIES", "127.0.0.1/32"),
+    ])
+    .await;
+    let attempt = |password: &'static str| {
+        app.anon
+            .post(app.url("/v1/auth/login"))
+            .header("x-forwarded-for", "198.51.100.7")
+            .json(&json!({"email": ADMIN_EMAIL, "password": password}))
+            .send()
+    };
+    for i in 0..10 {
+        let r = attempt("wrong password guess").await.expect("sent");
+        assert_eq!(r.status().as_u16(), 401, "attempt {}", i + 1);
+    }
+    let eleventh = attempt(PASSWORD).await.expect("sent");
+    assert_eq!(
+        eleventh.status().as_u16(),
+        429,
+        "refused before the password is checked"
+    );
+    let retry_after: u64 = eleventh.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=4).contains(&retry_after), "{retry_after}");
+    let body: Value = eleventh.json().await.expect("json");
+    assert_eq!(body["code"], "rate_limited");
+
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    let later = attempt(PASSWORD).await.expect("sent");
+    assert_eq!(
+        later.status().as_u16(),
+        200,
+        "after the window the right password works"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_for_splits_the_auth_limit_only_behind_a_trusted_proxy() {
+    let attempt = |app: &TestApp, ip: &'static str| {
+        let (client, url) = (app.anon.clone(), app.url("/v1/auth/login"));
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", ip)
+                .json(&json!({"email": "x@y.z", "password": "wrong password"}))
+                .send()
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    };
+    // A budget of 3; the helper's own sign-in (from 127.0.0.1) has used one.
+    let limits = [
+        ("APP__RATE_LIMIT__AUTH_PER_MINUTE", "1"),
+        ("APP__RATE_LIMIT__AUTH_BURST", "3"),
+    ];
+    // Not trusted: every "client" is the peer 127.0.0.1 and shares one budget.
+    let app = spawn_app_with(&limits).await;
+    assert_eq!(attempt(&app, "203.0.113.1").await, 401);
+    assert_eq!(attempt(&app, "203.0.113.2").await, 401);
+    assert_eq!(attempt(&app, "203.0.113.3").await, 429);
+    // Trusted: each forwarded client has its own budget.
+    let mut trusted = limits.to_vec();
+    trusted.push(("APP__SERVER__TRUSTED_PROXIES", "127.0.0.1/32"));
+    let app = spawn_app_with(&trusted).await;
+    for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        assert_eq!(attempt(&app, ip).await, 401, "{ip}");
+    }
+    assert_eq!(attempt(&app, "203.0.113.1").await, 401);
+    assert_eq!(attempt(&app, "203.0.113.1").await, 401);
+    assert_eq!(attempt(&app, "203.0.113.1").await, 429);
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_and_work_on_a_second_instance() {
+    let app = spawn_app().await;
+    let viewer = "viewer@shoptrail.test";
+    add_member(&app.store, viewer, Role::Viewer).await;
+    let cookie = login(&app.address, viewer, PASSWORD).await;
+    let dir = app.stop().await;
+
+    // Restarted on the same store: the same cookie still works.
+    let restarted = spawn_app_in(dir, &[]).await;
+    let r = with_cookie(&cookie)
+        .get(restarted.url("/v1/auth/session"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 200, "session survives a restart");
+
+    // A second process-like instance on the same store serves it too.
+    let dir_path = restarted.dir.path().to_owned();
+    let second = api::App::build(test_settings(&dir_path, &[]))
+        .await
+        .expect("second instance");
+    let second_url = format!("http://127.0.0.1:{}", second.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(second.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let r = with_cookie(&cookie)
+        .get(format!("{second_url}/v1/stats"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "session works on another instance"
+    );
+    // Signing out on one instance ends it on the other.
+    with_cookie(&cookie)
+        .post(format!("{second_url}/v1/auth/logout"))
+        .send()
+        .await
+        .expect("sent");
+    let r = with_cookie(&cookie)
+        .get(restarted.url("/v1/auth/session"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 401);
+    let _ = stop.send(());
+    server.await.expect("join").expect("clean");
+}
+
+#[tokio::test]
+async fn a_revoked_write_key_is_refused_by_every_instance_within_the_cache_ttl() {
+    let ttl = [("APP__AUTH__WRITE_KEY_CACHE_TTL_MS", "300")];
+    let a = spawn_app_with(&ttl).await;
+    let b_app = api::App::build(test_settings(a.dir.path(), &ttl))
+        .await
+        .expect("second instance");
+    let b = format!("http://127.0.0.1:{}", b_app.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(b_app.run_until(async move {
+        let _ = stopped.await;
+    }));
+
+    let created: Value = a
+        .client
+        .post(a.url("/v1/admin/write-keys"))
+        .json(&json!({"source": "mobile-app"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let secret = created["secret"].as_str().expect("secret").to_owned();
+    let id = created["key"]["id"].as_str().expect("id").to_owned();
+    let send = |base: String, basic: bool| {
+        let secret = secret.clone();
+        async move {
+            let request = reqwest::Client::new()
+                .post(format!("{base}/v1/events"))
+                .json(&ev(
+                    &uuid::Uuid::now_v7().to_string(),
+                    "u-rev",
+                    "page_view",
+                    "2026-01-01T00:00:00Z",
+                ));
+            let request = if basic {
+                request.basic_auth(&secret, Some(""))
+            } else {
+                request.header("x-write-key", &secret)
+            };
+            request.send().await.expect("sent").status().as_u16()
+        }
+    };
+    assert_eq!(
+        send(a.address.clone(), true).await,
+        202,
+        "Basic auth, Segment style"
+    );
+    assert_eq!(
+        send(b.clone(), false).await,
+        202,
+        "X-Write-Key, and B has it cached now"
+    );
+
+    let revoked = a
+        .client
+        .delete(a.url(&format!("/v1/admin/write-keys/{id}")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revoked.status().as_u16(), 204);
+    assert_eq!(
+        send(a.address.clone(), false).await,
+        401,
+        "refused at once where revoked"
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(
+        send(b.clone(), true).await,
+        401,
+        "refused on the other instance after the TTL"
+    );
+    let _ = stop.send(());
+    server.await.expect("join").expect("clean");
+}
+
+#[tokio::test]
+async fn events_record_the_source_of_their_write_key_and_keys_record_their_use() {
+    let app = spawn_app().await;
+    let r = app
+        .post_events(&json!({"messageId": "src-1", "userId": "u-src", "type": "page_view", "source": "forged"}))
+        .await;
+    assert_eq!(r.status().as_u16(), 202);
+    let (_, journey) = app.get_json("/v1/users/u-src/journey").await;
+    assert_eq!(
+        journey["events"][0]["source"], "test-suite",
+        "the key's source, not the client's"
+    );
+    let mut used = false;
+    for _ in 0..50 {
+        let (_, keys) = app.get_json("/v1/admin/write-keys").await;
+        used = keys
+            .as_array()
+            .expect("keys")
+            .iter()
+            .any(|k| k["source"] == "test-suite" && k["lastUsedAt"].is_string());
+        if used {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(used, "lastUsedAt is recorded");
+    let basic = app
+        .anon
+        .post(app.url("/v1/events"))
+        .basic_auth(&app.write_key, Some(""))
+        .json(&ev("src-2", "u-src", "page_view", "2026-01-01T00:00:00Z"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(basic.status().as_u16(), 202, "the key as Basic user name");
+    let missing = app
+        .anon
+        .post(app.url("/v1/events"))
+        .json(&ev("x", "u", "page_view", "2026-01-01T00:00:00Z"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(missing.status().as_u16(), 401);
+    let body: Value = missing.json().await.expect("json");
+    assert_eq!(body["code"], "invalid_write_key");
+}
+
+#[tokio::test]
+async fn admins_manage_members_and_keys_and_every_change_is_audited() {
+    let app = spawn_app().await;
+    let created = app
+        .client
+        .post(app.url("/v1/admin/members"))
+        .json(&json!({"email": "Ana@Shop.test", "role": "viewer", "password": PASSWORD, "displayName": "Ana"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status().as_u16(), 201);
+    let ana: Value = created.json().await.expect("json");
+    assert_eq!(ana["email"], "ana@shop.test");
+    let id = ana["id"].as_str().expect("id").to_owned();
+    let dup = app
+        .client
+        .post(app.url("/v1/admin/members"))
+        .json(&json!({"email": "ANA@shop.test", "role": "viewer", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(dup.status().as_u16(), 409);
+    let weak = app
+        .client
+        .post(app.url("/v1/admin/members"))
+        .json(&json!({"email": "weak@shop.test", "role": "viewer", "password": "short"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(weak.status().as_u16(), 400);
+
+    let ana_client = with_cookie(&login(&app.address, "ana@shop.test", PASSWORD).await);
+    let forbidden = ana_client
+        .get(app.url("/v1/admin/members"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forbidden.status().as_u16(), 403);
+    let patch = |body: Value| {
+        app.client
+            .patch(app.url(&format!("/v1/admin/members/{id}")))
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        patch(json!({"role": "admin"}))
+            .await
+            .expect("sent")
+            .status()
+            .as_u16(),
+        200
+    );
+    let now_admin = ana_client
+        .get(app.url("/v1/admin/members"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        now_admin.status().as_u16(),
+        200,
+        "a role change applies to live sessions"
+    );
+    assert_eq!(
+        patch(json!({"disabled": true}))
+            .await
+            .expect("sent")
+            .status()
+            .as_u16(),
+        200
+    );
+    let disabled = ana_client
+        .get(app.url("/v1/stats"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        disabled.status().as_u16(),
+        401,
+        "a disabled member is signed out"
+    );
+    let relogin = login_response(&app.address, "ana@shop.test", PASSWORD).await;
+    assert_eq!(relogin.status().as_u16(), 401);
+    let reset = app
+        .client
+        .post(app.url(&format!("/v1/admin/members/{id}/password")))
+        .json(&json!({"password": "another long password"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reset.status().as_u16(), 204);
+    assert_eq!(
+        patch(json!({"disabled": false}))
+            .await
+            .expect("sent")
+            .status()
+            .as_u16(),
+        200
+    );
+    login(&app.address, "ana@shop.test", "another long password").await;
+
+    // The last active admin cannot be demoted.
+    let (_, me) = app.get_json("/v1/auth/session").await;
+    assert_eq!(
+        patch(json!({"disabled": true}))
+            .await
+            .expect("sent")
+            .status()
+            .as_u16(),
+        200
+    );
+    let last = app
+        .client
+        .patch(app.url(&format!(
+            "/v1/admin/members/{}",
+            me["id"].as_str().expect("id")
+        )))
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(last.status().as_u16(), 409);
+
+    let key: Value = app
+        .client
+        .post(app.url("/v1/admin/write-keys"))
+        .json(&json!({"source": "web-shop"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let secret = key["secret"].as_str().expect("secret");
+    assert!(secret.starts_with("stwk_"));
+    assert!(secret.starts_with(key["key"]["prefix"].as_str().expect("prefix")));
+    let key_id = key["key"]["id"].as_str().expect("id");
+    let (_, listed) = app.get_json("/v1/admin/write-keys").await;
+    assert!(
+        !listed.to_string().contains(secret),
+        "lists never show a secret"
+    );
+    let rotated = app
+        .client
+        .post(app.url(&format!("/v1/admin/write-keys/{key_id}/rotate")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(rotated.status().as_u16(), 201);
+    let rotated: Value = rotated.json().await.expect("json");
+    assert_eq!(rotated["key"]["source"], "web-shop");
+    let old = reqwest::Client::new()
+        .post(app.url("/v1/events"))
+        .header("x-write-key", secret)
+        .json(&ev("r1", "u", "page_view", "2026-01-01T00:00:00Z"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(old.status().as_u16(), 401, "the rotated-out key is revoked");
+
+    let (status, audit) = app.get_json("/v1/admin/audit?limit=100").await;
+    assert_eq!(status, 200);
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "write_key.rotate",
+            "write_key.create",
+            "member.update",
+            "member.update",
+            "member.reset_password",
+            "member.update",
+            "member.update",
+            "member.create",
+        ]
+    );
+    assert!(!audit.to_string().contains(PASSWORD) && !audit.to_string().contains(secret));
+    let (_, page) = app.get_json("/v1/admin/audit?limit=3").await;
+    let next = page["nextCursor"].as_str().expect("more pages");
+    let (_, page2) = app
+        .get_json(&format!("/v1/admin/audit?limit=3&cursor={next}"))
+        .await;
+    assert_eq!(page2["entries"][0]["action"], "member.update");
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers_and_cors_follows_the_route_group() {
+    let app = spawn_app_with(&[(
+        "APP__SERVER__CONSOLE_ORIGINS",
+        "https://console.shoptrail.test",
+    )])
+    .await;
+    let r = app
+        .anon
+        .get(app.url("/v1/stats"))
+        .send()
+        .await
+        .expect("sent");
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(r.headers()[name], value, "{name}");
+    }
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .contains("default-src 'none'")
+    );
+    let docs = app.anon.get(app.url("/docs/")).send().await.expect("sent");
+    assert!(
+        docs.headers().get("content-security-policy").is_none(),
+        "Swagger UI runs scripts"
+    );
+    assert_eq!(docs.headers()["x-content-type-options"], "nosniff");
+
+    let preflight = |path: &str, origin: &'static str| {
+        app.anon
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let ingest = preflight("/v1/events", "https://any-shop.example")
+        .await
+        .expect("sent");
+    assert_eq!(ingest.headers()["access-control-allow-origin"], "*");
+    let console = preflight("/v1/auth/login", "https://console.shoptrail.test")
+        .await
+        .expect("sent");
+    assert_eq!(
+        console.headers()["access-control-allow-origin"],
+        "https://console.shoptrail.test"
+    );
+    assert_eq!(
+        console.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    let stranger = preflight("/v1/auth/login", "https://evil.example")
+        .await
+        .expect("sent");
+    assert!(
+        stranger
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let huge = app
+        .anon
+        .get(app.url("/healthz"))
+        .header("x-padding", "a".repeat(20_000))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(huge.status().as_u16(), 431);
+}
+
+#[tokio::test]
+async fn ingestion_is_rate_limited_per_write_key() {
+    let app = spawn_app_with(&[
+        ("APP__RATE_LIMIT__INGEST_PER_MINUTE", "1"),
+        ("APP__RATE_LIMIT__INGEST_BURST", "2"),
+    ])
+    .await;
+    let other = add_write_key(&app.store, "other").await;
+    let body = ev("l1", "u", "page_view", "2026-01-01T00:00:00Z");
+    for _ in 0..2 {
+        assert_eq!(app.post_events(&body).await.status().as_u16(), 202);
+    }
+    let limited = app.post_events(&body).await;
+    assert_eq!(limited.status().as_u16(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    let r = reqwest::Client::new()
+        .post(app.url("/v1/events"))
+        .header("x-write-key", other)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 202, "another key has its own budget");
+}
