@@ -12,8 +12,15 @@ pub(super) const SESSIONS: &str = "sessions";
 pub(super) const WRITE_KEYS: &str = "write_keys";
 pub(super) const AUDIT_LOG: &str = "audit_log";
 
-/// Indexes of these collections, created at start-up with the others. The sessions TTL
-/// index lets the server remove expired records on its own (reads check expiry anyway).
+/// Indexes of these collections, created at start-up with the others.
+///
+/// The sessions index on `expires_at` is a plain one, not a TTL index: expiry is judged
+/// against the caller's `now` (as in the embedded engine), and the API's session sweeper
+/// calls [`SessionRecordStore::delete_expired_sessions`]. A TTL monitor would instead delete
+/// by the server's clock once a minute, so a record could vanish while `load_session` or
+/// `create_session` at the caller's `now` must still see it, and the sweep would report fewer
+/// deletions than happened. (A deployment that already has the TTL variant of this index
+/// keeps it: same name and keys with other options is the tolerated IndexOptionsConflict.)
 pub(super) fn indexes() -> Vec<(&'static str, IndexModel)> {
     use mongodb::options::IndexOptions;
     vec![
@@ -26,14 +33,7 @@ pub(super) fn indexes() -> Vec<(&'static str, IndexModel)> {
         ),
         (
             SESSIONS,
-            IndexModel::builder()
-                .keys(doc! { "expires_at": 1 })
-                .options(
-                    IndexOptions::builder()
-                        .expire_after(Duration::from_secs(0))
-                        .build(),
-                )
-                .build(),
+            IndexModel::builder().keys(doc! { "expires_at": 1 }).build(),
         ),
         (
             WRITE_KEYS,
@@ -324,7 +324,7 @@ impl SessionRecordStore for MongoStore {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        // The TTL monitor runs about once a minute: expired records may still be there.
+        // Expired records stay until the next sweep: expiry is checked here, at `now`.
         self.find_by(
             SESSIONS,
             doc! { "_id": id, "expires_at": { "$gt": bson_time(now) } },
@@ -501,6 +501,23 @@ mod tests {
             details: serde_json::json!({"$role": "admin", "a.b": 1}),
         };
         assert_eq!(audit_from_doc(&audit_to_doc(&e)).expect("decode"), e);
+    }
+
+    #[test]
+    fn session_expiry_is_judged_at_the_callers_now_not_by_a_ttl_monitor() {
+        let sessions: Vec<_> = indexes()
+            .into_iter()
+            .filter(|(coll, _)| *coll == SESSIONS)
+            .collect();
+        assert_eq!(sessions.len(), 1);
+        let (_, model) = &sessions[0];
+        assert_eq!(model.keys, doc! { "expires_at": 1 });
+        assert!(
+            model
+                .options
+                .as_ref()
+                .is_none_or(|o| o.expire_after.is_none())
+        );
     }
 
     #[test]
