@@ -152,16 +152,17 @@ pub fn parse_message(
             )),
         }
     };
-    let obj_field = |m: &mut Map<String, Value>, k: &str| -> Result<Option<Map<String, Value>>, Rejection> {
-        match m.remove(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Object(o)) => Ok(Some(o)),
-            Some(_) => Err(Rejection::new(
-                "invalid_event",
-                format!("{k} must be an object"),
-            )),
-        }
-    };
+    let obj_field =
+        |m: &mut Map<String, Value>, k: &str| -> Result<Option<Map<String, Value>>, Rejection> {
+            match m.remove(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Object(o)) => Ok(Some(o)),
+                Some(_) => Err(Rejection::new(
+                    "invalid_event",
+                    format!("{k} must be an object"),
+                )),
+            }
+        };
     let user_id = str_field(&m, "userId")?;
     let anonymous_id = str_field(&m, "anonymousId")?;
     let mut properties = obj_field(&mut m, "properties")?.unwrap_or_default();
@@ -173,8 +174,7 @@ pub fn parse_message(
             own.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    let integrations =
-        obj_field(&mut m, "integrations")?.or_else(|| defaults.integrations.clone());
+    let integrations = obj_field(&mut m, "integrations")?.or_else(|| defaults.integrations.clone());
     if let Some(i) = integrations {
         context
             .get_or_insert_with(Map::new)
@@ -206,7 +206,12 @@ pub fn parse_message(
                     properties.entry(k.to_owned()).or_insert_with(|| v.clone());
                 }
             }
-            if kind == Kind::Page { "page_view" } else { "screen_view" }.to_owned()
+            if kind == Kind::Page {
+                "page_view"
+            } else {
+                "screen_view"
+            }
+            .to_owned()
         }
         Kind::Identify => {
             if let (Some(anon), Some(user)) = (&anonymous_id, &user_id) {
@@ -453,11 +458,7 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(a.event.event_id, b.event.event_id);
-        let c = parse(
-            json!({"type": "track", "event": "y", "userId": "u"}),
-            None,
-        )
-        .expect("valid");
+        let c = parse(json!({"type": "track", "event": "y", "userId": "u"}), None).expect("valid");
         assert_ne!(a.event.event_id, c.event.event_id);
     }
 
@@ -479,18 +480,22 @@ mod tests {
             (json!({"type": "track", "userId": "u"}), "missing_type"),
             (json!({"type": "nope", "userId": "u"}), "invalid_type"),
             (json!({"type": "track", "event": "x"}), "missing_identity"),
-            (
-                json!({"type": "group", "userId": "u"}),
-                "missing_group_id",
-            ),
+            (json!({"type": "group", "userId": "u"}), "missing_group_id"),
             (
                 json!({"type": "track", "event": "x", "userId": "u", "timestamp": "yesterday"}),
                 "invalid_timestamp",
             ),
-            (json!({"type": "track", "event": "x", "userId": {"a": 1}}), "invalid_id"),
+            (
+                json!({"type": "track", "event": "x", "userId": {"a": 1}}),
+                "invalid_id",
+            ),
             (json!("text"), "invalid_event"),
         ] {
-            assert_eq!(parse(v.clone(), None).expect_err("invalid").code, code, "{v}");
+            assert_eq!(
+                parse(v.clone(), None).expect_err("invalid").code,
+                code,
+                "{v}"
+            );
         }
     }
 }

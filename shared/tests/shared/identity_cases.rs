@@ -61,13 +61,14 @@ async fn listed(store: &Arc<dyn Store>) -> Vec<String> {
     ids
 }
 
-pub async fn identify_puts_earlier_anonymous_events_in_the_users_timeline(
-    store: Arc<dyn Store>,
-) {
+pub async fn identify_puts_earlier_anonymous_events_in_the_users_timeline(store: Arc<dyn Store>) {
     let mut first = anon("a-1", "anon-1", "page_view", DAY0);
     first.traits = Some(obj(json!({"plan": "free", "ref": "ad"})));
     store
-        .insert_batch(vec![first, anon("a-2", "anon-1", "product_view", DAY0 + HOUR)])
+        .insert_batch(vec![
+            first,
+            anon("a-2", "anon-1", "product_view", DAY0 + HOUR),
+        ])
         .await
         .expect("write");
     let mut identify = event("i-1", "u1", "identify", DAY0 + 2 * HOUR);
@@ -147,7 +148,10 @@ pub async fn linking_again_changes_nothing_and_the_first_link_wins(store: Arc<dy
             LinkOutcome::Ignored
         ]
     );
-    assert_eq!(rows, store.rollups(day(DAY0), day(DAY0)).await.expect("rollups"));
+    assert_eq!(
+        rows,
+        store.rollups(day(DAY0), day(DAY0)).await.expect("rollups")
+    );
     assert_eq!(user, store.get_user("u1").await.expect("user"));
     assert_eq!(rows.active_users, 2);
     assert_eq!(timeline(&store, "u2").await, ["v-1"]);
@@ -176,13 +180,27 @@ pub async fn daily_active_users_count_a_merged_person_once_per_day(store: Arc<dy
     assert_eq!(after.active_users, 2);
     assert_eq!(
         after.daily_active,
-        [(day(DAY0), 1), (day(DAY0 + DAY), 2), (day(DAY0 + 2 * DAY), 1)]
+        [
+            (day(DAY0), 1),
+            (day(DAY0 + DAY), 2),
+            (day(DAY0 + 2 * DAY), 1)
+        ]
     );
-    assert_eq!(after.day_type_counts, before.day_type_counts, "events count once");
+    assert_eq!(
+        after.day_type_counts, before.day_type_counts,
+        "events count once"
+    );
     let user = store.get_user("u1").await.expect("user").expect("exists");
     assert_eq!(user.event_count, 4);
     assert_eq!(user.first_seen, at(DAY0));
-    assert_eq!(store.get_user("anon-1").await.expect("user").map(|u| u.user_id), Some("u1".into()));
+    assert_eq!(
+        store
+            .get_user("anon-1")
+            .await
+            .expect("user")
+            .map(|u| u.user_id),
+        Some("u1".into())
+    );
 }
 
 pub async fn alias_chains_resolve_to_one_user(store: Arc<dyn Store>) {
@@ -203,7 +221,10 @@ pub async fn alias_chains_resolve_to_one_user(store: Arc<dyn Store>) {
         .await
         .expect("link");
     assert_eq!(out, [LinkOutcome::Linked]);
-    assert_eq!(store.linked_to("anon-1").await.expect("linked"), Some("new-id".into()));
+    assert_eq!(
+        store.linked_to("anon-1").await.expect("linked"),
+        Some("new-id".into())
+    );
     store
         .insert_batch(vec![
             event("n-1", "old-id", "purchase", DAY0 + 3 * HOUR),
@@ -211,7 +232,10 @@ pub async fn alias_chains_resolve_to_one_user(store: Arc<dyn Store>) {
         ])
         .await
         .expect("write");
-    assert_eq!(timeline(&store, "new-id").await, ["a-2", "n-1", "o-1", "a-1"]);
+    assert_eq!(
+        timeline(&store, "new-id").await,
+        ["a-2", "n-1", "o-1", "a-1"]
+    );
     assert_eq!(listed(&store).await, ["new-id"]);
     let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
     assert_eq!(rows.active_users, 1);

@@ -30,7 +30,10 @@ impl MongoStore {
         profiles: impl IntoIterator<Item = &str>,
     ) -> Result<HashMap<String, String>, StoreError> {
         let unique: BTreeSet<&str> = profiles.into_iter().collect();
-        let ids: Vec<Bson> = unique.into_iter().map(|p| Bson::String(p.to_owned())).collect();
+        let ids: Vec<Bson> = unique
+            .into_iter()
+            .map(|p| Bson::String(p.to_owned()))
+            .collect();
         let mut links = HashMap::new();
         for chunk in chunk_by_size(ids, bson_len, MAX_COMMAND_BYTES, MAX_ITEMS_PER_COMMAND) {
             let docs: Vec<Document> = self
@@ -240,7 +243,13 @@ fn merge_user_docs(from: &str, to: &str, old: &Document, new: Option<&Document>)
         .map_or_else(|_| from.to_owned(), str::to_owned);
     let mut merged = doc! { "_id": to, "user_id": to, "anonymous": false };
     let Some(new) = new else {
-        for k in ["first_seen", "last_seen", "last_event_type", "event_count", "traits"] {
+        for k in [
+            "first_seen",
+            "last_seen",
+            "last_event_type",
+            "event_count",
+            "traits",
+        ] {
             if let Some(v) = old.get(k) {
                 merged.insert(k, v.clone());
             }
@@ -326,11 +335,11 @@ mod tests {
     fn merged_profiles_add_counts_widen_times_and_let_user_traits_win() {
         let t = |ms: i64| bson::DateTime::from_millis(ms);
         let old = doc! { "_id": "a1", "user_id": Bson::Null, "anonymous": true,
-            "first_seen": t(10), "last_seen": t(50), "last_event_type": "page_view",
-            "event_count": 3_i64, "traits": { "plan": "free", "ref": "ad" } };
+        "first_seen": t(10), "last_seen": t(50), "last_event_type": "page_view",
+        "event_count": 3_i64, "traits": { "plan": "free", "ref": "ad" } };
         let new = doc! { "_id": "u1", "user_id": "u1", "anonymous": false,
-            "first_seen": t(40), "last_seen": t(45), "last_event_type": "identify",
-            "event_count": 1_i64, "traits": { "plan": "pro" } };
+        "first_seen": t(40), "last_seen": t(45), "last_event_type": "identify",
+        "event_count": 1_i64, "traits": { "plan": "pro" } };
         let m = merge_user_docs("a1", "u1", &old, Some(&new));
         assert_eq!(m.get_datetime("first_seen").ok(), Some(&t(10)));
         assert_eq!(m.get_datetime("last_seen").ok(), Some(&t(50)));

@@ -42,7 +42,11 @@ fn linked_to(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<Option<String>>
 }
 
 /// Records one link and merges the earlier id's events and rollups into the user's.
-fn link(tx: &Transaction<'_>, l: &IdentityLink, at: DateTime<Utc>) -> rusqlite::Result<LinkOutcome> {
+fn link(
+    tx: &Transaction<'_>,
+    l: &IdentityLink,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<LinkOutcome> {
     let (from, to) = (l.from.as_str(), l.to.as_str());
     let canonical = linked_to(tx, to)?.unwrap_or_else(|| to.to_owned());
     if from == to || canonical == from {
