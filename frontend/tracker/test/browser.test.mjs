@@ -96,3 +96,37 @@ test("signing in on the demo joins the anonymous events to the user's journey", 
   assert.deepEqual(users.users, [], "no separate anonymous profile is left");
   await page.close();
 });
+
+test("a failed send is retried with backoff and a 30-minute idle gap starts a new session", async () => {
+  const page = await context.newPage();
+  let attempts = 0;
+  // The first two sends fail as an overloaded server would; the tracker must retry.
+  await page.route("**/v1/batch", async (route) => {
+    attempts += 1;
+    if (attempts <= 2) {
+      await route.fulfill({ status: 503, headers: { "retry-after": "1" }, body: "{}" });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.goto(`${BASE}/demo/`);
+  const firstSession = await page.evaluate(() => JSON.parse(localStorage.getItem("shoptrail.session")).id);
+  // Pretend the visitor was idle for 31 minutes.
+  await page.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem("shoptrail.session"));
+    s.last = Date.now() - 31 * 60 * 1000;
+    localStorage.setItem("shoptrail.session", JSON.stringify(s));
+    window.shoptrail.track("search", { query: "retry-check" });
+  });
+  const anon = await page.evaluate(() => window.shoptrail.anonymousId());
+  const events = await eventually(async () => {
+    const e = await journey(anon);
+    return e.some((x) => x.type === "search" && x.properties.query === "retry-check") && e;
+  }, "the retried search event");
+  assert.ok(attempts >= 3, `sent ${attempts} times`);
+  const search = events.find((e) => e.type === "search" && e.properties.query === "retry-check");
+  assert.notEqual(search.sessionId, firstSession, "a new session after 30 idle minutes");
+  const starts = events.filter((e) => e.type === "session_start" && e.sessionId === search.sessionId);
+  assert.equal(starts.length, 1);
+  await page.close();
+});
