@@ -237,14 +237,24 @@ async fn handle(
     // on the user's profile. Re-recording a link on retry changes nothing.
     if !links.is_empty() {
         let outcomes = state.store.link_identities(&links, received_at).await?;
-        for outcome in outcomes {
-            let label = match outcome {
-                LinkOutcome::Linked => "linked",
-                LinkOutcome::AlreadyLinked => "already_linked",
-                LinkOutcome::Conflict => "conflict",
-                LinkOutcome::Ignored => "ignored",
-            };
-            metrics::counter!("shoptrail_identity_links_total", "outcome" => label).increment(1);
+        for (outcome, label) in [
+            (LinkOutcome::Linked, "linked"),
+            (LinkOutcome::AlreadyLinked, "already_linked"),
+            (LinkOutcome::Conflict, "conflict"),
+            (LinkOutcome::Ignored, "ignored"),
+        ] {
+            let n = outcomes.iter().filter(|o| **o == outcome).count();
+            if n > 0 {
+                metrics::counter!("shoptrail_identity_links_total", "outcome" => label)
+                    .increment(n as u64);
+            }
+        }
+        if outcomes.contains(&LinkOutcome::Conflict) {
+            tracing::info!(
+                source = %key.source,
+                conflicts = outcomes.iter().filter(|o| **o == LinkOutcome::Conflict).count(),
+                "Identity links refused: the ids are linked to another user already."
+            );
         }
     }
     let outcomes = state
