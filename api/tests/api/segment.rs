@@ -382,3 +382,30 @@ async fn the_tracker_script_and_the_demo_shop_are_served() {
     let r = off.anon.get(off.url("/demo/")).send().await.expect("sent");
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn gzip_batches_are_read_and_links_apply_to_the_rest_of_the_batch() {
+    use std::io::Write as _;
+    let app = spawn_app().await;
+    let body = json!({"batch": [
+        {"type": "identify", "anonymousId": "gz-anon", "userId": "gz-user", "messageId": "gz-1"},
+        {"type": "track", "anonymousId": "gz-anon", "event": "search", "messageId": "gz-2"}
+    ], "writeKey": app.write_key});
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(body.to_string().as_bytes()).expect("gzip");
+    let gz = enc.finish().expect("gzip");
+    let r = app
+        .anon
+        .post(app.url("/v1/batch"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gz)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 200);
+    let events = journey(&app, "gz-user").await;
+    assert_eq!(events.len(), 2, "the anonymous-only track joined the user");
+    let (_, users) = app.get_json("/v1/users?q=gz-").await;
+    assert_eq!(users["users"].as_array().expect("users").len(), 1);
+}
