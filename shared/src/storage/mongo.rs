@@ -333,6 +333,19 @@ impl MongoStore {
         if new_docs.is_empty() {
             return Ok(accepted);
         }
+        // Identity links as of this transaction's snapshot: a link committed since `links`
+        // was read re-targets these events (rare; the documents are copied only then).
+        let fresh = self
+            .resolve_profiles_in(session, offered.iter().map(|e| e.profile_id()))
+            .await?;
+        let relinked: Vec<Document>;
+        let new_docs = if fresh == *links {
+            new_docs
+        } else {
+            relinked = identity::relink(new_docs, select(offered, &accepted).copied(), &fresh);
+            relinked.iter().collect()
+        };
+        let links = &fresh;
         self.events
             .insert_many(new_docs)
             .session(&mut *session)

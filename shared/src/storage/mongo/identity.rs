@@ -53,6 +53,33 @@ impl MongoStore {
         Ok(links)
     }
 
+    /// Like [`Self::resolve_profiles`], read inside the caller's transaction.
+    pub(super) async fn resolve_profiles_in(
+        &self,
+        session: &mut ClientSession,
+        profiles: impl IntoIterator<Item = &str>,
+    ) -> Result<HashMap<String, String>, Failure> {
+        let unique: BTreeSet<&str> = profiles.into_iter().collect();
+        let ids: Vec<Bson> = unique
+            .into_iter()
+            .map(|p| Bson::String(p.to_owned()))
+            .collect();
+        let mut links = HashMap::new();
+        for chunk in chunk_by_size(ids, bson_len, MAX_COMMAND_BYTES, MAX_ITEMS_PER_COMMAND) {
+            let mut cursor = self
+                .identities()
+                .find(doc! { "_id": { "$in": chunk } })
+                .session(&mut *session)
+                .await?;
+            while let Some(d) = cursor.next(&mut *session).await.transpose()? {
+                if let (Ok(from), Ok(to)) = (d.get_str("_id"), d.get_str("to")) {
+                    links.insert(from.to_owned(), to.to_owned());
+                }
+            }
+        }
+        Ok(links)
+    }
+
     async fn link_with_retries(
         &self,
         session: &mut ClientSession,
@@ -233,6 +260,25 @@ impl MongoStore {
     }
 }
 
+/// Copies of event documents with `profile_id` set through `links`.
+pub(super) fn relink<'a>(
+    docs: Vec<&Document>,
+    events: impl Iterator<Item = &'a Event>,
+    links: &HashMap<String, String>,
+) -> Vec<Document> {
+    docs.into_iter()
+        .zip(events)
+        .map(|(d, e)| {
+            let mut d = d.clone();
+            d.insert(
+                "profile_id",
+                super::super::identity::resolve(e.profile_id(), links),
+            );
+            d
+        })
+        .collect()
+}
+
 /// The user's profile document after folding in the earlier id's (`old`).
 fn merge_user_docs(from: &str, to: &str, old: &Document, new: Option<&Document>) -> Document {
     let time = |d: &Document, k: &str| d.get_datetime(k).ok().copied();
@@ -330,6 +376,32 @@ impl IdentityStore for MongoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relinked_documents_point_at_the_user() {
+        let mut e = crate::event::Event {
+            event_id: "e1".into(),
+            user_id: None,
+            anonymous_id: Some("a1".into()),
+            session_id: None,
+            event_type: crate::event::EventType::parse("scroll").expect("type"),
+            properties: Map::new(),
+            context: Map::new(),
+            traits: None,
+            occurred_at: DateTime::from_timestamp_millis(1).expect("time"),
+            sent_at: None,
+            received_at: DateTime::from_timestamp_millis(1).expect("time"),
+            timestamp_clamped: false,
+            source: None,
+        };
+        let d = event_to_doc(&e).expect("doc");
+        let links = HashMap::from([("a1".to_owned(), "u1".to_owned())]);
+        let out = relink(vec![&d], std::iter::once(&e), &links);
+        assert_eq!(out[0].get_str("profile_id").ok(), Some("u1"));
+        e.anonymous_id = Some("a2".into());
+        let out = relink(vec![&d], std::iter::once(&e), &links);
+        assert_eq!(out[0].get_str("profile_id").ok(), Some("a2"));
+    }
 
     #[test]
     fn merged_profiles_add_counts_widen_times_and_let_user_traits_win() {
