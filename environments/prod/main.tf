@@ -108,11 +108,14 @@ module "api" {
   container_port      = 8080
   cpu                 = var.api_cpu
   memory              = var.api_memory
-  # Jobs run in the worker service, not inside the api tasks.
+  # Jobs run in the worker service, not inside the api tasks. Only the ALB can
+  # reach the tasks (security group), so any peer in the VPC is the ALB: its
+  # X-Forwarded-For gives the client IP for per-IP rate limits.
   environment = merge(local.app_environment, {
-    APP__SERVER__HOST       = "0.0.0.0"
-    APP__SERVER__PORT       = "8080"
-    APP__WORKER__IN_PROCESS = "false"
+    APP__SERVER__HOST            = "0.0.0.0"
+    APP__SERVER__PORT            = "8080"
+    APP__SERVER__TRUSTED_PROXIES = module.network.vpc_cidr_block
+    APP__WORKER__IN_PROCESS      = "false"
   })
   secrets             = local.app_secrets
   secrets_kms_key_arn = module.kms.key_arn

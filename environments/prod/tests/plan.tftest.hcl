@@ -43,6 +43,11 @@ run "api_runs_at_least_two_tasks_in_two_azs_behind_https" {
     condition     = module.api.load_balanced && module.api.listen_address == "0.0.0.0:8080"
     error_message = "The api listens on all interfaces on the target group's port."
   }
+
+  assert {
+    condition     = module.api.environment_variables["APP__SERVER__TRUSTED_PROXIES"] == module.network.vpc_cidr_block && module.api.ingress_sources == tolist(["alb"])
+    error_message = "The api believes X-Forwarded-For only from inside the VPC, which only the ALB can reach it from."
+  }
 }
 
 run "worker_runs_without_a_load_balancer" {
