@@ -13,6 +13,11 @@ output "console_url" {
   value       = "https://${var.console_domain_name}"
 }
 
+output "console_api_base_url" {
+  description = "VITE_API_BASE_URL for the console build: empty when CloudFront routes /v1/* to the API (same origin), else the API's URL."
+  value       = module.console.api_routed ? "" : "https://${var.api_domain_name}"
+}
+
 output "console_bucket" {
   description = "Bucket the deploy workflow syncs the built console into."
   value       = module.console.bucket_name

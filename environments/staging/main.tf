@@ -19,6 +19,11 @@ locals {
   app_secrets = {
     APP__STORAGE__MONGODB_URI = module.secrets.arns["mongodb-uri"]
   }
+  # The worker writes each day's export under this prefix of the exports
+  # bucket; its task role may write and delete objects there only.
+  exports_prefix = "daily"
+  worker_port    = 9090
+
   database_egress = {
     documentdb = {
       cidr_ipv4   = module.network.vpc_cidr_block
@@ -103,7 +108,15 @@ module "api" {
   container_port      = 8080
   cpu                 = var.api_cpu
   memory              = var.api_memory
-  environment         = merge(local.app_environment, { APP__SERVER__HOST = "0.0.0.0", APP__SERVER__PORT = "8080" })
+  # Jobs run in the worker service, not inside the api tasks. Only the ALB can
+  # reach the tasks (security group), so any peer in the VPC is the ALB: its
+  # X-Forwarded-For gives the client IP for per-IP rate limits.
+  environment = merge(local.app_environment, {
+    APP__SERVER__HOST            = "0.0.0.0"
+    APP__SERVER__PORT            = "8080"
+    APP__SERVER__TRUSTED_PROXIES = module.network.vpc_cidr_block
+    APP__WORKER__IN_PROCESS      = "false"
+  })
   secrets             = local.app_secrets
   secrets_kms_key_arn = module.kms.key_arn
   health_check = {
@@ -147,11 +160,17 @@ module "worker" {
   ecr_repository_arns = [local.ecr_arns.worker]
   cpu                 = var.worker_cpu
   memory              = var.worker_memory
+  # No container_port and no ingress: the worker's listener (health, metrics)
+  # is on the loopback interface, for the health check and the sidecar only.
   environment = merge(local.app_environment, {
-    APP__EXPORTS__S3_BUCKET = module.exports.bucket_name
+    APP__EXPORT__DESTINATION = "s3://${module.exports.bucket_name}/${local.exports_prefix}"
+    APP__WORKER__LISTEN_ADDR = "127.0.0.1:${local.worker_port}"
   })
   secrets             = local.app_secrets
   secrets_kms_key_arn = module.kms.key_arn
+  health_check = {
+    command = ["CMD", "curl", "--fail", "--silent", "--max-time", "2", "http://127.0.0.1:${local.worker_port}/healthz"]
+  }
 
   vpc_id       = module.network.vpc_id
   subnet_ids   = module.network.private_subnet_ids
@@ -164,26 +183,46 @@ module "worker" {
     cpu_target_percent = null
   }
 
-  task_role_statements = [
-    {
-      sid       = "ListExports"
-      actions   = ["s3:ListBucket"]
-      resources = [module.exports.bucket_arn]
-    },
-    {
-      sid       = "ReadWriteExports"
-      actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-      resources = ["${module.exports.bucket_arn}/*"]
-    },
-    {
-      sid       = "EncryptExports"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [module.kms.key_arn]
-    },
-  ]
+  # A re-export of a day overwrites its objects and deletes stale ones.
+  task_role_statements = concat(
+    [
+      {
+        sid       = "ListExports"
+        actions   = ["s3:ListBucket"]
+        resources = [module.exports.bucket_arn]
+      },
+      {
+        sid       = "ReadWriteDeleteExports"
+        actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+        resources = ["${module.exports.bucket_arn}/${local.exports_prefix}/*"]
+      },
+      {
+        sid       = "EncryptExports"
+        actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+        resources = [module.kms.key_arn]
+      },
+    ],
+    length(var.import_bucket_arns) == 0 ? [] : [
+      {
+        sid       = "ListImportBuckets"
+        actions   = ["s3:ListBucket"]
+        resources = var.import_bucket_arns
+      },
+      {
+        sid       = "ReadImportObjects"
+        actions   = ["s3:GetObject"]
+        resources = [for arn in var.import_bucket_arns : "${arn}/*"]
+      },
+    ],
+  )
 
   log_kms_key_arn    = module.kms.key_arn
   log_retention_days = var.log_retention_days
+  metrics_sidecar = {
+    environment = var.environment
+    service     = "worker"
+    port        = local.worker_port
+  }
 }
 
 module "database" {
@@ -237,6 +276,7 @@ module "observability" {
   target_group_arn_suffix = module.alb.target_group_arn_suffix
   ecs_cluster_name        = module.ecs_cluster.name
   api_service_name        = module.api.service_name
+  worker_service_name     = module.worker.service_name
   kms_key_arn             = module.kms.key_arn
   alarm_email_addresses   = var.alarm_email_addresses
   min_healthy_hosts       = var.api_desired_count

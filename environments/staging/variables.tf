@@ -144,6 +144,17 @@ variable "worker_desired_count" {
   }
 }
 
+variable "import_bucket_arns" {
+  description = "S3 buckets the worker may import from (read-only: ListBucket, GetObject), e.g. [\"arn:aws:s3:::partner-dumps\"]. Objects encrypted with a customer KMS key also need a grant on that key."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.import_bucket_arns : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", arn))])
+    error_message = "import_bucket_arns must be S3 bucket ARNs (arn:aws:s3:::name), without an object path."
+  }
+}
+
 variable "docdb_instance_class" {
   description = "DocumentDB instance class."
   type        = string

@@ -139,4 +139,7 @@ fn describe() {
         "shoptrail_store_up",
         "1 when the last store operation succeeded, else 0."
     );
+    // A counter only appears on /metrics once touched; alarms and dashboards need the
+    // failure counters to exist (at 0) before the first failure.
+    metrics::counter!("shoptrail_batch_flush_failures_total").increment(0);
 }

@@ -8,18 +8,20 @@ import re
 
 from conftest import MODULES_DIR, REPO
 
-COUNTERS_AND_GAUGES = {
-    "shoptrail_http_requests_total",
-    "shoptrail_ingest_events_total",
-    "shoptrail_batch_flush_failures_total",
-    "shoptrail_batcher_queue_depth_events",
-    "shoptrail_store_up",
-}
-HISTOGRAMS = {
-    "shoptrail_http_request_duration_seconds",
-    "shoptrail_batch_size_events",
-    "shoptrail_batch_flush_duration_seconds",
-}
+
+def exposed_metrics() -> dict[str, tuple[str, str]]:
+    """name -> (kind, process), from the committed contract file."""
+    metrics = {}
+    for line in (REPO / "docker" / "prometheus" / "metrics.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, kind, process = line.split()
+            metrics[name] = (kind, process)
+    return metrics
+
+
+EXPOSED = exposed_metrics()
+COUNTERS_AND_GAUGES = {n for n, (kind, _) in EXPOSED.items() if kind != "histogram"}
+HISTOGRAMS = {n for n, (kind, _) in EXPOSED.items() if kind == "histogram"}
 PROMETHEUS_NAMES = COUNTERS_AND_GAUGES | {f"{h}{s}" for h in HISTOGRAMS for s in ("_bucket", "_sum", "_count")}
 CLOUDWATCH_NAMES = COUNTERS_AND_GAUGES | HISTOGRAMS
 METRIC = re.compile(r"\bshoptrail_[a-z_]+")

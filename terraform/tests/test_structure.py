@@ -311,3 +311,66 @@ def test_the_grafana_module_loads_the_compose_dashboards():
     assert '"${path.module}/../../../docker/grafana/dashboards"' in main
     assert (MODULES_DIR / "grafana" / "../../../docker/grafana/dashboards").resolve() == dashboards.resolve()
     assert list(dashboards.glob("*.json"))
+
+
+# --- Worker and console wiring ------------------------------------------------------------
+
+
+def _env_calls() -> dict[str, dict]:
+    return dict(module_calls(parse(ENVIRONMENTS_DIR / "dev" / "main.tf")))
+
+
+def test_the_worker_has_no_port_no_load_balancer_and_no_ingress():
+    worker = _env_calls()["worker"]
+    for key in ("container_port", "load_balancer", "ingress_security_group_ids"):
+        assert key not in worker, f"worker sets {key}: nothing may connect to it"
+
+
+def test_the_api_does_not_run_jobs_in_process():
+    assert 'APP__WORKER__IN_PROCESS = "false"' in _env_calls()["api"]["environment"]
+
+
+def test_the_worker_exports_into_the_exports_bucket_and_may_delete_there():
+    worker = _env_calls()["worker"]
+    assert 'APP__EXPORT__DESTINATION = "s3://${module.exports.bucket_name}/' in worker["environment"]
+    statements = worker["task_role_statements"]
+    assert '"s3:DeleteObject"' in statements and "${module.exports.bucket_arn}/" in statements
+    # Import buckets are read-only.
+    imports = statements[statements.index("ListImportBuckets"):]
+    assert "s3:PutObject" not in imports and "s3:DeleteObject" not in imports
+    for root in (MODULES_DIR, ENVIRONMENTS_DIR):
+        for path in tf_files(root):
+            assert "APP__EXPORTS__S3_BUCKET" not in path.read_text(encoding="utf-8"), path
+
+
+def test_health_check_and_sidecar_use_the_workers_listener():
+    calls = _env_calls()
+    worker = calls["worker"]
+    port = re.search(r"worker_port\s*=\s*(\d+)", (ENVIRONMENTS_DIR / "dev" / "main.tf").read_text(encoding="utf-8"))
+    assert port and port.group(1) == "9090"
+    assert worker["metrics_sidecar"]["service"] == "worker"
+    assert worker["metrics_sidecar"]["port"] == "${local.worker_port}"
+    assert "APP__WORKER__LISTEN_ADDR" in worker["environment"] and "${local.worker_port}" in worker["environment"]
+    assert worker["health_check"]["command"][-1] == "http://127.0.0.1:${local.worker_port}/healthz"
+    assert calls["api"]["metrics_sidecar"]["service"] == "api"
+    observability = calls["observability"]
+    assert observability["worker_service_name"] == "${module.worker.service_name}"
+    # The observability module's default Service dimensions match the sidecars'.
+    defaults = {
+        name: body.get("default")
+        for block in parse(MODULES_DIR / "observability" / "variables.tf")["variable"]
+        for name, body in block.items()
+    }
+    assert defaults["api_metrics_service"] == "api" and defaults["worker_metrics_service"] == "worker"
+
+
+def test_the_console_is_same_origin_when_cloudfront_routes_the_api():
+    console = _env_calls()["console"]
+    assert console["api_origin_domain_name"] == "${var.api_domain_name}"
+    site = (MODULES_DIR / "static_site" / "main.tf").read_text(encoding="utf-8")
+    assert '["/v1/*"]' in site
+    outputs = parse(ENVIRONMENTS_DIR / "dev" / "outputs.tf")
+    base_url = next(b["console_api_base_url"] for b in outputs["output"] if "console_api_base_url" in b)
+    assert base_url["value"].startswith("${module.console.api_routed ? \"\" :")
+    workflow = (REPO / ".github" / "workflows" / "terraform-apply.yml").read_text(encoding="utf-8")
+    assert "output -raw console_api_base_url" in workflow

@@ -62,6 +62,9 @@ locals {
   # custom metrics under the namespace with their Prometheus names; also
   # forwards the app's OTLP traces to X-Ray.
   sidecar_log_group = "/shoptrail/${var.name}/metrics"
+  # The metrics port may differ from the service port (the worker serves
+  # /metrics on its own listener and has no container_port).
+  sidecar_scrape_port = local.sidecar_enabled ? coalesce(var.metrics_sidecar.port, var.container_port, 8080) : null
   sidecar_config = local.sidecar_enabled ? yamlencode({
     receivers = {
       prometheus = {
@@ -71,7 +74,7 @@ locals {
             scrape_interval = "60s"
             metrics_path    = var.metrics_sidecar.metrics_path
             static_configs = [{
-              targets = ["127.0.0.1:${coalesce(var.container_port, 8080)}"]
+              targets = ["127.0.0.1:${local.sidecar_scrape_port}"]
               labels  = { Environment = var.metrics_sidecar.environment, Service = var.metrics_sidecar.service }
             }]
           }]
@@ -87,6 +90,11 @@ locals {
         log_group_name          = local.sidecar_log_group
         log_stream_name         = "{TaskId}"
         dimension_rollup_option = "NoDimensionRollup"
+        # A metric matching several declarations gets the union of their
+        # dimension sets; a set is only used when the metric has every label
+        # in it. Every shoptrail_ metric gets [Environment, Service]; outcome
+        # survives on the ingest and jobs counters (one jobs-failed alarm over
+        # every kind), and kind (with outcome) on the worker's job metrics.
         metric_declarations = [
           {
             dimensions            = [["Environment", "Service"]]
@@ -94,7 +102,11 @@ locals {
           },
           {
             dimensions            = [["Environment", "Service", "outcome"]]
-            metric_name_selectors = ["^shoptrail_ingest_events_total"]
+            metric_name_selectors = ["^shoptrail_ingest_events_total$", "^shoptrail_jobs_total$"]
+          },
+          {
+            dimensions            = [["Environment", "Service", "kind"], ["Environment", "Service", "kind", "outcome"]]
+            metric_name_selectors = ["^shoptrail_jobs_total$", "^shoptrail_job_duration_seconds$", "^shoptrail_jobs_queued$"]
           },
         ]
       }

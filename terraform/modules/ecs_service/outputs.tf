@@ -57,3 +57,28 @@ output "listen_address" {
   description = "APP__SERVER__HOST:APP__SERVER__PORT given to the application container, or null when unset."
   value       = try("${local.app_environment["APP__SERVER__HOST"]}:${local.app_environment["APP__SERVER__PORT"]}", null)
 }
+
+output "environment_variables" {
+  description = "Plain environment variables of the application container (never secrets; those are in secrets)."
+  value       = local.app_environment
+}
+
+output "ingress_sources" {
+  description = "Labels of the security groups allowed to reach the container port (empty: nothing may connect to the tasks)."
+  value       = sort(keys(aws_vpc_security_group_ingress_rule.from_security_groups))
+}
+
+output "health_check_command" {
+  description = "Container health check command, or null without one."
+  value       = try(var.health_check.command, null)
+}
+
+output "metrics_scrape_target" {
+  description = "host:port the metrics sidecar scrapes inside the task, or null without a sidecar."
+  value       = local.sidecar_enabled ? "127.0.0.1:${local.sidecar_scrape_port}" : null
+}
+
+output "task_role_policy" {
+  description = "JSON policy of the task role (what the application may call), or null when it has no statement."
+  value       = try(aws_iam_role_policy.task[0].policy, null)
+}

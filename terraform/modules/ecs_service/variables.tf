@@ -249,15 +249,21 @@ variable "log_kms_key_arn" {
 }
 
 variable "metrics_sidecar" {
-  description = "Optional ADOT collector sidecar that publishes the app's Prometheus metrics to CloudWatch (namespace, same metric names) and its OTLP traces to X-Ray. Null disables it."
+  description = "Optional ADOT collector sidecar that publishes the app's Prometheus metrics to CloudWatch (namespace, same metric names) and its OTLP traces to X-Ray. It scrapes 127.0.0.1:<port><metrics_path>; port defaults to container_port, then 8080. Null disables it."
   type = object({
     image        = optional(string, "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.1")
     namespace    = optional(string, "Shoptrail")
     environment  = string
     service      = string
     metrics_path = optional(string, "/metrics")
+    port         = optional(number)
   })
   default = null
+
+  validation {
+    condition     = try(var.metrics_sidecar.port == null || (var.metrics_sidecar.port >= 1 && var.metrics_sidecar.port <= 65535), true)
+    error_message = "metrics_sidecar.port must be a TCP port (1-65535)."
+  }
 }
 
 variable "tags" {

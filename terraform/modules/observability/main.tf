@@ -3,9 +3,10 @@ data "aws_region" "current" {}
 locals {
   region = data.aws_region.current.name
 
-  alb_dimensions = { LoadBalancer = var.alb_arn_suffix }
-  tg_dimensions  = { LoadBalancer = var.alb_arn_suffix, TargetGroup = var.target_group_arn_suffix }
-  api_dimensions = { Environment = var.environment, Service = var.api_metrics_service }
+  alb_dimensions    = { LoadBalancer = var.alb_arn_suffix }
+  tg_dimensions     = { LoadBalancer = var.alb_arn_suffix, TargetGroup = var.target_group_arn_suffix }
+  api_dimensions    = { Environment = var.environment, Service = var.api_metrics_service }
+  worker_dimensions = { Environment = var.environment, Service = var.worker_metrics_service }
 
   alarm_actions = [aws_sns_topic.alarms.arn]
 }
@@ -192,16 +193,14 @@ resource "aws_cloudwatch_metric_alarm" "batch_flush_failures" {
   tags                = var.tags
 }
 
-# Export alarms: created only once the worker exposes its metrics and their
-# names are given (var.export_metrics); the worker does not exist yet.
-resource "aws_cloudwatch_metric_alarm" "export_failed" {
-  count = var.export_metrics == null ? 0 : 1
+# --- Worker alarms (its own Service dimension, see var.worker_metrics_service) -----
 
+resource "aws_cloudwatch_metric_alarm" "export_failed" {
   alarm_name          = "${var.name}-export-failed"
-  alarm_description   = "The daily export reported a failure."
+  alarm_description   = "A daily export failed (shoptrail_export_failures_total); the worker logs \"Export failed.\" with the date and error. Re-run it with POST /v1/exports."
   namespace           = var.metrics_namespace
-  metric_name         = var.export_metrics.failures_metric_name
-  dimensions          = { Environment = var.environment, Service = var.export_metrics.service }
+  metric_name         = "shoptrail_export_failures_total"
+  dimensions          = local.worker_dimensions
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -213,13 +212,14 @@ resource "aws_cloudwatch_metric_alarm" "export_failed" {
   tags                = var.tags
 }
 
+# The gauge holds the Unix time of the last successful export; the alarm
+# compares its age with the current time, so it also fires when the worker
+# stops reporting (missing data is breaching).
 resource "aws_cloudwatch_metric_alarm" "export_stale" {
-  count = var.export_metrics == null ? 0 : 1
-
   alarm_name          = "${var.name}-export-stale"
-  alarm_description   = "No successful export for more than ${var.export_metrics.max_age_hours} hours (or the gauge stopped reporting)."
+  alarm_description   = "No successful export for more than ${var.export_max_age_hours} hours, or no worker reports shoptrail_export_last_success_timestamp_seconds."
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.export_metrics.max_age_hours * 3600
+  threshold           = var.export_max_age_hours * 3600
   evaluation_periods  = 3
   datapoints_to_alarm = 3
   treat_missing_data  = "breaching"
@@ -237,8 +237,8 @@ resource "aws_cloudwatch_metric_alarm" "export_stale" {
     id = "last"
     metric {
       namespace   = var.metrics_namespace
-      metric_name = var.export_metrics.last_success_metric_name
-      dimensions  = { Environment = var.environment, Service = var.export_metrics.service }
+      metric_name = "shoptrail_export_last_success_timestamp_seconds"
+      dimensions  = local.worker_dimensions
       period      = 300
       stat        = "Maximum"
     }
@@ -247,16 +247,39 @@ resource "aws_cloudwatch_metric_alarm" "export_stale" {
   tags = var.tags
 }
 
+# shoptrail_jobs_total{kind,outcome}: the sidecar publishes it per
+# [Environment, Service, outcome] as well as per kind (ecs_service
+# metric_declarations), so one alarm covers every job kind.
+resource "aws_cloudwatch_metric_alarm" "jobs_failed" {
+  alarm_name          = "${var.name}-jobs-failed"
+  alarm_description   = "Background jobs gave up after their last attempt (shoptrail_jobs_total, outcome=failed). See GET /v1/jobs?status=failed; retry with POST /v1/jobs/{id}/retry."
+  namespace           = var.metrics_namespace
+  metric_name         = "shoptrail_jobs_total"
+  dimensions          = merge(local.worker_dimensions, { outcome = "failed" })
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
 # --- Dashboard -----------------------------------------------------------------------
 # The CloudWatch twin of docker/grafana/dashboards/shoptrail-service-health.json.
 
 locals {
   ns = var.metrics_namespace
   ad = ["Environment", var.environment, "Service", var.api_metrics_service]
+  wd = ["Environment", var.environment, "Service", var.worker_metrics_service]
+
+  worker_search = "Environment=\"${var.environment}\" Service=\"${var.worker_metrics_service}\""
 
   dashboard_widgets = [
     { type = "text", x = 0, y = 0, width = 24, height = 2, properties = {
-      markdown = "## Shoptrail ${var.environment}: service health\nALB and ECS metrics are AWS-native; `shoptrail_*` metrics come from the API's Prometheus endpoint via the ADOT sidecar (namespace `${local.ns}`). Alarms notify SNS topic `${aws_sns_topic.alarms.name}`."
+      markdown = "## Shoptrail ${var.environment}: service health\nALB and ECS metrics are AWS-native; `shoptrail_*` metrics come from the Prometheus endpoints of the API and the worker via their ADOT sidecars (namespace `${local.ns}`). Alarms notify SNS topic `${aws_sns_topic.alarms.name}`."
     } },
     { type = "metric", x = 0, y = 2, width = 8, height = 6, properties = {
       title = "Requests (ALB)", region = local.region, view = "timeSeries", stat = "Sum", period = 60
@@ -334,19 +357,65 @@ locals {
     } },
     { type = "alarm", x = 12, y = 20, width = 12, height = 6, properties = {
       title = "Alarms"
-      alarms = concat(
-        [
-          aws_cloudwatch_metric_alarm.alb_5xx_rate.arn,
-          aws_cloudwatch_metric_alarm.alb_p99_latency.arn,
-          aws_cloudwatch_metric_alarm.unhealthy_hosts.arn,
-          aws_cloudwatch_metric_alarm.healthy_hosts_low.arn,
-          aws_cloudwatch_metric_alarm.queue_depth.arn,
-          aws_cloudwatch_metric_alarm.store_down.arn,
-          aws_cloudwatch_metric_alarm.batch_flush_failures.arn,
-        ],
-        aws_cloudwatch_metric_alarm.export_failed[*].arn,
-        aws_cloudwatch_metric_alarm.export_stale[*].arn,
-      )
+      alarms = [
+        aws_cloudwatch_metric_alarm.alb_5xx_rate.arn,
+        aws_cloudwatch_metric_alarm.alb_p99_latency.arn,
+        aws_cloudwatch_metric_alarm.unhealthy_hosts.arn,
+        aws_cloudwatch_metric_alarm.healthy_hosts_low.arn,
+        aws_cloudwatch_metric_alarm.queue_depth.arn,
+        aws_cloudwatch_metric_alarm.store_down.arn,
+        aws_cloudwatch_metric_alarm.batch_flush_failures.arn,
+        aws_cloudwatch_metric_alarm.export_failed.arn,
+        aws_cloudwatch_metric_alarm.export_stale.arn,
+        aws_cloudwatch_metric_alarm.jobs_failed.arn,
+      ]
+    } },
+
+    # --- Worker: jobs and the daily export -------------------------------------------
+    { type = "text", x = 0, y = 26, width = 24, height = 2, properties = {
+      markdown = "## Worker\nBackground jobs and the daily S3 export (`Service = ${var.worker_metrics_service}`). Per-kind series are found with SEARCH, so new job kinds appear without a change here."
+    } },
+    { type = "metric", x = 0, y = 28, width = 8, height = 6, properties = {
+      title = "Job outcomes by kind (per minute)", region = local.region, view = "timeSeries", stacked = true
+      metrics = [
+        [{ id = "outcomes", expression = "SEARCH('{${local.ns},Environment,Service,kind,outcome} MetricName=\"shoptrail_jobs_total\" ${local.worker_search}', 'Sum', 60)" }],
+      ]
+    } },
+    { type = "metric", x = 8, y = 28, width = 8, height = 6, properties = {
+      title = "Jobs queued by kind (max)", region = local.region, view = "timeSeries"
+      metrics = [
+        [{ id = "queued", expression = "SEARCH('{${local.ns},Environment,Service,kind} MetricName=\"shoptrail_jobs_queued\" ${local.worker_search}', 'Maximum', 60)" }],
+      ]
+    } },
+    { type = "metric", x = 16, y = 28, width = 8, height = 6, properties = {
+      title = "Job duration by kind (mean seconds)", region = local.region, view = "timeSeries"
+      metrics = [
+        [{ id = "duration", expression = "SEARCH('{${local.ns},Environment,Service,kind} MetricName=\"shoptrail_job_duration_seconds\" ${local.worker_search}', 'Average', 300)" }],
+      ]
+    } },
+    { type = "metric", x = 0, y = 34, width = 8, height = 6, properties = {
+      title = "Since the last successful export (hours) / last exported day (days ago)", region = local.region, view = "timeSeries", period = 300
+      metrics = [
+        [{ id = "age", expression = "(EPOCH(last) - last) / 3600", label = "hours since last success" }],
+        [{ id = "lag", expression = "(EPOCH(day) - day) / 86400", label = "days since the last exported day", yAxis = "right" }],
+        concat([local.ns, "shoptrail_export_last_success_timestamp_seconds"], local.wd, [{ id = "last", stat = "Maximum", visible = false }]),
+        concat([local.ns, "shoptrail_export_last_success_date_seconds"], local.wd, [{ id = "day", stat = "Maximum", visible = false }]),
+      ]
+      annotations = { horizontal = [{ label = "stale alarm", value = var.export_max_age_hours }] }
+    } },
+    { type = "metric", x = 8, y = 34, width = 8, height = 6, properties = {
+      title = "Exported events and export failures", region = local.region, view = "timeSeries", period = 300, stat = "Sum"
+      metrics = [
+        concat([local.ns, "shoptrail_export_events_total"], local.wd, [{ label = "exported events" }]),
+        concat([local.ns, "shoptrail_export_failures_total"], local.wd, [{ label = "export failures", yAxis = "right" }]),
+      ]
+    } },
+    { type = "metric", x = 16, y = 34, width = 8, height = 6, properties = {
+      title = "ECS CPU / memory (worker)", region = local.region, view = "timeSeries", period = 60, stat = "Average"
+      metrics = [
+        ["AWS/ECS", "CPUUtilization", "ClusterName", var.ecs_cluster_name, "ServiceName", var.worker_service_name, { label = "CPU %" }],
+        ["AWS/ECS", "MemoryUtilization", "ClusterName", var.ecs_cluster_name, "ServiceName", var.worker_service_name, { label = "memory %" }],
+      ]
     } },
   ]
 }

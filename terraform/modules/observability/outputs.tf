@@ -19,8 +19,9 @@ output "alarm_names" {
       aws_cloudwatch_metric_alarm.queue_depth.alarm_name,
       aws_cloudwatch_metric_alarm.store_down.alarm_name,
       aws_cloudwatch_metric_alarm.batch_flush_failures.alarm_name,
+      aws_cloudwatch_metric_alarm.export_failed.alarm_name,
+      aws_cloudwatch_metric_alarm.export_stale.alarm_name,
+      aws_cloudwatch_metric_alarm.jobs_failed.alarm_name,
     ],
-    aws_cloudwatch_metric_alarm.export_failed[*].alarm_name,
-    aws_cloudwatch_metric_alarm.export_stale[*].alarm_name,
   )
 }

@@ -75,15 +75,26 @@ variable "queue_depth_threshold" {
   default     = 5000
 }
 
-variable "export_metrics" {
-  description = "Worker export metrics (names as exposed on /metrics, published like the API's). Null until the worker exposes them: then the two export alarms are not created."
-  type = object({
-    service                  = optional(string, "worker")
-    failures_metric_name     = string
-    last_success_metric_name = string
-    max_age_hours            = optional(number, 26)
-  })
-  default = null
+variable "worker_service_name" {
+  description = "ECS service name of the worker (dashboard CPU/memory widget)."
+  type        = string
+}
+
+variable "worker_metrics_service" {
+  description = "Value of the Service dimension on the worker's custom metrics (its metrics_sidecar service)."
+  type        = string
+  default     = "worker"
+}
+
+variable "export_max_age_hours" {
+  description = "Alarm when the last successful export is older than this, in hours (the export runs daily)."
+  type        = number
+  default     = 26
+
+  validation {
+    condition     = var.export_max_age_hours >= 1
+    error_message = "export_max_age_hours must be at least 1."
+  }
 }
 
 variable "tags" {

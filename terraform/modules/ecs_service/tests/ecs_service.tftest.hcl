@@ -152,6 +152,122 @@ run "metrics_sidecar_publishes_to_cloudwatch" {
     condition     = yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).receivers.prometheus.config.scrape_configs[0].static_configs[0].targets == ["127.0.0.1:8080"]
     error_message = "The collector scrapes the app's /metrics inside the task."
   }
+
+  assert {
+    condition = toset(flatten([
+      for d in yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).exporters.awsemf.metric_declarations :
+      [for dims in d.dimensions : join(",", dims)] if anytrue([for selector in d.metric_name_selectors : can(regex(selector, "shoptrail_jobs_total"))])
+    ])) == toset(["Environment,Service", "Environment,Service,outcome", "Environment,Service,kind", "Environment,Service,kind,outcome"])
+    error_message = "shoptrail_jobs_total keeps kind and outcome in CloudWatch (and outcome alone, for one alarm over every kind)."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for d in yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).exporters.awsemf.metric_declarations :
+      [for dims in d.dimensions : join(",", dims)] if anytrue([for selector in d.metric_name_selectors : can(regex(selector, "shoptrail_jobs_queued"))])
+    ])) == toset(["Environment,Service", "Environment,Service,kind", "Environment,Service,kind,outcome"])
+    error_message = "shoptrail_jobs_queued is published per kind."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for d in yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).exporters.awsemf.metric_declarations :
+      [for dims in d.dimensions : join(",", dims)] if anytrue([for selector in d.metric_name_selectors : can(regex(selector, "shoptrail_store_up"))])
+    ])) == toset(["Environment,Service"])
+    error_message = "Other metrics keep only Environment and Service."
+  }
+}
+
+run "metrics_sidecar_scrapes_its_own_port" {
+  command = plan
+
+  variables {
+    metrics_sidecar = {
+      environment = "test"
+      service     = "api"
+      port        = 9464
+    }
+  }
+
+  assert {
+    condition     = yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).receivers.prometheus.config.scrape_configs[0].static_configs[0].targets == ["127.0.0.1:9464"]
+    error_message = "metrics_sidecar.port overrides container_port as the scrape target."
+  }
+}
+
+run "worker_sidecar_without_container_port" {
+  command = plan
+
+  variables {
+    name           = "shoptrail-test-worker"
+    image          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shoptrail-worker:v1.2.3"
+    container_port = null
+    load_balancer  = null
+    desired_count  = 1
+    autoscaling = {
+      min_capacity = 1
+      max_capacity = 1
+    }
+    ingress_security_group_ids = {}
+    metrics_sidecar = {
+      environment = "test"
+      service     = "worker"
+      port        = 9090
+    }
+  }
+
+  assert {
+    condition     = yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).receivers.prometheus.config.scrape_configs[0].static_configs[0].targets == ["127.0.0.1:9090"]
+    error_message = "The worker's sidecar scrapes its metrics listener on 9090."
+  }
+
+  assert {
+    condition     = yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).receivers.prometheus.config.scrape_configs[0].static_configs[0].labels == { Environment = "test", Service = "worker" }
+    error_message = "The worker's metrics carry Service = worker."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].portMappings == [] && length(aws_vpc_security_group_ingress_rule.from_security_groups) == 0
+    error_message = "Scraping inside the task needs no port mapping and no ingress."
+  }
+}
+
+run "sidecar_port_defaults_to_8080_without_container_port" {
+  command = plan
+
+  variables {
+    container_port = null
+    load_balancer  = null
+    desired_count  = 1
+    autoscaling = {
+      min_capacity = 1
+      max_capacity = 1
+    }
+    ingress_security_group_ids = {}
+    metrics_sidecar = {
+      environment = "test"
+      service     = "worker"
+    }
+  }
+
+  assert {
+    condition     = yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value).receivers.prometheus.config.scrape_configs[0].static_configs[0].targets == ["127.0.0.1:8080"]
+    error_message = "Without port and container_port the sidecar scrapes 8080."
+  }
+}
+
+run "rejects_an_invalid_sidecar_port" {
+  command = plan
+
+  variables {
+    metrics_sidecar = {
+      environment = "test"
+      service     = "api"
+      port        = 70000
+    }
+  }
+
+  expect_failures = [var.metrics_sidecar]
 }
 
 run "a_load_balanced_service_needs_two_tasks" {

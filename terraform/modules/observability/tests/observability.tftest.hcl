@@ -10,6 +10,7 @@ variables {
   target_group_arn_suffix = "targetgroup/shoptrail-test-api-tg/0123456789abcdef"
   ecs_cluster_name        = "shoptrail-test"
   api_service_name        = "shoptrail-test-api"
+  worker_service_name     = "shoptrail-test-worker"
   kms_key_arn             = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 }
 
@@ -45,11 +46,78 @@ run "alarms_cover_the_api" {
     condition     = aws_sns_topic.alarms.kms_master_key_id == var.kms_key_arn
     error_message = "The alarm topic is KMS-encrypted."
   }
+}
+
+run "worker_alarms_use_the_contract_metric_names" {
+  command = plan
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.export_failed) == 0 && length(aws_cloudwatch_metric_alarm.export_stale) == 0
-    error_message = "No export alarms until the worker exposes export metrics."
+    condition = (
+      aws_cloudwatch_metric_alarm.export_failed.metric_name == "shoptrail_export_failures_total"
+      && aws_cloudwatch_metric_alarm.export_failed.namespace == "Shoptrail"
+      && aws_cloudwatch_metric_alarm.export_failed.statistic == "Sum"
+      && aws_cloudwatch_metric_alarm.export_failed.comparison_operator == "GreaterThanThreshold"
+      && aws_cloudwatch_metric_alarm.export_failed.threshold == 0
+      && aws_cloudwatch_metric_alarm.export_failed.dimensions == tomap({ Environment = "test", Service = "worker" })
+    )
+    error_message = "Export-failed alarm: any shoptrail_export_failures_total of the worker."
   }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.export_stale.threshold == 26 * 3600
+      && aws_cloudwatch_metric_alarm.export_stale.treat_missing_data == "breaching"
+      && one([for q in aws_cloudwatch_metric_alarm.export_stale.metric_query : q.expression if q.id == "age"]) == "EPOCH(last) - last"
+      && one([for q in aws_cloudwatch_metric_alarm.export_stale.metric_query : one(q.metric).metric_name if q.id == "last"]) == "shoptrail_export_last_success_timestamp_seconds"
+      && one([for q in aws_cloudwatch_metric_alarm.export_stale.metric_query : one(q.metric).stat if q.id == "last"]) == "Maximum"
+      && one([for q in aws_cloudwatch_metric_alarm.export_stale.metric_query : one(q.metric).dimensions if q.id == "last"]) == tomap({ Environment = "test", Service = "worker" })
+    )
+    error_message = "The stale-export alarm fires after 26 hours since the last success, or when the gauge goes silent."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.jobs_failed.metric_name == "shoptrail_jobs_total"
+      && aws_cloudwatch_metric_alarm.jobs_failed.statistic == "Sum"
+      && aws_cloudwatch_metric_alarm.jobs_failed.threshold == 0
+      && aws_cloudwatch_metric_alarm.jobs_failed.dimensions == tomap({ Environment = "test", Service = "worker", outcome = "failed" })
+    )
+    error_message = "Jobs-failed alarm on shoptrail_jobs_total{outcome=failed} over every kind (the [Environment, Service, outcome] dimension set)."
+  }
+
+  assert {
+    condition     = length(output.alarm_names) == 10 && contains(output.alarm_names, "shoptrail-test-jobs-failed")
+    error_message = "All ten alarms are listed."
+  }
+}
+
+run "worker_alarm_settings" {
+  command = plan
+
+  variables {
+    worker_metrics_service = "jobs"
+    export_max_age_hours   = 50
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.export_stale.threshold == 50 * 3600 && aws_cloudwatch_metric_alarm.export_failed.dimensions.Service == "jobs" && aws_cloudwatch_metric_alarm.jobs_failed.dimensions.Service == "jobs"
+    error_message = "Threshold and Service dimension follow the variables."
+  }
+
+  assert {
+    condition     = strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "Service=\\\"jobs\\\"")
+    error_message = "The dashboard's worker SEARCH expressions use the worker's Service dimension."
+  }
+}
+
+run "rejects_a_zero_export_age" {
+  command = plan
+
+  variables {
+    export_max_age_hours = 0
+  }
+
+  expect_failures = [var.export_max_age_hours]
 }
 
 run "dashboard_uses_only_known_metric_names" {
@@ -62,34 +130,34 @@ run "dashboard_uses_only_known_metric_names" {
         "shoptrail_http_requests_total", "shoptrail_http_request_duration_seconds", "shoptrail_ingest_events_total",
         "shoptrail_batch_size_events", "shoptrail_batch_flush_duration_seconds", "shoptrail_batch_flush_failures_total",
         "shoptrail_batcher_queue_depth_events", "shoptrail_store_up",
+        "shoptrail_jobs_total", "shoptrail_job_duration_seconds", "shoptrail_jobs_queued",
+        "shoptrail_export_failures_total", "shoptrail_export_events_total",
+        "shoptrail_export_last_success_timestamp_seconds", "shoptrail_export_last_success_date_seconds",
       ], m)
     ])
-    error_message = "The dashboard may only reference metrics the api exposes."
+    error_message = "The dashboard may only reference metrics the api and the worker expose."
   }
 
   assert {
-    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) >= 10
-    error_message = "The dashboard has its widgets."
-  }
-}
-
-run "export_alarms_once_metrics_exist" {
-  command = plan
-
-  variables {
-    export_metrics = {
-      failures_metric_name     = "export_failures_metric"
-      last_success_metric_name = "export_last_success_metric"
-    }
+    condition     = length(distinct(regexall("shoptrail_[a-z_]+", aws_cloudwatch_dashboard.this.dashboard_body))) == 15
+    error_message = "Every exposed metric is on the dashboard."
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.export_failed) == 1 && length(aws_cloudwatch_metric_alarm.export_stale) == 1
-    error_message = "Both export alarms exist once the metric names are given."
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets) >= 17
+    error_message = "The dashboard has its api and worker widgets."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.export_stale[0].threshold == 26 * 3600 && aws_cloudwatch_metric_alarm.export_stale[0].treat_missing_data == "breaching"
-    error_message = "The stale-export alarm fires after 26 hours or when the gauge goes silent."
+    condition = anytrue([
+      for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets :
+      w.type == "metric" && strcontains(jsonencode(w.properties), "\"ServiceName\",\"shoptrail-test-worker\"")
+    ])
+    error_message = "A widget shows the worker service's ECS CPU and memory."
+  }
+
+  assert {
+    condition     = one([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : length(w.properties.alarms) if w.type == "alarm"]) == 10
+    error_message = "The alarm widget lists every alarm."
   }
 }
