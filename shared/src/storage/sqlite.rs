@@ -22,6 +22,7 @@ use crate::settings::SqliteSynchronous;
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0001_events_and_rollups.sql"),
     include_str!("sqlite_migrations/0002_accounts_sessions_keys_audit.sql"),
+    // 0003 belongs to a change merged separately; keep this list in file-number order.
     include_str!("sqlite_migrations/0004_identities.sql"),
 ];
 
