@@ -17,6 +17,29 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub secrets: SecretsSettings,
+    /// The demo shop page (`/demo/`).
+    #[serde(default)]
+    pub demo: DemoSettings,
+}
+
+/// The demo shop served at `/demo/`, which sends its events with the browser tracker.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DemoSettings {
+    /// Serve `/demo/`; unset means on with the embedded engine (SQLite), off otherwise.
+    pub enabled: Option<bool>,
+    /// The write key the demo page sends with. Browser write keys are public by nature (the
+    /// page holds it); use a key of its own source (`scripts/run` creates `demo`). Without
+    /// one the page says how to set it and sends nothing.
+    pub write_key: Option<SecretString>,
+}
+
+impl Settings {
+    /// Whether `/demo/` is served.
+    pub fn demo_enabled(&self) -> bool {
+        self.demo
+            .enabled
+            .unwrap_or(self.storage.engine == Engine::Sqlite)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

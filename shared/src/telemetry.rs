@@ -131,6 +131,10 @@ fn describe() {
         "shoptrail_batcher_queue_depth_events",
         "Events waiting to be written."
     );
+    describe_counter!(
+        "shoptrail_identity_links_total",
+        "Identity links (identify, alias) by outcome (linked, already_linked, conflict, ignored)."
+    );
     describe_gauge!(
         "shoptrail_store_up",
         "1 when the last store operation succeeded, else 0."

@@ -206,12 +206,20 @@ impl FromRequestParts<AppState> for WriteKeyAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Self::verify(state, presented(&parts.headers)).await
+    }
+}
+
+impl WriteKeyAuth {
+    /// Checks a presented key (from a header, or from a body's `writeKey` on the Segment
+    /// routes); a missing, unknown or revoked one is 401.
+    pub async fn verify(state: &AppState, secret: Option<String>) -> Result<Self, ApiError> {
         let refused = || ApiError::Unauthorized {
             code: "invalid_write_key",
             message: "a valid write key is required (HTTP Basic user name or X-Write-Key)"
                 .to_owned(),
         };
-        let secret = presented(&parts.headers).ok_or_else(refused)?;
+        let secret = secret.ok_or_else(refused)?;
         match state
             .write_keys
             .verify(&state.store, &secret, state.clock.now())

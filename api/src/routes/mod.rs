@@ -6,7 +6,9 @@ pub mod admin;
 pub mod auth;
 pub mod events;
 pub mod ops;
+pub mod segment;
 pub mod stats;
+pub mod tracker;
 pub mod users;
 
 use axum::Router;
@@ -40,6 +42,7 @@ const CONSOLE_BODY_BYTES: usize = 64 * 1024;
     modifiers(&SecuritySchemes),
     tags(
         (name = "ingestion", description = "Send behaviour events (write key)"),
+        (name = "segment", description = "Segment-compatible HTTP Tracking API (write key)"),
         (name = "users", description = "Tracked users and their journeys (viewer)"),
         (name = "analytics", description = "KPIs from rollups (viewer)"),
         (name = "auth", description = "Sign in and out"),
@@ -75,7 +78,15 @@ impl Modify for SecuritySchemes {
 }
 
 fn ingestion() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(events::ingest))
+    OpenApiRouter::new()
+        .routes(routes!(events::ingest))
+        .routes(routes!(segment::track))
+        .routes(routes!(segment::identify))
+        .routes(routes!(segment::page))
+        .routes(routes!(segment::screen))
+        .routes(routes!(segment::group))
+        .routes(routes!(segment::alias))
+        .routes(routes!(segment::batch))
 }
 
 fn sign_in() -> OpenApiRouter<AppState> {
@@ -159,6 +170,7 @@ pub fn router(state: AppState) -> Router {
     let (rates, trusted) = (&settings.rate_limit, &settings.server.trusted_proxies);
 
     let (mut ingest, _) = ingestion().split_for_parts();
+    ingest = ingest.merge(segment::short_paths());
     if settings.server.bench_parse_only_route {
         ingest = ingest.route("/v1/_bench/parse-only", post(events::parse_only));
     }
@@ -203,7 +215,9 @@ pub fn router(state: AppState) -> Router {
     let (ops, _) = operations().split_for_parts();
     let (_, api) = documented().split_for_parts();
     let api_routes = security::api_csp(ingest.merge(console).merge(ops));
+    // The tracker script and the demo pages set their own headers (they are not API data).
     let router = api_routes
+        .merge(tracker::router(&settings))
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
     security::common_headers(router)

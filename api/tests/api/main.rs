@@ -10,3 +10,4 @@ mod ops;
 mod process;
 mod read;
 mod secrets;
+mod segment;

@@ -2,6 +2,7 @@
 //! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
 
 pub mod accounts;
+pub mod identity;
 pub mod mongo;
 pub mod sqlite;
 
@@ -9,6 +10,7 @@ pub use accounts::{
     Account, AccountStore, AuditCursor, AuditEntry, AuditStore, Email, Role, SessionRecord,
     SessionRecordStore, WriteKey, WriteKeyStore,
 };
+pub use identity::{IdentityLink, IdentityStore, LinkOutcome};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -164,6 +166,7 @@ pub trait Store:
     + SessionRecordStore
     + WriteKeyStore
     + AuditStore
+    + IdentityStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -223,6 +226,15 @@ pub struct ProfileDelta {
 impl RollupDelta {
     /// Aggregates the accepted events of a batch.
     pub fn from_accepted<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
+        Self::from_accepted_linked(events, &HashMap::new())
+    }
+
+    /// Like [`Self::from_accepted`], with each profile id mapped through identity `links`
+    /// (an event of a linked id counts for the user it was linked to).
+    pub fn from_accepted_linked<'a>(
+        events: impl IntoIterator<Item = &'a Event>,
+        links: &HashMap<String, String>,
+    ) -> Self {
         let mut delta = RollupDelta::default();
         let mut day_profiles: BTreeMap<NaiveDate, std::collections::BTreeSet<String>> =
             BTreeMap::new();
@@ -230,7 +242,8 @@ impl RollupDelta {
         ordered.sort_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)));
         for e in ordered {
             let day = e.occurred_at.date_naive();
-            let profile = e.profile_id().to_owned();
+            let linked = links.get(e.profile_id());
+            let profile = linked.map_or_else(|| e.profile_id().to_owned(), Clone::clone);
             *delta
                 .day_type
                 .entry((day, e.event_type.as_str().to_owned()))
@@ -240,7 +253,7 @@ impl RollupDelta {
                 .profiles
                 .entry(profile)
                 .or_insert_with(|| ProfileDelta {
-                    user_id: e.user_id.clone(),
+                    user_id: linked.cloned().or_else(|| e.user_id.clone()),
                     anonymous_id: e.anonymous_id.clone(),
                     first_seen: e.occurred_at,
                     last_seen: e.occurred_at,

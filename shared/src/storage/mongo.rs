@@ -24,6 +24,7 @@ use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 
 mod accounts;
+mod identity;
 
 use super::*;
 use crate::event::EventType;
@@ -33,7 +34,7 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 9] = [
+const COLLECTIONS: [&str; 10] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -43,6 +44,7 @@ const COLLECTIONS: [&str; 9] = [
     accounts::SESSIONS,
     accounts::WRITE_KEYS,
     accounts::AUDIT_LOG,
+    identity::IDENTITIES,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -225,6 +227,7 @@ impl MongoStore {
         &self,
         offered: &[&Event],
         docs: &[Document],
+        links: &HashMap<String, String>,
     ) -> Result<Vec<bool>, StoreError> {
         let mut session = self
             .client
@@ -234,7 +237,10 @@ impl MongoStore {
         let started = std::time::Instant::now();
         let mut attempt = 1;
         loop {
-            match self.attempt_transaction(&mut session, offered, docs).await {
+            match self
+                .attempt_transaction(&mut session, offered, docs, links)
+                .await
+            {
                 Ok(accepted) => return Ok(accepted),
                 Err(failure)
                     if failure.is_transient()
@@ -264,13 +270,14 @@ impl MongoStore {
         session: &mut ClientSession,
         offered: &[&Event],
         docs: &[Document],
+        links: &HashMap<String, String>,
     ) -> Result<Vec<bool>, Failure> {
         session
             .start_transaction()
             .read_concern(ReadConcern::snapshot())
             .write_concern(durable_write_concern())
             .await?;
-        let accepted = match self.transaction_body(session, offered, docs).await {
+        let accepted = match self.transaction_body(session, offered, docs, links).await {
             Ok(accepted) => accepted,
             Err(failure) => {
                 // The server may have aborted already; the driver ignores the server's answer
@@ -304,6 +311,7 @@ impl MongoStore {
         session: &mut ClientSession,
         offered: &[&Event],
         docs: &[Document],
+        links: &HashMap<String, String>,
     ) -> Result<Vec<bool>, Failure> {
         let ids = offered
             .iter()
@@ -325,12 +333,25 @@ impl MongoStore {
         if new_docs.is_empty() {
             return Ok(accepted);
         }
+        // Identity links as of this transaction's snapshot: a link committed since `links`
+        // was read re-targets these events (rare; the documents are copied only then).
+        let fresh = self
+            .resolve_profiles_in(session, offered.iter().map(|e| e.profile_id()))
+            .await?;
+        let relinked: Vec<Document>;
+        let new_docs = if fresh == *links {
+            new_docs
+        } else {
+            relinked = identity::relink(new_docs, select(offered, &accepted).copied(), &fresh);
+            relinked.iter().collect()
+        };
+        let links = &fresh;
         self.events
             .insert_many(new_docs)
             .session(&mut *session)
             .await?;
 
-        let delta = RollupDelta::from_accepted(select(offered, &accepted).copied());
+        let delta = RollupDelta::from_accepted_linked(select(offered, &accepted).copied(), links);
         let pairs = active_pairs(&delta);
         let pair_ids = pairs
             .iter()
@@ -366,13 +387,14 @@ impl MongoStore {
         &self,
         offered: &[&Event],
         docs: &[Document],
+        links: &HashMap<String, String>,
     ) -> Result<Vec<bool>, Failure> {
         let duplicates = insert_skipping_duplicates(&self.events, docs).await?;
         let accepted: Vec<bool> = (0..docs.len()).map(|i| !duplicates.contains(&i)).collect();
         if !accepted.contains(&true) {
             return Ok(accepted);
         }
-        let delta = RollupDelta::from_accepted(select(offered, &accepted).copied());
+        let delta = RollupDelta::from_accepted_linked(select(offered, &accepted).copied(), links);
         let pairs = active_pairs(&delta);
         let pair_docs: Vec<Document> = pairs.iter().map(|(d, p)| active_user_doc(d, p)).collect();
         let known = insert_skipping_duplicates(&self.active_users, &pair_docs).await?;
@@ -482,7 +504,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
     let indexes = indexes
         .into_iter()
         .map(|(name, keys)| (name, IndexModel::builder().keys(keys).build()))
-        .chain(accounts::indexes());
+        .chain(accounts::indexes())
+        .chain(identity::indexes());
     for (name, model) in indexes {
         // Re-creating an identical index (same keys, options and the driver's derived name)
         // is a no-op for the server, so restarts are fine.
@@ -1165,14 +1188,24 @@ impl EventStore for MongoStore {
         if offered.is_empty() {
             return Ok(vec![InsertOutcome::Duplicate; events.len()]);
         }
+        // Events of an id linked to a user are written to the user's profile.
+        let links = self
+            .resolve_profiles(offered.iter().map(|e| e.profile_id()))
+            .await?;
         let docs = offered
             .iter()
-            .map(|e| event_to_doc(e))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|e| {
+                let mut d = event_to_doc(e)?;
+                if let Some(to) = links.get(e.profile_id()) {
+                    d.insert("profile_id", to);
+                }
+                Ok(d)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let accepted = if self.transactions {
-            self.write_transactional(&offered, &docs).await?
+            self.write_transactional(&offered, &docs, &links).await?
         } else {
-            self.write_direct(&offered, &docs)
+            self.write_direct(&offered, &docs, &links)
                 .await
                 .map_err(Failure::into_store_error)?
         };
@@ -1194,6 +1227,8 @@ impl EventStore for MongoStore {
         profile_id: &str,
         q: &JourneyQuery,
     ) -> Result<Page<Event, JourneyCursor>, StoreError> {
+        let linked = self.linked_to(profile_id).await?;
+        let profile_id = linked.as_deref().unwrap_or(profile_id);
         let docs: Vec<Document> = self
             .events
             .find(journey_filter(profile_id, q))
@@ -1239,6 +1274,8 @@ impl UserStore for MongoStore {
     }
 
     async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError> {
+        let linked = self.linked_to(profile_id).await?;
+        let profile_id = linked.as_deref().unwrap_or(profile_id);
         self.users
             .find_one(doc! { "_id": profile_id })
             .await

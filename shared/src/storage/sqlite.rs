@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 use serde_json::{Map, Value};
 
 mod accounts;
+mod identity;
 
 use super::*;
 use crate::event::EventType;
@@ -21,6 +22,8 @@ use crate::settings::SqliteSynchronous;
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0001_events_and_rollups.sql"),
     include_str!("sqlite_migrations/0002_accounts_sessions_keys_audit.sql"),
+    // 0003 belongs to a change merged separately; keep this list in file-number order.
+    include_str!("sqlite_migrations/0004_identities.sql"),
 ];
 
 pub struct SqliteStore {
@@ -229,6 +232,7 @@ fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<
         (a.profile_id(), a.occurred_at).cmp(&(b.profile_id(), b.occurred_at))
     });
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let links = identity::resolve_profiles(&tx, order.iter().map(|&i| events[i].profile_id()))?;
     let mut outcomes = vec![InsertOutcome::Duplicate; events.len()];
     {
         let mut insert = tx.prepare_cached(
@@ -241,7 +245,7 @@ fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<
             let e = &events[i];
             let inserted = insert.execute(params![
                 e.event_id,
-                e.profile_id(),
+                super::identity::resolve(e.profile_id(), &links),
                 e.user_id,
                 e.anonymous_id,
                 e.session_id,
@@ -260,12 +264,13 @@ fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<
             }
         }
     }
-    let delta = RollupDelta::from_accepted(
+    let delta = RollupDelta::from_accepted_linked(
         events
             .iter()
             .zip(&outcomes)
             .filter(|(_, o)| **o == InsertOutcome::Accepted)
             .map(|(e, _)| e),
+        &links,
     );
     apply_rollups(&tx, &delta)?;
     tx.commit()?;
@@ -400,8 +405,13 @@ impl EventStore for SqliteStore {
         profile_id: &str,
         q: &JourneyQuery,
     ) -> Result<Page<Event, JourneyCursor>, StoreError> {
-        let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE profile_id = ?");
-        let mut args: Vec<rusqlite::types::Value> = vec![profile_id.to_owned().into()];
+        // An id linked to a user reads the user's journey.
+        let mut sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE profile_id = \
+             coalesce((SELECT to_id FROM identities WHERE from_id = ?), ?)"
+        );
+        let mut args: Vec<rusqlite::types::Value> =
+            vec![profile_id.to_owned().into(), profile_id.to_owned().into()];
         if let Some(from) = q.from {
             sql.push_str(" AND occurred_at >= ?");
             args.push(ms(from).into());
@@ -484,7 +494,8 @@ impl UserStore for SqliteStore {
         let id = profile_id.to_owned();
         self.with_conn(move |c| {
             c.prepare_cached(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE profile_id = ?1"
+                "SELECT {USER_COLUMNS} FROM users WHERE profile_id = \
+                 coalesce((SELECT to_id FROM identities WHERE from_id = ?1), ?1)"
             ))?
             .query_row([id], user_from_row)
             .optional()

@@ -13,6 +13,7 @@ use shared::storage::{
 };
 
 use crate::helpers::*;
+pub use crate::identity_cases::*;
 
 fn day(ms: i64) -> NaiveDate {
     at(ms).date_naive()
@@ -780,4 +781,8 @@ conformance_suite!(
     session_records_load_until_they_expire,
     write_keys_are_found_by_hash_revoked_once_and_touched,
     audit_entries_page_newest_first,
+    identify_puts_earlier_anonymous_events_in_the_users_timeline,
+    linking_again_changes_nothing_and_the_first_link_wins,
+    daily_active_users_count_a_merged_person_once_per_day,
+    alias_chains_resolve_to_one_user,
 );

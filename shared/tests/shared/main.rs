@@ -4,3 +4,4 @@
 mod batcher;
 mod conformance;
 mod helpers;
+mod identity_cases;

@@ -1,0 +1,59 @@
+/* The demo shop's behaviour: a page view on every page, product views, add to cart,
+ * sign-in (identify) and purchase, all through the Shoptrail tracker (/sdk.js). The write
+ * key and the page's role come from data attributes on <body> (no inline script). */
+(function () {
+  "use strict";
+  var body = document.body;
+  var key = body.dataset.writeKey;
+  if (!key) return;
+  var shoptrail = window.shoptrail.load({ writeKey: key });
+  shoptrail.page(document.title, { category: "Demo shop" });
+
+  var cart = [];
+  try {
+    cart = JSON.parse(localStorage.getItem("demo.cart") || "[]");
+  } catch (e) {
+    cart = [];
+  }
+  function saveCart() {
+    localStorage.setItem("demo.cart", JSON.stringify(cart));
+    var count = document.getElementById("cart-count");
+    if (count) count.textContent = String(cart.length);
+  }
+  saveCart();
+
+  var product = document.querySelector("[data-sku]");
+  if (product && body.dataset.page === "product") {
+    shoptrail.track("product_view", { sku: product.dataset.sku, price: Number(product.dataset.price) });
+  }
+  var add = document.getElementById("add-to-cart");
+  if (add) {
+    add.addEventListener("click", function () {
+      var item = { sku: product.dataset.sku, price: Number(product.dataset.price) };
+      cart.push(item);
+      saveCart();
+      shoptrail.track("add_to_cart", item);
+      add.textContent = "Added ✓";
+    });
+  }
+  var signIn = document.getElementById("sign-in");
+  if (signIn) {
+    signIn.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var email = document.getElementById("email").value.trim();
+      if (!email) return;
+      shoptrail.identify(email, { email: email });
+      document.getElementById("signed-in").textContent = "Signed in as " + email;
+    });
+  }
+  var buy = document.getElementById("purchase");
+  if (buy) {
+    buy.addEventListener("click", function () {
+      var total = cart.reduce(function (s, i) { return s + i.price; }, 0);
+      shoptrail.track("purchase", { items: cart, total: total, currency: "EUR" });
+      cart = [];
+      saveCart();
+      window.location.href = "/demo/thanks";
+    });
+  }
+})();

@@ -1,0 +1,313 @@
+/*! Shoptrail browser tracker. Dependency-free; speaks the Segment HTTP Tracking API.
+ *
+ *   <script src="https://YOUR-SHOPTRAIL/sdk.js"></script>
+ *   <script>
+ *     shoptrail.load({ writeKey: "stwk_...", host: "https://YOUR-SHOPTRAIL" });
+ *     shoptrail.page();
+ *     shoptrail.track("add_to_cart", { sku: "SKU-1", price: 89 });
+ *     shoptrail.identify("user-42", { email: "a@example.com" });
+ *   </script>
+ *
+ * Messages are queued (and kept in localStorage, so a navigation loses nothing), sent in
+ * batches to /v1/batch as text/plain (no CORS preflight), retried with exponential backoff
+ * on network errors, 429 and 5xx (honouring Retry-After), and flushed with
+ * navigator.sendBeacon when the page is hidden or unloaded. The anonymous id persists in
+ * localStorage and a first-party cookie; a session ends after 30 minutes without activity.
+ */
+(function (global) {
+  "use strict";
+
+  var VERSION = "1.0.0";
+  var PREFIX = "shoptrail.";
+  var COOKIE = "shoptrail_aid";
+  var SESSION_IDLE_MS = 30 * 60 * 1000;
+  var MAX_BATCH = 20;
+  var FLUSH_INTERVAL_MS = 1000;
+  var MAX_QUEUE = 500;
+  var MAX_BACKOFF_MS = 60 * 1000;
+  // sendBeacon refuses bodies over 64 KiB in every browser; stay well below.
+  var MAX_BEACON_BYTES = 60 * 1024;
+
+  var memory = {};
+  function read(key) {
+    try {
+      var v = global.localStorage.getItem(PREFIX + key);
+      if (v !== null) return v;
+    } catch (e) {
+      /* storage blocked: fall back to memory */
+    }
+    return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
+  }
+  function write(key, value) {
+    memory[key] = value;
+    try {
+      if (value === null) global.localStorage.removeItem(PREFIX + key);
+      else global.localStorage.setItem(PREFIX + key, value);
+    } catch (e) {
+      /* memory only */
+    }
+  }
+  function readCookie(name) {
+    var parts = (global.document && global.document.cookie ? global.document.cookie : "").split("; ");
+    for (var i = 0; i < parts.length; i++) {
+      var eq = parts[i].indexOf("=");
+      if (parts[i].slice(0, eq) === name) return decodeURIComponent(parts[i].slice(eq + 1));
+    }
+    return null;
+  }
+  function writeCookie(name, value) {
+    try {
+      global.document.cookie =
+        name + "=" + encodeURIComponent(value) + "; Max-Age=31536000; Path=/; SameSite=Lax";
+    } catch (e) {
+      /* no cookies */
+    }
+  }
+
+  function uuid() {
+    var c = global.crypto;
+    if (c && typeof c.randomUUID === "function") return c.randomUUID();
+    var b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b);
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) {
+      return (x + 0x100).toString(16).slice(1);
+    }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function now() {
+    return Date.now();
+  }
+
+  var config = null;
+  var queue = [];
+  var sending = false;
+  var attempt = 0;
+  var timer = null;
+
+  function anonymousId() {
+    var id = read("anonymousId") || readCookie(COOKIE);
+    if (!id) id = uuid();
+    write("anonymousId", id);
+    writeCookie(COOKIE, id);
+    return id;
+  }
+
+  /** The current session id; a new one after 30 minutes without activity. */
+  function sessionId() {
+    var t = now();
+    var s = null;
+    try {
+      s = JSON.parse(read("session") || "null");
+    } catch (e) {
+      s = null;
+    }
+    var fresh = !s || typeof s.id !== "string" || t - s.last > SESSION_IDLE_MS;
+    if (fresh) s = { id: uuid(), last: t };
+    s.last = t;
+    write("session", JSON.stringify(s));
+    return { id: s.id, fresh: fresh };
+  }
+
+  function context() {
+    var d = global.document;
+    var l = global.location;
+    var nav = global.navigator || {};
+    return {
+      library: { name: "shoptrail.js", version: VERSION },
+      page: {
+        path: l ? l.pathname : undefined,
+        url: l ? l.href : undefined,
+        search: l ? l.search : undefined,
+        title: d ? d.title : undefined,
+        referrer: d ? d.referrer : undefined,
+      },
+      userAgent: nav.userAgent,
+      locale: nav.language,
+    };
+  }
+
+  function persist() {
+    write("queue", JSON.stringify(queue));
+  }
+
+  function enqueue(type, fields) {
+    if (!config) throw new Error("shoptrail.load({ writeKey }) must be called first");
+    var session = sessionId();
+    var base = function (t, f) {
+      var m = {
+        type: t,
+        messageId: uuid(),
+        anonymousId: anonymousId(),
+        sessionId: session.id,
+        timestamp: new Date().toISOString(),
+        context: context(),
+      };
+      var userId = read("userId");
+      if (userId) m.userId = userId;
+      for (var k in f) if (Object.prototype.hasOwnProperty.call(f, k)) m[k] = f[k];
+      return m;
+    };
+    if (session.fresh) queue.push(base("track", { event: "session_start", properties: {} }));
+    queue.push(base(type, fields));
+    if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
+    persist();
+    if (queue.length >= MAX_BATCH) flush();
+    else schedule(FLUSH_INTERVAL_MS);
+  }
+
+  function schedule(ms) {
+    if (timer !== null) return;
+    timer = global.setTimeout(function () {
+      timer = null;
+      flush();
+    }, ms);
+  }
+
+  function endpoint() {
+    return (config.host || "").replace(/\/+$/, "") + "/v1/batch";
+  }
+
+  function body(messages) {
+    return JSON.stringify({ batch: messages, sentAt: new Date().toISOString(), writeKey: config.writeKey });
+  }
+
+  function backoff(retryAfterS) {
+    attempt += 1;
+    var ms = retryAfterS > 0 ? retryAfterS * 1000 : Math.min(MAX_BACKOFF_MS, 500 * Math.pow(2, attempt - 1));
+    return ms + Math.floor(Math.random() * 250);
+  }
+
+  function remove(messages) {
+    var sent = {};
+    messages.forEach(function (m) {
+      sent[m.messageId] = true;
+    });
+    queue = queue.filter(function (m) {
+      return !sent[m.messageId];
+    });
+    persist();
+  }
+
+  /** Sends the oldest queued messages; retries later on failure. Returns a promise. */
+  function flush() {
+    if (!config || sending || queue.length === 0) return Promise.resolve();
+    sending = true;
+    var messages = queue.slice(0, MAX_BATCH);
+    return global
+      .fetch(endpoint(), {
+        method: "POST",
+        headers: { "Content-Type": "text/plain" },
+        body: body(messages),
+        keepalive: true,
+        credentials: "omit",
+      })
+      .then(function (res) {
+        sending = false;
+        if (res.status === 429 || res.status >= 500) {
+          schedule(backoff(parseInt(res.headers.get("Retry-After") || "0", 10) || 0));
+          return;
+        }
+        // 2xx: stored. Other 4xx: the server will never take these; drop them.
+        attempt = 0;
+        remove(messages);
+        if (queue.length > 0) schedule(0);
+      })
+      .catch(function () {
+        sending = false;
+        schedule(backoff(0));
+      });
+  }
+
+  /** Hands everything queued to the browser (sendBeacon), which sends it after unload. */
+  function beacon() {
+    if (!config || queue.length === 0) return;
+    var nav = global.navigator;
+    if (!nav || typeof nav.sendBeacon !== "function") {
+      flush();
+      return;
+    }
+    var pending = queue.slice();
+    while (pending.length > 0) {
+      var chunk = [];
+      while (pending.length > 0 && chunk.length < 100) {
+        chunk.push(pending[0]);
+        if (body(chunk).length > MAX_BEACON_BYTES && chunk.length > 1) {
+          chunk.pop();
+          break;
+        }
+        pending.shift();
+      }
+      var ok = false;
+      try {
+        ok = nav.sendBeacon(endpoint(), new Blob([body(chunk)], { type: "text/plain" }));
+      } catch (e) {
+        ok = false;
+      }
+      // Queued by the browser: forget them. Otherwise they stay persisted for the next page.
+      if (ok) remove(chunk);
+      else break;
+    }
+  }
+
+  var api = {
+    VERSION: VERSION,
+    /** Starts the tracker: { writeKey, host } (host defaults to the page's origin). */
+    load: function (options) {
+      if (!options || !options.writeKey) throw new Error("shoptrail.load needs a writeKey");
+      config = { writeKey: options.writeKey, host: options.host || "" };
+      try {
+        var saved = JSON.parse(read("queue") || "[]");
+        if (Array.isArray(saved)) queue = saved.concat(queue);
+      } catch (e) {
+        queue = [];
+      }
+      if (global.addEventListener) {
+        global.addEventListener("pagehide", beacon);
+        global.document.addEventListener("visibilitychange", function () {
+          if (global.document.visibilityState === "hidden") beacon();
+        });
+      }
+      if (queue.length > 0) schedule(0);
+      return api;
+    },
+    page: function (name, properties) {
+      var fields = { properties: properties || {} };
+      if (typeof name === "string") fields.name = name;
+      var ctx = context().page;
+      for (var k in ctx) if (fields.properties[k] === undefined && ctx[k] !== undefined) fields.properties[k] = ctx[k];
+      enqueue("page", fields);
+    },
+    track: function (event, properties) {
+      if (typeof event !== "string" || !event) throw new Error("track needs an event name");
+      enqueue("track", { event: event, properties: properties || {} });
+    },
+    identify: function (userId, traits) {
+      if (typeof userId !== "string" || !userId) throw new Error("identify needs a user id");
+      write("userId", userId);
+      enqueue("identify", { userId: userId, traits: traits || {} });
+    },
+    /** Forgets the user and starts a new anonymous id (on sign-out). */
+    reset: function () {
+      write("userId", null);
+      write("anonymousId", null);
+      write("session", null);
+      writeCookie(COOKIE, "");
+      global.document.cookie = COOKIE + "=; Max-Age=0; Path=/";
+    },
+    anonymousId: anonymousId,
+    userId: function () {
+      return read("userId");
+    },
+    flush: flush,
+    /** For tests: the messages not yet sent. */
+    pending: function () {
+      return queue.slice();
+    },
+  };
+
+  global.shoptrail = api;
+})(typeof window !== "undefined" ? window : this);

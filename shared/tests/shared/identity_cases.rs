@@ -1,0 +1,249 @@
+//! Conformance cases for identity merge (run per engine by the macro in `conformance.rs`):
+//! linking an anonymous id (or an aliased user id) to a user puts the earlier events in the
+//! user's timeline and keeps every count exact.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use shared::event::Event;
+use shared::storage::{IdentityLink, JourneyQuery, LinkOutcome, Store, UserQuery};
+
+use crate::helpers::*;
+
+fn day(ms: i64) -> NaiveDate {
+    at(ms).date_naive()
+}
+
+fn anon(id: &str, anonymous_id: &str, kind: &str, ms: i64) -> Event {
+    let mut e = event(id, "x", kind, ms);
+    e.user_id = None;
+    e.anonymous_id = Some(anonymous_id.to_owned());
+    e
+}
+
+fn link(from: &str, to: &str) -> IdentityLink {
+    IdentityLink {
+        from: from.to_owned(),
+        to: to.to_owned(),
+    }
+}
+
+async fn timeline(store: &Arc<dyn Store>, profile: &str) -> Vec<String> {
+    let q = JourneyQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    store
+        .journey(profile, &q)
+        .await
+        .expect("journey")
+        .items
+        .into_iter()
+        .map(|e| e.event_id)
+        .collect()
+}
+
+async fn listed(store: &Arc<dyn Store>) -> Vec<String> {
+    let q = UserQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    let mut ids: Vec<String> = store
+        .list_users(&q)
+        .await
+        .expect("users")
+        .items
+        .into_iter()
+        .map(|u| u.user_id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+pub async fn identify_puts_earlier_anonymous_events_in_the_users_timeline(store: Arc<dyn Store>) {
+    let mut first = anon("a-1", "anon-1", "page_view", DAY0);
+    first.traits = Some(obj(json!({"plan": "free", "ref": "ad"})));
+    store
+        .insert_batch(vec![
+            first,
+            anon("a-2", "anon-1", "product_view", DAY0 + HOUR),
+        ])
+        .await
+        .expect("write");
+    let mut identify = event("i-1", "u1", "identify", DAY0 + 2 * HOUR);
+    identify.anonymous_id = Some("anon-1".into());
+    identify.traits = Some(obj(json!({"plan": "pro", "email": "u1@example.com"})));
+    let out = store
+        .link_identities(&[link("anon-1", "u1")], at(DAY0 + 2 * HOUR))
+        .await
+        .expect("link");
+    assert_eq!(out, [LinkOutcome::Linked]);
+    store.insert_batch(vec![identify]).await.expect("write");
+
+    assert_eq!(timeline(&store, "u1").await, ["i-1", "a-2", "a-1"]);
+    assert_eq!(
+        timeline(&store, "anon-1").await,
+        ["i-1", "a-2", "a-1"],
+        "the linked id reads the user's timeline"
+    );
+    let user = store.get_user("u1").await.expect("user").expect("exists");
+    assert_eq!(user.event_count, 3);
+    assert_eq!(user.first_seen, at(DAY0));
+    assert_eq!(user.last_seen, at(DAY0 + 2 * HOUR));
+    assert_eq!(user.last_event_type, "identify");
+    assert!(!user.anonymous);
+    assert_eq!(
+        serde_json::Value::Object(user.traits),
+        json!({"plan": "pro", "ref": "ad", "email": "u1@example.com"})
+    );
+    assert_eq!(listed(&store).await, ["u1"]);
+
+    // Later events under the anonymous id alone are the user's too.
+    store
+        .insert_batch(vec![anon("a-3", "anon-1", "add_to_cart", DAY0 + 3 * HOUR)])
+        .await
+        .expect("write");
+    assert_eq!(timeline(&store, "u1").await, ["a-3", "i-1", "a-2", "a-1"]);
+    let user = store.get_user("u1").await.expect("user").expect("exists");
+    assert_eq!(user.event_count, 4);
+    assert_eq!(user.last_event_type, "add_to_cart");
+    assert_eq!(listed(&store).await, ["u1"]);
+    let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
+    assert_eq!(rows.active_users, 1);
+    assert_eq!(rows.daily_active, [(day(DAY0), 1)]);
+    let total: u64 = rows.day_type_counts.iter().map(|(_, _, n)| n).sum();
+    assert_eq!(total, 4);
+}
+
+pub async fn linking_again_changes_nothing_and_the_first_link_wins(store: Arc<dyn Store>) {
+    store
+        .insert_batch(vec![
+            anon("a-1", "anon-1", "page_view", DAY0),
+            event("u-1", "u1", "search", DAY0 + HOUR),
+            event("v-1", "u2", "search", DAY0 + HOUR),
+        ])
+        .await
+        .expect("write");
+    let t = at(DAY0 + 2 * HOUR);
+    let out = store
+        .link_identities(&[link("anon-1", "u1"), link("anon-1", "u1")], t)
+        .await
+        .expect("link");
+    assert_eq!(out, [LinkOutcome::Linked, LinkOutcome::AlreadyLinked]);
+    let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
+    let user = store.get_user("u1").await.expect("user");
+    let out = store
+        .link_identities(
+            &[link("anon-1", "u1"), link("anon-1", "u2"), link("u1", "u1")],
+            t,
+        )
+        .await
+        .expect("link");
+    assert_eq!(
+        out,
+        [
+            LinkOutcome::AlreadyLinked,
+            LinkOutcome::Conflict,
+            LinkOutcome::Ignored
+        ]
+    );
+    assert_eq!(
+        rows,
+        store.rollups(day(DAY0), day(DAY0)).await.expect("rollups")
+    );
+    assert_eq!(user, store.get_user("u1").await.expect("user"));
+    assert_eq!(rows.active_users, 2);
+    assert_eq!(timeline(&store, "u2").await, ["v-1"]);
+    assert_eq!(timeline(&store, "u1").await, ["u-1", "a-1"]);
+}
+
+pub async fn daily_active_users_count_a_merged_person_once_per_day(store: Arc<dyn Store>) {
+    store
+        .insert_batch(vec![
+            anon("a-1", "anon-1", "page_view", DAY0),
+            anon("a-2", "anon-1", "page_view", DAY0 + DAY),
+            event("u-1", "u1", "purchase", DAY0 + DAY + HOUR),
+            event("u-2", "u1", "purchase", DAY0 + 2 * DAY),
+            event("o-1", "other", "page_view", DAY0 + DAY),
+        ])
+        .await
+        .expect("write");
+    let range = (day(DAY0), day(DAY0 + 2 * DAY));
+    let before = store.rollups(range.0, range.1).await.expect("rollups");
+    assert_eq!(before.active_users, 3);
+    store
+        .link_identities(&[link("anon-1", "u1")], at(DAY0 + 3 * DAY))
+        .await
+        .expect("link");
+    let after = store.rollups(range.0, range.1).await.expect("rollups");
+    assert_eq!(after.active_users, 2);
+    assert_eq!(
+        after.daily_active,
+        [
+            (day(DAY0), 1),
+            (day(DAY0 + DAY), 2),
+            (day(DAY0 + 2 * DAY), 1)
+        ]
+    );
+    assert_eq!(
+        after.day_type_counts, before.day_type_counts,
+        "events count once"
+    );
+    let user = store.get_user("u1").await.expect("user").expect("exists");
+    assert_eq!(user.event_count, 4);
+    assert_eq!(user.first_seen, at(DAY0));
+    assert_eq!(
+        store
+            .get_user("anon-1")
+            .await
+            .expect("user")
+            .map(|u| u.user_id),
+        Some("u1".into())
+    );
+}
+
+pub async fn alias_chains_resolve_to_one_user(store: Arc<dyn Store>) {
+    store
+        .insert_batch(vec![
+            anon("a-1", "anon-1", "page_view", DAY0),
+            event("o-1", "old-id", "search", DAY0 + HOUR),
+        ])
+        .await
+        .expect("write");
+    let t = at(DAY0 + 2 * HOUR);
+    store
+        .link_identities(&[link("anon-1", "old-id")], t)
+        .await
+        .expect("link");
+    let out = store
+        .link_identities(&[link("old-id", "new-id")], t)
+        .await
+        .expect("link");
+    assert_eq!(out, [LinkOutcome::Linked]);
+    assert_eq!(
+        store.linked_to("anon-1").await.expect("linked"),
+        Some("new-id".into())
+    );
+    store
+        .insert_batch(vec![
+            event("n-1", "old-id", "purchase", DAY0 + 3 * HOUR),
+            anon("a-2", "anon-1", "scroll", DAY0 + 4 * HOUR),
+        ])
+        .await
+        .expect("write");
+    assert_eq!(
+        timeline(&store, "new-id").await,
+        ["a-2", "n-1", "o-1", "a-1"]
+    );
+    assert_eq!(listed(&store).await, ["new-id"]);
+    let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
+    assert_eq!(rows.active_users, 1);
+    assert_eq!(rows.daily_active, [(day(DAY0), 1)]);
+    // A link back to an id already merged into this user would be a cycle.
+    let out = store
+        .link_identities(&[link("new-id", "anon-1")], t)
+        .await
+        .expect("link");
+    assert_eq!(out, [LinkOutcome::Ignored]);
+}
