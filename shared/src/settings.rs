@@ -42,6 +42,10 @@ pub struct ServerSettings {
     pub console_origins: Vec<String>,
     /// Largest total size of a request's header names and values; larger requests get 431.
     pub max_header_bytes: usize,
+    /// Directory of the built web console, served at `/` with a fallback to its
+    /// `index.html` (relative paths from the working directory). Empty turns it off; a
+    /// directory without `index.html` is skipped with a log line.
+    pub console_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -191,6 +195,7 @@ shutdown_grace_ms = 20000
 bench_parse_only_route = false
 trusted_proxies = []
 console_origins = []
+console_dir = "frontend/dist"
 max_header_bytes = 16384
 
 [storage]

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod events;
+pub mod funnels;
 pub mod ops;
 pub mod stats;
 pub mod users;
@@ -41,7 +42,7 @@ const CONSOLE_BODY_BYTES: usize = 64 * 1024;
     tags(
         (name = "ingestion", description = "Send behaviour events (write key)"),
         (name = "users", description = "Tracked users and their journeys (viewer)"),
-        (name = "analytics", description = "KPIs from rollups (viewer)"),
+        (name = "analytics", description = "KPIs from rollups and funnels (viewer)"),
         (name = "auth", description = "Sign in and out"),
         (name = "admin", description = "Members, write keys and the audit log (admin)"),
         (name = "operations", description = "Health and metrics"),
@@ -92,6 +93,7 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get))
         .routes(routes!(users::journey))
         .routes(routes!(stats::get))
+        .routes(routes!(funnels::compute))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))
         .routes(routes!(admin::reset_password))
@@ -206,5 +208,5 @@ pub fn router(state: AppState) -> Router {
     let router = api_routes
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
-    security::common_headers(router)
+    security::common_headers(crate::console::serve(router, &settings.server.console_dir))
 }

@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod console;
 mod crash;
 mod helpers;
 mod ingest;

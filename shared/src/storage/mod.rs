@@ -2,6 +2,7 @@
 //! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
 
 pub mod accounts;
+pub mod funnels;
 pub mod mongo;
 pub mod sqlite;
 
@@ -9,6 +10,7 @@ pub use accounts::{
     Account, AccountStore, AuditCursor, AuditEntry, AuditStore, Email, Role, SessionRecord,
     SessionRecordStore, WriteKey, WriteKeyStore,
 };
+pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -164,6 +166,7 @@ pub trait Store:
     + SessionRecordStore
     + WriteKeyStore
     + AuditStore
+    + FunnelStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -24,6 +24,7 @@ use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 
 mod accounts;
+mod funnels;
 
 use super::*;
 use crate::event::EventType;

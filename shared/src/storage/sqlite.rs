@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 use serde_json::{Map, Value};
 
 mod accounts;
+mod funnels;
 
 use super::*;
 use crate::event::EventType;
