@@ -78,7 +78,7 @@ pub async fn list(
 
 /// One user's profile.
 #[utoipa::path(
-    get, path = "/v1/users/{user_id}", tag = "users", security(("session" = [])),
+    get, path = "/v1/users/{user_id}", tag = "users", operation_id = "get_user", security(("session" = [])),
     params(("user_id" = String, Path, description = "User id, or anonymous id for anonymous profiles")),
     responses((status = 200, body = UserProfile), (status = 404, body = ErrorBody))
 )]
