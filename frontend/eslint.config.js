@@ -29,6 +29,7 @@ export default tseslint.config(
   {
     files: ['e2e/**/*.mjs', 'scripts/**/*.mjs'],
     extends: [js.configs.recommended],
-    languageOptions: { globals: globals.node },
+    // Code passed to page.evaluate runs in the browser.
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );
