@@ -20,7 +20,10 @@ fn main() -> anyhow::Result<()> {
     let dir = args
         .next()
         .ok_or_else(|| anyhow::anyhow!("usage: seed_events DATA_DIR [total_events]"))?;
-    let total: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let total: usize = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
