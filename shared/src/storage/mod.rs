@@ -2,12 +2,17 @@
 //! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
 
 pub mod accounts;
+pub mod jobs;
 pub mod mongo;
 pub mod sqlite;
 
 pub use accounts::{
     Account, AccountStore, AuditCursor, AuditEntry, AuditStore, Email, Role, SessionRecord,
     SessionRecordStore, WriteKey, WriteKeyStore,
+};
+pub use jobs::{
+    DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
+    JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
 
 use std::collections::{BTreeMap, HashMap};
@@ -164,6 +169,8 @@ pub trait Store:
     + SessionRecordStore
     + WriteKeyStore
     + AuditStore
+    + JobStore
+    + DayEventStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

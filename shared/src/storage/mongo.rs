@@ -24,6 +24,7 @@ use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 
 mod accounts;
+mod jobs;
 
 use super::*;
 use crate::event::EventType;
@@ -33,7 +34,7 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 9] = [
+const COLLECTIONS: [&str; 10] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -43,6 +44,7 @@ const COLLECTIONS: [&str; 9] = [
     accounts::SESSIONS,
     accounts::WRITE_KEYS,
     accounts::AUDIT_LOG,
+    jobs::JOBS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -482,7 +484,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
     let indexes = indexes
         .into_iter()
         .map(|(name, keys)| (name, IndexModel::builder().keys(keys).build()))
-        .chain(accounts::indexes());
+        .chain(accounts::indexes())
+        .chain(jobs::indexes());
     for (name, model) in indexes {
         // Re-creating an identical index (same keys, options and the driver's derived name)
         // is a no-op for the server, so restarts are fine.

@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 use serde_json::{Map, Value};
 
 mod accounts;
+mod jobs;
 
 use super::*;
 use crate::event::EventType;
@@ -21,6 +22,7 @@ use crate::settings::SqliteSynchronous;
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0001_events_and_rollups.sql"),
     include_str!("sqlite_migrations/0002_accounts_sessions_keys_audit.sql"),
+    include_str!("sqlite_migrations/0003_jobs.sql"),
 ];
 
 pub struct SqliteStore {
