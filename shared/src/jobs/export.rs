@@ -127,7 +127,10 @@ impl Part {
     fn finish(self) -> std::io::Result<(ManifestFile, PathBuf)> {
         let mut tee = self.enc.finish()?;
         tee.flush()?;
-        tee.inner.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        tee.inner
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()?;
         Ok((
             ManifestFile {
                 name: self.name,
@@ -387,14 +390,18 @@ pub async fn run(
         files,
     };
     let bytes: u64 = manifest.files.iter().map(|f| f.bytes).sum();
-    let manifest_json = serde_json::to_vec_pretty(&manifest).context("Failed to encode manifest")?;
+    let manifest_json =
+        serde_json::to_vec_pretty(&manifest).context("Failed to encode manifest")?;
     let manifest_sha = hex::encode(Sha256::digest(&manifest_json));
     objects
         .put_bytes(&format!("{dir}{MANIFEST}"), manifest_json)
         .await
         .context("Failed to upload manifest.json")?;
     objects
-        .put_bytes(&format!("{dir}{SUCCESS}"), format!("{manifest_sha}\n").into_bytes())
+        .put_bytes(
+            &format!("{dir}{SUCCESS}"),
+            format!("{manifest_sha}\n").into_bytes(),
+        )
         .await
         .context("Failed to write _SUCCESS")?;
     Ok(ExportResult {

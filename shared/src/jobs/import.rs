@@ -445,29 +445,31 @@ pub async fn run(
     received_at: DateTime<Utc>,
 ) -> Result<ImportReport, JobError> {
     params.validate().map_err(JobError::Permanent)?;
-    let source = match &params.source {
-        ImportSource::S3 { bucket, key } => {
-            let client = s3_client(settings.export.s3_endpoint_url.as_deref()).await;
-            S3Store::new(client, bucket, "")
-                .open(key)
+    let source =
+        match &params.source {
+            ImportSource::S3 { bucket, key } => {
+                let client = s3_client(settings.export.s3_endpoint_url.as_deref()).await;
+                S3Store::new(client, bucket, "")
+                    .open(key)
+                    .await
+                    .map_err(|e| match e {
+                        super::object_store::ObjectError::NotFound(m) => {
+                            JobError::Permanent(format!("no object at {m}"))
+                        }
+                        other => JobError::Transient(other.into()),
+                    })?
+            }
+            ImportSource::Url { url } => open_url(url, &settings.import.url_allowlist).await?,
+            ImportSource::Upload { upload_id } => uploads
+                .open(&upload_key(upload_id))
                 .await
                 .map_err(|e| match e {
-                    super::object_store::ObjectError::NotFound(m) => {
-                        JobError::Permanent(format!("no object at {m}"))
+                    super::object_store::ObjectError::NotFound(_) => {
+                        JobError::Permanent("the uploaded file is gone".to_owned())
                     }
                     other => JobError::Transient(other.into()),
-                })?
-        }
-        ImportSource::Url { url } => open_url(url, &settings.import.url_allowlist).await?,
-        ImportSource::Upload { upload_id } => {
-            uploads.open(&upload_key(upload_id)).await.map_err(|e| match e {
-                super::object_store::ObjectError::NotFound(_) => {
-                    JobError::Permanent("the uploaded file is gone".to_owned())
-                }
-                other => JobError::Transient(other.into()),
-            })?
-        }
-    };
+                })?,
+        };
     ctx.set_bytes_total(source.size);
     let identity = params.source.identity();
     let mut reader = tokio::io::BufReader::with_capacity(256 * 1024, source.reader);
@@ -513,7 +515,9 @@ pub async fn run(
                 None => ndjson_event(&line),
             };
             fields.and_then(|mut m| {
-                if m.get("messageId").is_none_or(|v| v.as_str().is_none_or(str::is_empty)) {
+                if m.get("messageId")
+                    .is_none_or(|v| v.as_str().is_none_or(str::is_empty))
+                {
                     m.insert(
                         "messageId".to_owned(),
                         Value::String(derived_id(&identity, line_no, &line)),
@@ -544,11 +548,27 @@ pub async fn run(
             }
         }
         if batch.len() >= settings.import.batch_events {
-            flush(&mut batch, params.dry_run, batcher, ctx, &mut report, pending_invalid).await?;
+            flush(
+                &mut batch,
+                params.dry_run,
+                batcher,
+                ctx,
+                &mut report,
+                pending_invalid,
+            )
+            .await?;
             pending_invalid = 0;
         }
     }
-    flush(&mut batch, params.dry_run, batcher, ctx, &mut report, pending_invalid).await?;
+    flush(
+        &mut batch,
+        params.dry_run,
+        batcher,
+        ctx,
+        &mut report,
+        pending_invalid,
+    )
+    .await?;
     Ok(report)
 }
 

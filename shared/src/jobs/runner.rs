@@ -68,11 +68,7 @@ impl Runner {
             store,
             batcher,
             objects,
-            owner: format!(
-                "{}-{}",
-                std::process::id(),
-                uuid::Uuid::now_v7().simple()
-            ),
+            owner: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
             settings,
             clock,
         })
@@ -145,9 +141,11 @@ impl Runner {
             }
         }
         let grace = Duration::from_millis(self.settings.server.shutdown_grace_ms);
-        if tokio::time::timeout(grace, async { while running.join_next().await.is_some() {} })
-            .await
-            .is_err()
+        if tokio::time::timeout(grace, async {
+            while running.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
         {
             warn!(
                 jobs = running.len(),
@@ -213,7 +211,11 @@ impl Runner {
         };
         if let (JobKind::Export, Finish::Failed { error: e, .. }) = (job.kind, &finish) {
             metrics::counter!(metric::EXPORT_FAILURES).increment(1);
-            let date = job.params.get("date").and_then(|d| d.as_str()).unwrap_or("?");
+            let date = job
+                .params
+                .get("date")
+                .and_then(|d| d.as_str())
+                .unwrap_or("?");
             error!(date, error = %e, job_id = %job.id, attempt = job.attempts, final_attempt = (label == "failed"), "Export failed.");
         }
         match self
@@ -235,7 +237,9 @@ impl Runner {
                 }
             }
             Ok(false) => warn!(job_id = %job.id, "The job's lease was lost before it finished."),
-            Err(e) => warn!(job_id = %job.id, error = %e, "Recording the job's end failed; its lease will expire and it runs again."),
+            Err(e) => {
+                warn!(job_id = %job.id, error = %e, "Recording the job's end failed; its lease will expire and it runs again.")
+            }
         }
     }
 
@@ -419,9 +423,7 @@ fn ms_i64(ms: u64) -> i64 {
 
 /// Opens `export.destination` (default: `file://<data_dir>/exports`).
 pub async fn open_destination(settings: &Settings) -> anyhow::Result<Arc<dyn ObjectStore>> {
-    let url = settings
-        .export
-        .destination_url(&settings.storage.data_dir);
+    let url = settings.export.destination_url(&settings.storage.data_dir);
     object_store::open(&url, settings.export.s3_endpoint_url.as_deref())
         .await
         .with_context(|| format!("Failed to open the export destination {url}"))

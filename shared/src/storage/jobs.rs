@@ -185,7 +185,9 @@ pub enum Heartbeat {
 /// How an attempt ended.
 #[derive(Debug, Clone)]
 pub enum Finish {
-    Succeeded { result: Value },
+    Succeeded {
+        result: Value,
+    },
     /// With `retry_at`, the job is queued again for then; without, it has failed for good.
     Failed {
         error: String,

@@ -349,12 +349,17 @@ impl JobStore for SqliteStore {
 
     async fn queued_counts(&self) -> Result<Vec<(JobKind, u64)>, StoreError> {
         self.with_conn(|c| {
-            c.prepare_cached("SELECT kind, count(*) FROM jobs WHERE status = 'queued' GROUP BY kind")?
-                .query_map([], |r| {
-                    let kind: String = r.get(0)?;
-                    Ok((JobKind::parse(&kind).map_err(|e| conversion(0, e))?, r.get(1)?))
-                })?
-                .collect()
+            c.prepare_cached(
+                "SELECT kind, count(*) FROM jobs WHERE status = 'queued' GROUP BY kind",
+            )?
+            .query_map([], |r| {
+                let kind: String = r.get(0)?;
+                Ok((
+                    JobKind::parse(&kind).map_err(|e| conversion(0, e))?,
+                    r.get(1)?,
+                ))
+            })?
+            .collect()
         })
         .await
     }
