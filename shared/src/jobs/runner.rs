@@ -168,7 +168,12 @@ impl Runner {
             ctx.clone(),
             lost_tx,
         ));
-        let outcome = self.dispatch(&job, &ctx).await;
+        // A cancel or a lost lease stops the job even while it waits on I/O.
+        let mut watch_stop = lost_rx.clone();
+        let outcome = tokio::select! {
+            r = self.dispatch(&job, &ctx) => r,
+            _ = watch_stop.wait_for(|h| *h != Heartbeat::Held) => Err(JobError::Stopped),
+        };
         beat.abort();
         let hb = *lost_rx.borrow();
         let now = self.clock.now();

@@ -352,3 +352,20 @@ async fn a_worker_killed_mid_export_is_replaced_after_its_lease_expires() {
     verify(&Dest::Fs(dir.path().join("exports")), day, n as u64).await;
     drop(second);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_serves_health_and_exits_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut w = process::start(dir.path(), &[]);
+    process::wait_ready(&w).await;
+    let health = reqwest::get(w.url("/healthz")).await.expect("healthz");
+    assert_eq!(health.status(), 200);
+    let metrics = reqwest::get(w.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("shoptrail_jobs_queued"), "{metrics}");
+    assert!(w.terminate().success(), "SIGTERM exits 0");
+}
