@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod events;
 pub mod funnels;
+pub mod jobs;
 pub mod ops;
 pub mod stats;
 pub mod users;
@@ -45,6 +46,7 @@ const CONSOLE_BODY_BYTES: usize = 64 * 1024;
         (name = "analytics", description = "KPIs from rollups and funnels (viewer)"),
         (name = "auth", description = "Sign in and out"),
         (name = "admin", description = "Members, write keys and the audit log (admin)"),
+        (name = "jobs", description = "Exports, imports and their jobs (analyst)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -101,6 +103,14 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::revoke_write_key))
         .routes(routes!(admin::rotate_write_key))
         .routes(routes!(admin::audit_log))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::create_export))
+        .routes(routes!(jobs::export_status))
+        .routes(routes!(jobs::create_import))
+        .routes(routes!(jobs::upload))
 }
 
 fn operations() -> OpenApiRouter<AppState> {

@@ -52,7 +52,7 @@ pub struct UserPage {
 
 /// List tracked users, most recently seen first.
 #[utoipa::path(
-    get, path = "/v1/users", tag = "users", params(ListParams), security(("session" = [])),
+    get, path = "/v1/users", tag = "users", operation_id = "list_users", params(ListParams), security(("session" = [])),
     responses(
         (status = 200, body = UserPage),
         (status = 400, description = "Bad parameter or cursor", body = ErrorBody),

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod funnels;
+pub mod jobs;
 pub mod mongo;
 pub mod sqlite;
 
@@ -11,6 +12,10 @@ pub use accounts::{
     SessionRecordStore, WriteKey, WriteKeyStore,
 };
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
+pub use jobs::{
+    DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
+    JobProgress, JobQuery, JobStatus, JobStore, NewJob,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -167,6 +172,8 @@ pub trait Store:
     + WriteKeyStore
     + AuditStore
     + FunnelStore
+    + JobStore
+    + DayEventStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

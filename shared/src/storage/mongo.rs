@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 
 mod accounts;
 mod funnels;
+mod jobs;
 
 use super::*;
 use crate::event::EventType;
@@ -34,7 +35,7 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 9] = [
+const COLLECTIONS: [&str; 10] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -44,6 +45,7 @@ const COLLECTIONS: [&str; 9] = [
     accounts::SESSIONS,
     accounts::WRITE_KEYS,
     accounts::AUDIT_LOG,
+    jobs::JOBS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -483,7 +485,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
     let indexes = indexes
         .into_iter()
         .map(|(name, keys)| (name, IndexModel::builder().keys(keys).build()))
-        .chain(accounts::indexes());
+        .chain(accounts::indexes())
+        .chain(jobs::indexes());
     for (name, model) in indexes {
         // Re-creating an identical index (same keys, options and the driver's derived name)
         // is a no-op for the server, so restarts are fine.

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 mod accounts;
 mod funnels;
+mod jobs;
 
 use super::*;
 use crate::event::EventType;
@@ -22,6 +23,7 @@ use crate::settings::SqliteSynchronous;
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0001_events_and_rollups.sql"),
     include_str!("sqlite_migrations/0002_accounts_sessions_keys_audit.sql"),
+    include_str!("sqlite_migrations/0003_jobs.sql"),
 ];
 
 pub struct SqliteStore {

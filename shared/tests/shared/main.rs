@@ -2,5 +2,7 @@
 //! the group-commit batcher on the embedded engine.
 
 mod batcher;
+#[macro_use]
 mod conformance;
+mod conformance_jobs;
 mod helpers;

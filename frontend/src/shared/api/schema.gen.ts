@@ -278,6 +278,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export (or re-export) one UTC day. Answers with the job; when an export of that day is
+         *     already queued or running, with that job instead of a new one.
+         */
+        post: operations["create_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A day's export status: the last successful export and how many events of the day
+         *     arrived after it.
+         */
+        get: operations["export_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/funnels": {
         parameters: {
             query?: never;
@@ -292,6 +332,114 @@ export interface paths {
          *     with conversion and drop-off. Computed from stored events (not rollups).
          */
         post: operations["compute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start an import. The job's progress shows bytes and events as it runs; its result is
+         *     the report (valid, invalid with the first errors by line, stored, duplicates).
+         */
+        post: operations["create_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a file to import (the raw body: NDJSON or CSV, up to `import.max_upload_bytes`). */
+        post: operations["upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List jobs, newest first. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job, with its progress while it runs and its result or error once it ends. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a job: a queued one at once, a running one at its next heartbeat
+         *     (`cancel_requested` is set until then).
+         */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a failed or cancelled job again, with fresh attempts. */
+        post: operations["retry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -323,7 +471,7 @@ export interface paths {
             cookie?: never;
         };
         /** List tracked users, most recently seen first. */
-        get: operations["list"];
+        get: operations["list_users"];
         put?: never;
         post?: never;
         delete?: never;
@@ -388,6 +536,24 @@ export interface components {
             entries: components["schemas"]["AuditEntry"][];
             nextCursor?: string | null;
         };
+        CreateExport: {
+            /**
+             * @description The UTC day to export, `YYYY-MM-DD`; must be over (before today, UTC).
+             * @example 2026-11-21
+             */
+            date: string;
+        };
+        CreateImport: {
+            /** @description Validate only: the job's result is the validation report; nothing is stored. */
+            dry_run?: boolean;
+            /**
+             * @description `ndjson` or `csv`.
+             * @example ndjson
+             */
+            format: string;
+            mapping?: null | components["schemas"]["CsvMapping"];
+            source: components["schemas"]["ImportSource"];
+        };
         CreateMember: {
             displayName?: string | null;
             email: string;
@@ -404,6 +570,21 @@ export interface components {
              * @example web-shop
              */
             source: string;
+        };
+        /** @description How CSV columns become event fields. */
+        CsvMapping: {
+            /**
+             * @description Event field → column name. Fields: `messageId`, `userId`, `anonymousId`,
+             *     `sessionId`, `type`, `timestamp`, `sentAt`, and `properties.<name>`,
+             *     `traits.<name>`, `context.<name>`.
+             */
+            columns: {
+                [key: string]: string;
+            };
+            /** @description Field separator (default `,`). */
+            delimiter?: string | null;
+            /** @description Event type of every row, when no `type` column is mapped. */
+            event_type?: string | null;
         };
         DayCount: {
             /** Format: int64 */
@@ -468,6 +649,28 @@ export interface components {
          * @example add_to_cart
          */
         EventType: string;
+        /** @description What is known about one day's export, including events that arrived after it. */
+        ExportStatus: {
+            /** Format: date */
+            date: string;
+            /**
+             * Format: int64
+             * @description Events in that export's files.
+             */
+            exported_events?: number | null;
+            last_success?: null | components["schemas"]["Job"];
+            /**
+             * Format: int64
+             * @description `stored_events − exported_events`: events of the day that arrived after its export.
+             *     Re-export the day (`POST /v1/exports`) to include them.
+             */
+            late_events?: number | null;
+            /**
+             * Format: int64
+             * @description Events of the day stored now (from the rollups).
+             */
+            stored_events: number;
+        };
         /** @description Counts per step, first step first. */
         FunnelReport: {
             steps: components["schemas"]["FunnelStepReport"][];
@@ -536,6 +739,21 @@ export interface components {
             /** @description `ok`, or `unavailable` with the failing checks. */
             status: string;
         };
+        /** @description Where the file comes from. */
+        ImportSource: {
+            bucket: string;
+            key: string;
+            /** @enum {string} */
+            type: "s3";
+        } | {
+            /** @enum {string} */
+            type: "url";
+            url: string;
+        } | {
+            /** @enum {string} */
+            type: "upload";
+            upload_id: string;
+        };
         /**
          * @description One event as a client sends it. Unknown fields are ignored, as Segment libraries send
          *     extras (`channel`, `version`, `writeKey`, ...).
@@ -591,6 +809,88 @@ export interface components {
             rejected: number;
             results: components["schemas"]["EventResult"][];
         };
+        /** @description One job, as stored and as the job API shows it. */
+        Job: {
+            /**
+             * Format: int32
+             * @description Attempts started so far (a claim starts one).
+             */
+            attempts: number;
+            /** @description Cancellation was asked for while running; the worker stops at its next heartbeat. */
+            cancel_requested: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The latest attempt's error, if it failed. */
+            error?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            id: string;
+            /** @description Idempotency key: at most one active job per key (`export:YYYY-MM-DD` for exports). */
+            key: string;
+            kind: components["schemas"]["JobKind"];
+            /** Format: int32 */
+            max_attempts: number;
+            /** @description What the job was asked to do (kind-specific JSON). */
+            params: Record<string, never>;
+            progress: components["schemas"]["JobProgress"];
+            /** @description What it produced (kind-specific JSON), once succeeded; dry-run reports too. */
+            result?: Record<string, never> | null;
+            /**
+             * Format: date-time
+             * @description A queued job is not claimed before this time (backoff after a failed attempt).
+             */
+            run_after: string;
+            /**
+             * Format: date-time
+             * @description When the latest attempt started.
+             */
+            started_at?: string | null;
+            status: components["schemas"]["JobStatus"];
+        };
+        /**
+         * @description What a job does.
+         * @enum {string}
+         */
+        JobKind: "export" | "import";
+        /** @description A page of jobs, newest first. */
+        JobPage: {
+            items: components["schemas"]["Job"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description How far a job got; updated by the worker with each heartbeat. */
+        JobProgress: {
+            /**
+             * Format: int64
+             * @description Bytes read (imports) or written (exports) so far.
+             */
+            bytes_processed: number;
+            /**
+             * Format: int64
+             * @description Size of the input, when known (imports).
+             */
+            bytes_total?: number | null;
+            /**
+             * Format: int64
+             * @description Events already stored before this job (imports).
+             */
+            events_duplicate: number;
+            /**
+             * Format: int64
+             * @description Lines that were not valid events (imports).
+             */
+            events_invalid: number;
+            /**
+             * Format: int64
+             * @description Events read (imports) or exported (exports) so far.
+             */
+            events_processed: number;
+        };
+        /**
+         * @description Where a job is in its life. `queued` and `running` are active; the others are final.
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         LoginRequest: {
             /** @example ada@example.com */
             email: string;
@@ -669,6 +969,16 @@ export interface components {
             disabled?: boolean | null;
             displayName?: string | null;
             role?: null | components["schemas"]["Role"];
+        };
+        /** @description An uploaded import file. */
+        Upload: {
+            /** Format: int64 */
+            bytes: number;
+            /**
+             * @description SHA-256 of the content; pass as `source.upload_id` to `POST /v1/imports`. The same
+             *     file uploaded twice gets the same id, so its derived event ids match too.
+             */
+            upload_id: string;
         };
         UserPage: {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -1445,6 +1755,100 @@ export interface operations {
             };
         };
     };
+    create_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateExport"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Bad or future date */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UTC day, YYYY-MM-DD */
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportStatus"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     compute: {
         parameters: {
             query?: never;
@@ -1475,6 +1879,309 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateImport"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Unknown format, bad mapping or source */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Upload"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                /** @description `export` or `import`. */
+                kind?: string;
+                /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
+                status?: string;
+                /** @description Page size, 1 to 1000 (default 100). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job has already ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not failed or cancelled, or its key is taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1516,7 +2223,7 @@ export interface operations {
             };
         };
     };
-    list: {
+    list_users: {
         parameters: {
             query?: {
                 /** @description Case-insensitive substring of the user id. */
