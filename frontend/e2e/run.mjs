@@ -335,6 +335,38 @@ await test('the test event form sends through ingestion and shows the result', a
   await shot(page, 'test-event');
 });
 
+await test('jobs: backfill an export and import a file with a dry run first', async () => {
+  await page.goto(`${base}/`);
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Export this day' }).click();
+  await page.locator('tr[data-job-kind="export"][data-job-status="succeeded"]').waitFor({ timeout: 60_000 });
+  const lines = [
+    JSON.stringify({ messageId: 'imp-1', userId: 'e2e-imported', type: 'page_view', timestamp: new Date(Date.now() - 3_600_000).toISOString() }),
+    'this is not json',
+    JSON.stringify({ messageId: 'imp-2', userId: 'e2e-imported', type: 'purchase', timestamp: new Date(Date.now() - 3_000_000).toISOString() }),
+  ];
+  await page.getByLabel('File (NDJSON or CSV)').setInputFiles({
+    name: 'events.ndjson',
+    mimeType: 'application/x-ndjson',
+    buffer: Buffer.from(lines.join('\n') + '\n'),
+  });
+  await page.getByRole('button', { name: 'Check the file (dry run)' }).click();
+  await page.getByRole('heading', { name: 'Dry run: nothing was stored' }).waitFor({ timeout: 60_000 });
+  assertEq(await page.locator('[data-field="valid"]').textContent(), '2', 'valid lines');
+  assertEq(await page.locator('[data-field="invalid"]').textContent(), '1', 'invalid lines');
+  assert((await page.locator('.errors li').first().textContent()).startsWith('Line 2'), 'the bad line is reported');
+  const before = await api(page, '/v1/users/e2e-imported/journey');
+  assertEq(before.body.events.length, 0, 'a dry run stores nothing');
+  await shot(page, 'jobs-dry-run');
+  await page.getByRole('button', { name: 'Run the import' }).click();
+  await page.getByRole('heading', { name: 'Import finished' }).waitFor({ timeout: 60_000 });
+  assertEq(await page.locator('[data-field="stored"]').textContent(), '2', 'stored');
+  const after = await api(page, '/v1/users/e2e-imported/journey');
+  assertEq(after.body.events.length, 2, 'imported events stored');
+  await shot(page, 'jobs');
+});
+
 await test('an expired session goes to sign-in and back to the page', async () => {
   await page.goto(`${base}/`);
   await page.getByRole('link', { name: 'Users', exact: true }).click();
@@ -386,6 +418,7 @@ await test('Spanish: every page translated, remembered after reload', async () =
     ['/admin/write-keys', 'Claves de escritura', 'es-admin-write-keys'],
     ['/admin/audit', 'Registro de auditoría', 'es-admin-audit'],
     ['/test-event', 'Enviar un evento de prueba', 'es-test-event'],
+    ['/jobs', 'Tareas', 'es-jobs'],
   ];
   const found = {};
   for (const [path, heading, name] of pages) {
@@ -403,7 +436,7 @@ await test('Spanish: every page translated, remembered after reload', async () =
   assertEq(found, {}, 'English left on Spanish pages');
   // Numbers through Intl: the Spanish overview groups thousands with a dot or not at all.
   await page.getByLabel('Idioma').selectOption('en');
-  await page.getByRole('heading', { name: 'Send a test event' }).waitFor();
+  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
 });
 
 admin.consoleErrors.length && console.log(`console errors (admin): ${admin.consoleErrors.join(' | ')}`);
@@ -420,6 +453,7 @@ await test('a viewer is refused the admin panel', async () => {
   await p.getByRole('heading', { name: 'Overview' }).waitFor();
   assertEq(await p.getByRole('link', { name: 'Admin' }).count(), 0, 'admin link hidden');
   assertEq(await p.getByRole('link', { name: 'Test event' }).count(), 0, 'test event link hidden');
+  assertEq(await p.getByRole('link', { name: 'Jobs' }).count(), 0, 'jobs link hidden');
   await p.goto(`${base}/admin/members`);
   await p.getByRole('heading', { name: 'No access' }).waitFor();
   assertEq(await p.getByRole('cell', { name: ADMIN.email }).count(), 0, 'no member data');

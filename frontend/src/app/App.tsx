@@ -2,6 +2,7 @@ import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import { AdminPage } from '@/features/admin/components/AdminPage';
 import { SignInPage } from '@/features/auth/components/SignInPage';
 import { FunnelsPage } from '@/features/funnels/components/FunnelsPage';
+import { JobsPage } from '@/features/jobs/components/JobsPage';
 import { OverviewPage } from '@/features/overview/components/OverviewPage';
 import { TestEventPage } from '@/features/test-event/components/TestEventPage';
 import { UserPage } from '@/features/users/components/UserPage';
@@ -34,6 +35,14 @@ const router = createBrowserRouter([
       { path: 'users', element: <UsersPage /> },
       { path: 'users/:userId', element: <UserPage /> },
       { path: 'funnels', element: <FunnelsPage /> },
+      {
+        path: 'jobs',
+        element: (
+          <RequireRole role="analyst">
+            <JobsPage />
+          </RequireRole>
+        ),
+      },
       {
         path: 'test-event',
         element: (

@@ -28,6 +28,7 @@ const SAME_IN_BOTH = new Set([
   'language.es',
   'account.signedInAs',
   'funnels.stepName',
+  'jobs.import.formats.csv',
 ]);
 
 function sourceFiles(dir: string): string[] {

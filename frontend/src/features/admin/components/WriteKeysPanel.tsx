@@ -87,7 +87,8 @@ export function WriteKeysPanel() {
                       ? t('admin.keys.revokedAt', { at: f.dateTime(k.revokedAt) })
                       : t('admin.keys.active')}
                   </td>
-                  <td className="actions">
+                  <td>
+                      <div className="actions">
                     {!k.revokedAt && confirming !== k.id && (
                       <>
                         <button
@@ -118,7 +119,8 @@ export function WriteKeysPanel() {
                         </button>
                       </>
                     )}
-                  </td>
+                  </div>
+                    </td>
                 </tr>
               ))}
             </tbody>
