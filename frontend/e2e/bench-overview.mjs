@@ -2,7 +2,9 @@
 // makes, and the page in headless Chromium from navigation until every KPI card and chart
 // is drawn. Prints figures; asserts nothing. Used by scripts/bench-console.
 //
-// Env: API_BIN (release api binary), DATA_DIR (seeded), CHROMIUM (default /usr/bin/chromium).
+// Env: API_BIN (release api binary), DATA_DIR (seeded), CHROMIUM (default /usr/bin/chromium),
+//      SEED_EVENTS=N to first seed N events through the real ingestion API (10,000 users,
+//      the last 30 days, batches of 2,500) instead of using a directory seeded beforehand.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,7 +35,16 @@ const env = {
   APP__AUTH__COOKIE_SECURE: 'false',
   APP__TELEMETRY__LOG_LEVEL: 'warn',
   APP__RATE_LIMIT__READS_PER_MINUTE: '0',
+  APP__RATE_LIMIT__INGEST_PER_MINUTE: '0',
+  APP__SERVER__REQUEST_TIMEOUT_MS: '60000',
 };
+const seedEvents = Number(process.env.SEED_EVENTS ?? 0);
+let writeKey = '';
+if (seedEvents > 0) {
+  const k = spawnSync(apiBin, ['write-key', 'create', '--source', 'bench-seed'], { env, encoding: 'utf8' });
+  if (k.status !== 0) throw new Error(`write-key create failed: ${k.stderr}`);
+  writeKey = k.stdout.trim();
+}
 const email = `bench-${Date.now()}@bench.test`;
 const password = 'bench password 123';
 const made = spawnSync(apiBin, ['admin', 'create', '--email', email, '--role', 'viewer'], { env, input: `${password}\n` });
@@ -47,6 +58,42 @@ for (let i = 0; ; i++) {
   }
   if (i > 300) throw new Error('api did not start');
   await new Promise((r) => setTimeout(r, 100));
+}
+
+if (seedEvents > 0) {
+  const types = ['page_view', 'page_view', 'product_view', 'search', 'add_to_cart', 'checkout_start', 'purchase', 'session_start'];
+  const BATCH = 2500;
+  const now = Date.now() - 600_000;
+  const span = 30 * 86_400_000;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < seedEvents) {
+      const from = next;
+      next += BATCH;
+      const batch = [];
+      for (let k = from; k < Math.min(from + BATCH, seedEvents); k++) {
+        const user = (k * 2_654_435_761) % 10_000;
+        batch.push({
+          messageId: `seed-${k}`,
+          userId: `user-${user}`,
+          sessionId: `s-${user}-${Math.floor(k / 50_000)}`,
+          type: types[(k * 7) % types.length],
+          timestamp: new Date(now - span + Math.floor((k * span) / seedEvents)).toISOString(),
+          properties: { path: `/p/${k % 500}` },
+        });
+      }
+      const r = await fetch(`${base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-write-key': writeKey },
+        body: JSON.stringify(batch),
+      });
+      if (r.status !== 202) throw new Error(`seeding answered ${r.status}: ${await r.text()}`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const secs = (performance.now() - started) / 1000;
+  console.log(`seeded ${seedEvents} events through POST /v1/events in ${secs.toFixed(0)} s`);
 }
 
 const login = await fetch(`${base}/v1/auth/login`, {

@@ -3,7 +3,8 @@
 
 console_setup() {
   command -v node >/dev/null || { echo "node (20.19+) is required for the console"; return 1; }
-  if [[ ! -x /usr/bin/chromium ]]; then
+  # CHROMIUM may name another Chromium-based browser (GitHub's runners ship google-chrome).
+  if [[ -z ${CHROMIUM:-} && ! -x /usr/bin/chromium ]]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
   (cd frontend && npm ci --no-audit --no-fund)
