@@ -6,6 +6,7 @@ mod auth;
 mod crash;
 mod helpers;
 mod ingest;
+mod jobs;
 mod ops;
 mod process;
 mod read;
