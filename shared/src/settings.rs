@@ -627,6 +627,41 @@ mod tests {
     }
 
     #[test]
+    fn job_settings_default_to_embedded_and_are_validated() {
+        let s = Settings::load_from(None, env(&[])).expect("defaults");
+        assert!(s.worker.in_process);
+        assert_eq!(s.export.schedule, "0 0 10 * * *");
+        assert_eq!(
+            s.export.destination_url(std::path::Path::new("/var/data")),
+            "file:///var/data/exports"
+        );
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("APP__EXPORT__DESTINATION", "s3://bucket/prefix"),
+                ("APP__IMPORT__URL_ALLOWLIST", "127.0.0.1,10.0.0.0/8"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            s.export.destination_url(std::path::Path::new("/x")),
+            "s3://bucket/prefix"
+        );
+        assert_eq!(s.import.url_allowlist, ["127.0.0.1", "10.0.0.0/8"]);
+        for (k, v) in [
+            ("APP__EXPORT__DESTINATION", "ftp://x"),
+            ("APP__EXPORT__SCHEDULE", "every day"),
+            ("APP__WORKER__HEARTBEAT_MS", "40000"),
+            ("APP__WORKER__LISTEN_ADDR", "nowhere"),
+        ] {
+            assert!(
+                Settings::load_from(None, env(&[(k, v)])).is_err(),
+                "{k}={v}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_engine_is_rejected() {
         assert!(Settings::load_from(None, env(&[("APP__STORAGE__ENGINE", "oracle")])).is_err());
     }

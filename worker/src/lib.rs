@@ -21,7 +21,7 @@ use shared::batcher::Batcher;
 use shared::clock::SystemClock;
 use shared::jobs::runner::Runner;
 use shared::settings::Settings;
-use shared::storage::{self, Store};
+use shared::storage::{self, EnqueueMode, Job, Store};
 
 /// A bound, not yet running worker.
 pub struct Worker {
@@ -165,4 +165,97 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// Runs the export of `date` in this process, through the queue (enqueue, claim, heartbeat,
+/// finish) like any other job, and returns the ended job. For operators and `scripts/bench`.
+pub async fn export_once(settings: Settings, date: chrono::NaiveDate) -> anyhow::Result<Job> {
+    let settings = Arc::new(settings);
+    let store = storage::open(&settings)
+        .await
+        .context("Failed to open the store")?;
+    let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
+    let clock = Arc::new(SystemClock);
+    let job = store
+        .enqueue(
+            &shared::jobs::export_job(date, settings.worker.max_attempts),
+            EnqueueMode::UnlessActive,
+            chrono::Utc::now(),
+        )
+        .await
+        .context("Failed to enqueue the export")?
+        .job()
+        .clone();
+    let mut no_schedule = (*settings).clone();
+    no_schedule.export.schedule_enabled = false;
+    let runner = Runner::new(store.clone(), batcher.clone(), Arc::new(no_schedule), clock)
+        .await?
+        .spawn();
+    let done = loop {
+        let j = store
+            .get_job(&job.id)
+            .await?
+            .context("The export job vanished")?;
+        if !j.status.is_active() {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    runner.shutdown().await;
+    batcher.shutdown().await;
+    Ok(done)
+}
+
+/// Stores `n` synthetic events spread over `date` (for `scripts/bench`), in batches through
+/// the store's batch insert.
+pub async fn seed(settings: Settings, date: chrono::NaiveDate, n: usize) -> anyhow::Result<()> {
+    use shared::event::{Event, EventType};
+    let store = storage::open(&settings)
+        .await
+        .context("Failed to open the store")?;
+    let start = date.and_hms_opt(0, 0, 0).context("midnight")?.and_utc();
+    let types = [
+        "page_view",
+        "product_view",
+        "add_to_cart",
+        "search",
+        "purchase",
+    ];
+    let step = 86_400_000 / i64::try_from(n.max(1))?;
+    let mut batch = Vec::with_capacity(10_000);
+    for i in 0..n {
+        let at = start + chrono::Duration::milliseconds(step * i64::try_from(i)?);
+        let props = json!({"path": format!("/p/{}", i % 500), "sku": format!("sku-{}", i % 2000), "price": 19.99});
+        let ctx = json!({"locale": "en-GB", "userAgent": "Mozilla/5.0 (X11; Linux x86_64) bench",
+            "page": {"url": format!("https://shop.example/p/{}", i % 500), "title": "Product"}});
+        batch.push(Event {
+            event_id: format!("bench-{date}-{i:08}"),
+            user_id: Some(format!("user-{}", i % 10_000)),
+            anonymous_id: None,
+            session_id: Some(format!("s-{}", i / 20)),
+            event_type: EventType::parse(types[i % types.len()]).map_err(anyhow::Error::msg)?,
+            properties: props.as_object().cloned().unwrap_or_default(),
+            context: ctx.as_object().cloned().unwrap_or_default(),
+            traits: None,
+            occurred_at: at,
+            sent_at: None,
+            received_at: at,
+            timestamp_clamped: false,
+            source: Some("bench".into()),
+        });
+        if batch.len() == 10_000 {
+            store.insert_batch(std::mem::take(&mut batch)).await?;
+        }
+    }
+    store.insert_batch(batch).await?;
+    Ok(())
+}
+
+/// Peak resident memory of this process (Linux), in KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

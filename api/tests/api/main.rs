@@ -7,6 +7,7 @@ mod console;
 mod crash;
 mod helpers;
 mod ingest;
+mod jobs;
 mod ops;
 mod process;
 mod read;

@@ -606,3 +606,104 @@ async fn flush(
     ctx.add_events(n + invalid, invalid, duplicates);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn private_loopback_and_link_local_addresses_are_refused_unless_listed() {
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!allowed(ip(bad), "h", &[]), "{bad} must be refused");
+        }
+        assert!(allowed(ip("93.184.216.34"), "example.com", &[]));
+        assert!(allowed(ip("2606:2800:220:1::1"), "example.com", &[]));
+        let list = [
+            "127.0.0.1".to_owned(),
+            "10.0.0.0/8".to_owned(),
+            "files.internal".to_owned(),
+        ];
+        assert!(allowed(ip("127.0.0.1"), "localhost", &list));
+        assert!(allowed(ip("10.9.9.9"), "x", &list));
+        assert!(allowed(ip("192.168.0.1"), "files.internal", &list));
+        assert!(!allowed(ip("192.168.0.1"), "other.internal", &list));
+    }
+
+    #[test]
+    fn derived_ids_depend_on_source_line_and_text() {
+        let a = derived_id("s3://b/k", 1, b"x");
+        assert_eq!(a, derived_id("s3://b/k", 1, b"x"));
+        assert_ne!(a, derived_id("s3://b/k", 2, b"x"));
+        assert_ne!(a, derived_id("s3://b/k2", 1, b"x"));
+        assert_ne!(a, derived_id("s3://b/k", 1, b"y"));
+        assert!(a.starts_with("imp-") && a.len() == 36);
+    }
+
+    #[test]
+    fn mappings_are_checked_before_any_line_is_read() {
+        let m = |cols: &[(&str, &str)], t: Option<&str>| CsvMapping {
+            columns: cols
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+            event_type: t.map(str::to_owned),
+            delimiter: None,
+        };
+        assert!(m(&[("userId", "c")], Some("purchase")).validate().is_ok());
+        assert!(
+            m(&[("userId", "c"), ("type", "t")], None)
+                .validate()
+                .is_ok()
+        );
+        assert!(m(&[("userId", "c")], None).validate().is_err(), "no type");
+        assert!(m(&[("type", "t")], None).validate().is_err(), "no identity");
+        assert!(
+            m(&[("userId", "c"), ("colour", "x")], Some("p"))
+                .validate()
+                .is_err()
+        );
+        assert!(
+            m(&[("userId", "c"), ("properties.", "x")], Some("p"))
+                .validate()
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn long_lines_are_cut_and_flagged_and_crlf_is_stripped() {
+        let input = b"short\r\nthis line is too long\nlast".to_vec();
+        let mut r = tokio::io::BufReader::with_capacity(4, &input[..]);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line(&mut r, &mut buf, 10).await.expect("read"),
+            Some((7, false))
+        );
+        assert_eq!(buf, b"short");
+        assert_eq!(
+            read_line(&mut r, &mut buf, 10).await.expect("read"),
+            Some((22, true))
+        );
+        assert_eq!(
+            read_line(&mut r, &mut buf, 10).await.expect("read"),
+            Some((4, false))
+        );
+        assert_eq!(buf, b"last");
+        assert_eq!(read_line(&mut r, &mut buf, 10).await.expect("read"), None);
+    }
+}

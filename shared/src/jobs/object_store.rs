@@ -275,7 +275,12 @@ impl ObjectStore for FileStore {
         let prefix = prefix.to_owned();
         tokio::task::spawn_blocking(move || {
             let mut keys = Vec::new();
-            let mut stack = vec![root.clone()];
+            // Walk only the directory the prefix names, not the whole tree.
+            let start = match prefix.rfind('/') {
+                Some(i) => root.join(&prefix[..i]),
+                None => root.clone(),
+            };
+            let mut stack = vec![start];
             while let Some(dir) = stack.pop() {
                 let entries = match std::fs::read_dir(&dir) {
                     Ok(e) => e,

@@ -292,14 +292,14 @@ impl Runner {
         chrono::Duration::milliseconds(ms_i64(ms))
     }
 
-    /// Enqueues the previous UTC day's export unless it is queued, running or done.
-    pub async fn enqueue_daily_export(&self) -> anyhow::Result<Enqueued> {
-        let now = self.clock.now();
-        let day = previous_day(now);
+    /// Enqueues the export of the UTC day before `tick` (a scheduled time) unless it is
+    /// queued, running or done.
+    pub async fn enqueue_daily_export(&self, tick: DateTime<Utc>) -> anyhow::Result<Enqueued> {
+        let day = previous_day(tick);
         let job = export_job(day, self.settings.worker.max_attempts);
         let r = self
             .store
-            .enqueue(&job, EnqueueMode::UnlessActiveOrSucceeded, now)
+            .enqueue(&job, EnqueueMode::UnlessActiveOrSucceeded, self.clock.now())
             .await
             .context("Failed to enqueue the daily export")?;
         if let Enqueued::Created(j) = &r {
@@ -308,8 +308,9 @@ impl Runner {
         Ok(r)
     }
 
-    /// The cron schedule, run by an apalis worker over an apalis-cron stream. On start, a
-    /// tick missed while no worker ran (the last scheduled time lies before now) is caught up.
+    /// The cron schedule, run by an apalis worker over an apalis-cron stream. On start, the
+    /// latest scheduled time of the last two days is caught up (a worker down at 10:00
+    /// still exports that day once it runs).
     async fn schedule(self, mut stopped: watch::Receiver<bool>) {
         let schedule = match cron::Schedule::from_str(&self.settings.export.schedule) {
             Ok(s) => s,
@@ -319,17 +320,17 @@ impl Runner {
             }
         };
         let now = self.clock.now();
-        if schedule
-            .after(&(now - chrono::Duration::days(2)))
-            .take_while(|t| *t <= now)
-            .last()
-            .is_some()
-            && let Err(e) = self.enqueue_daily_export().await
+        if let Some(last) = last_tick(&schedule, now)
+            && let Err(e) = self.enqueue_daily_export(last).await
         {
-            warn!(error = %e, "Catching up the daily export failed.");
+            warn!(error = %format!("{e:#}"), "Catching up the daily export failed.");
         }
-        async fn tick(_tick: Tick, runner: Data<Runner>) -> Result<(), BoxDynError> {
-            if let Err(e) = runner.enqueue_daily_export().await {
+        async fn tick(tick: Tick, runner: Data<Runner>) -> Result<(), BoxDynError> {
+            let at = i64::try_from(tick.get_timestamp())
+                .ok()
+                .and_then(|s| DateTime::from_timestamp(s, 0))
+                .unwrap_or_else(|| runner.clock.now());
+            if let Err(e) = runner.enqueue_daily_export(at).await {
                 warn!(error = %format!("{e:#}"), "Enqueuing the daily export failed.");
             }
             Ok(())
@@ -417,6 +418,14 @@ async fn heartbeat(
     }
 }
 
+/// The latest time of `schedule` in the two days up to `now`.
+pub fn last_tick(schedule: &cron::Schedule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    schedule
+        .after(&(now - chrono::Duration::days(2)))
+        .take_while(|t| *t <= now)
+        .last()
+}
+
 /// The UTC day before `now`'s.
 pub fn previous_day(now: DateTime<Utc>) -> NaiveDate {
     now.date_naive().pred_opt().unwrap_or(NaiveDate::MIN)
@@ -432,4 +441,22 @@ pub async fn open_destination(settings: &Settings) -> anyhow::Result<Arc<dyn Obj
     object_store::open(&url, settings.export.s3_endpoint_url.as_deref())
         .await
         .with_context(|| format!("Failed to open the export destination {url}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr as _;
+
+    use super::*;
+
+    #[test]
+    fn the_catch_up_exports_the_day_before_the_last_scheduled_time() {
+        let schedule = cron::Schedule::from_str("0 0 10 * * *").expect("cron");
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").to_utc();
+        let last = last_tick(&schedule, t("2026-11-22T00:30:00Z")).expect("a tick");
+        assert_eq!(last, t("2026-11-21T10:00:00Z"));
+        assert_eq!(previous_day(last).to_string(), "2026-11-20");
+        let last = last_tick(&schedule, t("2026-11-22T10:00:00Z")).expect("a tick");
+        assert_eq!(previous_day(last).to_string(), "2026-11-21");
+    }
 }

@@ -292,7 +292,10 @@ async fn the_embedded_default_exports_to_files_under_the_data_directory() {
     seed_day(&store, day, 700).await;
     let (runner, handle) = start_runner(&store, &s).await;
     // The schedule's enqueue: yesterday, once.
-    let job = runner.enqueue_daily_export().await.expect("enqueue");
+    let job = runner
+        .enqueue_daily_export(chrono::Utc::now())
+        .await
+        .expect("enqueue");
     let Enqueued::Created(job) = job else {
         panic!("expected a new job")
     };
@@ -300,7 +303,7 @@ async fn the_embedded_default_exports_to_files_under_the_data_directory() {
     assert_succeeded(&done);
     verify(&Dest::Fs(dir.path().join("exports")), day, 700).await;
     assert!(matches!(
-        runner.enqueue_daily_export().await.expect("enqueue"),
+        runner.enqueue_daily_export(chrono::Utc::now()).await.expect("enqueue"),
         Enqueued::Existing(ref j) if j.id == job.id
     ));
     handle.shutdown().await;
@@ -368,4 +371,39 @@ async fn a_worker_serves_health_and_exits_cleanly_on_sigterm() {
         .expect("text");
     assert!(metrics.contains("shoptrail_jobs_queued"), "{metrics}");
     assert!(w.terminate().success(), "SIGTERM exits 0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cron_schedule_enqueues_the_previous_days_export_and_catches_up_a_missed_one() {
+    use chrono::Timelike as _;
+    let dir = tempfile::tempdir().expect("dir");
+    // A schedule firing 3 s from now; its previous time (yesterday) was missed.
+    let fire = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let cron = format!("{} {} {} * * *", fire.second(), fire.minute(), fire.hour());
+    let s = settings(
+        dir.path(),
+        &[
+            ("APP__EXPORT__SCHEDULE_ENABLED", "true".into()),
+            ("APP__EXPORT__SCHEDULE", cron),
+        ],
+    );
+    let store = open(&s).await;
+    let (_runner, handle) = start_runner(&store, &s).await;
+    let today = fire.date_naive();
+    let missed = today - chrono::Duration::days(2);
+    let mut dates = Vec::new();
+    for _ in 0..200 {
+        dates = export_jobs(&store)
+            .await
+            .into_iter()
+            .map(|j| j.params["date"].as_str().expect("date").to_owned())
+            .collect();
+        dates.sort();
+        if dates.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(dates, [missed.to_string(), yesterday().to_string()]);
+    handle.shutdown().await;
 }

@@ -76,7 +76,7 @@ fn progress_from(d: &Document) -> Result<JobProgress, String> {
     let p = d
         .get_document("progress")
         .map_err(|_| "field progress is missing".to_owned())?;
-    let n = |k: &str| req_count(p, k).or_else(|_| Ok::<u64, String>(0));
+    let n = |k: &str| -> Result<u64, String> { Ok(req_count(p, k).unwrap_or(0)) };
     Ok(JobProgress {
         bytes_processed: n("bytes_processed")?,
         bytes_total: match p.get("bytes_total") {
