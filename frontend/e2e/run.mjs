@@ -380,28 +380,29 @@ await test('an expired session goes to sign-in and back to the page', async () =
   await page.waitForURL(/\/users$/);
 });
 
-await test('Spanish: every page translated, remembered after reload', async () => {
-  const en = JSON.parse(readFileSync(join(frontend, 'src/shared/i18n/locales/en.json'), 'utf8'));
-  const es = JSON.parse(readFileSync(join(frontend, 'src/shared/i18n/locales/es.json'), 'utf8'));
-  const flat = (t, p = '') =>
-    Object.entries(t).flatMap(([k, v]) => (typeof v === 'string' ? [[p + k, v]] : flat(v, `${p}${k}.`)));
-  const esValues = new Set(flat(es).map(([, v]) => v));
-  // English fragments (text between placeholders) that Spanish does not share.
-  const english = new Set(
-    flat(en)
-      .filter(([, v]) => !esValues.has(v))
-      .flatMap(([, v]) => v.split(/\{\{\w+\}\}/))
-      .map((s) => s.replace(/^[\s.,:;()·–-]+|[\s.,:;()·–-]+$/g, ''))
-      .filter((s) => s.length >= 4 && !flat(es).some(([, v]) => v.includes(s))),
+// English catalogue text that Spanish pages must not show.
+const en = JSON.parse(readFileSync(join(frontend, 'src/shared/i18n/locales/en.json'), 'utf8'));
+const es = JSON.parse(readFileSync(join(frontend, 'src/shared/i18n/locales/es.json'), 'utf8'));
+const flat = (t, p = '') =>
+  Object.entries(t).flatMap(([k, v]) => (typeof v === 'string' ? [[p + k, v]] : flat(v, `${p}${k}.`)));
+const esValues = new Set(flat(es).map(([, v]) => v));
+// English fragments (text between placeholders) that Spanish does not share.
+const english = new Set(
+  flat(en)
+    .filter(([, v]) => !esValues.has(v))
+    .flatMap(([, v]) => v.split(/\{\{\w+\}\}/))
+    .map((s) => s.replace(/^[\s.,:;()·–-]+|[\s.,:;()·–-]+$/g, ''))
+    .filter((s) => s.length >= 4 && !flat(es).some(([, v]) => v.includes(s))),
+);
+const leftovers = async (p = page) => {
+  const text = await p.evaluate(() => document.body.innerText);
+  // Whole words only, and not inside identifiers such as e2e-user-00.
+  const edge = '[^\\p{L}\\p{N}_@-]';
+  return [...english].filter((s) =>
+    new RegExp(`(^|${edge})${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(${edge}|$)`, 'u').test(text),
   );
-  const leftovers = async () => {
-    const text = await page.evaluate(() => document.body.innerText);
-    // Whole words only, and not inside identifiers such as e2e-user-00.
-    const edge = '[^\\p{L}\\p{N}_@-]';
-    return [...english].filter((s) =>
-      new RegExp(`(^|${edge})${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(${edge}|$)`, 'u').test(text),
-    );
-  };
+};
+await test('Spanish: every page translated, remembered after reload', async () => {
   await page.goto(`${base}/users`);
   await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
   await page.getByLabel('Language').selectOption('es');
@@ -442,6 +443,20 @@ await test('Spanish: every page translated, remembered after reload', async () =
 admin.consoleErrors.length && console.log(`console errors (admin): ${admin.consoleErrors.join(' | ')}`);
 await test('no console errors for the admin', async () => {
   assertEq(admin.consoleErrors, [], 'console errors');
+});
+
+await test('Spanish: the sign-in page too', async () => {
+  const b = await newBrowser();
+  await b.page.goto(`${base}/`);
+  await b.page.waitForURL(/\/sign-in$/);
+  await b.page.getByLabel('Language').selectOption('es');
+  await b.page.getByRole('heading', { name: 'Inicia sesión en Shoptrail' }).waitFor();
+  assertEq(await leftovers(b.page), [], 'English left on the Spanish sign-in page');
+  await signIn(b.page, { email: ADMIN.email, password: 'wrong password here' });
+  await b.page.getByText('El correo o la contraseña no son correctos.').waitFor();
+  assertEq(await leftovers(b.page), [], 'English left after a failed sign-in');
+  await shot(b.page, 'es-sign-in');
+  assertEq(b.consoleErrors, [], 'console errors');
 });
 
 const viewer = await newBrowser();
