@@ -38,7 +38,8 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
 
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 # curl is only for the HEALTHCHECK below; ca-certificates for outbound TLS
-# (Secrets Manager, S3, MongoDB Atlas). Versions follow the Debian release
+# (Secrets Manager, S3, MongoDB Atlas). /exports is where a file:// export
+# destination (the compose stack's shared volume) is writable. Versions follow the Debian release
 # pinned above, which is what security updates need.
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -46,7 +47,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 shoptrail \
     && useradd --system --uid 10001 --gid shoptrail --no-create-home \
-       --home-dir /nonexistent --shell /usr/sbin/nologin shoptrail
+       --home-dir /nonexistent --shell /usr/sbin/nologin shoptrail \
+    && install -d -o 10001 -g 10001 /exports
 # Amazon DocumentDB only accepts TLS connections signed by the Amazon RDS CA,
 # which is not in the public root store. Point the MongoDB URI at it with
 # tlsCAFile=/etc/ssl/certs/rds-global-bundle.pem.

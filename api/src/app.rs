@@ -15,7 +15,8 @@ use tower_http::trace::TraceLayer;
 use tracing::{info, warn};
 
 use shared::batcher::Batcher;
-use shared::clock::SystemClock;
+use shared::clock::{Clock, SystemClock};
+use shared::jobs::runner::{self, Runner, RunnerHandle};
 use shared::settings::Settings;
 use shared::storage;
 
@@ -36,6 +37,8 @@ pub struct App {
     router: Router,
     state: AppState,
     sweeper: tokio::task::JoinHandle<()>,
+    /// The in-process job runner (embedded mode, `worker.in_process`).
+    runner: Option<RunnerHandle>,
 }
 
 impl App {
@@ -48,12 +51,28 @@ impl App {
         let write_keys = Arc::new(WriteKeyCache::new(Duration::from_millis(
             settings.auth.write_key_cache_ttl_ms,
         )));
+        let settings = Arc::new(settings);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let (objects, runner) = if settings.worker.in_process {
+            let r = Runner::new(
+                store.clone(),
+                batcher.clone(),
+                settings.clone(),
+                clock.clone(),
+            )
+            .await
+            .context("Failed to start the job runner")?;
+            (r.objects(), Some(r))
+        } else {
+            (runner::open_destination(&settings).await?, None)
+        };
         let state = AppState {
-            settings: Arc::new(settings),
+            settings,
             store,
             batcher,
-            clock: Arc::new(SystemClock),
+            clock,
             write_keys,
+            objects,
         };
         passwords::warm_up();
         let sweeper = tokio::spawn(sweep_sessions(StoreSessions::new(state.store.clone())));
@@ -65,11 +84,13 @@ impl App {
         // Install the recorder before the first request so every metric is registered.
         shared::telemetry::metrics_handle();
         let router = Self::router(state.clone());
+        let runner = runner.map(Runner::spawn);
         Ok(Self {
             listener,
             router,
             state,
             sweeper,
+            runner,
         })
     }
 
@@ -124,6 +145,7 @@ impl App {
             router,
             state,
             sweeper,
+            runner,
         } = self;
         info!(
             address = %listener.local_addr()?,
@@ -150,6 +172,10 @@ impl App {
                 let _ = stopping_rx.await;
                 tokio::time::sleep(grace).await;
             } => warn!(grace_ms = grace.as_millis() as u64, "In-flight requests outlived the grace period."),
+        }
+        // Jobs stop before the batcher: imports still hand it their last batch.
+        if let Some(r) = runner {
+            r.shutdown().await;
         }
         state.batcher.shutdown().await;
         sweeper.abort();

@@ -6,6 +6,7 @@ mod app;
 pub mod auth;
 mod body;
 pub mod cli;
+mod console;
 pub mod error;
 mod limits;
 mod middleware;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use shared::batcher::Batcher;
 use shared::clock::Clock;
+use shared::jobs::object_store::ObjectStore;
 use shared::settings::Settings;
 use shared::storage::Store;
 
@@ -17,4 +18,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Write keys verified recently by this process.
     pub write_keys: Arc<WriteKeyCache>,
+    /// The export destination, where uploaded import files wait too.
+    pub objects: Arc<dyn ObjectStore>,
 }

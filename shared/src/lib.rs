@@ -5,6 +5,7 @@
 pub mod batcher;
 pub mod clock;
 pub mod event;
+pub mod jobs;
 pub mod secrets;
 pub mod segment;
 pub mod settings;

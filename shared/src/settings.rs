@@ -17,6 +17,9 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub secrets: SecretsSettings,
+    pub worker: WorkerSettings,
+    pub export: ExportSettings,
+    pub import: ImportSettings,
     /// The demo shop page (`/demo/`).
     #[serde(default)]
     pub demo: DemoSettings,
@@ -65,6 +68,10 @@ pub struct ServerSettings {
     pub console_origins: Vec<String>,
     /// Largest total size of a request's header names and values; larger requests get 431.
     pub max_header_bytes: usize,
+    /// Directory of the built web console, served at `/` with a fallback to its
+    /// `index.html` (relative paths from the working directory). Empty turns it off; a
+    /// directory without `index.html` is skipped with a log line.
+    pub console_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -203,6 +210,80 @@ impl SecretsSettings {
     }
 }
 
+/// The job runner (exports, imports), in the worker process or inside the API.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSettings {
+    /// Run the job runner inside the API process (embedded mode). Production sets it false
+    /// and runs the `worker` binary instead.
+    pub in_process: bool,
+    /// Where the `worker` binary serves `/healthz`, `/readyz` and `/metrics`.
+    pub listen_addr: String,
+    /// How often an idle runner asks the store for a job.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job stays ours without a heartbeat; after that another worker
+    /// may take it over.
+    pub lease_ms: u64,
+    /// How often a running job renews its lease and records progress.
+    pub heartbeat_ms: u64,
+    /// Jobs one runner executes at once.
+    pub concurrency: usize,
+    /// Attempts before a job fails for good.
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubled for each further attempt.
+    pub retry_backoff_ms: u64,
+    /// Upper bound on the delay between attempts.
+    pub retry_backoff_max_ms: u64,
+    /// How often the export gauges and queued-job gauges are refreshed from the store.
+    pub metrics_refresh_ms: u64,
+}
+
+/// The daily export.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExportSettings {
+    /// `s3://bucket/prefix` or `file:///path`. Unset: `file://<data_dir>/exports`.
+    pub destination: Option<String>,
+    /// Cron expression (UTC, with seconds: `sec min hour day month weekday`) of the daily
+    /// export of the previous UTC day.
+    pub schedule: String,
+    /// Turns the scheduled export off (backfills through the API still run).
+    pub schedule_enabled: bool,
+    /// An events file is closed and a new one started once it reaches this size (gzip bytes).
+    pub max_file_bytes: u64,
+    /// Events read from the store per page.
+    pub page_events: usize,
+    /// S3 endpoint override (an S3-compatible server); else the standard AWS environment
+    /// (`AWS_ENDPOINT_URL`). Also used for S3 import sources.
+    pub s3_endpoint_url: Option<String>,
+}
+
+/// Import jobs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImportSettings {
+    /// Hosts or IPs (or CIDR ranges) that URL imports may reach even though they are
+    /// private or loopback. Everything else private is refused.
+    pub url_allowlist: Vec<String>,
+    /// Largest uploaded import file.
+    pub max_upload_bytes: usize,
+    /// Events handed to the batcher at once.
+    pub batch_events: usize,
+    /// Errors (with line numbers) kept in an import's report.
+    pub max_reported_errors: usize,
+}
+
+impl ExportSettings {
+    /// The destination URL, with the embedded default under the data directory.
+    pub fn destination_url(&self, data_dir: &std::path::Path) -> String {
+        match &self.destination {
+            Some(d) if !d.is_empty() => d.clone(),
+            _ => {
+                let dir = std::path::absolute(data_dir.join("exports"))
+                    .unwrap_or_else(|_| data_dir.join("exports"));
+                format!("file://{}", dir.display())
+            }
+        }
+    }
+}
+
 /// Defaults, in the same shape as the optional TOML file.
 const DEFAULTS: &str = r#"
 [server]
@@ -214,6 +295,7 @@ shutdown_grace_ms = 20000
 bench_parse_only_route = false
 trusted_proxies = []
 console_origins = []
+console_dir = "frontend/dist"
 max_header_bytes = 16384
 
 [storage]
@@ -261,6 +343,30 @@ reads_per_minute = 600
 reads_burst = 120
 
 [secrets]
+
+[worker]
+in_process = true
+listen_addr = "0.0.0.0:9090"
+poll_interval_ms = 1000
+lease_ms = 60000
+heartbeat_ms = 10000
+concurrency = 2
+max_attempts = 5
+retry_backoff_ms = 30000
+retry_backoff_max_ms = 3600000
+metrics_refresh_ms = 30000
+
+[export]
+schedule = "0 0 10 * * *"
+schedule_enabled = true
+max_file_bytes = 134217728
+page_events = 5000
+
+[import]
+url_allowlist = []
+max_upload_bytes = 1073741824
+batch_events = 1000
+max_reported_errors = 100
 "#;
 
 #[derive(Debug, thiserror::Error)]
@@ -303,6 +409,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("server.trusted_proxies")
                 .with_list_parse_key("server.console_origins")
+                .with_list_parse_key("import.url_allowlist")
                 .source(Some(env)),
         );
         let settings: Settings = builder.build()?.try_deserialize()?;
@@ -380,8 +487,56 @@ impl Settings {
         if b.queue_max_bytes < i.max_request_bytes {
             return fail("batcher.queue_max_bytes must hold at least one full request");
         }
+        self.validate_jobs()?;
         if self.server.max_concurrent_requests == 0 {
             return fail("server.max_concurrent_requests must be at least 1");
+        }
+        Ok(())
+    }
+
+    fn validate_jobs(&self) -> Result<(), SettingsError> {
+        let fail = |msg: String| Err(SettingsError::Invalid(msg));
+        let w = &self.worker;
+        if w.lease_ms == 0 || w.heartbeat_ms == 0 || w.heartbeat_ms * 2 > w.lease_ms {
+            return fail(
+                "worker.heartbeat_ms must be positive and at most half of worker.lease_ms".into(),
+            );
+        }
+        if w.concurrency == 0 || w.max_attempts == 0 || w.poll_interval_ms == 0 {
+            return fail(
+                "worker.concurrency, worker.max_attempts and worker.poll_interval_ms must be positive"
+                    .into(),
+            );
+        }
+        if w.listen_addr.parse::<std::net::SocketAddr>().is_err() {
+            return fail(format!(
+                "worker.listen_addr {:?} must be an address like 0.0.0.0:9090",
+                w.listen_addr
+            ));
+        }
+        let e = &self.export;
+        if <cron::Schedule as std::str::FromStr>::from_str(&e.schedule).is_err() {
+            return fail(format!(
+                "export.schedule {:?} is not a cron expression (sec min hour day month weekday)",
+                e.schedule
+            ));
+        }
+        if let Some(d) = e.destination.as_deref().filter(|d| !d.is_empty())
+            && !(d.starts_with("s3://") || d.starts_with("file:///"))
+        {
+            return fail(format!(
+                "export.destination {d:?} must be s3://bucket/prefix or file:///path"
+            ));
+        }
+        if e.max_file_bytes < 1024 || e.page_events == 0 {
+            return fail(
+                "export.max_file_bytes must be at least 1024 and export.page_events positive"
+                    .into(),
+            );
+        }
+        let i = &self.import;
+        if i.batch_events == 0 || i.max_upload_bytes == 0 {
+            return fail("import.batch_events and import.max_upload_bytes must be positive".into());
         }
         Ok(())
     }
@@ -492,6 +647,41 @@ mod tests {
             ]),
         );
         assert!(s.is_ok());
+    }
+
+    #[test]
+    fn job_settings_default_to_embedded_and_are_validated() {
+        let s = Settings::load_from(None, env(&[])).expect("defaults");
+        assert!(s.worker.in_process);
+        assert_eq!(s.export.schedule, "0 0 10 * * *");
+        assert_eq!(
+            s.export.destination_url(std::path::Path::new("/var/data")),
+            "file:///var/data/exports"
+        );
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("APP__EXPORT__DESTINATION", "s3://bucket/prefix"),
+                ("APP__IMPORT__URL_ALLOWLIST", "127.0.0.1,10.0.0.0/8"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            s.export.destination_url(std::path::Path::new("/x")),
+            "s3://bucket/prefix"
+        );
+        assert_eq!(s.import.url_allowlist, ["127.0.0.1", "10.0.0.0/8"]);
+        for (k, v) in [
+            ("APP__EXPORT__DESTINATION", "ftp://x"),
+            ("APP__EXPORT__SCHEDULE", "every day"),
+            ("APP__WORKER__HEARTBEAT_MS", "40000"),
+            ("APP__WORKER__LISTEN_ADDR", "nowhere"),
+        ] {
+            assert!(
+                Settings::load_from(None, env(&[(k, v)])).is_err(),
+                "{k}={v}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@
 pub mod admin;
 pub mod auth;
 pub mod events;
+pub mod funnels;
+pub mod jobs;
 pub mod ops;
 pub mod segment;
 pub mod stats;
@@ -44,9 +46,10 @@ const CONSOLE_BODY_BYTES: usize = 64 * 1024;
         (name = "ingestion", description = "Send behaviour events (write key)"),
         (name = "segment", description = "Segment-compatible HTTP Tracking API (write key)"),
         (name = "users", description = "Tracked users and their journeys (viewer)"),
-        (name = "analytics", description = "KPIs from rollups (viewer)"),
+        (name = "analytics", description = "KPIs from rollups and funnels (viewer)"),
         (name = "auth", description = "Sign in and out"),
         (name = "admin", description = "Members, write keys and the audit log (admin)"),
+        (name = "jobs", description = "Exports, imports and their jobs (analyst)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -103,6 +106,7 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get))
         .routes(routes!(users::journey))
         .routes(routes!(stats::get))
+        .routes(routes!(funnels::compute))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))
         .routes(routes!(admin::reset_password))
@@ -110,6 +114,14 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::revoke_write_key))
         .routes(routes!(admin::rotate_write_key))
         .routes(routes!(admin::audit_log))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::create_export))
+        .routes(routes!(jobs::export_status))
+        .routes(routes!(jobs::create_import))
+        .routes(routes!(jobs::upload))
 }
 
 fn operations() -> OpenApiRouter<AppState> {
@@ -220,5 +232,5 @@ pub fn router(state: AppState) -> Router {
         .merge(tracker::router(&settings))
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
-    security::common_headers(router)
+    security::common_headers(crate::console::serve(router, &settings.server.console_dir))
 }

@@ -27,7 +27,7 @@ pub struct StatsParams {
 
 /// KPIs for a range of days: totals, events per day and type, top types, daily active users.
 #[utoipa::path(
-    get, path = "/v1/stats", tag = "analytics", params(StatsParams), security(("session" = [])),
+    get, path = "/v1/stats", tag = "analytics", operation_id = "get_stats", params(StatsParams), security(("session" = [])),
     responses((status = 200, body = Stats), (status = 400, body = ErrorBody))
 )]
 pub async fn get(

@@ -52,7 +52,7 @@ pub struct UserPage {
 
 /// List tracked users, most recently seen first.
 #[utoipa::path(
-    get, path = "/v1/users", tag = "users", params(ListParams), security(("session" = [])),
+    get, path = "/v1/users", tag = "users", operation_id = "list_users", params(ListParams), security(("session" = [])),
     responses(
         (status = 200, body = UserPage),
         (status = 400, description = "Bad parameter or cursor", body = ErrorBody),
@@ -78,7 +78,7 @@ pub async fn list(
 
 /// One user's profile.
 #[utoipa::path(
-    get, path = "/v1/users/{user_id}", tag = "users", security(("session" = [])),
+    get, path = "/v1/users/{user_id}", tag = "users", operation_id = "get_user", security(("session" = [])),
     params(("user_id" = String, Path, description = "User id, or anonymous id for anonymous profiles")),
     responses((status = 200, body = UserProfile), (status = 404, body = ErrorBody))
 )]

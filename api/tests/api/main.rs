@@ -3,9 +3,11 @@
 
 mod access;
 mod auth;
+mod console;
 mod crash;
 mod helpers;
 mod ingest;
+mod jobs;
 mod ops;
 mod process;
 mod read;

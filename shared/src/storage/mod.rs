@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod identity;
+pub mod funnels;
+pub mod jobs;
 pub mod mongo;
 pub mod sqlite;
 
@@ -11,6 +13,11 @@ pub use accounts::{
     SessionRecordStore, WriteKey, WriteKeyStore,
 };
 pub use identity::{IdentityLink, IdentityStore, LinkOutcome};
+pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
+pub use jobs::{
+    DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
+    JobProgress, JobQuery, JobStatus, JobStore, NewJob,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -167,6 +174,9 @@ pub trait Store:
     + WriteKeyStore
     + AuditStore
     + IdentityStore
+    + FunnelStore
+    + JobStore
+    + DayEventStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -25,6 +25,8 @@ use serde_json::{Map, Value};
 
 mod accounts;
 mod identity;
+mod funnels;
+mod jobs;
 
 use super::*;
 use crate::event::EventType;
@@ -34,7 +36,7 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 10] = [
+const COLLECTIONS: [&str; 11] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -45,6 +47,7 @@ const COLLECTIONS: [&str; 10] = [
     accounts::WRITE_KEYS,
     accounts::AUDIT_LOG,
     identity::IDENTITIES,
+    jobs::JOBS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -505,7 +508,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         .into_iter()
         .map(|(name, keys)| (name, IndexModel::builder().keys(keys).build()))
         .chain(accounts::indexes())
-        .chain(identity::indexes());
+        .chain(identity::indexes())
+        .chain(jobs::indexes());
     for (name, model) in indexes {
         // Re-creating an identical index (same keys, options and the driver's derived name)
         // is a no-op for the server, so restarts are fine.

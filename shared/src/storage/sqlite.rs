@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 
 mod accounts;
 mod identity;
+mod funnels;
+mod jobs;
 
 use super::*;
 use crate::event::EventType;
@@ -22,7 +24,7 @@ use crate::settings::SqliteSynchronous;
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0001_events_and_rollups.sql"),
     include_str!("sqlite_migrations/0002_accounts_sessions_keys_audit.sql"),
-    // 0003 belongs to a change merged separately; keep this list in file-number order.
+    include_str!("sqlite_migrations/0003_jobs.sql"),
     include_str!("sqlite_migrations/0004_identities.sql"),
 ];
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde_json::json;
 use shared::storage::{
-    Account, AuditCursor, AuditEntry, Email,
+    Account, AuditCursor, AuditEntry, Email, FunnelQuery,
     InsertOutcome::{Accepted, Duplicate},
     JourneyQuery, Role, SessionRecord, Store, StoreError, UserQuery, WriteKey,
 };
@@ -738,6 +738,69 @@ pub async fn audit_entries_page_newest_first(store: Arc<dyn Store>) {
     );
 }
 
+pub async fn funnels_count_each_profile_once_per_step_in_order_within_the_window(
+    store: Arc<dyn Store>,
+) {
+    let e = |id: &str, user: &str, kind: &str, ms: i64| event(id, user, kind, ms);
+    let batch = vec![
+        // u1: the whole funnel, twice over; counted once per step.
+        e("1", "u1", "page_view", DAY0 + HOUR),
+        e("2", "u1", "add_to_cart", DAY0 + 2 * HOUR),
+        e("3", "u1", "purchase", DAY0 + 3 * HOUR),
+        e("4", "u1", "page_view", DAY0 + 4 * HOUR),
+        e("5", "u1", "add_to_cart", DAY0 + 5 * HOUR),
+        // u2: cart before the view does not count.
+        e("6", "u2", "add_to_cart", DAY0 + HOUR),
+        e("7", "u2", "page_view", DAY0 + 2 * HOUR),
+        // u3: the cart comes after the two-hour window.
+        e("8", "u3", "page_view", DAY0 + HOUR),
+        e("9", "u3", "add_to_cart", DAY0 + 4 * HOUR),
+        // u4: enters on the last day of the range; converts just after it, within the window.
+        e("10", "u4", "page_view", DAY0 + DAY - 1),
+        e("11", "u4", "add_to_cart", DAY0 + DAY + HOUR),
+        // u5: first step before the range; other types are ignored.
+        e("12", "u5", "page_view", DAY0 - HOUR),
+        e("13", "u5", "add_to_cart", DAY0 + HOUR),
+        e("14", "u5", "search", DAY0 + HOUR),
+    ];
+    store.insert_batch(batch).await.expect("write");
+    let q = FunnelQuery {
+        steps: vec!["page_view".into(), "add_to_cart".into(), "purchase".into()],
+        from: at(DAY0),
+        to: at(DAY0 + DAY),
+        window_ms: 2 * HOUR,
+    };
+    let r = store.funnel(&q).await.expect("funnel");
+    let entered: Vec<u64> = r.steps.iter().map(|s| s.entered).collect();
+    assert_eq!(entered, [4, 2, 1], "{r:?}");
+    assert_eq!(r.steps[0].event_type, "page_view");
+    assert_eq!(r.steps[0].dropped_off, 2);
+    assert_eq!(r.steps[1].conversion_from_previous, 0.5);
+    assert_eq!(r.steps[2].conversion_from_start, 0.25);
+
+    // Repeated step types and an empty range.
+    let q = FunnelQuery {
+        steps: vec!["page_view".into(), "page_view".into()],
+        window_ms: 3 * HOUR,
+        ..q
+    };
+    let r = store.funnel(&q).await.expect("funnel");
+    assert_eq!(
+        r.steps.iter().map(|s| s.entered).collect::<Vec<_>>(),
+        [4, 1]
+    );
+    let empty = FunnelQuery {
+        from: at(DAY0 + 10 * DAY),
+        to: at(DAY0 + 11 * DAY),
+        ..q
+    };
+    let r = store.funnel(&empty).await.expect("funnel");
+    assert_eq!(
+        r.steps.iter().map(|s| s.entered).collect::<Vec<_>>(),
+        [0, 0]
+    );
+}
+
 macro_rules! conformance_suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -785,4 +848,5 @@ conformance_suite!(
     linking_again_changes_nothing_and_the_first_link_wins,
     daily_active_users_count_a_merged_person_once_per_day,
     alias_chains_resolve_to_one_user,
+    funnels_count_each_profile_once_per_step_in_order_within_the_window,
 );

@@ -2,6 +2,8 @@
 //! the group-commit batcher on the embedded engine.
 
 mod batcher;
+#[macro_use]
 mod conformance;
+mod conformance_jobs;
 mod helpers;
 mod identity_cases;

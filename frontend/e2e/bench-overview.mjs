@@ -1,0 +1,151 @@
+// Times the console's overview on a seeded data directory: the four /v1/stats calls it
+// makes, and the page in headless Chromium from navigation until every KPI card and chart
+// is drawn. Prints figures; asserts nothing. Used by scripts/bench-console.
+//
+// Env: API_BIN (release api binary), DATA_DIR (seeded), CHROMIUM (default /usr/bin/chromium),
+//      SEED_EVENTS=N to first seed N events through the real ingestion API (10,000 users,
+//      the last 30 days, batches of 2,500) instead of using a directory seeded beforehand.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const apiBin = process.env.API_BIN;
+const dataDir = process.env.DATA_DIR;
+if (!apiBin || !dataDir) throw new Error('set API_BIN and DATA_DIR');
+const RUNS = 7;
+
+const port = await new Promise((ok) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => ok(p));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const env = {
+  ...process.env,
+  APP__STORAGE__DATA_DIR: dataDir,
+  APP__SERVER__PORT: String(port),
+  APP__SERVER__CONSOLE_DIR: join(frontend, 'dist'),
+  APP__AUTH__COOKIE_SECURE: 'false',
+  APP__TELEMETRY__LOG_LEVEL: 'warn',
+  APP__RATE_LIMIT__READS_PER_MINUTE: '0',
+  APP__RATE_LIMIT__INGEST_PER_MINUTE: '0',
+  APP__SERVER__REQUEST_TIMEOUT_MS: '60000',
+};
+const seedEvents = Number(process.env.SEED_EVENTS ?? 0);
+let writeKey = '';
+if (seedEvents > 0) {
+  const k = spawnSync(apiBin, ['write-key', 'create', '--source', 'bench-seed'], { env, encoding: 'utf8' });
+  if (k.status !== 0) throw new Error(`write-key create failed: ${k.stderr}`);
+  writeKey = k.stdout.trim();
+}
+const email = `bench-${Date.now()}@bench.test`;
+const password = 'bench password 123';
+const made = spawnSync(apiBin, ['admin', 'create', '--email', email, '--role', 'viewer'], { env, input: `${password}\n` });
+if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
+const server = spawn(apiBin, ['serve'], { env, stdio: 'ignore' });
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/healthz`)).ok) break;
+  } catch {
+    // starting
+  }
+  if (i > 300) throw new Error('api did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+if (seedEvents > 0) {
+  const types = ['page_view', 'page_view', 'product_view', 'search', 'add_to_cart', 'checkout_start', 'purchase', 'session_start'];
+  const BATCH = 2500;
+  const now = Date.now() - 600_000;
+  const span = 30 * 86_400_000;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < seedEvents) {
+      const from = next;
+      next += BATCH;
+      const batch = [];
+      for (let k = from; k < Math.min(from + BATCH, seedEvents); k++) {
+        const user = (k * 2_654_435_761) % 10_000;
+        batch.push({
+          messageId: `seed-${k}`,
+          userId: `user-${user}`,
+          sessionId: `s-${user}-${Math.floor(k / 50_000)}`,
+          type: types[(k * 7) % types.length],
+          timestamp: new Date(now - span + Math.floor((k * span) / seedEvents)).toISOString(),
+          properties: { path: `/p/${k % 500}` },
+        });
+      }
+      const r = await fetch(`${base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-write-key': writeKey },
+        body: JSON.stringify(batch),
+      });
+      if (r.status !== 202) throw new Error(`seeding answered ${r.status}: ${await r.text()}`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const secs = (performance.now() - started) / 1000;
+  console.log(`seeded ${seedEvents} events through POST /v1/events in ${secs.toFixed(0)} s`);
+}
+
+const login = await fetch(`${base}/v1/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ email, password }),
+});
+const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+const day = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const calls = [
+  [`/v1/stats?from=${day(29)}&to=${day(0)}`, 'range (30 days)'],
+  [`/v1/stats?from=${day(59)}&to=${day(30)}`, 'previous period'],
+  [`/v1/stats?from=${day(6)}&to=${day(0)}`, 'last 7 days'],
+];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms) => `${ms.toFixed(0)} ms`;
+
+const total = (await (await fetch(`${base}${calls[0][0]}`, { headers: { cookie } })).json()).totalEvents;
+console.log(`events in the last 30 days: ${total}`);
+for (const [path, name] of calls) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${base}${path}`, { headers: { cookie } });
+    await r.json();
+    times.push(performance.now() - t0);
+  }
+  console.log(`GET /v1/stats ${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'shoptrail-bench-'));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+    '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+const page = ctx.pages()[0] ?? (await ctx.newPage());
+await page.goto(`${base}/sign-in`);
+await page.getByLabel('Email').fill(email);
+await page.getByLabel('Password').fill(password);
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.locator('[data-kpi="active30"] .kpi-value').waitFor({ timeout: 60_000 });
+const loads = [];
+for (let i = 0; i < RUNS; i++) {
+  const t0 = performance.now();
+  await page.goto(`${base}/`);
+  await page.locator('[data-kpi="active30"] .kpi-value').waitFor({ timeout: 60_000 });
+  await page.locator('.chart-svg').first().waitFor();
+  loads.push(performance.now() - t0);
+}
+console.log(`overview page (full load to KPIs and charts drawn): median ${fmt(median(loads))}, max ${fmt(Math.max(...loads))} over ${RUNS} loads`);
+await ctx.close();
+rmSync(profile, { recursive: true, force: true });
+server.kill('SIGTERM');

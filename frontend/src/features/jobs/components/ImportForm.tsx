@@ -1,0 +1,162 @@
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorMessage, Loading } from '@/shared/components/States';
+import { useFormat } from '@/shared/lib/format';
+import { useCreateImport, type CreateImport, type ImportInput } from '../api/create-import';
+import { useJob } from '../api/get-job';
+import { importReport, isActive } from '../lib/jobs';
+
+type SourceKind = 'upload' | 'url' | 's3';
+type Format = 'ndjson' | 'csv';
+
+export function ImportForm() {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const id = useId();
+  const [kind, setKind] = useState<SourceKind>('upload');
+  const [file, setFile] = useState<File | null>(null);
+  const [url, setUrl] = useState('');
+  const [bucket, setBucket] = useState('');
+  const [key, setKey] = useState('');
+  const [format, setFormat] = useState<Format>('ndjson');
+  const [columns, setColumns] = useState('{"userId": "user_id", "type": "event", "timestamp": "time"}');
+  const [mappingError, setMappingError] = useState(false);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [last, setLast] = useState<ImportInput | null>(null);
+  const create = useCreateImport();
+  const job = useJob(jobId);
+  const report = job.data ? importReport(job.data) : null;
+
+  const build = (dryRun: boolean): ImportInput | null => {
+    let mapping: CreateImport['mapping'] = null;
+    if (format === 'csv') {
+      try {
+        mapping = { columns: JSON.parse(columns) as Record<string, string> };
+        setMappingError(false);
+      } catch {
+        setMappingError(true);
+        return null;
+      }
+    }
+    const source: CreateImport['source'] | undefined =
+      kind === 'url' ? { type: 'url', url } : kind === 's3' ? { type: 's3', bucket, key } : undefined;
+    return { file: kind === 'upload' && file ? file : undefined, request: { format, mapping, dry_run: dryRun, source } };
+  };
+  const submit = (input: ImportInput | null) => {
+    if (!input) return;
+    setLast(input);
+    create.mutate(input, { onSuccess: (j) => setJobId(j.id) });
+  };
+
+  return (
+    <form
+      className="card"
+      aria-labelledby={`${id}-title`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit(build(true));
+      }}
+    >
+      <h2 id={`${id}-title`}>{t('jobs.import.title')}</h2>
+      <p className="muted">{t('jobs.import.intro')}</p>
+      <div className="field">
+        <label htmlFor={`${id}-kind`}>{t('jobs.import.source')}</label>
+        <select id={`${id}-kind`} value={kind} onChange={(e) => setKind(e.target.value as SourceKind)}>
+          <option value="upload">{t('jobs.import.sources.upload')}</option>
+          <option value="url">{t('jobs.import.sources.url')}</option>
+          <option value="s3">{t('jobs.import.sources.s3')}</option>
+        </select>
+      </div>
+      {kind === 'upload' && (
+        <div className="field">
+          <label htmlFor={`${id}-file`}>{t('jobs.import.file')}</label>
+          <input id={`${id}-file`} type="file" required accept=".ndjson,.jsonl,.json,.csv,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        </div>
+      )}
+      {kind === 'url' && (
+        <div className="field">
+          <label htmlFor={`${id}-url`}>{t('jobs.import.url')}</label>
+          <input id={`${id}-url`} type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
+        </div>
+      )}
+      {kind === 's3' && (
+        <>
+          <div className="field">
+            <label htmlFor={`${id}-bucket`}>{t('jobs.import.bucket')}</label>
+            <input id={`${id}-bucket`} required value={bucket} onChange={(e) => setBucket(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-key`}>{t('jobs.import.key')}</label>
+            <input id={`${id}-key`} required value={key} onChange={(e) => setKey(e.target.value)} />
+          </div>
+        </>
+      )}
+      <div className="field">
+        <label htmlFor={`${id}-format`}>{t('jobs.import.format')}</label>
+        <select id={`${id}-format`} value={format} onChange={(e) => setFormat(e.target.value as Format)}>
+          <option value="ndjson">{t('jobs.import.formats.ndjson')}</option>
+          <option value="csv">{t('jobs.import.formats.csv')}</option>
+        </select>
+      </div>
+      {format === 'csv' && (
+        <div className="field">
+          <label htmlFor={`${id}-columns`}>{t('jobs.import.columns')}</label>
+          <textarea id={`${id}-columns`} rows={3} value={columns} onChange={(e) => setColumns(e.target.value)} />
+          {mappingError && (
+            <p role="alert" className="state state-error">
+              {t('jobs.import.badColumns')}
+            </p>
+          )}
+        </div>
+      )}
+      <button type="submit" className="button" disabled={create.isPending}>
+        {t('jobs.import.dryRun')}
+      </button>
+      {create.isError && <ErrorMessage error={create.error} />}
+      {jobId && job.data && isActive(job.data) && <Loading label={t('jobs.import.running')} />}
+      {job.data?.status === 'failed' && (
+        <p role="alert" className="state state-error">
+          {t('jobs.import.failed', { error: job.data.error ?? '' })}
+        </p>
+      )}
+      {report && (
+        <section className="report" aria-label={t('jobs.import.report')} role="status">
+          <h3>{report.dry_run ? t('jobs.import.dryRunReport') : t('jobs.import.runReport')}</h3>
+          <dl className="profile">
+            <dt>{t('jobs.import.lines')}</dt>
+            <dd data-field="lines">{f.integer(report.lines)}</dd>
+            <dt>{t('jobs.import.valid')}</dt>
+            <dd data-field="valid">{f.integer(report.valid)}</dd>
+            <dt>{t('jobs.import.invalid')}</dt>
+            <dd data-field="invalid">{f.integer(report.invalid)}</dd>
+            {!report.dry_run && (
+              <>
+                <dt>{t('jobs.import.stored')}</dt>
+                <dd data-field="stored">{f.integer(report.stored)}</dd>
+                <dt>{t('jobs.import.duplicates')}</dt>
+                <dd data-field="duplicates">{f.integer(report.duplicates)}</dd>
+              </>
+            )}
+          </dl>
+          {report.errors.length > 0 && (
+            <ul className="errors">
+              {report.errors.map((e) => (
+                <li key={`${e.line}-${e.code}`}>{t('jobs.import.lineError', { line: e.line, message: e.message })}</li>
+              ))}
+            </ul>
+          )}
+          {report.dry_run && last && (
+            <button
+              type="button"
+              className="button"
+              disabled={create.isPending}
+              onClick={() => submit({ ...last, request: { ...last.request, dry_run: false } })}
+            >
+              {t('jobs.import.run')}
+            </button>
+          )}
+        </section>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the worker: exports to a real S3-compatible server (moto, from
+//! `MOTO_ENDPOINT`) and to local files, runners racing, a worker process killed mid-job,
+//! and imports.
+
+mod export;
+mod helpers;
+mod import;
+mod process;
