@@ -180,6 +180,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/alias": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Stored like `POST /v1/events`, answered as Segment's libraries expect: `200
+         *     {"success": true}` once durable. Write key by HTTP Basic, `X-Write-Key` or the
+         *     body's `writeKey`; any `Content-Type` (analytics.js sends `text/plain`). The short
+         *     path (first letter of the call) does the same.
+         */
+        post: operations["alias"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -246,6 +268,30 @@ export interface paths {
         put?: never;
         /** Create an account with the viewer role (only when `auth.allow_signup` is on). */
         post: operations["signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Segment batch: up to 2,500 messages of any call type.
+         * @description `{"batch": [...], "sentAt", "context", "integrations", "writeKey"}`; the batch's
+         *     `sentAt` corrects clock skew of messages without their own, its `context` and
+         *     `integrations` fill keys a message lacks. Messages are validated one by one: invalid ones
+         *     are listed in `errors` and the rest stored (400 only when none is valid). A retried batch
+         *     stores nothing twice (`messageId`). `/v1/b` and `/v1/import` do the same.
+         */
+        post: operations["batch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -332,6 +378,50 @@ export interface paths {
          *     with conversion and drop-off. Computed from stored events (not rollups).
          */
         post: operations["compute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Stored like `POST /v1/events`, answered as Segment's libraries expect: `200
+         *     {"success": true}` once durable. Write key by HTTP Basic, `X-Write-Key` or the
+         *     body's `writeKey`; any `Content-Type` (analytics.js sends `text/plain`). The short
+         *     path (first letter of the call) does the same.
+         */
+        post: operations["group"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Stored like `POST /v1/events`, answered as Segment's libraries expect: `200
+         *     {"success": true}` once durable. Write key by HTTP Basic, `X-Write-Key` or the
+         *     body's `writeKey`; any `Content-Type` (analytics.js sends `text/plain`). The short
+         *     path (first letter of the call) does the same.
+         */
+        post: operations["identify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -446,6 +536,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Stored like `POST /v1/events`, answered as Segment's libraries expect: `200
+         *     {"success": true}` once durable. Write key by HTTP Basic, `X-Write-Key` or the
+         *     body's `writeKey`; any `Content-Type` (analytics.js sends `text/plain`). The short
+         *     path (first letter of the call) does the same.
+         */
+        post: operations["page"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/screen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Stored like `POST /v1/events`, answered as Segment's libraries expect: `200
+         *     {"success": true}` once durable. Write key by HTTP Basic, `X-Write-Key` or the
+         *     body's `writeKey`; any `Content-Type` (analytics.js sends `text/plain`). The short
+         *     path (first letter of the call) does the same.
+         */
+        post: operations["screen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -457,6 +591,28 @@ export interface paths {
         get: operations["get_stats"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Stored like `POST /v1/events`, answered as Segment's libraries expect: `200
+         *     {"success": true}` once durable. Write key by HTTP Basic, `X-Write-Key` or the
+         *     body's `writeKey`; any `Content-Type` (analytics.js sends `text/plain`). The short
+         *     path (first letter of the call) does the same.
+         */
+        post: operations["track"];
         delete?: never;
         options?: never;
         head?: never;
@@ -930,6 +1086,67 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "analyst" | "admin";
+        /** @description A `/v1/batch` body. */
+        SegmentBatch: {
+            batch: components["schemas"]["SegmentMessage"][];
+            /** @description Applied to every message that lacks the key. */
+            context?: Record<string, never> | null;
+            integrations?: Record<string, never> | null;
+            sentAt?: string | null;
+            writeKey?: string | null;
+        };
+        /**
+         * @description One Segment message (see Segment's spec for the fields of each call type). Unknown
+         *     fields are ignored.
+         * @example {
+         *       "type": "track",
+         *       "event": "Order Completed",
+         *       "userId": "u1",
+         *       "messageId": "m-1",
+         *       "properties": {
+         *         "total": 30
+         *       },
+         *       "timestamp": "2026-11-21T10:00:00Z"
+         *     }
+         */
+        SegmentMessage: {
+            anonymousId?: string | null;
+            category?: string | null;
+            context?: Record<string, never> | null;
+            /** @description The event name of a `track` call. */
+            event?: string | null;
+            groupId?: string | null;
+            integrations?: Record<string, never> | null;
+            /** @description Idempotency key; derived from the content when absent. */
+            messageId?: string | null;
+            /** @description Page or screen name. */
+            name?: string | null;
+            originalTimestamp?: string | null;
+            /** @description The earlier id of an `alias` call. */
+            previousId?: string | null;
+            properties?: Record<string, never> | null;
+            sentAt?: string | null;
+            timestamp?: string | null;
+            traits?: Record<string, never> | null;
+            /**
+             * @description `track`, `identify`, `page`, `screen`, `group` or `alias` (implied by the path of a
+             *     single-message route).
+             */
+            type?: string | null;
+            userId?: string | null;
+            /** @description The write key, when not sent by HTTP Basic or `X-Write-Key`. */
+            writeKey?: string | null;
+        };
+        /** @description Answer of every Segment route. */
+        SegmentResponse: {
+            accepted: number;
+            duplicates: number;
+            /** @description The refused messages, with their reasons (empty when none was). */
+            errors: components["schemas"]["EventResult"][];
+            rejected: number;
+            /** @description Always true on 200 (what Segment's libraries look for). */
+            success: boolean;
+        };
         SignupRequest: {
             displayName?: string | null;
             email: string;
@@ -1536,6 +1753,75 @@ export interface operations {
             };
         };
     };
+    alias: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentMessage"];
+            };
+        };
+        responses: {
+            /** @description Stored (or a duplicate of a stored message) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, or the message is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB, or message over 32 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -1664,6 +1950,75 @@ export interface operations {
             };
             /** @description Email taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentBatch"];
+            };
+        };
+        responses: {
+            /** @description Valid messages are durable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, no batch array, or every message invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB or too many messages */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1879,6 +2234,144 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentMessage"];
+            };
+        };
+        responses: {
+            /** @description Stored (or a duplicate of a stored message) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, or the message is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB, or message over 32 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    identify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentMessage"];
+            };
+        };
+        responses: {
+            /** @description Stored (or a duplicate of a stored message) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, or the message is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB, or message over 32 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2191,6 +2684,144 @@ export interface operations {
             };
         };
     };
+    page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentMessage"];
+            };
+        };
+        responses: {
+            /** @description Stored (or a duplicate of a stored message) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, or the message is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB, or message over 32 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentMessage"];
+            };
+        };
+        responses: {
+            /** @description Stored (or a duplicate of a stored message) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, or the message is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB, or message over 32 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_stats: {
         parameters: {
             query?: {
@@ -2214,6 +2845,75 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    track: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentMessage"];
+            };
+        };
+        responses: {
+            /** @description Stored (or a duplicate of a stored message) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, or the message is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB, or message over 32 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
