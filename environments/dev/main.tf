@@ -115,6 +115,7 @@ module "api" {
     APP__SERVER__HOST            = "0.0.0.0"
     APP__SERVER__PORT            = "8080"
     APP__SERVER__TRUSTED_PROXIES = module.network.vpc_cidr_block
+    APP__SERVER__CONSOLE_DIR     = ""
     APP__WORKER__IN_PROCESS      = "false"
   })
   secrets             = local.app_secrets

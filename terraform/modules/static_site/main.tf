@@ -229,7 +229,8 @@ resource "aws_cloudfront_distribution" "this" {
   }
 
   dynamic "ordered_cache_behavior" {
-    for_each = local.api_enabled ? ["/v1/*"] : []
+    # The API's paths: the JSON API and the browser tracker that shops' pages load.
+    for_each = local.api_enabled ? ["/v1/*", "/sdk.js"] : []
 
     content {
       path_pattern               = ordered_cache_behavior.value

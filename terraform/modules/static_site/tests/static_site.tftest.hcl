@@ -83,8 +83,8 @@ run "api_behaviour_routes_v1_to_the_alb" {
   }
 
   assert {
-    condition     = one(aws_cloudfront_distribution.this.ordered_cache_behavior).path_pattern == "/v1/*"
-    error_message = "/v1/* goes to the API."
+    condition     = [for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.path_pattern] == ["/v1/*", "/sdk.js"]
+    error_message = "/v1/* and the tracker /sdk.js go to the API."
   }
 
   assert {
