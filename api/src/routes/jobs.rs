@@ -360,7 +360,7 @@ pub async fn create_import(
         serde_json::from_value(serde_json::Value::String(req.format.clone())).map_err(|_| {
             ApiError::bad_request(
                 "unknown_format",
-                format!("format {:?} is not one of ndjson, csv", req.format),
+                format!("format {:?} is not one of ndjson, csv, segment", req.format),
             )
         })?;
     let params = ImportParams {

@@ -22,8 +22,9 @@ use super::object_store::{ObjectReader, ObjectStore, S3Store, s3_client};
 use super::{JobContext, JobError};
 use crate::batcher::{Batcher, SubmitError};
 use crate::event::{Event, IncomingEvent, normalise};
+use crate::segment::{self, BatchDefaults};
 use crate::settings::Settings;
-use crate::storage::InsertOutcome;
+use crate::storage::{IdentityLink, IdentityStore, InsertOutcome};
 
 /// Where the file comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -60,6 +61,10 @@ pub enum ImportFormat {
     Ndjson,
     /// A header line, then one event per line; columns named by `mapping`.
     Csv,
+    /// One Segment message per line (`track`, `identify`, `page`, `screen`, `group`,
+    /// `alias`), mapped exactly as the Segment-compatible endpoints map them, identity
+    /// links included.
+    Segment,
 }
 
 /// How CSV columns become event fields.
@@ -436,11 +441,14 @@ fn ndjson_event(line: &[u8]) -> Result<Map<String, Value>, (String, String)> {
 }
 
 /// Runs one import. `received_at` stamps every event (like ingestion's server clock).
+/// `identities` records the links of Segment `identify`/`alias` lines.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     params: &ImportParams,
     settings: &Settings,
     uploads: &dyn ObjectStore,
     batcher: &Batcher,
+    identities: &dyn IdentityStore,
     ctx: &JobContext,
     received_at: DateTime<Utc>,
 ) -> Result<ImportReport, JobError> {
@@ -482,6 +490,7 @@ pub async fn run(
     let mut line_no = 0u64;
     let mut csv: Option<CsvShape> = None;
     let mut batch: Vec<Event> = Vec::with_capacity(settings.import.batch_events);
+    let mut links: Vec<IdentityLink> = Vec::new();
     let mut pending_invalid = 0u64;
     let max_errors = settings.import.max_reported_errors;
 
@@ -509,6 +518,11 @@ pub async fn run(
                 "event_too_large".to_owned(),
                 format!("line is longer than {max_line} bytes"),
             ))
+        } else if params.format == ImportFormat::Segment {
+            segment_event(&line, &identity, line_no, received_at, settings).map(|m| {
+                links.extend(m.link);
+                m.event
+            })
         } else {
             let fields = match &csv {
                 Some(shape) => csv_event(&line, shape),
@@ -550,11 +564,14 @@ pub async fn run(
         if batch.len() >= settings.import.batch_events {
             flush(
                 &mut batch,
+                &mut links,
                 params.dry_run,
                 batcher,
+                identities,
                 ctx,
                 &mut report,
                 pending_invalid,
+                received_at,
             )
             .await?;
             pending_invalid = 0;
@@ -562,28 +579,75 @@ pub async fn run(
     }
     flush(
         &mut batch,
+        &mut links,
         params.dry_run,
         batcher,
+        identities,
         ctx,
         &mut report,
         pending_invalid,
+        received_at,
     )
     .await?;
     Ok(report)
 }
 
+/// One Segment message line. A line without `messageId` gets the id derived from the
+/// source and line, like the other formats, so a re-import stores nothing twice.
+fn segment_event(
+    line: &[u8],
+    source: &str,
+    line_no: u64,
+    received_at: DateTime<Utc>,
+    settings: &Settings,
+) -> Result<segment::Message, (String, String)> {
+    let mut value: Value = serde_json::from_slice(line)
+        .map_err(|e| ("invalid_json".to_owned(), format!("not a JSON object: {e}")))?;
+    if let Value::Object(m) = &mut value
+        && m.get("messageId")
+            .is_none_or(|v| v.as_str().is_some_and(str::is_empty) || v.is_null())
+    {
+        m.insert(
+            "messageId".to_owned(),
+            Value::String(derived_id(source, line_no, line)),
+        );
+    }
+    segment::parse_message(
+        value,
+        None,
+        line.len(),
+        &BatchDefaults::default(),
+        received_at,
+        &settings.ingest,
+    )
+    .map_err(|r| (r.code.to_owned(), r.message))
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn flush(
     batch: &mut Vec<Event>,
+    links: &mut Vec<IdentityLink>,
     dry_run: bool,
     batcher: &Batcher,
+    identities: &dyn IdentityStore,
     ctx: &JobContext,
     report: &mut ImportReport,
     invalid: u64,
+    received_at: DateTime<Utc>,
 ) -> Result<(), JobError> {
     ctx.check()?;
     let events = std::mem::take(batch);
+    let links = std::mem::take(links);
     let n = events.len() as u64;
     let mut duplicates = 0;
+    // Links first, as the Segment endpoints do: events of the same batch sent under the
+    // anonymous id alone then land on the user's profile. Recording a link twice is a no-op.
+    if !dry_run && !links.is_empty() {
+        identities
+            .link_identities(&links, received_at)
+            .await
+            .map_err(|e| JobError::Transient(anyhow::anyhow!(e)))?;
+    }
     if !dry_run && !events.is_empty() {
         let outcomes = loop {
             match batcher.submit(events.clone()).await {

@@ -272,6 +272,7 @@ impl Runner {
                     &self.settings,
                     self.objects.as_ref(),
                     &self.batcher,
+                    self.store.as_ref(),
                     ctx,
                     self.clock.now(),
                 )

@@ -2,8 +2,8 @@
 //! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
 
 pub mod accounts;
-pub mod identity;
 pub mod funnels;
+pub mod identity;
 pub mod jobs;
 pub mod mongo;
 pub mod sqlite;
@@ -12,8 +12,8 @@ pub use accounts::{
     Account, AccountStore, AuditCursor, AuditEntry, AuditStore, Email, Role, SessionRecord,
     SessionRecordStore, WriteKey, WriteKeyStore,
 };
-pub use identity::{IdentityLink, IdentityStore, LinkOutcome};
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
+pub use identity::{IdentityLink, IdentityStore, LinkOutcome};
 pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,

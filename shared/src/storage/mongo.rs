@@ -24,8 +24,8 @@ use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 
 mod accounts;
-mod identity;
 mod funnels;
+mod identity;
 mod jobs;
 
 use super::*;

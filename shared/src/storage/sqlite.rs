@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 use serde_json::{Map, Value};
 
 mod accounts;
-mod identity;
 mod funnels;
+mod identity;
 mod jobs;
 
 use super::*;

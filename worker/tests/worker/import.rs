@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use shared::jobs::object_store::{FileStore, ObjectStore as _};
 use shared::jobs::{CsvMapping, ImportFormat, ImportParams, ImportSource, import, import_job};
 use shared::settings::Settings;
-use shared::storage::{EnqueueMode, Job, JobStatus, Store};
+use shared::storage::{EnqueueMode, Job, JobStatus, JourneyQuery, Store};
 
 use crate::helpers::*;
 
@@ -135,6 +135,84 @@ async fn a_dry_run_reports_bad_lines_and_a_real_run_stores_the_rest() {
     assert_eq!(real.progress.bytes_processed, text.len() as u64);
     assert_eq!(real.progress.bytes_total, Some(text.len() as u64));
     assert_eq!(stored_events(&store, day).await, 47);
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn segment_lines_import_with_identity_links_and_a_reimport_stores_nothing() {
+    let (dir, s, store) = setup(&[]).await;
+    let day = yesterday();
+    let at = |sec: u32| format!("{day}T09:00:{sec:02}Z");
+    let lines = [
+        json!({"type": "page", "messageId": "s1", "anonymousId": "anon-1", "name": "Home",
+               "timestamp": at(1)}),
+        json!({"type": "track", "messageId": "s2", "anonymousId": "anon-1",
+               "event": "Product Viewed", "properties": {"sku": "A-1"}, "timestamp": at(2)}),
+        json!({"type": "identify", "messageId": "s3", "anonymousId": "anon-1", "userId": "ada",
+               "traits": {"plan": "pro"}, "timestamp": at(3)}),
+        // No messageId: the id is derived from the source and line.
+        json!({"type": "track", "userId": "ada", "event": "Order Completed",
+               "timestamp": at(4)}),
+        json!({"type": "launch", "messageId": "s5", "userId": "ada"}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let id = upload(dir.path(), text.as_bytes()).await;
+    let (_runner, handle) = start_runner(&store, &s).await;
+    let params = |dry_run| ImportParams {
+        source: ImportSource::Upload {
+            upload_id: id.clone(),
+        },
+        format: ImportFormat::Segment,
+        mapping: None,
+        dry_run,
+    };
+
+    let first = run_import(&store, params(false)).await;
+    assert_succeeded(&first);
+    let r = first.result.expect("report");
+    assert_eq!(
+        (
+            r["valid"].clone(),
+            r["invalid"].clone(),
+            r["stored"].clone()
+        ),
+        (json!(4), json!(1), json!(4))
+    );
+    assert_eq!(r["errors"][0]["line"], 5, "the unknown type is reported");
+
+    // identify linked the anonymous id: one person, one timeline, counted once.
+    let journey = store
+        .journey(
+            "ada",
+            &JourneyQuery {
+                limit: 50,
+                ..JourneyQuery::default()
+            },
+        )
+        .await
+        .expect("journey");
+    let types: Vec<&str> = journey
+        .items
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect();
+    assert_eq!(types.len(), 4, "{types:?}");
+    assert!(types.contains(&"page_view"), "{types:?}");
+    let profile = store.get_user("ada").await.expect("read").expect("profile");
+    assert_eq!(profile.traits["plan"], "pro");
+    assert_eq!(
+        store.rollups(day, day).await.expect("rollups").active_users,
+        1
+    );
+
+    let again = run_import(&store, params(false)).await;
+    assert_succeeded(&again);
+    let r = again.result.expect("report");
+    assert_eq!(
+        (r["stored"].clone(), r["duplicates"].clone()),
+        (json!(0), json!(4))
+    );
+    assert_eq!(stored_events(&store, day).await, 4);
     handle.shutdown().await;
 }
 

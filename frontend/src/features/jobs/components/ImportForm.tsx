@@ -7,7 +7,7 @@ import { useJob } from '../api/get-job';
 import { importReport, isActive } from '../lib/jobs';
 
 type SourceKind = 'upload' | 'url' | 's3';
-type Format = 'ndjson' | 'csv';
+type Format = 'ndjson' | 'csv' | 'segment';
 
 export function ImportForm() {
   const { t } = useTranslation();
@@ -96,6 +96,7 @@ export function ImportForm() {
         <select id={`${id}-format`} value={format} onChange={(e) => setFormat(e.target.value as Format)}>
           <option value="ndjson">{t('jobs.import.formats.ndjson')}</option>
           <option value="csv">{t('jobs.import.formats.csv')}</option>
+          <option value="segment">{t('jobs.import.formats.segment')}</option>
         </select>
       </div>
       {format === 'csv' && (
