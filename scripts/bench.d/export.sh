@@ -31,7 +31,7 @@ print("%-34s %12d %10.1f %12.0f %10.0f" % (sys.argv[1], ev, s, ev / s, j["peak_r
 }
 export_run "file://" APP__EXPORT__DESTINATION="file://$edata/exports"
 if [[ -n ${MOTO_ENDPOINT:-} ]]; then
-  local bucket=bench-$RANDOM$RANDOM
+  bucket=bench-$RANDOM$RANDOM
   curl -fs -X PUT "$MOTO_ENDPOINT/$bucket" >/dev/null
   export_run "s3:// (moto on 127.0.0.1)" APP__EXPORT__DESTINATION="s3://$bucket/exports" \
     AWS_ENDPOINT_URL="$MOTO_ENDPOINT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \

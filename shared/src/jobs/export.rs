@@ -91,7 +91,9 @@ impl<W: Write> Write for Tee<W> {
 struct Part {
     name: String,
     path: PathBuf,
-    enc: GzEncoder<Tee<BufWriter<std::fs::File>>>,
+    /// The buffer in front of the encoder matters: the encoder does work (zeroing its
+    /// output buffer) on every write, and serde writes a record in many small pieces.
+    enc: BufWriter<GzEncoder<Tee<BufWriter<std::fs::File>>>>,
     rows: u64,
 }
 
@@ -107,7 +109,7 @@ impl Part {
         Ok(Self {
             name: name.to_owned(),
             path,
-            enc: GzEncoder::new(tee, Compression::fast()),
+            enc: BufWriter::with_capacity(256 * 1024, GzEncoder::new(tee, Compression::fast())),
             rows: 0,
         })
     }
@@ -121,11 +123,15 @@ impl Part {
 
     /// Compressed bytes written so far (lags by what gzip still buffers).
     fn compressed_bytes(&self) -> u64 {
-        self.enc.get_ref().bytes
+        self.enc.get_ref().get_ref().bytes
     }
 
     fn finish(self) -> std::io::Result<(ManifestFile, PathBuf)> {
-        let mut tee = self.enc.finish()?;
+        let mut tee = self
+            .enc
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .finish()?;
         tee.flush()?;
         tee.inner
             .into_inner()
@@ -269,29 +275,40 @@ pub async fn run(
         next_index: 0,
         ready: Vec::new(),
     };
-    let mut after = None;
     let mut events = 0u64;
+    // The next page is read while the current one is compressed (two blocking threads).
+    let mut page = store
+        .events_of_day(date, None, settings.page_events)
+        .await
+        .context("Failed to read the day's events")?;
     loop {
         ctx.check()?;
-        let page = store
-            .events_of_day(date, after.take(), settings.page_events)
-            .await
-            .context("Failed to read the day's events")?;
         let n = page.items.len() as u64;
-        let (w, ready) = blocking(writer, move |w| {
-            w.write_page(&page.items)?;
+        let next = page.next.take();
+        let items = std::mem::take(&mut page.items);
+        let write = blocking(writer, move |w| {
+            w.write_page(&items)?;
             Ok(std::mem::take(&mut w.ready))
-        })
-        .await
-        .context("Failed to write an events file")?;
+        });
+        let read = async {
+            match &next {
+                Some(c) => store
+                    .events_of_day(date, Some(c.clone()), settings.page_events)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (written, read) = tokio::join!(write, read);
+        let (w, ready) = written.context("Failed to write an events file")?;
         writer = w;
         let bytes: u64 = ready.iter().map(|(f, _)| f.bytes).sum();
         upload(objects, &dir, ready, &mut files).await?;
         events += n;
         ctx.add_events(n, 0, 0);
         ctx.add_bytes(bytes);
-        match page.next {
-            Some(next) => after = Some(next),
+        match read.context("Failed to read the day's events")? {
+            Some(p) => page = p,
             None => break,
         }
     }
