@@ -117,12 +117,34 @@ module "api" {
     APP__SERVER__TRUSTED_PROXIES = module.network.vpc_cidr_block
     APP__SERVER__CONSOLE_DIR     = ""
     APP__WORKER__IN_PROCESS      = "false"
+    # Import files uploaded through the API wait under the export destination
+    # (`_imports/uploads/`) until the worker reads them.
+    APP__EXPORT__DESTINATION = "s3://${module.exports.bucket_name}/${local.exports_prefix}"
   })
   secrets             = local.app_secrets
   secrets_kms_key_arn = module.kms.key_arn
   health_check = {
     command = ["CMD", "curl", "--fail", "--silent", "--max-time", "2", "http://127.0.0.1:8080/healthz"]
   }
+
+  # The api only stores uploaded import files and checks that one exists.
+  task_role_statements = [
+    {
+      sid       = "ListImportUploads"
+      actions   = ["s3:ListBucket"]
+      resources = [module.exports.bucket_arn]
+    },
+    {
+      sid       = "WriteImportUploads"
+      actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+      resources = ["${module.exports.bucket_arn}/${local.exports_prefix}/_imports/uploads/*"]
+    },
+    {
+      sid       = "EncryptImportUploads"
+      actions   = ["kms:GenerateDataKey"]
+      resources = [module.kms.key_arn]
+    },
+  ]
 
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.private_subnet_ids

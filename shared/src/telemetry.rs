@@ -142,4 +142,5 @@ fn describe() {
     // A counter only appears on /metrics once touched; alarms and dashboards need the
     // failure counters to exist (at 0) before the first failure.
     metrics::counter!("shoptrail_batch_flush_failures_total").increment(0);
+    metrics::counter!(crate::jobs::metric::EXPORT_FAILURES).increment(0);
 }

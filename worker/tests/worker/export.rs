@@ -210,6 +210,24 @@ async fn a_seeded_day_exports_to_s3_with_a_manifest_matching_the_store() {
         "{metrics}"
     );
     assert!(metrics.contains("shoptrail_job_duration_seconds"));
+    // Every metric the dashboards and alarms may use (docker/prometheus/metrics.txt) that
+    // names the worker as its process is really exposed.
+    let contract = include_str!("../../../docker/prometheus/metrics.txt");
+    let worker_metrics: Vec<&str> = contract
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            [name, _, "worker"] => Some(name),
+            _ => None,
+        })
+        .collect();
+    assert!(worker_metrics.len() >= 7, "{worker_metrics:?}");
+    for name in worker_metrics {
+        assert!(
+            metrics.lines().any(|l| l.starts_with(name)),
+            "{name} missing from the worker's /metrics:\n{metrics}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
