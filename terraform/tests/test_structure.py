@@ -368,7 +368,7 @@ def test_the_console_is_same_origin_when_cloudfront_routes_the_api():
     console = _env_calls()["console"]
     assert console["api_origin_domain_name"] == "${var.api_domain_name}"
     site = (MODULES_DIR / "static_site" / "main.tf").read_text(encoding="utf-8")
-    assert '["/v1/*"]' in site
+    assert '["/v1/*", "/sdk.js"]' in site
     outputs = parse(ENVIRONMENTS_DIR / "dev" / "outputs.tf")
     base_url = next(b["console_api_base_url"] for b in outputs["output"] if "console_api_base_url" in b)
     assert base_url["value"].startswith("${module.console.api_routed ? \"\" :")

@@ -124,8 +124,13 @@ run "worker_task_role_is_least_privilege" {
   }
 
   assert {
-    condition     = module.api.task_role_policy == null || !strcontains(coalesce(module.api.task_role_policy, "{}"), "s3:")
-    error_message = "The api has no S3 permissions."
+    condition = alltrue([
+      strcontains(module.api.task_role_policy, "mock-bucket/daily/_imports/uploads/*"),
+      !strcontains(module.api.task_role_policy, "s3:GetObject"),
+      !strcontains(module.api.task_role_policy, "s3:DeleteObject"),
+      !strcontains(module.api.task_role_policy, "mock-bucket/daily/*"),
+    ])
+    error_message = "The api may only write uploaded import files (no reads, no deletes, nothing else in the bucket)."
   }
 }
 

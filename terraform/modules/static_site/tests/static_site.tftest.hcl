@@ -88,7 +88,7 @@ run "api_behaviour_routes_v1_to_the_alb" {
   }
 
   assert {
-    condition     = one(aws_cloudfront_distribution.this.ordered_cache_behavior).cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    condition     = alltrue([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"])
     error_message = "API responses are not cached."
   }
 
