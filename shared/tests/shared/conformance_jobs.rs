@@ -271,6 +271,8 @@ pub async fn failed_attempts_wait_their_backoff_and_give_up_after_max_attempts(
     let f = store.get_job(&j.id).await.expect("get").expect("job");
     assert_eq!(f.status, JobStatus::Failed);
     assert!(f.finished_at.is_some());
+    // The error an earlier attempt reported is kept; the lost lease adds none over it.
+    assert_eq!(f.error.as_deref(), Some("S3 said no"));
     // A failed job may be retried by hand, with fresh attempts.
     let r = store
         .retry_job(&j.id, lease(100_000))

@@ -230,15 +230,20 @@ impl JobStore for MongoStore {
                     "lease_until": { "$lt": now_b },
                     "$expr": { "$gte": ["$attempts", "$max_attempts"] },
                 },
-                doc! {
-                    "$set": {
+                // A pipeline update, so an earlier attempt's error is kept (SQLite's
+                // `coalesce(error, ...)`): only a job that never reported one gets the note.
+                vec![
+                    doc! { "$set": {
                         "status": "failed",
                         "finished_at": now_b,
                         "lease_owner": Bson::Null,
-                        "error": "the worker stopped (lease expired) on the last attempt",
-                    },
-                    "$unset": { "active_key": "" },
-                },
+                        "error": { "$ifNull": [
+                            "$error",
+                            { "$literal": "the worker stopped (lease expired) on the last attempt" },
+                        ] },
+                    } },
+                    doc! { "$unset": "active_key" },
+                ],
             )
             .await
             .map_err(|e| driver_error(&e))?;
