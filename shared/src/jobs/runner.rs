@@ -36,7 +36,7 @@ pub struct Runner {
     objects: Arc<dyn ObjectStore>,
     settings: Arc<Settings>,
     clock: Arc<dyn Clock>,
-    /// This runner's lease owner name (unique per process).
+    /// This runner's name (unique per process); each claim's lease owner extends it.
     owner: String,
 }
 
@@ -120,11 +120,14 @@ impl Runner {
             };
             let now = self.clock.now();
             let lease_until = now + chrono::Duration::milliseconds(ms_i64(w.lease_ms));
-            match self.store.claim(&self.owner, lease_until, now).await {
+            // One owner name per claim, not per process: a task that stalled past its lease
+            // must not keep writing after this same process claimed the job again.
+            let owner = format!("{}:{}", self.owner, uuid::Uuid::now_v7().simple());
+            match self.store.claim(&owner, lease_until, now).await {
                 Ok(Some(job)) => {
                     let this = self.clone();
                     running.spawn(async move {
-                        this.execute(job).await;
+                        this.execute(job, owner).await;
                         drop(permit);
                     });
                     continue;
@@ -155,8 +158,8 @@ impl Runner {
         }
     }
 
-    /// Runs one claimed attempt to its end.
-    pub async fn execute(&self, job: Job) {
+    /// Runs one attempt, claimed under the lease owner name `owner`, to its end.
+    pub async fn execute(&self, job: Job, owner: String) {
         let started = std::time::Instant::now();
         let kind = job.kind.as_str();
         info!(job_id = %job.id, kind, key = %job.key, attempt = job.attempts, "Job started.");
@@ -165,6 +168,7 @@ impl Runner {
         let beat = tokio::spawn(heartbeat(
             self.clone(),
             job.id.clone(),
+            owner.clone(),
             ctx.clone(),
             lost_tx,
         ));
@@ -225,7 +229,7 @@ impl Runner {
         }
         match self
             .store
-            .finish(&job.id, &self.owner, &finish, &progress, now)
+            .finish(&job.id, &owner, &finish, &progress, now)
             .await
         {
             Ok(true) => {
@@ -392,6 +396,7 @@ fn set_export_gauges(finished: DateTime<Utc>, date: NaiveDate) {
 async fn heartbeat(
     runner: Runner,
     id: String,
+    owner: String,
     ctx: Arc<JobContext>,
     state: watch::Sender<Heartbeat>,
 ) {
@@ -402,7 +407,7 @@ async fn heartbeat(
         let lease_until = runner.clock.now() + chrono::Duration::milliseconds(ms_i64(w.lease_ms));
         match runner
             .store
-            .heartbeat(&id, &runner.owner, lease_until, &ctx.progress())
+            .heartbeat(&id, &owner, lease_until, &ctx.progress())
             .await
         {
             Ok(Heartbeat::Held) => {}
