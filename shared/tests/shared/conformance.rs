@@ -848,5 +848,6 @@ conformance_suite!(
     linking_again_changes_nothing_and_the_first_link_wins,
     daily_active_users_count_a_merged_person_once_per_day,
     alias_chains_resolve_to_one_user,
+    funnels_follow_a_merged_person_as_one_profile,
     funnels_count_each_profile_once_per_step_in_order_within_the_window,
 );

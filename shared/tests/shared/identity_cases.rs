@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde_json::json;
 use shared::event::Event;
-use shared::storage::{IdentityLink, JourneyQuery, LinkOutcome, Store, UserQuery};
+use shared::storage::{FunnelQuery, IdentityLink, JourneyQuery, LinkOutcome, Store, UserQuery};
 
 use crate::helpers::*;
 
@@ -246,4 +246,49 @@ pub async fn alias_chains_resolve_to_one_user(store: Arc<dyn Store>) {
         .await
         .expect("link");
     assert_eq!(out, [LinkOutcome::Ignored]);
+}
+
+pub async fn funnels_follow_a_merged_person_as_one_profile(store: Arc<dyn Store>) {
+    store
+        .insert_batch(vec![
+            anon("f-a1", "anon-1", "page_view", DAY0 + HOUR),
+            event("f-u1", "u1", "add_to_cart", DAY0 + 2 * HOUR),
+            // Another profile in between, in time and in id order.
+            event("f-o1", "other", "page_view", DAY0 + HOUR),
+            // Same-millisecond steps are taken in event id order, as by every engine.
+            event("t-a", "t1", "page_view", DAY0 + 5 * HOUR),
+            event("t-b", "t1", "add_to_cart", DAY0 + 5 * HOUR),
+            event("w-1", "t2", "add_to_cart", DAY0 + 5 * HOUR),
+            event("w-2", "t2", "page_view", DAY0 + 5 * HOUR),
+        ])
+        .await
+        .expect("write");
+    let q = FunnelQuery {
+        steps: vec!["page_view".into(), "add_to_cart".into()],
+        from: at(DAY0),
+        to: at(DAY0 + DAY),
+        window_ms: 2 * HOUR,
+    };
+    let entered = |r: shared::storage::FunnelReport| -> Vec<u64> {
+        r.steps.iter().map(|s| s.entered).collect()
+    };
+    assert_eq!(
+        entered(store.funnel(&q).await.expect("funnel")),
+        [4, 1],
+        "anon-1 and u1 are two profiles before the link"
+    );
+    store
+        .link_identities(&[link("anon-1", "u1")], at(DAY0 + 3 * HOUR))
+        .await
+        .expect("link");
+    // A later event under the anonymous id alone belongs to the user as well.
+    store
+        .insert_batch(vec![anon("f-a2", "anon-1", "page_view", DAY0 + 3 * HOUR)])
+        .await
+        .expect("write");
+    assert_eq!(
+        entered(store.funnel(&q).await.expect("funnel")),
+        [4, 2],
+        "one person: the anonymous view leads to the user's cart"
+    );
 }

@@ -208,10 +208,18 @@ impl MongoStore {
                 .session(&mut *session)
                 .await?
                 .is_some();
-            self.active_users
+            let moved = self
+                .active_users
                 .delete_one(doc! { "_id": active_user_id(d, from) })
                 .session(&mut *session)
-                .await?;
+                .await?
+                .deleted_count;
+            if moved == 0 {
+                // `from` was not counted that day (a standalone write cut short between its
+                // events and its day rows): nothing to move or to un-count, like the
+                // embedded engine's `UPDATE` that matches no row.
+                continue;
+            }
             if both {
                 // Both were active that day: one person, counted once.
                 self.user_counts
@@ -239,6 +247,23 @@ impl MongoStore {
             .session(&mut *session)
             .await?
         else {
+            if self.transactions {
+                // Reads take no locks: a concurrent batch that read no link for `from` and
+                // writes `from`'s first events would otherwise commit beside this link (no
+                // document in common) and leave those events outside the user's profile.
+                // Every batch upserts its profiles' `users` documents, so writing (and
+                // removing) `from`'s here makes one of the two transactions conflict and
+                // retry, and the retried one sees the other.
+                self.users
+                    .replace_one(doc! { "_id": from }, doc! {})
+                    .upsert(true)
+                    .session(&mut *session)
+                    .await?;
+                self.users
+                    .delete_one(doc! { "_id": from })
+                    .session(&mut *session)
+                    .await?;
+            }
             return Ok(LinkOutcome::Linked);
         };
         let new = self
