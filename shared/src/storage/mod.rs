@@ -144,6 +144,10 @@ pub trait EventStore: Send + Sync {
         profile_id: &str,
         query: &JourneyQuery,
     ) -> Result<Page<Event, JourneyCursor>, StoreError>;
+
+    /// Every event type in a profile's journey (an id linked to a user reads the user's),
+    /// sorted by name: what the journey's type filter offers.
+    async fn journey_types(&self, profile_id: &str) -> Result<Vec<String>, StoreError>;
 }
 
 /// Per-profile rollups.

@@ -1252,6 +1252,28 @@ impl EventStore for MongoStore {
             id: e.event_id.clone(),
         }))
     }
+
+    async fn journey_types(&self, profile_id: &str) -> Result<Vec<String>, StoreError> {
+        let linked = self.linked_to(profile_id).await?;
+        let profile_id = linked.as_deref().unwrap_or(profile_id);
+        let values = self
+            .events
+            .distinct("type", doc! { "profile_id": profile_id })
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let mut types = values
+            .into_iter()
+            .map(|v| match v {
+                Bson::String(s) => Ok(s),
+                other => Err(StoreError::Internal(format!(
+                    "stored event type has BSON type {:?}",
+                    other.element_type()
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        types.sort();
+        Ok(types)
+    }
 }
 
 #[async_trait]

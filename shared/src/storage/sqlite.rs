@@ -454,6 +454,21 @@ impl EventStore for SqliteStore {
             next: next.flatten(),
         })
     }
+
+    async fn journey_types(&self, profile_id: &str) -> Result<Vec<String>, StoreError> {
+        let id = profile_id.to_owned();
+        self.with_conn(move |c| {
+            // The journey index is (profile_id, occurred_at, ...): this reads the profile's
+            // rows only, which is what a journey page reads too.
+            c.prepare_cached(
+                "SELECT DISTINCT type FROM events WHERE profile_id = \
+                 coalesce((SELECT to_id FROM identities WHERE from_id = ?1), ?1) ORDER BY type",
+            )?
+            .query_map([id], |r| r.get(0))?
+            .collect()
+        })
+        .await
+    }
 }
 
 #[async_trait]

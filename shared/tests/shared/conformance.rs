@@ -222,6 +222,29 @@ pub async fn journey_filters_by_type_and_time_range(store: Arc<dyn Store>) {
     assert!(journey_ids(&store, "nobody").await.is_empty());
 }
 
+pub async fn a_journeys_types_are_the_types_that_person_has(store: Arc<dyn Store>) {
+    store
+        .insert_batch(vec![
+            event("a", "u1", "search", DAY0),
+            event("b", "u1", "Order Completed", DAY0 + HOUR),
+            event("c", "u1", "search", DAY0 + 2 * HOUR),
+            event("d", "u2", "purchase", DAY0 + 3 * HOUR),
+        ])
+        .await
+        .expect("write");
+    assert_eq!(
+        store.journey_types("u1").await.expect("types"),
+        ["Order Completed", "search"]
+    );
+    assert!(
+        store
+            .journey_types("nobody")
+            .await
+            .expect("types")
+            .is_empty()
+    );
+}
+
 pub async fn profiles_track_first_and_last_seen_counts_and_merged_traits(store: Arc<dyn Store>) {
     let mut a = event("a", "u1", "page_view", DAY0 + 2 * HOUR);
     a.traits = Some(obj(json!({"plan": "free", "email": "u1@example.com"})));
@@ -831,6 +854,7 @@ conformance_suite!(
     events_round_trip_exactly,
     journey_is_newest_first_with_stable_cursor_pagination,
     journey_filters_by_type_and_time_range,
+    a_journeys_types_are_the_types_that_person_has,
     profiles_track_first_and_last_seen_counts_and_merged_traits,
     traits_merge_shallowly_and_an_equal_time_event_sets_the_last_type,
     search_is_literal_even_with_pattern_characters,
