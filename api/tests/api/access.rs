@@ -1,4 +1,4 @@
-//! The route × role table in README.md (section "Access control"), checked against the server.
+//! The route × role table in docs/api.md (section "Access control"), checked against the server.
 
 use std::collections::HashMap;
 
@@ -14,11 +14,11 @@ struct Row {
 }
 
 fn table() -> Vec<Row> {
-    let readme = include_str!("../../../README.md");
-    let section = readme
+    let doc = include_str!("../../../docs/api.md");
+    let section = doc
         .split("\n## ")
         .find(|s| s.starts_with("Access control"))
-        .expect("README.md has an Access control section");
+        .expect("docs/api.md has an Access control section");
     section
         .lines()
         .filter_map(|line| {
@@ -58,7 +58,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
     for (method, path) in &documented {
         assert!(
             rows.iter().any(|r| &r.method == method && &r.path == path),
-            "{method} {path} is missing from the Access control table in README.md"
+            "{method} {path} is missing from the Access control table in docs/api.md"
         );
     }
 
