@@ -99,6 +99,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::InvalidCursor => Self::bad_request("invalid_cursor", "cursor is not valid"),
+            StoreError::Invalid(message) => Self::bad_request("invalid_input", message),
             StoreError::Conflict(message) => Self::Conflict {
                 code: "conflict",
                 message,

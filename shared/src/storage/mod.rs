@@ -43,6 +43,9 @@ pub enum InsertOutcome {
     Duplicate,
 }
 
+/// Why a store operation failed. The kind decides what a caller does: retry later
+/// (`Unavailable`), tell the client its input is wrong (`InvalidCursor`, `Invalid`), report
+/// a clash (`Conflict`), or log and answer 500 (`Internal`).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot be reached or refused the write; callers may retry.
@@ -51,9 +54,13 @@ pub enum StoreError {
     /// A pagination cursor that this store did not issue.
     #[error("invalid cursor")]
     InvalidCursor,
+    /// The caller's input cannot be stored or used as given (the message says why).
+    #[error("invalid input: {0}")]
+    Invalid(String),
     /// A unique value (such as an account's email) is already taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A stored value cannot be read back, or the engine failed in a way retrying cannot fix.
     #[error("store error: {0}")]
     Internal(String),
 }
