@@ -1,9 +1,9 @@
-//! MongoDB engine: events, profiles and daily rollups in five collections. On a replica set
-//! or sharded cluster each batch is one multi-document transaction, so events and the rollups
-//! they feed commit together; on a standalone server (development only) the same writes run
-//! without one and a crash between them can leave the rollups behind the events.
+//! MongoDB engine: events, profiles and daily rollups in five collections. Each batch is one
+//! multi-document transaction (`write`), so events, identity links and the rollups they feed
+//! commit together; a replica set or sharded cluster is required (a standalone server is
+//! refused at start-up).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -27,6 +27,7 @@ mod accounts;
 mod funnels;
 mod identity;
 mod jobs;
+mod write;
 
 use super::*;
 use crate::event::EventType;
@@ -104,8 +105,6 @@ pub struct MongoStore {
     type_counts: Collection<Document>,
     active_users: Collection<Document>,
     user_counts: Collection<Document>,
-    /// Replica set or mongos: batches are written in a transaction.
-    transactions: bool,
 }
 
 /// What kind of deployment `hello` describes.
@@ -172,6 +171,9 @@ impl MongoStore {
             DatabaseOptions::builder()
                 .write_concern(durable_write_concern())
                 .read_concern(ReadConcern::majority())
+                // Whatever the URI says (DocumentDB guides give secondaryPreferred): the
+                // write path and the job queue read what they just wrote.
+                .selection_criteria(write::primary())
                 .build(),
         );
         db.run_command(doc! { "ping": 1 })
@@ -190,27 +192,25 @@ impl MongoStore {
 
         let deployment = Deployment::from_hello(&hello);
         let sessions = supports_sessions(&hello);
-        let transactions = deployment != Deployment::Standalone && sessions;
         let database = settings.storage.mongodb_database.as_str();
-        if transactions {
-            tracing::info!(
-                engine = "mongodb",
-                database,
-                deployment = deployment.as_str(),
-                write_path = "transaction",
-                "MongoDB storage ready."
-            );
-        } else {
-            tracing::warn!(
-                engine = "mongodb",
-                database,
-                deployment = deployment.as_str(),
-                sessions,
-                write_path = "direct",
-                "MongoDB storage ready without transactions: rollups are not crash-atomic with \
-                 events. Use a replica set outside development."
+        if deployment == Deployment::Standalone || !sessions {
+            // Every batch is one transaction (events, links, rollups and profiles commit
+            // together or not at all); a standalone server has none.
+            anyhow::bail!(
+                "MongoDB at storage.mongodb_uri is a {} server{}: Shoptrail needs transactions, \
+                 which only a replica set or a sharded cluster has. For development a \
+                 single-node replica set is enough: start mongod with --replSet rs0, run \
+                 rs.initiate() once, and add ?replicaSet=rs0 to the URI.",
+                deployment.as_str(),
+                if sessions { "" } else { " without sessions" },
             );
         }
+        tracing::info!(
+            engine = "mongodb",
+            database,
+            deployment = deployment.as_str(),
+            "MongoDB storage ready."
+        );
 
         Ok(Self {
             events: db.collection(EVENTS),
@@ -220,233 +220,7 @@ impl MongoStore {
             user_counts: db.collection(DAILY_USER_COUNTS),
             client,
             db,
-            transactions,
         })
-    }
-
-    /// Transactional write path: retries the whole transaction on transient errors and the
-    /// commit alone when its outcome is unknown.
-    async fn write_transactional(
-        &self,
-        offered: &[&Event],
-        docs: &[Document],
-        links: &HashMap<String, String>,
-    ) -> Result<Vec<bool>, StoreError> {
-        let mut session = self
-            .client
-            .start_session()
-            .await
-            .map_err(|e| driver_error(&e))?;
-        let started = std::time::Instant::now();
-        let mut attempt = 1;
-        loop {
-            match self
-                .attempt_transaction(&mut session, offered, docs, links)
-                .await
-            {
-                Ok(accepted) => return Ok(accepted),
-                Err(failure)
-                    if failure.is_transient()
-                        && attempt < MAX_TRANSACTION_ATTEMPTS
-                        && started.elapsed() < RETRY_WINDOW =>
-                {
-                    tracing::debug!(attempt, error = %failure, "Retrying the MongoDB transaction.");
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
-                }
-                Err(failure) if failure.is_transient() => {
-                    let reason = match failure.into_store_error() {
-                        StoreError::Unavailable(reason) => reason,
-                        _ => "concurrent writes kept conflicting".to_owned(),
-                    };
-                    return Err(StoreError::Unavailable(format!(
-                        "MongoDB transaction failed {attempt} times: {reason}"
-                    )));
-                }
-                Err(failure) => return Err(failure.into_store_error()),
-            }
-        }
-    }
-
-    async fn attempt_transaction(
-        &self,
-        session: &mut ClientSession,
-        offered: &[&Event],
-        docs: &[Document],
-        links: &HashMap<String, String>,
-    ) -> Result<Vec<bool>, Failure> {
-        session
-            .start_transaction()
-            .read_concern(ReadConcern::snapshot())
-            .write_concern(durable_write_concern())
-            .await?;
-        let accepted = match self.transaction_body(session, offered, docs, links).await {
-            Ok(accepted) => accepted,
-            Err(failure) => {
-                // The server may have aborted already; the driver ignores the server's answer
-                // and only fails here if no transaction is open, which is fine too.
-                if let Err(e) = session.abort_transaction().await {
-                    tracing::debug!(error = %e.kind, "Aborting the MongoDB transaction failed.");
-                }
-                return Err(failure);
-            }
-        };
-        let mut attempt = 1;
-        loop {
-            match session.commit_transaction().await {
-                Ok(()) => return Ok(accepted),
-                Err(e) if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) => {
-                    if attempt >= MAX_COMMIT_ATTEMPTS || !commit_worth_retrying(&e) {
-                        return Err(Failure::CommitUnknown);
-                    }
-                    tracing::debug!(attempt, error = %e.kind, "Retrying the MongoDB commit.");
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
-                }
-                // A TransientTransactionError here makes the caller retry the whole transaction.
-                Err(e) => return Err(Failure::Driver(e)),
-            }
-        }
-    }
-
-    async fn transaction_body(
-        &self,
-        session: &mut ClientSession,
-        offered: &[&Event],
-        docs: &[Document],
-        links: &HashMap<String, String>,
-    ) -> Result<Vec<bool>, Failure> {
-        let ids = offered
-            .iter()
-            .map(|e| Bson::String(e.event_id.clone()))
-            .collect();
-        let stored: HashSet<String> = existing_ids(&self.events, ids, session)
-            .await?
-            .into_iter()
-            .filter_map(|id| match id {
-                Bson::String(s) => Some(s),
-                _ => None,
-            })
-            .collect();
-        let accepted: Vec<bool> = offered
-            .iter()
-            .map(|e| !stored.contains(&e.event_id))
-            .collect();
-        let new_docs: Vec<&Document> = select(docs, &accepted).collect();
-        if new_docs.is_empty() {
-            return Ok(accepted);
-        }
-        // Identity links as of this transaction's snapshot: a link committed since `links`
-        // was read re-targets these events (rare; the documents are copied only then).
-        let fresh = self
-            .resolve_profiles_in(session, offered.iter().map(|e| e.profile_id()))
-            .await?;
-        let relinked: Vec<Document>;
-        let new_docs = if fresh == *links {
-            new_docs
-        } else {
-            relinked = identity::relink(new_docs, select(offered, &accepted).copied(), &fresh);
-            relinked.iter().collect()
-        };
-        let links = &fresh;
-        self.events
-            .insert_many(new_docs)
-            .session(&mut *session)
-            .await?;
-
-        let delta = RollupDelta::from_accepted_linked(select(offered, &accepted).copied(), links);
-        let pairs = active_pairs(&delta);
-        let pair_ids = pairs
-            .iter()
-            .map(|(d, p)| Bson::Document(active_user_id(d, p)))
-            .collect();
-        let known: HashSet<(String, String)> = existing_ids(&self.active_users, pair_ids, session)
-            .await?
-            .iter()
-            .filter_map(parse_active_user_id)
-            .collect();
-        let new_pairs: Vec<(String, String)> = pairs
-            .into_iter()
-            .filter(|pair| !known.contains(pair))
-            .collect();
-        if !new_pairs.is_empty() {
-            let pair_docs: Vec<Document> = new_pairs
-                .iter()
-                .map(|(d, p)| active_user_doc(d, p))
-                .collect();
-            self.active_users
-                .insert_many(&pair_docs)
-                .session(&mut *session)
-                .await?;
-        }
-        self.apply_rollups(&delta, &new_per_day(&new_pairs), Some(session))
-            .await?;
-        Ok(accepted)
-    }
-
-    /// Standalone write path: the same writes without a transaction, relying on `_id`
-    /// uniqueness to tell new events (and new active-user days) from duplicates.
-    async fn write_direct(
-        &self,
-        offered: &[&Event],
-        docs: &[Document],
-        links: &HashMap<String, String>,
-    ) -> Result<Vec<bool>, Failure> {
-        let duplicates = insert_skipping_duplicates(&self.events, docs).await?;
-        let accepted: Vec<bool> = (0..docs.len()).map(|i| !duplicates.contains(&i)).collect();
-        if !accepted.contains(&true) {
-            return Ok(accepted);
-        }
-        let delta = RollupDelta::from_accepted_linked(select(offered, &accepted).copied(), links);
-        let pairs = active_pairs(&delta);
-        let pair_docs: Vec<Document> = pairs.iter().map(|(d, p)| active_user_doc(d, p)).collect();
-        let known = insert_skipping_duplicates(&self.active_users, &pair_docs).await?;
-        let new_pairs: Vec<(String, String)> = pairs
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !known.contains(i))
-            .map(|(_, pair)| pair)
-            .collect();
-        self.apply_rollups(&delta, &new_per_day(&new_pairs), None)
-            .await?;
-        Ok(accepted)
-    }
-
-    /// Adds a batch's delta to the counters and profiles: one raw `update` command per
-    /// collection (more only for huge batches), so each is a single round trip.
-    async fn apply_rollups(
-        &self,
-        delta: &RollupDelta,
-        new_active: &BTreeMap<String, i64>,
-        mut session: Option<&mut ClientSession>,
-    ) -> Result<(), Failure> {
-        // Inside a transaction the write concern belongs to the commit, and the server refuses
-        // one on individual statements.
-        let write_concern = session.is_none();
-        let work = [
-            (DAILY_TYPE_COUNTS, type_count_updates(delta)),
-            (DAILY_USER_COUNTS, user_count_updates(new_active)),
-            (USERS, user_updates(delta)),
-        ];
-        for (collection, statements) in work {
-            for chunk in chunk_by_size(
-                statements,
-                doc_len,
-                MAX_COMMAND_BYTES,
-                MAX_ITEMS_PER_COMMAND,
-            ) {
-                let expected = chunk.len();
-                let mut command =
-                    self.db
-                        .run_command(update_command(collection, chunk, write_concern));
-                if let Some(s) = session.as_deref_mut() {
-                    command = command.session(s);
-                }
-                let reply = command.await?;
-                check_update_reply(collection, &reply, expected)?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -503,6 +277,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         (USERS, doc! { "last_seen": -1, "_id": -1 }),
         (DAILY_TYPE_COUNTS, doc! { "d": 1 }),
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
+        // An identity link moves the earlier id's active days: found by profile.
+        (DAILY_ACTIVE_USERS, doc! { "_id.p": 1 }),
     ];
     let indexes = indexes
         .into_iter()
@@ -556,45 +332,6 @@ async fn existing_ids(
         }
     }
     Ok(found)
-}
-
-/// Inserts `docs` unordered and returns the positions refused as duplicate `_id`s. Any
-/// other refusal fails the call.
-async fn insert_skipping_duplicates(
-    coll: &Collection<Document>,
-    docs: &[Document],
-) -> Result<HashSet<usize>, Failure> {
-    if docs.is_empty() {
-        return Ok(HashSet::new());
-    }
-    match coll.insert_many(docs).ordered(false).await {
-        Ok(_) => Ok(HashSet::new()),
-        Err(e) => duplicate_positions(&e).ok_or(Failure::Driver(e)),
-    }
-}
-
-/// The positions of an unordered insert that failed only because their `_id` exists. `None`
-/// when anything else went wrong, including an unconfirmed write concern.
-fn duplicate_positions(e: &DriverError) -> Option<HashSet<usize>> {
-    match e.kind.as_ref() {
-        ErrorKind::InsertMany(InsertManyError {
-            write_errors: Some(errors),
-            write_concern_error: None,
-            ..
-        }) if errors.iter().all(|w| w.code == DUPLICATE_KEY) => {
-            Some(errors.iter().map(|w| w.index).collect())
-        }
-        _ => None,
-    }
-}
-
-/// Items of `items` whose flag is set.
-fn select<'a, T>(items: &'a [T], flags: &'a [bool]) -> impl Iterator<Item = &'a T> {
-    items
-        .iter()
-        .zip(flags)
-        .filter(|(_, f)| **f)
-        .map(|(item, _)| item)
 }
 
 /// Splits `items` into runs that fit one command.
@@ -934,26 +671,6 @@ fn parse_active_user_id(id: &Bson) -> Option<(String, String)> {
     ))
 }
 
-/// Every (day, profile) the delta marks active, days as `YYYY-MM-DD`.
-fn active_pairs(delta: &RollupDelta) -> Vec<(String, String)> {
-    delta
-        .day_profiles
-        .iter()
-        .flat_map(|(d, profiles)| {
-            let day = day_key(*d);
-            profiles.iter().map(move |p| (day.clone(), p.clone()))
-        })
-        .collect()
-}
-
-fn new_per_day(new_pairs: &[(String, String)]) -> BTreeMap<String, i64> {
-    let mut counts = BTreeMap::new();
-    for (day, _) in new_pairs {
-        *counts.entry(day.clone()).or_insert(0) += 1;
-    }
-    counts
-}
-
 /// A raw `update` command: many statements, one round trip, on every server from 4.2 (and
 /// DocumentDB), unlike the client-level bulk write that needs 8.0.
 fn update_command(collection: &str, statements: Vec<Document>, write_concern: bool) -> Document {
@@ -965,84 +682,8 @@ fn update_command(collection: &str, statements: Vec<Document>, write_concern: bo
     command
 }
 
-fn type_count_updates(delta: &RollupDelta) -> Vec<Document> {
-    delta
-        .day_type
-        .iter()
-        .map(|((d, t), n)| {
-            let day = day_key(*d);
-            doc! {
-                "q": { "_id": { "d": &day, "t": t } },
-                "u": { "$inc": { "count": to_i64(*n) }, "$setOnInsert": { "d": &day } },
-                "upsert": true,
-            }
-        })
-        .collect()
-}
-
-fn user_count_updates(new_active: &BTreeMap<String, i64>) -> Vec<Document> {
-    new_active
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(day, n)| {
-            doc! { "q": { "_id": day }, "u": { "$inc": { "count": *n } }, "upsert": true }
-        })
-        .collect()
-}
-
-fn user_updates(delta: &RollupDelta) -> Vec<Document> {
-    let mut profiles: Vec<_> = delta.profiles.iter().collect();
-    // A stable order makes commands reproducible and concurrent batches touch keys alike.
-    profiles.sort_by(|a, b| a.0.cmp(b.0));
-    profiles
-        .into_iter()
-        .map(|(id, p)| user_update(id, p))
-        .collect()
-}
-
-/// `{$literal: v}`: user-supplied values inside a pipeline must never be read as field
-/// paths (`"$x"`) or operators (`{"$x": ...}`).
-fn literal(v: impl Into<Bson>) -> Document {
-    doc! { "$literal": v.into() }
-}
-
 fn opt_bson(v: Option<&String>) -> Bson {
     v.map_or(Bson::Null, |s| Bson::String(s.clone()))
-}
-
-/// One profile's upsert, as an update pipeline. All `$set` expressions see the document as
-/// it was before the statement, like the embedded engine's `ON CONFLICT DO UPDATE`.
-fn user_update(profile: &str, p: &ProfileDelta) -> Document {
-    let first = bson_time(p.first_seen);
-    let last = bson_time(p.last_seen);
-    let is_new = doc! { "$eq": [{ "$type": "$event_count" }, "missing"] };
-    let mut set = doc! {
-        "user_id": { "$cond": [is_new.clone(), literal(opt_bson(p.user_id.as_ref())), "$user_id"] },
-        "anonymous": { "$cond": [is_new, p.user_id.is_none(), "$anonymous"] },
-        "anonymous_id": { "$ifNull": ["$anonymous_id", literal(opt_bson(p.anonymous_id.as_ref()))] },
-        "first_seen": { "$min": [{ "$ifNull": ["$first_seen", first] }, first] },
-        "last_seen": { "$max": [{ "$ifNull": ["$last_seen", last] }, last] },
-        "last_event_type": {
-            "$cond": [
-                { "$gte": [last, { "$ifNull": ["$last_seen", last] }] },
-                literal(p.last_event_type.as_str()),
-                "$last_event_type",
-            ]
-        },
-        "event_count": { "$add": [{ "$ifNull": ["$event_count", 0_i64] }, to_i64(p.event_count)] },
-    };
-    if let Some(traits) = &p.traits {
-        set.insert(
-            "traits",
-            doc! {
-                "$mergeObjects": [
-                    { "$ifNull": ["$traits", literal(Document::new())] },
-                    literal(map_to_doc(traits)),
-                ]
-            },
-        );
-    }
-    doc! { "q": { "_id": profile }, "u": [{ "$set": set }], "upsert": true }
 }
 
 /// A raw `update` reply is `ok: 1` even when statements failed: the failures are in
@@ -1181,49 +822,8 @@ fn paginate<T, C>(mut items: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> C) 
 
 #[async_trait]
 impl EventStore for MongoStore {
-    async fn insert_batch(&self, events: Vec<Event>) -> Result<Vec<InsertOutcome>, StoreError> {
-        let repeats = in_batch_repeats(&events);
-        let offered: Vec<&Event> = events
-            .iter()
-            .zip(&repeats)
-            .filter(|(_, repeat)| !**repeat)
-            .map(|(e, _)| e)
-            .collect();
-        if offered.is_empty() {
-            return Ok(vec![InsertOutcome::Duplicate; events.len()]);
-        }
-        // Events of an id linked to a user are written to the user's profile.
-        let links = self
-            .resolve_profiles(offered.iter().map(|e| e.profile_id()))
-            .await?;
-        let docs = offered
-            .iter()
-            .map(|e| {
-                let mut d = event_to_doc(e)?;
-                if let Some(to) = links.get(e.profile_id()) {
-                    d.insert("profile_id", to);
-                }
-                Ok(d)
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let accepted = if self.transactions {
-            self.write_transactional(&offered, &docs, &links).await?
-        } else {
-            self.write_direct(&offered, &docs, &links)
-                .await
-                .map_err(Failure::into_store_error)?
-        };
-        let mut accepted = accepted.into_iter();
-        Ok(repeats
-            .iter()
-            .map(|repeat| {
-                if !repeat && accepted.next() == Some(true) {
-                    InsertOutcome::Accepted
-                } else {
-                    InsertOutcome::Duplicate
-                }
-            })
-            .collect())
+    async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, StoreError> {
+        self.write_batch(&batch).await
     }
 
     async fn journey(
@@ -1419,6 +1019,8 @@ enum Failure {
     },
     /// Commit retries ran out without learning whether the transaction committed.
     CommitUnknown,
+    /// A stored document could not be read, or a value could not be encoded.
+    Decode(StoreError),
 }
 
 impl From<DriverError> for Failure {
@@ -1443,6 +1045,7 @@ impl fmt::Display for Failure {
                 write!(f, "write concern not confirmed on {collection}: {reason}")
             }
             Failure::CommitUnknown => write!(f, "commit outcome unknown"),
+            Failure::Decode(e) => write!(f, "{e}"),
         }
     }
 }
@@ -1466,7 +1069,7 @@ impl Failure {
             Failure::Statement {
                 code, transient, ..
             } => *transient || *code == DUPLICATE_KEY || *code == WRITE_CONFLICT,
-            Failure::NotDurable { .. } | Failure::CommitUnknown => false,
+            Failure::NotDurable { .. } | Failure::CommitUnknown | Failure::Decode(_) => false,
         }
     }
 
@@ -1490,6 +1093,7 @@ impl Failure {
             Failure::CommitUnknown => {
                 StoreError::Unavailable("MongoDB could not confirm the batch committed".to_owned())
             }
+            Failure::Decode(e) => e,
         }
     }
 }
@@ -1877,112 +1481,6 @@ mod tests {
         assert_eq!((page.items, page.next), (vec![1, 2], None));
     }
 
-    fn delta_of(events: &[Event]) -> RollupDelta {
-        RollupDelta::from_accepted(events)
-    }
-
-    #[test]
-    fn user_updates_are_upsert_pipelines_with_literal_user_values() {
-        let mut e = full_event();
-        e.user_id = Some("$danger".into());
-        e.traits = Some(object(json!({"$set": {"x": 1}, "a.b": "$c"})));
-        let statements = user_updates(&delta_of(&[e]));
-        assert_eq!(statements.len(), 1);
-        let s = &statements[0];
-        assert_eq!(s.get_bool("upsert"), Ok(true));
-        assert_eq!(
-            s.get_document("q").expect("q").get_str("_id"),
-            Ok("$danger")
-        );
-        let pipeline = s.get_array("u").expect("pipeline");
-        let set = pipeline[0]
-            .as_document()
-            .expect("stage")
-            .get_document("$set")
-            .expect("$set");
-        let user_id = set
-            .get_document("user_id")
-            .expect("cond")
-            .get_array("$cond")
-            .expect("args");
-        assert_eq!(
-            user_id[1]
-                .as_document()
-                .expect("literal")
-                .get_str("$literal"),
-            Ok("$danger")
-        );
-        let merge = set
-            .get_document("traits")
-            .expect("traits")
-            .get_array("$mergeObjects")
-            .expect("merge");
-        let traits = merge[1]
-            .as_document()
-            .expect("literal")
-            .get_document("$literal")
-            .expect("doc");
-        assert_eq!(
-            traits.get_document("$set").expect("kept").get_i64("x"),
-            Ok(1)
-        );
-        assert_eq!(traits.get_str("a.b"), Ok("$c"));
-        let count = set
-            .get_document("event_count")
-            .expect("count")
-            .get_array("$add")
-            .expect("add");
-        assert_eq!(count[1], Bson::Int64(1));
-    }
-
-    #[test]
-    fn profiles_without_traits_leave_stored_traits_alone() {
-        let statements = user_updates(&delta_of(&[minimal_event()]));
-        let set = statements[0].get_array("u").expect("pipeline")[0]
-            .as_document()
-            .expect("stage")
-            .get_document("$set")
-            .expect("$set");
-        assert!(set.get("traits").is_none());
-        let anonymous = set
-            .get_document("anonymous")
-            .expect("cond")
-            .get_array("$cond")
-            .expect("args");
-        assert_eq!(anonymous[1], Bson::Boolean(true));
-    }
-
-    #[test]
-    fn counter_updates_upsert_by_day() {
-        let mut second = minimal_event();
-        second.event_id = "e-3".into();
-        let delta = delta_of(&[minimal_event(), second]);
-        let types = type_count_updates(&delta);
-        assert_eq!(types.len(), 1);
-        let t = &types[0];
-        assert_eq!(
-            t.get_document("q").expect("q"),
-            &doc! { "_id": { "d": "2026-01-01", "t": "page_view" } }
-        );
-        assert_eq!(
-            t.get_document("u").expect("u"),
-            &doc! { "$inc": { "count": 2_i64 }, "$setOnInsert": { "d": "2026-01-01" } }
-        );
-        assert_eq!(
-            active_pairs(&delta),
-            vec![("2026-01-01".to_owned(), "anon".to_owned())]
-        );
-        let per_day = new_per_day(&active_pairs(&delta));
-        let users = user_count_updates(&per_day);
-        assert_eq!(
-            users,
-            vec![
-                doc! { "q": { "_id": "2026-01-01" }, "u": { "$inc": { "count": 1_i64 } }, "upsert": true }
-            ]
-        );
-        assert!(user_count_updates(&BTreeMap::from([("2026-01-02".to_owned(), 0)])).is_empty());
-    }
-
     #[test]
     fn update_commands_carry_a_write_concern_only_outside_transactions() {
         let c = update_command(USERS, vec![doc! { "q": {}, "u": {} }], true);
@@ -2029,35 +1527,6 @@ mod tests {
         assert!(
             matches!(failure.into_store_error(), StoreError::Unavailable(m) if m.contains("WriteConcernFailed"))
         );
-    }
-
-    fn insert_many_error(errors: Document) -> DriverError {
-        let e: InsertManyError = bson::from_document(errors).expect("valid InsertManyError");
-        DriverError::from(ErrorKind::InsertMany(e))
-    }
-
-    #[test]
-    fn only_duplicate_key_insert_errors_are_skipped() {
-        let dup = insert_many_error(doc! { "writeErrors": [
-            { "index": 0, "code": 11000, "errmsg": "dup" },
-            { "index": 3, "code": 11000, "errmsg": "dup" },
-        ] });
-        assert_eq!(duplicate_positions(&dup), Some(HashSet::from([0, 3])));
-        assert!(
-            Failure::Driver(dup).is_transient(),
-            "a race lost inside a transaction is retried"
-        );
-        let other = insert_many_error(doc! { "writeErrors": [
-            { "index": 0, "code": 11000, "errmsg": "dup" },
-            { "index": 1, "code": 121, "errmsg": "validation" },
-        ] });
-        assert_eq!(duplicate_positions(&other), None);
-        let lost = insert_many_error(doc! {
-            "writeErrors": [{ "index": 0, "code": 11000, "errmsg": "dup" }],
-            "writeConcernError": { "code": 64, "codeName": "WriteConcernFailed", "errmsg": "timeout" },
-        });
-        assert_eq!(duplicate_positions(&lost), None);
-        assert!(matches!(driver_error(&lost), StoreError::Unavailable(_)));
     }
 
     #[test]
