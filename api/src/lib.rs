@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod audit;
 pub mod auth;
 mod body;
 pub mod cli;
@@ -10,8 +11,10 @@ mod console;
 pub mod error;
 mod limits;
 mod middleware;
+pub mod query;
 pub mod routes;
 mod security;
 pub mod state;
+pub mod wire;
 
 pub use app::{App, shutdown_signal};

@@ -153,7 +153,7 @@ pub async fn signup(
     )
     .await?;
     state.store.create_account(&account).await?;
-    crate::routes::admin::audit(
+    crate::audit::record(
         &state,
         &account.id,
         "member.signup",

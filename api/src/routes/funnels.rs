@@ -3,18 +3,19 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use chrono::{Days, NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use shared::event::EventType;
 use shared::storage::FunnelQuery;
-use shared::storage::funnels::{FunnelReport, MAX_STEPS, MIN_STEPS};
+use shared::storage::funnels::{MAX_STEPS, MIN_STEPS};
 use utoipa::ToSchema;
 
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
+use crate::query::DayRange;
 use crate::routes::auth::body;
-use crate::routes::stats::MAX_RANGE_DAYS;
 use crate::state::AppState;
+use crate::wire::analytics::Funnel;
 
 /// Default conversion window: one day.
 pub const DEFAULT_WINDOW_SECONDS: i64 = 86_400;
@@ -44,7 +45,7 @@ pub struct FunnelRequest {
     post, path = "/v1/funnels", tag = "analytics", security(("session" = [])),
     request_body = FunnelRequest,
     responses(
-        (status = 200, body = FunnelReport),
+        (status = 200, body = Funnel),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
     )
 )]
@@ -52,7 +53,7 @@ pub async fn compute(
     _: RequireViewer,
     State(state): State<AppState>,
     req: Result<Json<FunnelRequest>, JsonRejection>,
-) -> Result<Json<FunnelReport>, ApiError> {
+) -> Result<Json<Funnel>, ApiError> {
     let req = body(req)?;
     let invalid = |m: String| ApiError::bad_request("invalid_funnel", m);
     if !(MIN_STEPS..=MAX_STEPS).contains(&req.steps.len()) {
@@ -73,28 +74,13 @@ pub async fn compute(
             "windowSeconds must be 1 to {MAX_WINDOW_SECONDS}"
         )));
     }
-    let to = req.to.unwrap_or_else(|| state.clock.now().date_naive());
-    let from = req
-        .from
-        .unwrap_or_else(|| to.checked_sub_days(Days::new(29)).unwrap_or(to));
-    if from > to {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            "from must not be after to",
-        ));
-    }
-    if (to - from).num_days() >= i64::try_from(MAX_RANGE_DAYS).unwrap_or(i64::MAX) {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
-        ));
-    }
-    let end = to.succ_opt().unwrap_or(to);
+    let range = DayRange::resolve(req.from, req.to, state.clock.now().date_naive())?;
+    let (from, to) = range.times();
     let query = FunnelQuery {
         steps,
-        from: from.and_time(NaiveTime::MIN).and_utc(),
-        to: end.and_time(NaiveTime::MIN).and_utc(),
+        from,
+        to,
         window_ms: window * 1000,
     };
-    Ok(Json(state.store.funnel(&query).await?))
+    Ok(Json(state.store.funnel(&query).await?.into()))
 }
