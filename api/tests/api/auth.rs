@@ -679,6 +679,9 @@ async fn eleven_wrong_passwords_from_one_ip_still_get_429_after_many_reloads() {
         .iter()
         .map(|r| r.status().as_u16())
         .collect();
-    assert!(statuses.iter().all(|s| [401, 429].contains(s)), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [401, 429].contains(s)),
+        "{statuses:?}"
+    );
     assert!(statuses.contains(&429), "{statuses:?}");
 }

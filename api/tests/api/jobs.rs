@@ -196,7 +196,7 @@ async fn bad_job_requests_get_json_errors() {
         (
             "/v1/imports",
             json!({"source": {"type": "url", "url": "https://example.com/x"}, "format": "csv",
-                   "mapping": {"columns": {"userId": "c", "colour": "d"}, "event_type": "x"}}),
+                   "mapping": {"columns": {"userId": "c", "colour": "d"}, "eventType": "x"}}),
             "invalid_import",
         ),
         (

@@ -236,7 +236,10 @@ async fn every_listing_answers_one_camel_case_envelope_with_opaque_cursors() {
         assert_eq!(status, 200, "{path}: {page}");
         let keys: Vec<&String> = page.as_object().expect("object").keys().collect();
         assert_eq!(keys, ["items", "nextCursor"], "{path}");
-        assert!(!page["items"].as_array().expect("items").is_empty(), "{path}");
+        assert!(
+            !page["items"].as_array().expect("items").is_empty(),
+            "{path}"
+        );
         for item in page["items"].as_array().expect("items") {
             let snake = item
                 .as_object()
@@ -251,11 +254,16 @@ async fn every_listing_answers_one_camel_case_envelope_with_opaque_cursors() {
     let cursor = jobs["nextCursor"].as_str().expect("a second page");
     let id = jobs["items"][0]["id"].as_str().expect("id");
     assert!(!cursor.contains(id), "the cursor does not show the id");
-    let (_, next) = app.get_json(&format!("/v1/jobs?limit=1&cursor={cursor}")).await;
+    let (_, next) = app
+        .get_json(&format!("/v1/jobs?limit=1&cursor={cursor}"))
+        .await;
     assert_eq!(next["items"].as_array().expect("items").len(), 1);
     assert_ne!(next["items"][0]["id"], jobs["items"][0]["id"]);
     let (status, err) = app.get_json(&format!("/v1/jobs?cursor={id}")).await;
-    assert_eq!((status, err["code"].as_str()), (400, Some("invalid_cursor")));
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some("invalid_cursor"))
+    );
 }
 
 #[tokio::test]
@@ -268,7 +276,11 @@ async fn limits_and_ranges_are_checked_the_same_way_everywhere() {
         "/v1/admin/audit?limit=5000",
     ] {
         let (status, err) = app.get_json(path).await;
-        assert_eq!((status, err["code"].as_str()), (400, Some("invalid_limit")), "{path}");
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (400, Some("invalid_limit")),
+            "{path}"
+        );
     }
     for path in [
         "/v1/users?cursor=not-a-cursor",
@@ -276,7 +288,11 @@ async fn limits_and_ranges_are_checked_the_same_way_everywhere() {
         "/v1/admin/audit?cursor=%25%25",
     ] {
         let (status, err) = app.get_json(path).await;
-        assert_eq!((status, err["code"].as_str()), (400, Some("invalid_cursor")), "{path}");
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (400, Some("invalid_cursor")),
+            "{path}"
+        );
     }
     for path in [
         "/v1/stats?from=2026-02-01&to=2026-01-01",
@@ -284,7 +300,11 @@ async fn limits_and_ranges_are_checked_the_same_way_everywhere() {
         "/v1/users/u1/journey?from=2026-02-01&to=2026-01-01",
     ] {
         let (status, err) = app.get_json(path).await;
-        assert_eq!((status, err["code"].as_str()), (400, Some("invalid_range")), "{path}");
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (400, Some("invalid_range")),
+            "{path}"
+        );
     }
     let (status, err) = app.get_json("/v1/users/u1/journey?from=yesterday").await;
     assert_eq!((status, err["code"].as_str()), (400, Some("invalid_query")));
