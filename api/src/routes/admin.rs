@@ -5,11 +5,9 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use secrecy::{ExposeSecret as _, SecretString};
-use serde::Deserialize;
+use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
 use shared::storage::{Account, AuditCursor, Role, WriteKey};
-use utoipa::ToSchema;
 
 use crate::audit::record as audit;
 use crate::auth::{self, Member, RequireAdmin, passwords, write_keys};
@@ -18,7 +16,10 @@ use crate::query::{PageParams, Pagination};
 use crate::routes::auth::body;
 use crate::state::AppState;
 use crate::wire::Page;
-use crate::wire::accounts::{AuditRecord, NewWriteKey, WriteKeyInfo};
+use crate::wire::accounts::{
+    AuditRecord, CreateMember, CreateWriteKey, NewWriteKey, ResetPassword, UpdateMember,
+    WriteKeyInfo,
+};
 
 async fn member(state: &AppState, id: &str) -> Result<Account, ApiError> {
     state
@@ -41,17 +42,6 @@ pub async fn list_members(
     Ok(Json(Page::whole(
         accounts.iter().map(Member::from).collect(),
     )))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateMember {
-    pub email: String,
-    pub display_name: Option<String>,
-    pub role: Role,
-    /// Initial password; share it with the member out of band.
-    #[schema(value_type = String, format = Password)]
-    pub password: SecretString,
 }
 
 /// Invite (create) a member with a role and an initial password.
@@ -89,14 +79,6 @@ pub async fn create_member(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(Member::from(&account))))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdateMember {
-    pub role: Option<Role>,
-    pub disabled: Option<bool>,
-    pub display_name: Option<String>,
 }
 
 /// Change a member's role, display name, or disable / re-enable them. A disabled member's
@@ -169,12 +151,6 @@ pub async fn update_member(
     Ok(Json(Member::from(&account)))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct ResetPassword {
-    #[schema(value_type = String, format = Password)]
-    pub password: SecretString,
-}
-
 /// Set a member's password.
 #[utoipa::path(
     post, path = "/v1/admin/members/{id}/password", tag = "admin", security(("session" = [])),
@@ -225,13 +201,6 @@ pub async fn list_write_keys(
     Ok(Json(Page::whole(
         keys.iter().map(WriteKeyInfo::from).collect(),
     )))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct CreateWriteKey {
-    /// Name of the sending source (web shop, app, server), recorded on its events.
-    #[schema(example = "web-shop")]
-    pub source: String,
 }
 
 /// Create a write key for a named source.

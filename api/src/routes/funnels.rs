@@ -3,41 +3,21 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use chrono::NaiveDate;
-use serde::Deserialize;
 use shared::event::EventType;
 use shared::storage::FunnelQuery;
 use shared::storage::funnels::{MAX_STEPS, MIN_STEPS};
-use utoipa::ToSchema;
 
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
 use crate::query::DayRange;
 use crate::routes::auth::body;
 use crate::state::AppState;
-use crate::wire::analytics::Funnel;
+use crate::wire::analytics::{Funnel, FunnelRequest};
 
 /// Default conversion window: one day.
 pub const DEFAULT_WINDOW_SECONDS: i64 = 86_400;
 /// Longest conversion window: 90 days.
 pub const MAX_WINDOW_SECONDS: i64 = 90 * 86_400;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FunnelRequest {
-    /// 2 to 5 event types, in the order a user must reach them.
-    #[schema(example = json!(["product_view", "add_to_cart", "purchase"]))]
-    pub steps: Vec<String>,
-    /// First day (UTC, inclusive) on which users may enter with the first step; default 29
-    /// days before `to`.
-    pub from: Option<NaiveDate>,
-    /// Last day (UTC, inclusive) on which users may enter; default today. Later steps may
-    /// fall after it, within the window.
-    pub to: Option<NaiveDate>,
-    /// Every later step must happen at most this many seconds after the first step
-    /// (1 to 7,776,000; default 86,400).
-    pub window_seconds: Option<i64>,
-}
 
 /// Users reaching each step in order within the window, each user counted once per step,
 /// with conversion and drop-off. Computed from stored events (not rollups).

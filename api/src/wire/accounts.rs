@@ -1,9 +1,10 @@
 //! Members, write keys and the audit log on the wire.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::storage::{AuditEntry, WriteKey};
+use shared::storage::{AuditEntry, Role, WriteKey};
 use utoipa::ToSchema;
 
 pub use crate::auth::Member;
@@ -73,4 +74,36 @@ impl From<AuditEntry> for AuditRecord {
             details: e.details,
         }
     }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateMember {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// Initial password; share it with the member out of band.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMember {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetPassword {
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateWriteKey {
+    /// Name of the sending source (web shop, app, server), recorded on its events.
+    #[schema(example = "web-shop")]
+    pub source: String,
 }

@@ -1,7 +1,7 @@
 //! KPIs and funnels on the wire.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use shared::storage::{FunnelReport, FunnelStepReport, Stats};
 use utoipa::ToSchema;
 
@@ -117,4 +117,21 @@ impl From<FunnelReport> for Funnel {
             steps: r.steps.into_iter().map(FunnelStep::from).collect(),
         }
     }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FunnelRequest {
+    /// 2 to 5 event types, in the order a user must reach them.
+    #[schema(example = json!(["product_view", "add_to_cart", "purchase"]))]
+    pub steps: Vec<String>,
+    /// First day (UTC, inclusive) on which users may enter with the first step; default 29
+    /// days before `to`.
+    pub from: Option<NaiveDate>,
+    /// Last day (UTC, inclusive) on which users may enter; default today. Later steps may
+    /// fall after it, within the window.
+    pub to: Option<NaiveDate>,
+    /// Every later step must happen at most this many seconds after the first step
+    /// (1 to 7,776,000; default 86,400).
+    pub window_seconds: Option<i64>,
 }
