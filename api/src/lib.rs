@@ -9,6 +9,7 @@ mod body;
 pub mod cli;
 mod console;
 pub mod error;
+mod extract;
 mod limits;
 mod middleware;
 pub mod query;

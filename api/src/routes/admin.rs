@@ -12,8 +12,8 @@ use shared::storage::{Account, AuditCursor, Role, WriteKey};
 use crate::audit::record as audit;
 use crate::auth::{self, Member, RequireAdmin, passwords, write_keys};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::body;
 use crate::query::{PageParams, Pagination};
-use crate::routes::auth::body;
 use crate::state::AppState;
 use crate::wire::Page;
 use crate::wire::accounts::{

@@ -9,8 +9,8 @@ use shared::storage::funnels::{MAX_STEPS, MIN_STEPS};
 
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::body;
 use crate::query::DayRange;
-use crate::routes::auth::body;
 use crate::state::AppState;
 use crate::wire::analytics::{Funnel, FunnelRequest};
 
