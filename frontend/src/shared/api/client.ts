@@ -5,13 +5,6 @@ import type { components } from './schema.gen';
 
 export type Schemas = components['schemas'];
 
-/** The one envelope of every listing: a page of items and the cursor of the next page. */
-export interface Page<T> {
-  items: T[];
-  /** Pass as `cursor` to get the next page; null on the last page. */
-  nextCursor?: string | null;
-}
-
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;

@@ -1,11 +1,11 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch, type Page, type Schemas } from '@/shared/api/client';
+import { apiFetch, type Schemas } from '@/shared/api/client';
 
 export type WriteKeyInfo = Schemas['WriteKeyInfo'];
 export const writeKeysQueryKey = ['admin', 'write-keys'] as const;
 
 export async function listWriteKeys(signal?: AbortSignal): Promise<WriteKeyInfo[]> {
-  return (await apiFetch<Page<WriteKeyInfo>>('/v1/admin/write-keys', { signal })).items;
+  return (await apiFetch<Schemas['Page_WriteKeyInfo']>('/v1/admin/write-keys', { signal })).items;
 }
 
 export const writeKeysQueryOptions = queryOptions({

@@ -1,9 +1,9 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
-import { apiFetch, type Page, type Schemas } from '@/shared/api/client';
+import { apiFetch, type Schemas } from '@/shared/api/client';
 import { isActive } from '../lib/jobs';
 
 export type Job = Schemas['JobView'];
-export type JobPage = Page<Job>;
+export type JobPage = Schemas['Page_JobView'];
 export type JobKind = Schemas['JobKind'];
 export type JobStatus = Schemas['JobStatus'];
 

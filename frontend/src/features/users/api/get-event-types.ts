@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch, type Page } from '@/shared/api/client';
+import { apiFetch, type Schemas } from '@/shared/api/client';
 
 /** The event types in a person's journey, by name: what the journey's type filter offers. */
 export async function getEventTypes(id: string, signal?: AbortSignal): Promise<string[]> {
-  return (await apiFetch<Page<string>>(`/v1/users/${encodeURIComponent(id)}/event-types`, { signal })).items;
+  return (await apiFetch<Schemas['Page_String']>(`/v1/users/${encodeURIComponent(id)}/event-types`, { signal })).items;
 }
 
 export function eventTypesQueryOptions(id: string) {

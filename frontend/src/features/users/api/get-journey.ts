@@ -1,8 +1,8 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
-import { apiFetch, type Page, type Schemas } from '@/shared/api/client';
+import { apiFetch, type Schemas } from '@/shared/api/client';
 
 export type TrackedEvent = Schemas['JourneyEvent'];
-export type EventPage = Page<TrackedEvent>;
+export type EventPage = Schemas['Page_JourneyEvent'];
 
 export interface JourneyFilter {
   type: string;

@@ -1,8 +1,8 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch, type Page, type Schemas } from '@/shared/api/client';
+import { apiFetch, type Schemas } from '@/shared/api/client';
 
 export type UserProfile = Schemas['User'];
-export type UserPage = Page<UserProfile>;
+export type UserPage = Schemas['Page_User'];
 
 export interface ListUsersParams {
   q: string;
