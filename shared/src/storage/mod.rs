@@ -113,7 +113,7 @@ pub struct Page<T, C> {
 }
 
 /// A tracked person or device: the rollup kept per profile id (user id, else anonymous id).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserProfile {
     /// The user id, or the anonymous id for profiles never identified.
@@ -124,7 +124,6 @@ pub struct UserProfile {
     pub last_seen: DateTime<Utc>,
     pub event_count: u64,
     pub last_event_type: String,
-    #[schema(value_type = Object)]
     pub traits: Map<String, Value>,
 }
 
@@ -261,7 +260,7 @@ pub mod cursor {
 }
 
 /// Summary analytics derived from [`RollupRows`].
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     pub from: NaiveDate,
@@ -280,13 +279,13 @@ pub struct Stats {
     pub daily_active_users: Vec<DayCount>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DayCount {
     pub day: NaiveDate,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TypeCount {
     #[serde(rename = "type")]
