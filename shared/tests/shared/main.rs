@@ -7,3 +7,4 @@ mod conformance;
 mod conformance_jobs;
 mod helpers;
 mod identity_cases;
+mod mongo_topology;
