@@ -134,7 +134,7 @@ impl MongoTx<'_> {
             let reply = self
                 .store
                 .db
-                .run_command(update_command(collection, chunk, false))
+                .run_command(update_command(collection, chunk))
                 .selection_criteria(primary())
                 .session(&mut *self.session)
                 .await?;
@@ -407,7 +407,7 @@ impl WriteTx for MongoTx<'_> {
 }
 
 /// A profile as stored in `users` (trait keys escaped, see `map_to_doc`).
-fn profile_to_doc(p: &Profile) -> Document {
+pub(super) fn profile_to_doc(p: &Profile) -> Document {
     let mut d = doc! {
         "_id": &p.id,
         "user_id": opt_bson(p.user_id.as_ref()),
@@ -424,7 +424,7 @@ fn profile_to_doc(p: &Profile) -> Document {
     d
 }
 
-fn profile_from_doc(d: &Document) -> Result<Profile, StoreError> {
+pub(super) fn profile_from_doc(d: &Document) -> Result<Profile, StoreError> {
     let decode = || -> Result<Profile, String> {
         Ok(Profile {
             id: req_str(d, "_id")?.to_owned(),
@@ -442,37 +442,4 @@ fn profile_from_doc(d: &Document) -> Result<Profile, StoreError> {
         })
     };
     decode().map_err(|why| malformed("user", d, &why))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn profiles_round_trip_through_their_documents() {
-        let t = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");
-        let mut traits = Map::new();
-        traits.insert("a.b".into(), Value::from(1));
-        traits.insert("$plan".into(), Value::from("pro"));
-        let p = Profile {
-            id: "u1".into(),
-            user_id: Some("u1".into()),
-            anonymous_id: Some("a1".into()),
-            first_seen: t(10),
-            last_seen: t(20),
-            event_count: 3,
-            last_event_type: "identify".into(),
-            traits,
-        };
-        assert_eq!(profile_from_doc(&profile_to_doc(&p)).expect("decode"), p);
-        let anonymous = Profile {
-            user_id: None,
-            traits: Map::new(),
-            ..p
-        };
-        let d = profile_to_doc(&anonymous);
-        assert_eq!(d.get_bool("anonymous").ok(), Some(true));
-        assert!(d.get("traits").is_none());
-        assert_eq!(profile_from_doc(&d).expect("decode"), anonymous);
-    }
 }
