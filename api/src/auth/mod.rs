@@ -92,7 +92,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         // Read the account every time: a disabled member or a changed role takes effect on
         // the next request, on every instance.
-        let account = match state.store.account_by_id(&account_id).await? {
+        let account = match state.accounts().account_by_id(&account_id).await? {
             Some(a) if !a.disabled => a,
             _ => {
                 session.flush().await.map_err(session_error)?;

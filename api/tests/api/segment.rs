@@ -425,7 +425,10 @@ async fn a_batch_is_judged_message_by_message() {
     let (status, answer) = post_raw(&app, "/v1/batch", Some(&auth), "application/json", body).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["success"], true);
-    assert_eq!((answer["accepted"].clone(), answer["rejected"].clone()), (json!(1), json!(2)));
+    assert_eq!(
+        (answer["accepted"].clone(), answer["rejected"].clone()),
+        (json!(1), json!(2))
+    );
     let refused: Vec<&str> = answer["errors"]
         .as_array()
         .expect("errors")
