@@ -178,6 +178,11 @@ pub async fn reset_password(
     if !state.accounts().update_account(&account).await? {
         return Err(ApiError::NotFound(format!("no member {id:?}")));
     }
+    // Every session made with the old password ends now; an admin resetting their own
+    // password keeps the session they did it from.
+    if account.id == admin.account.id {
+        auth::bind_session(&admin.session, &account).await?;
+    }
     audit(
         &state,
         &admin.account.id,

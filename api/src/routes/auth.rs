@@ -79,6 +79,7 @@ pub async fn login(
         .insert(auth::SEEN_AT, now.timestamp_millis())
         .await
         .map_err(auth::session_error)?;
+    auth::bind_session(&session, &account).await?;
     state.accounts().record_login(&account.id, now).await?;
     tracing::info!(account_id = %account.id, "Signed in.");
     Ok(Json(Member::from(&Account {
