@@ -86,16 +86,20 @@ pub struct Extractor {
     trusted: Arc<Vec<IpNet>>,
 }
 
+/// The session cookie the session layer will use: with several of that name, the last one
+/// (tower-cookies keeps the last), so a planted extra cookie cannot pick another bucket.
 fn session_cookie(headers: &HeaderMap) -> Option<&str> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
+        .filter_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE_NAME && !value.is_empty()).then_some(value)
+            (name == COOKIE_NAME).then_some(value)
         })
+        .next_back()
+        .filter(|value| !value.is_empty())
 }
 
 impl KeyExtractor for Extractor {
@@ -208,5 +212,16 @@ mod tests {
             HeaderValue::from_static("a=1; shoptrail_session=abc; b=2"),
         );
         assert_eq!(session_cookie(&h), Some("abc"));
+        // A duplicated cookie: the last one is the session the layer reads.
+        h.insert(
+            "cookie",
+            HeaderValue::from_static("shoptrail_session=first; shoptrail_session=second"),
+        );
+        assert_eq!(session_cookie(&h), Some("second"));
+        h.append(
+            "cookie",
+            HeaderValue::from_static("shoptrail_session=third"),
+        );
+        assert_eq!(session_cookie(&h), Some("third"));
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
-use shared::storage::{Account, AuditCursor, Role, WriteKey};
+use shared::storage::{Account, AccountUpdate, AuditCursor, WriteKey};
 
 use crate::audit::record as audit;
 use crate::auth::{self, Member, RequireAdmin, passwords, write_keys};
@@ -109,7 +109,6 @@ pub async fn update_member(
         ));
     }
     let mut account = member(&state, &id).await?;
-    let was_active_admin = account.role == Role::Admin && !account.disabled;
     let mut changes = serde_json::Map::new();
     if let Some(role) = req.role {
         changes.insert("role".into(), json!({ "from": account.role, "to": role }));
@@ -130,16 +129,15 @@ pub async fn update_member(
         changes.insert("displayName".into(), json!(name));
         account.display_name = name.to_owned();
     }
-    let still_active_admin = account.role == Role::Admin && !account.disabled;
-    if was_active_admin && !still_active_admin && state.accounts().count_active_admins().await? <= 1
-    {
-        return Err(ApiError::Conflict {
-            code: "last_admin",
-            message: "this is the last active admin".to_owned(),
-        });
-    }
-    if !state.accounts().update_account(&account).await? {
-        return Err(ApiError::NotFound(format!("no member {id:?}")));
+    match state.accounts().update_account(&account).await? {
+        AccountUpdate::Updated => {}
+        AccountUpdate::NotFound => return Err(ApiError::NotFound(format!("no member {id:?}"))),
+        AccountUpdate::LastAdmin => {
+            return Err(ApiError::Conflict {
+                code: "last_admin",
+                message: "this is the last active admin".to_owned(),
+            });
+        }
     }
     audit(
         &state,
@@ -175,7 +173,7 @@ pub async fn reset_password(
     account.password_hash = passwords::hash(&req.password)
         .await
         .map_err(ApiError::Internal)?;
-    if !state.accounts().update_account(&account).await? {
+    if state.accounts().update_account(&account).await? == AccountUpdate::NotFound {
         return Err(ApiError::NotFound(format!("no member {id:?}")));
     }
     // Every session made with the old password ends now; an admin resetting their own

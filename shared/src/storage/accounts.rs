@@ -133,6 +133,16 @@ pub struct AuditCursor {
     pub id: String,
 }
 
+/// What [`AccountStore::update_account`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountUpdate {
+    Updated,
+    /// No account has that id.
+    NotFound,
+    /// The change would have left no active admin; nothing changed.
+    LastAdmin,
+}
+
 /// Console accounts. Emails are unique (they are stored normalised by [`Email::parse`]).
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -143,8 +153,10 @@ pub trait AccountStore: Send + Sync {
     /// Every account, by email.
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
     /// Replaces display name, role, password hash and disabled flag of the account with
-    /// `account.id`; false when there is none.
-    async fn update_account(&self, account: &Account) -> Result<bool, StoreError>;
+    /// `account.id`. A change that would leave no active admin is refused
+    /// ([`AccountUpdate::LastAdmin`]), checked and written atomically: two admins demoting
+    /// each other at the same moment cannot both succeed.
+    async fn update_account(&self, account: &Account) -> Result<AccountUpdate, StoreError>;
     async fn record_login(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Accounts with the admin role that are not disabled.
     async fn count_active_admins(&self) -> Result<u64, StoreError>;

@@ -11,8 +11,8 @@ pub mod write;
 
 pub use crate::identity::{IdentityLink, LinkOutcome};
 pub use accounts::{
-    Account, AccountStore, AuditCursor, AuditEntry, AuditStore, Email, Role, SessionRecord,
-    SessionRecordStore, WriteKey, WriteKeyStore,
+    Account, AccountStore, AccountUpdate, AuditCursor, AuditEntry, AuditStore, Email, Role,
+    SessionRecord, SessionRecordStore, WriteKey, WriteKeyStore,
 };
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
 pub use identity::IdentityStore;

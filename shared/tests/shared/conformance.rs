@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde_json::json;
 use shared::storage::{
-    Account, AuditCursor, AuditEntry, Email, FunnelQuery,
+    Account, AccountUpdate, AuditCursor, AuditEntry, Email, FunnelQuery,
     InsertOutcome::{Accepted, Duplicate},
     JourneyQuery, Role, SessionRecord, Store, StoreError, UserQuery, WriteKey,
 };
@@ -563,11 +563,25 @@ pub async fn accounts_change_role_password_and_disabled_flag_and_record_logins(
     a.role = Role::Admin;
     a.display_name = "Ada L.".into();
     a.password_hash = "$argon2id$new".into();
-    assert!(store.update_account(&a).await.expect("update"));
+    assert_eq!(
+        store.update_account(&a).await.expect("update"),
+        AccountUpdate::Updated
+    );
     assert_eq!(store.count_active_admins().await.expect("count"), 1);
     a.disabled = true;
-    assert!(store.update_account(&a).await.expect("update"));
-    assert_eq!(store.count_active_admins().await.expect("count"), 0);
+    assert_eq!(
+        store.update_account(&a).await.expect("update"),
+        AccountUpdate::LastAdmin,
+        "the last active admin cannot be disabled"
+    );
+    assert_eq!(store.count_active_admins().await.expect("count"), 1);
+    let b = account("a2", "bea@example.com", Role::Admin);
+    store.create_account(&b).await.expect("create");
+    assert_eq!(
+        store.update_account(&a).await.expect("update"),
+        AccountUpdate::Updated
+    );
+    assert_eq!(store.count_active_admins().await.expect("count"), 1);
     store
         .record_login("a1", at(DAY0 + 77))
         .await
@@ -581,7 +595,52 @@ pub async fn accounts_change_role_password_and_disabled_flag_and_record_logins(
     assert_eq!((stored.role, stored.disabled), (Role::Admin, true));
     assert_eq!(stored.password_hash, "$argon2id$new");
     let ghost = account("ghost", "ghost@example.com", Role::Viewer);
-    assert!(!store.update_account(&ghost).await.expect("update"));
+    assert_eq!(
+        store.update_account(&ghost).await.expect("update"),
+        AccountUpdate::NotFound
+    );
+}
+
+/// Two admins demoting each other at the same moment: one change wins, an admin remains.
+pub async fn concurrent_demotions_never_leave_no_admin(store: Arc<dyn Store>) {
+    let mut survivor = account("adm-0", "adm-0@example.com", Role::Admin);
+    store.create_account(&survivor).await.expect("create");
+    for round in 1..=20 {
+        let newcomer = account(
+            &format!("adm-{round}"),
+            &format!("adm-{round}@example.com"),
+            Role::Admin,
+        );
+        store.create_account(&newcomer).await.expect("create");
+        let demotions: Vec<_> = [survivor.clone(), newcomer.clone()]
+            .into_iter()
+            .map(|mut a| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    a.role = Role::Viewer;
+                    store.update_account(&a).await.expect("update")
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for d in demotions {
+            outcomes.push(d.await.expect("task"));
+        }
+        assert_eq!(
+            outcomes
+                .iter()
+                .filter(|o| **o == AccountUpdate::Updated)
+                .count(),
+            1,
+            "round {round}: {outcomes:?}"
+        );
+        assert_eq!(store.count_active_admins().await.expect("count"), 1);
+        survivor = if outcomes[0] == AccountUpdate::Updated {
+            newcomer
+        } else {
+            survivor
+        };
+    }
 }
 
 pub async fn session_records_load_until_they_expire(store: Arc<dyn Store>) {
@@ -865,6 +924,7 @@ conformance_suite!(
     ping_answers,
     accounts_are_unique_by_email_whatever_its_case,
     accounts_change_role_password_and_disabled_flag_and_record_logins,
+    concurrent_demotions_never_leave_no_admin,
     session_records_load_until_they_expire,
     write_keys_are_found_by_hash_revoked_once_and_touched,
     audit_entries_page_newest_first,

@@ -11,6 +11,8 @@ pub(super) const ACCOUNTS: &str = "accounts";
 pub(super) const SESSIONS: &str = "sessions";
 pub(super) const WRITE_KEYS: &str = "write_keys";
 pub(super) const AUDIT_LOG: &str = "audit_log";
+/// Documents that serialise changes no single document can (see [`ADMIN_GUARD`]).
+pub(super) const GUARDS: &str = "guards";
 
 /// Indexes of these collections, created at start-up with the others.
 ///
@@ -228,6 +230,90 @@ impl MongoStore {
     }
 }
 
+/// The one document every change of an admin's standing writes, so two such changes
+/// conflict (and one retries, seeing the other) instead of both passing the count check.
+const ADMIN_GUARD: &str = "admin_guard";
+
+impl MongoStore {
+    async fn update_account_in(
+        &self,
+        session: &mut ClientSession,
+        a: &Account,
+    ) -> Result<AccountUpdate, Failure> {
+        session
+            .start_transaction()
+            .read_concern(ReadConcern::snapshot())
+            .write_concern(durable_write_concern())
+            .selection_criteria(write::primary())
+            .await?;
+        let outcome = match self.update_account_body(session, a).await {
+            Ok(AccountUpdate::Updated) => AccountUpdate::Updated,
+            other => {
+                if let Err(e) = session.abort_transaction().await {
+                    tracing::debug!(error = %e.kind, "Aborting the MongoDB transaction failed.");
+                }
+                return other;
+            }
+        };
+        session.commit_transaction().await?;
+        Ok(outcome)
+    }
+
+    async fn update_account_body(
+        &self,
+        session: &mut ClientSession,
+        a: &Account,
+    ) -> Result<AccountUpdate, Failure> {
+        let accounts = self.named(ACCOUNTS);
+        let Some(current) = accounts
+            .find_one(doc! { "_id": &a.id })
+            .session(&mut *session)
+            .await?
+        else {
+            return Ok(AccountUpdate::NotFound);
+        };
+        let was_active_admin = current
+            .get_str("role")
+            .is_ok_and(|r| r == Role::Admin.as_str())
+            && !current.get_bool("disabled").unwrap_or(false);
+        let stays_active_admin = a.role == Role::Admin && !a.disabled;
+        if was_active_admin && !stays_active_admin {
+            self.named(GUARDS)
+                .update_one(
+                    doc! { "_id": ADMIN_GUARD },
+                    doc! { "$inc": { "changes": 1_i64 } },
+                )
+                .upsert(true)
+                .session(&mut *session)
+                .await?;
+            let others = accounts
+                .count_documents(doc! {
+                    "_id": { "$ne": &a.id },
+                    "role": Role::Admin.as_str(),
+                    "disabled": { "$ne": true },
+                })
+                .session(&mut *session)
+                .await?;
+            if others == 0 {
+                return Ok(AccountUpdate::LastAdmin);
+            }
+        }
+        accounts
+            .update_one(
+                doc! { "_id": &a.id },
+                doc! { "$set": {
+                    "display_name": &a.display_name,
+                    "role": a.role.as_str(),
+                    "password_hash": &a.password_hash,
+                    "disabled": a.disabled,
+                } },
+            )
+            .session(&mut *session)
+            .await?;
+        Ok(AccountUpdate::Updated)
+    }
+}
+
 #[async_trait]
 impl AccountStore for MongoStore {
     async fn create_account(&self, a: &Account) -> Result<(), StoreError> {
@@ -264,21 +350,23 @@ impl AccountStore for MongoStore {
             .collect()
     }
 
-    async fn update_account(&self, a: &Account) -> Result<bool, StoreError> {
-        let result = self
-            .named(ACCOUNTS)
-            .update_one(
-                doc! { "_id": &a.id },
-                doc! { "$set": {
-                    "display_name": &a.display_name,
-                    "role": a.role.as_str(),
-                    "password_hash": &a.password_hash,
-                    "disabled": a.disabled,
-                } },
-            )
+    async fn update_account(&self, a: &Account) -> Result<AccountUpdate, StoreError> {
+        let mut session = self
+            .client
+            .start_session()
             .await
             .map_err(|e| driver_error(&e))?;
-        Ok(result.matched_count == 1)
+        let mut attempt = 1;
+        loop {
+            match self.update_account_in(&mut session, a).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(f) if f.is_transient() && attempt < MAX_TRANSACTION_ATTEMPTS => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(f) => return Err(f.into_store_error()),
+            }
+        }
     }
 
     async fn record_login(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -44,7 +44,7 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 11] = [
+const COLLECTIONS: [&str; 12] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -53,6 +53,7 @@ const COLLECTIONS: [&str; 11] = [
     accounts::ACCOUNTS,
     accounts::SESSIONS,
     accounts::WRITE_KEYS,
+    accounts::GUARDS,
     accounts::AUDIT_LOG,
     identity::IDENTITIES,
     jobs::JOBS,

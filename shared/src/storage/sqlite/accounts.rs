@@ -112,21 +112,46 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn update_account(&self, a: &Account) -> Result<bool, StoreError> {
+    async fn update_account(&self, a: &Account) -> Result<AccountUpdate, StoreError> {
         let a = a.clone();
         self.with_conn(move |c| {
-            c.prepare_cached(
+            // IMMEDIATE: the check and the write see no other writer in between.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let current: Option<(String, bool)> = tx
+                .query_row(
+                    "SELECT role, disabled FROM accounts WHERE id = ?1",
+                    [&a.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((role, disabled)) = current else {
+                return Ok(AccountUpdate::NotFound);
+            };
+            let was_active_admin = role == Role::Admin.as_str() && !disabled;
+            let stays_active_admin = a.role == Role::Admin && !a.disabled;
+            if was_active_admin && !stays_active_admin {
+                let others: u64 = tx.query_row(
+                    "SELECT count(*) FROM accounts WHERE role = 'admin' AND disabled = 0 AND id != ?1",
+                    [&a.id],
+                    |r| r.get(0),
+                )?;
+                if others == 0 {
+                    return Ok(AccountUpdate::LastAdmin);
+                }
+            }
+            tx.execute(
                 "UPDATE accounts SET display_name = ?2, role = ?3, password_hash = ?4, disabled = ?5
                  WHERE id = ?1",
-            )?
-            .execute(params![
-                a.id,
-                a.display_name,
-                a.role.as_str(),
-                a.password_hash,
-                a.disabled
-            ])
-            .map(|n| n == 1)
+                params![
+                    a.id,
+                    a.display_name,
+                    a.role.as_str(),
+                    a.password_hash,
+                    a.disabled
+                ],
+            )?;
+            tx.commit()?;
+            Ok(AccountUpdate::Updated)
         })
         .await
     }
