@@ -5,5 +5,6 @@ mod batcher;
 #[macro_use]
 mod conformance;
 mod conformance_jobs;
+mod conformance_jobs_cas;
 mod helpers;
 mod identity_cases;
