@@ -6,6 +6,7 @@ pub mod batcher;
 pub mod clock;
 pub mod event;
 pub mod jobs;
+pub mod ops;
 pub mod secrets;
 pub mod segment;
 pub mod settings;
