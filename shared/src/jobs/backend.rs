@@ -181,3 +181,7 @@ impl Sink<Task<Claimed>> for NoPush {
         Poll::Ready(Ok(()))
     }
 }
+
+#[cfg(test)]
+#[path = "backend_tests.rs"]
+mod tests;
