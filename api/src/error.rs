@@ -36,11 +36,13 @@ pub enum ApiError {
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// Back off and retry: queue full, store failing, shutting down, or request timed out.
+    /// `retry_after_s` of `None` means the configured `batcher.retry_after_s`, which
+    /// [`crate::middleware::retry_after`] fills in.
     #[error("{message}")]
     Unavailable {
         code: &'static str,
         message: String,
-        retry_after_s: u64,
+        retry_after_s: Option<u64>,
     },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -90,7 +92,7 @@ impl ApiError {
         Self::Unavailable {
             code,
             message: message.to_owned(),
-            retry_after_s,
+            retry_after_s: Some(retry_after_s),
         }
     }
 }
@@ -109,7 +111,7 @@ impl From<StoreError> for ApiError {
                 Self::Unavailable {
                     code: "store_unavailable",
                     message: "the store is unavailable; retry later".into(),
-                    retry_after_s: 1,
+                    retry_after_s: None,
                 }
             }
             StoreError::Internal(detail) => Self::Internal(anyhow::anyhow!(detail)),
@@ -153,12 +155,7 @@ impl IntoResponse for ApiError {
                 code,
                 retry_after_s,
                 ..
-            } => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                *code,
-                None,
-                Some(*retry_after_s),
-            ),
+            } => (StatusCode::SERVICE_UNAVAILABLE, *code, None, *retry_after_s),
             Self::Internal(e) => {
                 tracing::error!(error = ?e, "Request failed.");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, None)

@@ -3,15 +3,19 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod audit;
 pub mod auth;
 mod body;
 pub mod cli;
 mod console;
 pub mod error;
+mod extract;
 mod limits;
 mod middleware;
+pub mod query;
 pub mod routes;
 mod security;
 pub mod state;
+pub mod wire;
 
 pub use app::{App, shutdown_signal};

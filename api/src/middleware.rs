@@ -1,10 +1,11 @@
-//! Cross-cutting layers: request metrics, and the JSON answers for load shedding and
-//! timeouts raised by tower middleware.
+//! Cross-cutting layers: request metrics, the JSON answers for load shedding and timeouts
+//! raised by tower middleware, and the configured `Retry-After` on every 503.
 
 use std::time::Instant;
 
 use axum::BoxError;
 use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -39,7 +40,21 @@ pub async fn handle_overload(retry_after_s: u64, err: BoxError) -> Response {
     ApiError::Unavailable {
         code,
         message: message.to_owned(),
-        retry_after_s,
+        retry_after_s: Some(retry_after_s),
     }
     .into_response()
+}
+
+/// Gives every 503 that names no `Retry-After` of its own (a store that is unavailable) the
+/// configured one, so clients always learn when to come back.
+pub async fn retry_after(retry_after_s: u64, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+    }
+    response
 }

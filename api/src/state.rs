@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use shared::batcher::Batcher;
 use shared::clock::Clock;
+use shared::ingest::Pipeline;
 use shared::jobs::object_store::ObjectStore;
 use shared::settings::Settings;
 use shared::storage::Store;
@@ -20,4 +21,11 @@ pub struct AppState {
     pub write_keys: Arc<WriteKeyCache>,
     /// The export destination, where uploaded import files wait too.
     pub objects: Arc<dyn ObjectStore>,
+}
+
+impl AppState {
+    /// The ingestion pipeline every ingestion route submits to (a handle on the batcher).
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline::new(self.batcher.clone())
+    }
 }

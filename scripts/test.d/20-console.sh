@@ -1,5 +1,6 @@
-# Web console suite (sourced by scripts/test): API types drift, lint, typecheck, Vitest,
-# build, and the end-to-end tests in headless Chromium against the real api binary.
+# Web console suite (sourced by scripts/test): API types drift, lint (with the import-boundary
+# rule's own test), typecheck, Vitest, build, and the end-to-end tests on Playwright's runner
+# in headless Chromium against the real api binary.
 
 console_setup() {
   command -v node >/dev/null || { echo "node (20.19+) is required for the console"; return 1; }
@@ -7,7 +8,8 @@ console_setup() {
   if [[ -z ${CHROMIUM:-} && ! -x /usr/bin/chromium ]]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
-  (cd frontend && npm ci --no-audit --no-fund)
+  # The e2e suite drives the system's Chromium; Playwright must never download a browser.
+  (cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 }
 
 console_types_drift() {
@@ -18,8 +20,8 @@ console_types_drift() {
   fi
 }
 
-console_lint() { (cd frontend && npx --no-install eslint . --max-warnings 0); }
-console_typecheck() { (cd frontend && npx --no-install tsc --noEmit); }
+console_lint() { (cd frontend && npm run --silent lint); }
+console_typecheck() { (cd frontend && npm run --silent typecheck); }
 
 console_unit() {
   (cd frontend && npx --no-install vitest run) 2>&1 | tee "$log_dir/vitest.log"
@@ -37,7 +39,9 @@ console_e2e() {
   cargo build --quiet -p api || return 1
   local target=${CARGO_TARGET_DIR:-target}
   [[ $target = /* ]] || target="$PWD/$target"
-  (cd frontend && API_BIN="$target/debug/api" node e2e/run.mjs) 2>&1 | tee "$log_dir/e2e.log"
+  # playwright.config.ts: Debian's Chromium (or $CHROMIUM), one worker, retries off, traces
+  # of failed tests in frontend/test-output/e2e/; the last line is "E2E: N passed, M failed".
+  (cd frontend && API_BIN="$target/debug/api" npx --no-install playwright test) 2>&1 | tee "$log_dir/e2e.log"
   local status=${PIPESTATUS[0]}
   add_counts "$(grep -E '^E2E: ' "$log_dir/e2e.log" | tail -1)"
   return "$status"
@@ -49,5 +53,5 @@ if check "console: install (npm ci, chromium)" console_setup; then
   check "console: tsc" console_typecheck
   check "console: vitest" console_unit
   check "console: build" console_build
-  check "console: e2e (headless Chromium)" console_e2e
+  check "console: e2e (Playwright, headless Chromium)" console_e2e
 fi

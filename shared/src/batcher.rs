@@ -1,6 +1,7 @@
-//! Group commit. Requests hand their validated events to one writer task through a queue
-//! bounded in bytes; the writer flushes when `max_events`, `max_bytes` or `linger_ms` is
-//! reached, and each request waits for the result of the batch that carried its events.
+//! Group commit. Requests hand their validated events (and the identity links they carry)
+//! to one writer task through a queue bounded in bytes; the writer flushes when
+//! `max_events`, `max_bytes` or `linger_ms` is reached, writing every queued submission in
+//! one transaction, and each request waits for the result of the batch that carried it.
 //! Nothing is acknowledged before the store has made it durable.
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use tracing::{info, warn};
 
 use crate::event::Event;
 use crate::settings::BatcherSettings;
-use crate::storage::{InsertOutcome, Store, StoreError};
+use crate::storage::{EventStore, StoreError, WriteBatch, WriteOutcome};
 
 /// Why a submission was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -30,9 +31,9 @@ pub enum SubmitError {
 }
 
 struct Submission {
-    events: Vec<Event>,
+    batch: WriteBatch,
     bytes: usize,
-    reply: oneshot::Sender<Result<Vec<InsertOutcome>, SubmitError>>,
+    reply: oneshot::Sender<Result<WriteOutcome, SubmitError>>,
     // Released once the batch carrying this submission has been written.
     _permit: OwnedSemaphorePermit,
 }
@@ -48,12 +49,15 @@ pub struct Batcher {
     writer: Arc<Mutex<Option<WriterControl>>>,
 }
 
+/// What an identity link counts for against the queue's byte bound.
+const LINK_BYTES: usize = 128;
+
 /// Stops the writer task (the sender) and waits for it (the handle).
 type WriterControl = (oneshot::Sender<()>, JoinHandle<()>);
 
 impl Batcher {
     /// Starts the writer task on the current Tokio runtime.
-    pub fn spawn(store: Arc<dyn Store>, settings: BatcherSettings) -> Self {
+    pub fn spawn(store: Arc<dyn EventStore>, settings: BatcherSettings) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let queued_events = Arc::new(AtomicUsize::new(0));
         let healthy = Arc::new(AtomicBool::new(true));
@@ -75,25 +79,44 @@ impl Batcher {
         }
     }
 
-    /// Queues `events` and waits until the batch carrying them is durable. Outcomes match
-    /// `events` index for index.
-    pub async fn submit(&self, events: Vec<Event>) -> Result<Vec<InsertOutcome>, SubmitError> {
-        if events.is_empty() {
-            return Ok(Vec::new());
+    /// Queues `batch` and waits until the transaction carrying it is durable. Outcomes match
+    /// the batch's events and links index for index. A full queue is refused at once
+    /// ([`SubmitError::QueueFull`]): request handlers answer 503 and the client retries.
+    pub async fn submit(&self, batch: impl Into<WriteBatch>) -> Result<WriteOutcome, SubmitError> {
+        self.enqueue(batch.into(), false).await
+    }
+
+    /// Like [`Batcher::submit`], but waits for room in a full queue: for background work
+    /// (imports) that must yield to live traffic rather than fail.
+    pub async fn submit_waiting(&self, batch: WriteBatch) -> Result<WriteOutcome, SubmitError> {
+        self.enqueue(batch, true).await
+    }
+
+    async fn enqueue(&self, batch: WriteBatch, wait: bool) -> Result<WriteOutcome, SubmitError> {
+        if batch.events.is_empty() && batch.links.is_empty() {
+            return Ok(WriteOutcome::default());
         }
-        let bytes: usize = events.iter().map(Event::approx_bytes).sum();
+        let bytes: usize = batch.events.iter().map(Event::approx_bytes).sum::<usize>()
+            + batch.links.len() * LINK_BYTES;
         let permits = u32::try_from(bytes.clamp(1, self.queue_max_bytes)).unwrap_or(u32::MAX);
-        let permit = self
-            .queue
-            .clone()
-            .try_acquire_many_owned(permits)
-            .map_err(|_| SubmitError::QueueFull)?;
+        let permit = if wait {
+            self.queue
+                .clone()
+                .acquire_many_owned(permits)
+                .await
+                .map_err(|_| SubmitError::Closed)?
+        } else {
+            self.queue
+                .clone()
+                .try_acquire_many_owned(permits)
+                .map_err(|_| SubmitError::QueueFull)?
+        };
         let (reply, rx) = oneshot::channel();
-        let n = events.len();
+        let n = batch.events.len();
         self.queued_events.fetch_add(n, Ordering::Relaxed);
         metrics::gauge!("shoptrail_batcher_queue_depth_events").increment(n as f64);
         let sent = self.tx.send(Submission {
-            events,
+            batch,
             bytes,
             reply,
             _permit: permit,
@@ -133,7 +156,7 @@ impl Batcher {
 }
 
 struct Writer {
-    store: Arc<dyn Store>,
+    store: Arc<dyn EventStore>,
     settings: BatcherSettings,
     queued_events: Arc<AtomicUsize>,
     healthy: Arc<AtomicBool>,
@@ -180,7 +203,7 @@ impl Writer {
         linger: Duration,
     ) {
         let deadline = tokio::time::Instant::now() + linger;
-        let mut events: usize = batch.iter().map(|s| s.events.len()).sum();
+        let mut events: usize = batch.iter().map(|s| s.batch.events.len()).sum();
         let mut bytes: usize = batch.iter().map(|s| s.bytes).sum();
         while events < self.settings.max_events && bytes < self.settings.max_bytes {
             let next = match rx.try_recv() {
@@ -196,24 +219,29 @@ impl Writer {
                     }
                 }
             };
-            events += next.events.len();
+            events += next.batch.events.len();
             bytes += next.bytes;
             batch.push(next);
         }
     }
 
     async fn flush(&self, batch: Vec<Submission>) {
-        let total: usize = batch.iter().map(|s| s.events.len()).sum();
-        let mut all = Vec::with_capacity(total);
+        let total: usize = batch.iter().map(|s| s.batch.events.len()).sum();
+        let total_links: usize = batch.iter().map(|s| s.batch.links.len()).sum();
+        let mut all = WriteBatch {
+            events: Vec::with_capacity(total),
+            links: Vec::with_capacity(total_links),
+        };
         let mut replies = Vec::with_capacity(batch.len());
         let mut permits = Vec::with_capacity(batch.len());
         for s in batch {
-            replies.push((s.events.len(), s.reply));
-            all.extend(s.events);
+            replies.push((s.batch.events.len(), s.batch.links.len(), s.reply));
+            all.events.extend(s.batch.events);
+            all.links.extend(s.batch.links);
             permits.push(s._permit);
         }
         let started = Instant::now();
-        let result = self.store.insert_batch(all).await;
+        let result = self.store.write(all).await;
         let elapsed = started.elapsed().as_secs_f64();
         self.queued_events.fetch_sub(total, Ordering::Relaxed);
         metrics::gauge!("shoptrail_batcher_queue_depth_events").decrement(total as f64);
@@ -221,36 +249,43 @@ impl Writer {
         metrics::histogram!("shoptrail_batch_size_events").record(total as f64);
         drop(permits);
         match result {
-            Ok(outcomes) if outcomes.len() == total => {
+            Ok(outcome) if outcome.events.len() == total && outcome.links.len() == total_links => {
                 self.healthy.store(true, Ordering::Relaxed);
                 metrics::gauge!("shoptrail_store_up").set(1.0);
-                let accepted = outcomes
-                    .iter()
-                    .filter(|o| **o == InsertOutcome::Accepted)
-                    .count();
-                metrics::counter!("shoptrail_ingest_events_total", "outcome" => "accepted")
-                    .increment(accepted as u64);
-                metrics::counter!("shoptrail_ingest_events_total", "outcome" => "duplicate")
-                    .increment((total - accepted) as u64);
-                let mut rest = outcomes.into_iter();
-                for (n, reply) in replies {
+                if outcome.traits_dropped > 0 {
+                    metrics::counter!("shoptrail_profile_traits_dropped_total")
+                        .increment(outcome.traits_dropped);
+                    warn!(
+                        traits = outcome.traits_dropped,
+                        "Profile traits left out: the profiles reached their bounds."
+                    );
+                }
+                let mut events = outcome.events.into_iter();
+                let mut links = outcome.links.into_iter();
+                for (n_events, n_links, reply) in replies {
                     // A requester that gave up (timeout, disconnect) no longer listens.
-                    let _ = reply.send(Ok(rest.by_ref().take(n).collect()));
+                    let _ = reply.send(Ok(WriteOutcome {
+                        events: events.by_ref().take(n_events).collect(),
+                        links: links.by_ref().take(n_links).collect(),
+                        traits_dropped: 0,
+                    }));
                 }
             }
             other => {
                 let error = match other {
                     Err(e) => e,
                     Ok(o) => StoreError::Internal(format!(
-                        "store returned {} outcomes for {total} events",
-                        o.len()
+                        "store returned {} event and {} link outcomes for {total} events and \
+                         {total_links} links",
+                        o.events.len(),
+                        o.links.len()
                     )),
                 };
                 self.healthy.store(false, Ordering::Relaxed);
                 metrics::gauge!("shoptrail_store_up").set(0.0);
                 metrics::counter!("shoptrail_batch_flush_failures_total").increment(1);
                 warn!(error = %error, events = total, "Batch flush failed.");
-                for (_, reply) in replies {
+                for (_, _, reply) in replies {
                     let _ = reply.send(Err(SubmitError::Store(error.to_string())));
                 }
             }

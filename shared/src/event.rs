@@ -126,7 +126,8 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
     pub received_at: DateTime<Utc>,
-    /// True when the corrected time lay too far in the future and was clamped to `receivedAt`.
+    /// True when the corrected time lay too far in the future, or before 2000, and was
+    /// clamped to `receivedAt`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub timestamp_clamped: bool,
     /// The named source of the write key that sent the event.
@@ -180,11 +181,18 @@ impl Rejection {
     }
 }
 
+/// The earliest time an event may carry (2000-01-01T00:00:00Z); earlier ones are clamped to
+/// the receive time, like times in the future.
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(946_684_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 /// Validates one incoming event and turns it into an [`Event`].
 ///
 /// `raw_bytes` is the size of the event's JSON text; `received_at` the server's clock.
 /// Clock skew: with `sentAt`, `occurredAt = receivedAt − (sentAt − timestamp)`; a result
-/// more than `future_tolerance_ms` ahead of `receivedAt` is clamped to it and flagged.
+/// more than `future_tolerance_ms` ahead of `receivedAt`, or before [`earliest`], is clamped
+/// to it and flagged.
 pub fn normalise(
     incoming: IncomingEvent,
     raw_bytes: usize,
@@ -263,20 +271,20 @@ pub fn normalise(
         .or(original_timestamp)
         .map(|t| t.with_timezone(&Utc));
     let sent_at = sent_at.map(|t| t.with_timezone(&Utc).trunc_subsecs(3));
+    // Checked: a far-off timestamp or sentAt must not overflow the skew correction.
     let corrected = match (timestamp, sent_at) {
-        (Some(ts), Some(sent)) => received_at - (sent - ts),
-        (Some(ts), None) => ts,
-        (None, _) => received_at,
+        (Some(ts), Some(sent)) => received_at.checked_sub_signed(sent.signed_duration_since(ts)),
+        (Some(ts), None) => Some(ts),
+        (None, _) => Some(received_at),
     }
-    .trunc_subsecs(3);
+    .map(|t| t.trunc_subsecs(3));
     let tolerance =
         Duration::milliseconds(i64::try_from(limits.future_tolerance_ms).unwrap_or(i64::MAX));
-    let timestamp_clamped = corrected > received_at + tolerance;
-    let occurred_at = if timestamp_clamped {
-        received_at
-    } else {
-        corrected
-    };
+    // Too far in the future, before any shop could have sent it, or out of range: the
+    // server's time stands in, and the event says so.
+    let occurred_at = corrected.filter(|t| *t <= received_at + tolerance && *t >= earliest());
+    let timestamp_clamped = occurred_at.is_none();
+    let occurred_at = occurred_at.unwrap_or(received_at);
 
     Ok(Event {
         event_id: message_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
@@ -479,6 +487,33 @@ mod tests {
         .expect("valid");
         assert_eq!(e.occurred_at, now());
         assert!(e.timestamp_clamped);
+    }
+
+    #[test]
+    fn ancient_and_out_of_range_timestamps_are_clamped_and_flagged() {
+        for (timestamp, sent_at) in [
+            ("1970-01-01T00:00:00Z", None),
+            ("1999-12-31T23:59:59Z", None),
+            // A skew correction of ten thousand years.
+            ("0001-01-01T00:00:00Z", Some("9999-12-31T23:59:59Z")),
+        ] {
+            let mut v = json!({"userId": "u", "type": "scroll", "timestamp": timestamp});
+            if let Some(sent) = sent_at {
+                v["sentAt"] = json!(sent);
+            }
+            let e = normalise(parse(v), 10, now(), &limits()).expect("valid");
+            assert_eq!(e.occurred_at, now(), "{timestamp}");
+            assert!(e.timestamp_clamped, "{timestamp}");
+        }
+        let e = normalise(
+            parse(json!({"userId": "u", "type": "scroll", "timestamp": "2000-01-01T00:00:00Z"})),
+            10,
+            now(),
+            &limits(),
+        )
+        .expect("valid");
+        assert_eq!(e.occurred_at, earliest());
+        assert!(!e.timestamp_clamped);
     }
 
     #[test]

@@ -1,12 +1,16 @@
-//! Everything the API and the worker share: the event model, configuration, storage
-//! (traits and engines), the group-commit batcher and telemetry.
+//! Everything the API and the worker share: the event model and its rules (identity merge,
+//! profiles), the ingestion pipeline and its group-commit batcher, configuration, storage
+//! (traits and engines), jobs and telemetry.
 #![forbid(unsafe_code)]
 
 pub mod batcher;
 pub mod clock;
 pub mod event;
+pub mod identity;
+pub mod ingest;
 pub mod jobs;
 pub mod ops;
+pub mod profile;
 pub mod secrets;
 pub mod segment;
 pub mod settings;

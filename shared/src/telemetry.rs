@@ -135,6 +135,10 @@ fn describe() {
         "shoptrail_identity_links_total",
         "Identity links (identify, alias) by outcome (linked, already_linked, conflict, ignored)."
     );
+    describe_counter!(
+        "shoptrail_profile_traits_dropped_total",
+        "Profile traits left out because the profile reached its bounds (256 keys, 64 KiB)."
+    );
     describe_gauge!(
         "shoptrail_store_up",
         "1 when the last store operation succeeded, else 0."
@@ -142,5 +146,6 @@ fn describe() {
     // A counter only appears on /metrics once touched; alarms and dashboards need the
     // failure counters to exist (at 0) before the first failure.
     metrics::counter!("shoptrail_batch_flush_failures_total").increment(0);
+    metrics::counter!("shoptrail_profile_traits_dropped_total").increment(0);
     metrics::counter!(crate::jobs::metric::EXPORT_FAILURES).increment(0);
 }

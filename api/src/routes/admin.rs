@@ -2,44 +2,24 @@
 //! writes an audit entry.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret as _, SecretString};
-use serde::{Deserialize, Serialize};
+use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
-use shared::storage::{Account, AuditEntry, Role, WriteKey, cursor};
-use utoipa::{IntoParams, ToSchema};
+use shared::storage::{Account, AuditCursor, Role, WriteKey};
 
+use crate::audit::record as audit;
 use crate::auth::{self, Member, RequireAdmin, passwords, write_keys};
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::auth::body;
-use crate::routes::users::query;
+use crate::extract::body;
+use crate::query::{PageParams, Pagination};
 use crate::state::AppState;
-
-/// Appends an audit entry for an action `actor` (an account id, or `cli`) took.
-pub async fn audit(
-    state: &AppState,
-    actor: &str,
-    action: &str,
-    target: &str,
-    details: Value,
-) -> Result<(), ApiError> {
-    state
-        .store
-        .append_audit(&AuditEntry {
-            id: uuid::Uuid::now_v7().to_string(),
-            at: state.clock.now(),
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            details,
-        })
-        .await?;
-    tracing::info!(actor, action, target, "Audited.");
-    Ok(())
-}
+use crate::wire::Page;
+use crate::wire::accounts::{
+    AuditRecord, CreateMember, CreateWriteKey, NewWriteKey, ResetPassword, UpdateMember,
+    WriteKeyInfo,
+};
 
 async fn member(state: &AppState, id: &str) -> Result<Account, ApiError> {
     state
@@ -49,28 +29,19 @@ async fn member(state: &AppState, id: &str) -> Result<Account, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("no member {id:?}")))
 }
 
-/// All members, by email.
+/// All members, by email (one page).
 #[utoipa::path(
     get, path = "/v1/admin/members", tag = "admin", security(("session" = [])),
-    responses((status = 200, body = Vec<Member>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = Page<Member>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub async fn list_members(
     _: RequireAdmin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<Member>>, ApiError> {
+) -> Result<Json<Page<Member>>, ApiError> {
     let accounts = state.store.list_accounts().await?;
-    Ok(Json(accounts.iter().map(Member::from).collect()))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CreateMember {
-    pub email: String,
-    pub display_name: Option<String>,
-    pub role: Role,
-    /// Initial password; share it with the member out of band.
-    #[schema(value_type = String, format = Password)]
-    pub password: SecretString,
+    Ok(Json(Page::whole(
+        accounts.iter().map(Member::from).collect(),
+    )))
 }
 
 /// Invite (create) a member with a role and an initial password.
@@ -108,14 +79,6 @@ pub async fn create_member(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(Member::from(&account))))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdateMember {
-    pub role: Option<Role>,
-    pub disabled: Option<bool>,
-    pub display_name: Option<String>,
 }
 
 /// Change a member's role, display name, or disable / re-enable them. A disabled member's
@@ -188,12 +151,6 @@ pub async fn update_member(
     Ok(Json(Member::from(&account)))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct ResetPassword {
-    #[schema(value_type = String, format = Password)]
-    pub password: SecretString,
-}
-
 /// Set a member's password.
 #[utoipa::path(
     post, path = "/v1/admin/members/{id}/password", tag = "admin", security(("session" = [])),
@@ -231,59 +188,19 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A write key as listed (never its secret).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct WriteKeyInfo {
-    pub id: String,
-    pub source: String,
-    /// The key's first characters.
-    pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    /// Updated at most once a minute.
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<&WriteKey> for WriteKeyInfo {
-    fn from(k: &WriteKey) -> Self {
-        Self {
-            id: k.id.clone(),
-            source: k.source.clone(),
-            prefix: k.prefix.clone(),
-            created_at: k.created_at,
-            last_used_at: k.last_used_at,
-            revoked_at: k.revoked_at,
-        }
-    }
-}
-
-/// A new key: the secret is shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NewWriteKey {
-    pub key: WriteKeyInfo,
-    /// Send as the HTTP Basic user name (empty password) or as `X-Write-Key`.
-    pub secret: String,
-}
-
-/// All write keys, newest first.
+/// All write keys, newest first (one page).
 #[utoipa::path(
     get, path = "/v1/admin/write-keys", tag = "admin", security(("session" = [])),
-    responses((status = 200, body = Vec<WriteKeyInfo>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = Page<WriteKeyInfo>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub async fn list_write_keys(
     _: RequireAdmin,
     State(state): State<AppState>,
-) -> Result<Json<Vec<WriteKeyInfo>>, ApiError> {
+) -> Result<Json<Page<WriteKeyInfo>>, ApiError> {
     let keys = state.store.list_write_keys().await?;
-    Ok(Json(keys.iter().map(WriteKeyInfo::from).collect()))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct CreateWriteKey {
-    /// Name of the sending source (web shop, app, server), recorded on its events.
-    #[schema(example = "web-shop")]
-    pub source: String,
+    Ok(Json(Page::whole(
+        keys.iter().map(WriteKeyInfo::from).collect(),
+    )))
 }
 
 /// Create a write key for a named source.
@@ -405,49 +322,25 @@ pub async fn rotate_write_key(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditParams {
-    /// Page size, 1 to 1000 (default 100).
-    limit: Option<usize>,
-    /// `nextCursor` of the previous page.
-    cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    pub next_cursor: Option<String>,
-}
-
 /// The audit log, newest first.
 #[utoipa::path(
-    get, path = "/v1/admin/audit", tag = "admin", security(("session" = [])), params(AuditParams),
+    get, path = "/v1/admin/audit", tag = "admin", security(("session" = [])), params(PageParams),
     responses(
-        (status = 200, body = AuditPage), (status = 400, body = ErrorBody),
+        (status = 200, body = Page<AuditRecord>), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     )
 )]
 pub async fn audit_log(
     _: RequireAdmin,
     State(state): State<AppState>,
-    params: Result<Query<AuditParams>, QueryRejection>,
-) -> Result<Json<AuditPage>, ApiError> {
-    let p = query(params)?;
-    let limit = match p.limit.unwrap_or(100) {
-        n @ 1..=1000 => n,
-        n => {
-            return Err(ApiError::bad_request(
-                "invalid_limit",
-                format!("limit {n} is outside 1..=1000"),
-            ));
-        }
-    };
-    let after = p.cursor.as_deref().map(cursor::decode).transpose()?;
-    let page = state.store.audit_page(limit, after.as_ref()).await?;
-    Ok(Json(AuditPage {
-        entries: page.items,
-        next_cursor: page.next.as_ref().map(cursor::encode),
-    }))
+    page: Pagination<AuditCursor>,
+) -> Result<Json<Page<AuditRecord>>, ApiError> {
+    let found = state
+        .store
+        .audit_page(page.limit, page.after.as_ref())
+        .await?;
+    Ok(Json(Page::new(
+        found.items.into_iter().map(AuditRecord::from).collect(),
+        found.next.as_ref(),
+    )))
 }

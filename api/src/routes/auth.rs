@@ -13,13 +13,8 @@ use utoipa::ToSchema;
 
 use crate::auth::{self, CurrentUser, Member, passwords};
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::body;
 use crate::state::AppState;
-
-/// Parses a JSON body, turning rejections into our error shape.
-pub(crate) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    b.map(|Json(v)| v)
-        .map_err(|e| ApiError::bad_request("invalid_body", e.body_text()))
-}
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -153,7 +148,7 @@ pub async fn signup(
     )
     .await?;
     state.store.create_account(&account).await?;
-    crate::routes::admin::audit(
+    crate::audit::record(
         &state,
         &account.id,
         "member.signup",

@@ -8,8 +8,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde_json::value::RawValue;
-use shared::event::{Event, IncomingEvent, Rejection, normalise};
-use shared::storage::InsertOutcome;
+use shared::event::{IncomingEvent, Rejection};
+use shared::ingest::{Backpressure, Intake, ItemResult, Receipt, Status};
 use utoipa::ToSchema;
 
 use crate::auth::write_keys::WriteKeyAuth;
@@ -40,6 +40,20 @@ pub enum EventStatus {
     Rejected,
 }
 
+impl From<ItemResult> for EventResult {
+    fn from(r: ItemResult) -> Self {
+        Self {
+            event_id: r.event_id,
+            status: match r.status {
+                Status::Accepted => EventStatus::Accepted,
+                Status::Duplicate => EventStatus::Duplicate,
+                Status::Rejected => EventStatus::Rejected,
+            },
+            reason: r.reason,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IngestResponse {
     pub accepted: usize,
@@ -56,20 +70,13 @@ pub enum IngestRequest {
     Many(Vec<IncomingEvent>),
 }
 
-/// Validated events ready to store, and the result slot of every input event.
-struct Parsed {
-    events: Vec<Event>,
-    /// Index into `results` of each event in `events`.
-    slots: Vec<usize>,
-    results: Vec<EventResult>,
-}
-
-fn parse(
+/// Reads the body into an intake, event by event: one bad event never costs the others.
+fn read(
     state: &AppState,
     source: &str,
     headers: &HeaderMap,
     raw: Result<Bytes, BytesRejection>,
-) -> Result<Parsed, ApiError> {
+) -> Result<Intake, ApiError> {
     let limits = &state.settings.ingest;
     let bytes = body::decode(headers, raw, limits.max_request_bytes)?;
     let text = std::str::from_utf8(&bytes)
@@ -98,68 +105,28 @@ fn parse(
             limits.max_events_per_request
         )));
     }
-    let received_at = state.clock.now();
-    let mut parsed = Parsed {
-        events: Vec::with_capacity(items.len()),
-        slots: Vec::with_capacity(items.len()),
-        results: Vec::with_capacity(items.len()),
-    };
+    let mut intake = Intake::new(source, state.clock.now());
     for raw in items {
-        let outcome = serde_json::from_str::<IncomingEvent>(raw.get())
-            .map_err(|e| Rejection::new("invalid_event", e.to_string()))
-            .and_then(|incoming| normalise(incoming, raw.get().len(), received_at, limits));
-        match outcome {
-            Ok(mut event) => {
-                event.source = Some(source.to_owned());
-                parsed.slots.push(parsed.results.len());
-                parsed.results.push(EventResult {
-                    event_id: Some(event.event_id.clone()),
-                    status: EventStatus::Accepted,
-                    reason: None,
-                });
-                parsed.events.push(event);
-            }
-            Err(reason) => parsed.results.push(EventResult {
-                event_id: message_id_of(raw),
-                status: EventStatus::Rejected,
-                reason: Some(reason),
-            }),
-        }
+        intake.event_json(raw.get(), limits);
     }
-    let rejected = parsed.results.len() - parsed.events.len();
-    if rejected > 0 {
-        metrics::counter!("shoptrail_ingest_events_total", "outcome" => "rejected")
-            .increment(rejected as u64);
-    }
-    if parsed.events.is_empty() {
-        return Err(ApiError::AllRejected {
-            results: parsed.results,
-        });
-    }
-    Ok(parsed)
+    Ok(intake)
 }
 
-/// Best effort: the client's id of an event that failed to parse, so it can match results.
-fn message_id_of(raw: &RawValue) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct IdOnly {
-        #[serde(rename = "messageId")]
-        message_id: Option<String>,
+/// The answer to an ingestion request: 202 with a result per event, or 400 with the same
+/// results when none was valid.
+fn respond(receipt: Receipt) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
+    let all_rejected = receipt.all_rejected();
+    let results: Vec<EventResult> = receipt.results.into_iter().map(Into::into).collect();
+    if all_rejected {
+        return Err(ApiError::AllRejected { results });
     }
-    serde_json::from_str::<IdOnly>(raw.get())
-        .ok()
-        .and_then(|i| i.message_id)
-}
-
-fn respond(results: Vec<EventResult>) -> (StatusCode, Json<IngestResponse>) {
-    let count = |s| results.iter().filter(|r| r.status == s).count();
     let response = IngestResponse {
-        accepted: count(EventStatus::Accepted),
-        duplicates: count(EventStatus::Duplicate),
-        rejected: count(EventStatus::Rejected),
+        accepted: receipt.accepted,
+        duplicates: receipt.duplicates,
+        rejected: receipt.rejected,
         results,
     };
-    (StatusCode::ACCEPTED, Json(response))
+    Ok((StatusCode::ACCEPTED, Json(response)))
 }
 
 /// Ingest events.
@@ -195,22 +162,13 @@ pub async fn ingest(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let Parsed {
-        events,
-        slots,
-        mut results,
-    } = parse(&state, &key.source, &headers, raw)?;
-    let outcomes = state
-        .batcher
-        .submit(events)
+    let intake = read(&state, &key.source, &headers, raw)?;
+    let receipt = state
+        .pipeline()
+        .submit(intake, Backpressure::Refuse)
         .await
         .map_err(|e| ApiError::from_submit(e, state.settings.batcher.retry_after_s))?;
-    for (slot, outcome) in slots.into_iter().zip(outcomes) {
-        if outcome == InsertOutcome::Duplicate {
-            results[slot].status = EventStatus::Duplicate;
-        }
-    }
-    Ok(respond(results))
+    respond(receipt)
 }
 
 /// The parse-only ceiling for `scripts/bench`: identical parsing and validation, no storage.
@@ -221,6 +179,5 @@ pub async fn parse_only(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let Parsed { results, .. } = parse(&state, &key.source, &headers, raw)?;
-    Ok(respond(results))
+    respond(read(&state, &key.source, &headers, raw)?.preview())
 }

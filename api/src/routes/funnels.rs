@@ -3,40 +3,21 @@
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use chrono::{Days, NaiveDate, NaiveTime};
-use serde::Deserialize;
 use shared::event::EventType;
 use shared::storage::FunnelQuery;
-use shared::storage::funnels::{FunnelReport, MAX_STEPS, MIN_STEPS};
-use utoipa::ToSchema;
+use shared::storage::funnels::{MAX_STEPS, MIN_STEPS};
 
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::auth::body;
-use crate::routes::stats::MAX_RANGE_DAYS;
+use crate::extract::body;
+use crate::query::DayRange;
 use crate::state::AppState;
+use crate::wire::analytics::{Funnel, FunnelRequest};
 
 /// Default conversion window: one day.
 pub const DEFAULT_WINDOW_SECONDS: i64 = 86_400;
 /// Longest conversion window: 90 days.
 pub const MAX_WINDOW_SECONDS: i64 = 90 * 86_400;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FunnelRequest {
-    /// 2 to 5 event types, in the order a user must reach them.
-    #[schema(example = json!(["product_view", "add_to_cart", "purchase"]))]
-    pub steps: Vec<String>,
-    /// First day (UTC, inclusive) on which users may enter with the first step; default 29
-    /// days before `to`.
-    pub from: Option<NaiveDate>,
-    /// Last day (UTC, inclusive) on which users may enter; default today. Later steps may
-    /// fall after it, within the window.
-    pub to: Option<NaiveDate>,
-    /// Every later step must happen at most this many seconds after the first step
-    /// (1 to 7,776,000; default 86,400).
-    pub window_seconds: Option<i64>,
-}
 
 /// Users reaching each step in order within the window, each user counted once per step,
 /// with conversion and drop-off. Computed from stored events (not rollups).
@@ -44,7 +25,7 @@ pub struct FunnelRequest {
     post, path = "/v1/funnels", tag = "analytics", security(("session" = [])),
     request_body = FunnelRequest,
     responses(
-        (status = 200, body = FunnelReport),
+        (status = 200, body = Funnel),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
     )
 )]
@@ -52,7 +33,7 @@ pub async fn compute(
     _: RequireViewer,
     State(state): State<AppState>,
     req: Result<Json<FunnelRequest>, JsonRejection>,
-) -> Result<Json<FunnelReport>, ApiError> {
+) -> Result<Json<Funnel>, ApiError> {
     let req = body(req)?;
     let invalid = |m: String| ApiError::bad_request("invalid_funnel", m);
     if !(MIN_STEPS..=MAX_STEPS).contains(&req.steps.len()) {
@@ -73,28 +54,13 @@ pub async fn compute(
             "windowSeconds must be 1 to {MAX_WINDOW_SECONDS}"
         )));
     }
-    let to = req.to.unwrap_or_else(|| state.clock.now().date_naive());
-    let from = req
-        .from
-        .unwrap_or_else(|| to.checked_sub_days(Days::new(29)).unwrap_or(to));
-    if from > to {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            "from must not be after to",
-        ));
-    }
-    if (to - from).num_days() >= i64::try_from(MAX_RANGE_DAYS).unwrap_or(i64::MAX) {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
-        ));
-    }
-    let end = to.succ_opt().unwrap_or(to);
+    let range = DayRange::resolve(req.from, req.to, state.clock.now().date_naive())?;
+    let (from, to) = range.times();
     let query = FunnelQuery {
         steps,
-        from: from.and_time(NaiveTime::MIN).and_utc(),
-        to: end.and_time(NaiveTime::MIN).and_utc(),
+        from,
+        to,
         window_ms: window * 1000,
     };
-    Ok(Json(state.store.funnel(&query).await?))
+    Ok(Json(state.store.funnel(&query).await?.into()))
 }

@@ -9,24 +9,25 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use futures::StreamExt as _;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use shared::jobs::{
-    CsvMapping, ImportFormat, ImportParams, ImportSource, export_job, export_key, import,
-    import_job,
+    ImportFormat, ImportParams, ImportSource, export_job, export_key, import, import_job,
 };
 use shared::storage::{
     EnqueueMode, Enqueued, Job, JobChangeError, JobKind, JobQuery, JobStatus, NewJob,
 };
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
+use crate::audit::record as audit;
 use crate::auth::RequireAnalyst;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::admin::audit;
-use crate::routes::auth::body;
-use crate::routes::users::query;
+use crate::extract::body;
+use crate::query::{PageParams, Pagination, query};
 use crate::state::AppState;
+use crate::wire::Page;
+use crate::wire::jobs::{CreateExport, ExportStatus, ImportRequest, JobCursor, JobView, Upload};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -35,25 +36,18 @@ pub struct ListParams {
     kind: Option<String>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
     status: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    limit: Option<usize>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
-/// A page of jobs, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JobPage {
-    pub items: Vec<Job>,
-    /// Pass as `cursor` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
+/// A stored job as the API shows it; one that does not read back is a 500, logged.
+fn view(job: Job) -> Result<JobView, ApiError> {
+    JobView::try_from(job).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// List jobs, newest first.
 #[utoipa::path(
-    get, path = "/v1/jobs", tag = "jobs", params(ListParams), security(("session" = [])),
+    get, path = "/v1/jobs", tag = "jobs", params(ListParams, PageParams), security(("session" = [])),
     responses(
-        (status = 200, body = JobPage),
+        (status = 200, body = Page<JobView>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     )
@@ -62,7 +56,8 @@ pub async fn list(
     _: RequireAnalyst,
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<JobPage>, ApiError> {
+    page: Pagination<JobCursor>,
+) -> Result<Json<Page<JobView>>, ApiError> {
     let p = query(params)?;
     let kind = p
         .kind
@@ -76,37 +71,24 @@ pub async fn list(
         .map(JobStatus::parse)
         .transpose()
         .map_err(|m| ApiError::bad_request("invalid_status", m))?;
-    let limit = match p.limit.unwrap_or(100) {
-        n @ 1..=1000 => n,
-        n => {
-            return Err(ApiError::bad_request(
-                "invalid_limit",
-                format!("limit {n} is outside 1..=1000"),
-            ));
-        }
-    };
-    if p.cursor
-        .as_deref()
-        .is_some_and(|c| uuid::Uuid::parse_str(c).is_err())
-    {
-        return Err(ApiError::bad_request(
-            "invalid_cursor",
-            "cursor is not valid",
-        ));
-    }
-    let page = state
+    let found = state
         .store
         .list_jobs(&JobQuery {
             kind,
             status,
-            limit,
-            after: p.cursor,
+            limit: page.limit,
+            after: page.after.map(|c| c.id),
         })
         .await?;
-    Ok(Json(JobPage {
-        items: page.items,
-        next_cursor: page.next,
-    }))
+    let items = found
+        .items
+        .into_iter()
+        .map(view)
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Page::new(
+        items,
+        found.next.map(|id| JobCursor { id }).as_ref(),
+    )))
 }
 
 fn not_found() -> ApiError {
@@ -118,7 +100,7 @@ fn not_found() -> ApiError {
     get, path = "/v1/jobs/{id}", tag = "jobs", security(("session" = [])),
     params(("id" = String, Path, description = "Job id")),
     responses(
-        (status = 200, body = Job), (status = 401, body = ErrorBody),
+        (status = 200, body = JobView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
     )
 )]
@@ -126,13 +108,9 @@ pub async fn get(
     _: RequireAnalyst,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Job>, ApiError> {
-    state
-        .store
-        .get_job(&id)
-        .await?
-        .map(Json)
-        .ok_or_else(not_found)
+) -> Result<Json<JobView>, ApiError> {
+    let job = state.store.get_job(&id).await?.ok_or_else(not_found)?;
+    Ok(Json(view(job)?))
 }
 
 fn change_error(e: JobChangeError) -> ApiError {
@@ -154,7 +132,7 @@ fn change_error(e: JobChangeError) -> ApiError {
     post, path = "/v1/jobs/{id}/retry", tag = "jobs", security(("session" = [])),
     params(("id" = String, Path, description = "Job id")),
     responses(
-        (status = 200, body = Job), (status = 401, body = ErrorBody),
+        (status = 200, body = JobView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "Not failed or cancelled, or its key is taken", body = ErrorBody),
     )
@@ -163,7 +141,7 @@ pub async fn retry(
     RequireAnalyst(user): RequireAnalyst,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Job>, ApiError> {
+) -> Result<Json<JobView>, ApiError> {
     let job = state
         .store
         .retry_job(&id, state.clock.now())
@@ -177,16 +155,16 @@ pub async fn retry(
         json!({ "key": job.key }),
     )
     .await?;
-    Ok(Json(job))
+    Ok(Json(view(job)?))
 }
 
 /// Cancel a job: a queued one at once, a running one at its next heartbeat
-/// (`cancel_requested` is set until then).
+/// (`cancelRequested` is set until then).
 #[utoipa::path(
     post, path = "/v1/jobs/{id}/cancel", tag = "jobs", security(("session" = [])),
     params(("id" = String, Path, description = "Job id")),
     responses(
-        (status = 200, body = Job), (status = 401, body = ErrorBody),
+        (status = 200, body = JobView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The job has already ended", body = ErrorBody),
     )
@@ -195,7 +173,7 @@ pub async fn cancel(
     RequireAnalyst(user): RequireAnalyst,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Job>, ApiError> {
+) -> Result<Json<JobView>, ApiError> {
     let job = state
         .store
         .cancel_job(&id, state.clock.now())
@@ -209,14 +187,7 @@ pub async fn cancel(
         json!({ "key": job.key }),
     )
     .await?;
-    Ok(Json(job))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateExport {
-    /// The UTC day to export, `YYYY-MM-DD`; must be over (before today, UTC).
-    #[schema(example = "2026-11-21")]
-    pub date: String,
+    Ok(Json(view(job)?))
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, ApiError> {
@@ -237,7 +208,7 @@ async fn enqueue(state: &AppState, job: &NewJob) -> Result<Enqueued, ApiError> {
     post, path = "/v1/exports", tag = "jobs", security(("session" = [])),
     request_body = CreateExport,
     responses(
-        (status = 202, body = Job),
+        (status = 202, body = JobView),
         (status = 400, description = "Bad or future date", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     )
@@ -246,7 +217,7 @@ pub async fn create_export(
     RequireAnalyst(user): RequireAnalyst,
     State(state): State<AppState>,
     req: Result<Json<CreateExport>, JsonRejection>,
-) -> Result<(StatusCode, Json<Job>), ApiError> {
+) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let req = body(req)?;
     let date = parse_date(&req.date)?;
     let today = state.clock.now().date_naive();
@@ -272,22 +243,7 @@ pub async fn create_export(
         )
         .await?;
     }
-    Ok((StatusCode::ACCEPTED, Json(job)))
-}
-
-/// What is known about one day's export, including events that arrived after it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExportStatus {
-    pub date: NaiveDate,
-    /// The latest successful export of the day, if any.
-    pub last_success: Option<Job>,
-    /// Events in that export's files.
-    pub exported_events: Option<u64>,
-    /// Events of the day stored now (from the rollups).
-    pub stored_events: u64,
-    /// `stored_events − exported_events`: events of the day that arrived after its export.
-    /// Re-export the day (`POST /v1/exports`) to include them.
-    pub late_events: Option<u64>,
+    Ok((StatusCode::ACCEPTED, Json(view(job)?)))
 }
 
 /// A day's export status: the last successful export and how many events of the day
@@ -322,30 +278,17 @@ pub async fn export_status(
         late_events: exported_events.map(|e| stored_events.saturating_sub(e)),
         exported_events,
         stored_events,
-        last_success: last,
+        last_success: last.map(view).transpose()?,
     }))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateImport {
-    pub source: ImportSource,
-    /// `ndjson` or `csv`.
-    #[schema(example = "ndjson")]
-    pub format: String,
-    /// Required for `csv`: event field → column.
-    pub mapping: Option<CsvMapping>,
-    /// Validate only: the job's result is the validation report; nothing is stored.
-    #[serde(default)]
-    pub dry_run: bool,
 }
 
 /// Start an import. The job's progress shows bytes and events as it runs; its result is
 /// the report (valid, invalid with the first errors by line, stored, duplicates).
 #[utoipa::path(
     post, path = "/v1/imports", tag = "jobs", security(("session" = [])),
-    request_body = CreateImport,
+    request_body = ImportRequest,
     responses(
-        (status = 202, body = Job),
+        (status = 202, body = JobView),
         (status = 400, description = "Unknown format, bad mapping or source", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     )
@@ -353,8 +296,8 @@ pub struct CreateImport {
 pub async fn create_import(
     RequireAnalyst(user): RequireAnalyst,
     State(state): State<AppState>,
-    req: Result<Json<CreateImport>, JsonRejection>,
-) -> Result<(StatusCode, Json<Job>), ApiError> {
+    req: Result<Json<ImportRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let req = body(req)?;
     let format: ImportFormat =
         serde_json::from_value(serde_json::Value::String(req.format.clone())).map_err(|_| {
@@ -364,9 +307,9 @@ pub async fn create_import(
             )
         })?;
     let params = ImportParams {
-        source: req.source,
+        source: req.source.into(),
         format,
-        mapping: req.mapping,
+        mapping: req.mapping.map(Into::into),
         dry_run: req.dry_run,
     };
     params
@@ -382,7 +325,7 @@ pub async fn create_import(
     {
         return Err(ApiError::bad_request(
             "unknown_upload",
-            "no uploaded file has this upload_id",
+            "no uploaded file has this uploadId",
         ));
     }
     let r = enqueue(
@@ -396,19 +339,10 @@ pub async fn create_import(
         &user.account.id,
         "import.create",
         &job.id,
-        json!({ "format": params.format, "dry_run": params.dry_run }),
+        json!({ "format": params.format, "dryRun": params.dry_run }),
     )
     .await?;
-    Ok((StatusCode::ACCEPTED, Json(job)))
-}
-
-/// An uploaded import file.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Upload {
-    /// SHA-256 of the content; pass as `source.upload_id` to `POST /v1/imports`. The same
-    /// file uploaded twice gets the same id, so its derived event ids match too.
-    pub upload_id: String,
-    pub bytes: u64,
+    Ok((StatusCode::ACCEPTED, Json(view(job)?)))
 }
 
 /// Upload a file to import (the raw body: NDJSON or CSV, up to `import.max_upload_bytes`).

@@ -96,8 +96,13 @@ fn sign_in() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
-        .routes(routes!(auth::current))
         .routes(routes!(auth::signup))
+}
+
+/// The session check the console makes on every load: limited like console reads (per
+/// session, else per IP), not like sign-in attempts, so reloads never lock anyone out.
+fn session_check() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(auth::current))
 }
 
 fn console() -> OpenApiRouter<AppState> {
@@ -105,6 +110,7 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list))
         .routes(routes!(users::get))
         .routes(routes!(users::journey))
+        .routes(routes!(users::event_types))
         .routes(routes!(stats::get))
         .routes(routes!(funnels::compute))
         .routes(routes!(admin::list_members, admin::create_member))
@@ -136,6 +142,7 @@ fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ingestion())
         .merge(sign_in())
+        .merge(session_check())
         .merge(console())
         .merge(operations())
 }
@@ -208,6 +215,16 @@ pub fn router(state: AppState) -> Router {
             trusted,
         ),
     );
+    let (session_check, _) = session_check().split_for_parts();
+    let session_check = limited(
+        with_sessions(session_check, &state),
+        limits::layer(
+            By::Session,
+            rates.reads_per_minute,
+            rates.reads_burst,
+            trusted,
+        ),
+    );
     let (console, _) = console().split_for_parts();
     let console = limited(
         with_sessions(console, &state),
@@ -218,8 +235,8 @@ pub fn router(state: AppState) -> Router {
             trusted,
         ),
     );
-    let mut console =
-        security::no_store(sign_in.merge(console)).layer(DefaultBodyLimit::max(CONSOLE_BODY_BYTES));
+    let mut console = security::no_store(sign_in.merge(session_check).merge(console))
+        .layer(DefaultBodyLimit::max(CONSOLE_BODY_BYTES));
     if let Some(cors) = security::console_cors(&settings.server.console_origins) {
         console = console.layer(cors);
     }
@@ -232,5 +249,10 @@ pub fn router(state: AppState) -> Router {
         .merge(tracker::router(&settings))
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
-    security::common_headers(crate::console::serve(router, &settings.server.console_dir))
+    let retry_after_s = settings.batcher.retry_after_s;
+    security::common_headers(crate::console::serve(router, &settings.server.console_dir)).layer(
+        axum::middleware::from_fn(move |req, next| {
+            crate::middleware::retry_after(retry_after_s, req, next)
+        }),
+    )
 }

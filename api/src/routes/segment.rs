@@ -13,17 +13,19 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use shared::event::{Event, Rejection};
-use shared::segment::{BatchDefaults, Kind, parse_message};
-use shared::storage::{IdentityLink, InsertOutcome, LinkOutcome};
+use shared::ingest::{Backpressure, Intake, Status};
+use shared::segment::{BatchDefaults, Kind};
 use utoipa::ToSchema;
 
 use crate::auth::write_keys::{self, WriteKeyAuth};
 use crate::body;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::events::{EventResult, EventStatus};
+use crate::routes::events::EventResult;
 use crate::state::AppState;
 
 /// Answer of every Segment route.
@@ -118,33 +120,20 @@ pub fn short_paths() -> Router<AppState> {
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-    body: Option<&Map<String, Value>>,
+    body: Option<&TopLevel<'_>>,
 ) -> Result<WriteKeyAuth, ApiError> {
     let secret = write_keys::presented(headers).or_else(|| {
         body.and_then(|b| b.get("writeKey"))
-            .and_then(Value::as_str)
-            .map(str::trim)
+            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
+            .map(|k| k.trim().to_owned())
             .filter(|k| !k.is_empty())
-            .map(str::to_owned)
     });
     WriteKeyAuth::verify(state, secret).await
 }
 
-/// Decodes the body to a JSON object; `None` when it is not one (then only a header key
-/// can authenticate the request, and the answer is 400 after that).
-fn body_object(
-    state: &AppState,
-    headers: &HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<Option<Map<String, Value>>, ApiError> {
-    let bytes = body::decode(headers, raw, state.settings.ingest.max_request_bytes)?;
-    Ok(serde_json::from_slice::<Value>(&bytes)
-        .ok()
-        .and_then(|v| match v {
-            Value::Object(m) => Some(m),
-            _ => None,
-        }))
-}
+/// The body's top-level keys with their JSON text unread: messages are read one by one
+/// later, so a message the parser cannot take (a number out of range, say) is refused alone.
+type TopLevel<'a> = BTreeMap<String, &'a RawValue>;
 
 async fn handle(
     state: AppState,
@@ -159,30 +148,43 @@ async fn handle(
     } else {
         None
     };
-    let decoded = body_object(&state, &headers, raw);
-    let key = match (key, &decoded) {
-        (Some(k), _) => k,
-        (None, Ok(body)) => authenticate(&state, &headers, body.as_ref()).await?,
-        (None, Err(_)) => authenticate(&state, &headers, None).await?,
+    let limits = &state.settings.ingest;
+    let (bytes, unreadable) = match body::decode(&headers, raw, limits.max_request_bytes) {
+        Ok(bytes) => (bytes, None),
+        Err(e) => (Bytes::new(), Some(e)),
     };
-    let Some(mut body) = decoded? else {
+    let top: Option<TopLevel<'_>> = serde_json::from_slice(&bytes).ok();
+    let key = match key {
+        Some(k) => k,
+        None => authenticate(&state, &headers, top.as_ref()).await?,
+    };
+    if let Some(e) = unreadable {
+        return Err(e);
+    }
+    let Some(top) = top else {
         return Err(ApiError::bad_request(
             "invalid_json",
             "the body must be a JSON object",
         ));
     };
-    let limits = &state.settings.ingest;
-    let (messages, defaults) = match kind {
-        Some(_) => (vec![Value::Object(body)], BatchDefaults::default()),
+    let (messages, defaults): (Vec<&RawValue>, BatchDefaults) = match kind {
+        Some(_) => {
+            let whole: &RawValue = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::bad_request("invalid_json", format!("body is not valid JSON: {e}"))
+            })?;
+            (vec![whole], BatchDefaults::default())
+        }
         None => {
-            let defaults = BatchDefaults::from_body(&body);
-            let Some(Value::Array(messages)) = body.remove("batch") else {
+            let Some(batch) = top.get("batch") else {
                 return Err(ApiError::bad_request(
                     "invalid_json",
                     "a batch body needs a \"batch\" array",
                 ));
             };
-            (messages, defaults)
+            let messages: Vec<&RawValue> = serde_json::from_str(batch.get()).map_err(|_| {
+                ApiError::bad_request("invalid_json", "a batch body needs a \"batch\" array")
+            })?;
+            (messages, batch_defaults(&top)?)
         }
     };
     if messages.is_empty() {
@@ -199,94 +201,52 @@ async fn handle(
         )));
     }
 
-    let received_at = state.clock.now();
-    let mut results = Vec::with_capacity(messages.len());
-    let mut events: Vec<Event> = Vec::with_capacity(messages.len());
-    let mut slots = Vec::with_capacity(messages.len());
-    let mut links: Vec<IdentityLink> = Vec::new();
+    let mut intake = Intake::new(key.source.as_str(), state.clock.now());
     for message in messages {
-        let raw_bytes = message.to_string().len();
-        let message_id = message
-            .get("messageId")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        match parse_message(message, kind, raw_bytes, &defaults, received_at, limits) {
-            Ok(mut m) => {
-                m.event.source = Some(key.source.clone());
-                slots.push(results.len());
-                results.push(EventResult {
-                    event_id: Some(m.event.event_id.clone()),
-                    status: EventStatus::Accepted,
-                    reason: None,
-                });
-                links.extend(m.link);
-                events.push(m.event);
-            }
-            Err(reason) => results.push(rejected(message_id, reason)),
-        }
+        intake.segment_json(message.get(), kind, &defaults, limits);
     }
-    let rejected_count = results.len() - events.len();
-    if rejected_count > 0 {
-        metrics::counter!("shoptrail_ingest_events_total", "outcome" => "rejected")
-            .increment(rejected_count as u64);
-    }
-    if events.is_empty() {
-        return Err(ApiError::AllRejected { results });
-    }
-    // Links first: events of the same request sent under the anonymous id alone then land
-    // on the user's profile. Re-recording a link on retry changes nothing.
-    if !links.is_empty() {
-        let outcomes = state.store.link_identities(&links, received_at).await?;
-        for (outcome, label) in [
-            (LinkOutcome::Linked, "linked"),
-            (LinkOutcome::AlreadyLinked, "already_linked"),
-            (LinkOutcome::Conflict, "conflict"),
-            (LinkOutcome::Ignored, "ignored"),
-        ] {
-            let n = outcomes.iter().filter(|o| **o == outcome).count();
-            if n > 0 {
-                metrics::counter!("shoptrail_identity_links_total", "outcome" => label)
-                    .increment(n as u64);
-            }
-        }
-        if outcomes.contains(&LinkOutcome::Conflict) {
-            tracing::info!(
-                source = %key.source,
-                conflicts = outcomes.iter().filter(|o| **o == LinkOutcome::Conflict).count(),
-                "Identity links refused: the ids are linked to another user already."
-            );
-        }
-    }
-    let outcomes = state
-        .batcher
-        .submit(events)
+    let receipt = state
+        .pipeline()
+        .submit(intake, Backpressure::Refuse)
         .await
         .map_err(|e| ApiError::from_submit(e, state.settings.batcher.retry_after_s))?;
-    for (slot, outcome) in slots.into_iter().zip(outcomes) {
-        if outcome == InsertOutcome::Duplicate {
-            results[slot].status = EventStatus::Duplicate;
-        }
+    let all_rejected = receipt.all_rejected();
+    let rejected: Vec<EventResult> = receipt
+        .results
+        .into_iter()
+        .filter(|r| r.status == Status::Rejected)
+        .map(Into::into)
+        .collect();
+    if all_rejected {
+        return Err(ApiError::AllRejected { results: rejected });
     }
-    let count = |s| results.iter().filter(|r| r.status == s).count();
-    let response = SegmentResponse {
-        success: true,
-        accepted: count(EventStatus::Accepted),
-        duplicates: count(EventStatus::Duplicate),
-        rejected: rejected_count,
-        errors: results
-            .into_iter()
-            .filter(|r| r.status == EventStatus::Rejected)
-            .collect(),
-    };
-    Ok((StatusCode::OK, Json(response)))
+    Ok((
+        StatusCode::OK,
+        Json(SegmentResponse {
+            success: true,
+            accepted: receipt.accepted,
+            duplicates: receipt.duplicates,
+            rejected: receipt.rejected,
+            errors: rejected,
+        }),
+    ))
 }
 
-fn rejected(event_id: Option<String>, reason: Rejection) -> EventResult {
-    EventResult {
-        event_id,
-        status: EventStatus::Rejected,
-        reason: Some(reason),
+/// The batch-level `sentAt`, `context` and `integrations`.
+fn batch_defaults(top: &TopLevel<'_>) -> Result<BatchDefaults, ApiError> {
+    let mut shared = Map::new();
+    for key in ["sentAt", "context", "integrations"] {
+        if let Some(raw) = top.get(key) {
+            let value: Value = serde_json::from_str(raw.get()).map_err(|e| {
+                ApiError::bad_request(
+                    "invalid_json",
+                    format!("the batch's {key} is not valid: {e}"),
+                )
+            })?;
+            shared.insert(key.to_owned(), value);
+        }
     }
+    Ok(BatchDefaults::from_body(&shared))
 }
 
 macro_rules! single_message_route {

@@ -1,60 +1,32 @@
-//! Tracked users (profiles) and their journeys.
+//! Tracked users (profiles), their journeys and the event types each one has.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use shared::event::Event;
-use shared::storage::{JourneyQuery, UserProfile, UserQuery, cursor};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use shared::storage::{JourneyCursor, JourneyQuery, UserCursor, UserQuery};
+use utoipa::IntoParams;
 
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
+use crate::query::{PageParams, Pagination, TimeRange, TimeRangeParams, query};
 use crate::state::AppState;
-
-pub const DEFAULT_LIMIT: usize = 100;
-pub const MAX_LIMIT: usize = 1000;
-
-fn limit(requested: Option<usize>) -> Result<usize, ApiError> {
-    match requested.unwrap_or(DEFAULT_LIMIT) {
-        n @ 1..=MAX_LIMIT => Ok(n),
-        n => Err(ApiError::bad_request(
-            "invalid_limit",
-            format!("limit {n} is outside 1..={MAX_LIMIT}"),
-        )),
-    }
-}
-
-pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(q)| q)
-        .map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))
-}
+use crate::wire::Page;
+use crate::wire::users::{JourneyEvent, User, UserDetail};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Case-insensitive substring of the user id.
     q: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    limit: Option<usize>,
-    /// `nextCursor` of the previous page.
-    cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserPage {
-    pub users: Vec<UserProfile>,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// List tracked users, most recently seen first.
 #[utoipa::path(
-    get, path = "/v1/users", tag = "users", operation_id = "list_users", params(ListParams), security(("session" = [])),
+    get, path = "/v1/users", tag = "users", operation_id = "list_users",
+    params(ListParams, PageParams), security(("session" = [])),
     responses(
-        (status = 200, body = UserPage),
+        (status = 200, body = Page<User>),
         (status = 400, description = "Bad parameter or cursor", body = ErrorBody),
     )
 )]
@@ -62,88 +34,63 @@ pub async fn list(
     _: RequireViewer,
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<UserPage>, ApiError> {
+    page: Pagination<UserCursor>,
+) -> Result<Json<Page<User>>, ApiError> {
     let p = query(params)?;
     let q = UserQuery {
         search: p.q.filter(|s| !s.is_empty()),
-        limit: limit(p.limit)?,
-        after: p.cursor.as_deref().map(cursor::decode).transpose()?,
+        limit: page.limit,
+        after: page.after,
     };
     let page = state.store.list_users(&q).await?;
-    Ok(Json(UserPage {
-        users: page.items,
-        next_cursor: page.next.as_ref().map(cursor::encode),
-    }))
+    Ok(Json(Page::new(
+        page.items.into_iter().map(User::from).collect(),
+        page.next.as_ref(),
+    )))
 }
 
-/// One user's profile.
+/// One person. An id that was merged into another person (an anonymous id that was
+/// identified, or an aliased id) answers with that person, `mergedFrom` naming the id asked
+/// for.
 #[utoipa::path(
-    get, path = "/v1/users/{user_id}", tag = "users", operation_id = "get_user", security(("session" = [])),
-    params(("user_id" = String, Path, description = "User id, or anonymous id for anonymous profiles")),
-    responses((status = 200, body = UserProfile), (status = 404, body = ErrorBody))
+    get, path = "/v1/users/{userId}", tag = "users", operation_id = "get_user", security(("session" = [])),
+    params(("userId" = String, Path, description = "User id, or anonymous id")),
+    responses((status = 200, body = UserDetail), (status = 404, body = ErrorBody))
 )]
 pub async fn get(
     _: RequireViewer,
     State(state): State<AppState>,
     Path(user_id): Path<String>,
-) -> Result<Json<UserProfile>, ApiError> {
-    state
+) -> Result<Json<UserDetail>, ApiError> {
+    let person = state.store.linked_to(&user_id).await?;
+    let profile = state
         .store
-        .get_user(&user_id)
+        .get_user(person.as_deref().unwrap_or(&user_id))
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no user {user_id:?}")))
+        .ok_or_else(|| ApiError::NotFound(format!("no user {user_id:?}")))?;
+    let merged_from = (profile.user_id != user_id).then_some(user_id);
+    Ok(Json(UserDetail {
+        user: profile.into(),
+        merged_from,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JourneyParams {
-    /// Inclusive start: RFC 3339 time, or a date (its start, UTC).
-    from: Option<String>,
-    /// Exclusive end: RFC 3339 time, or a date (the whole day included).
-    to: Option<String>,
     /// Comma-separated event types to keep.
     types: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    limit: Option<usize>,
-    /// `nextCursor` of the previous page.
-    cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventPage {
-    pub events: Vec<Event>,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// Parses a bound: an RFC 3339 time, or a date meaning the start of that day (`end_of_day`
-/// = false) or the start of the next one (true).
-fn bound(name: &str, v: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let day = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-        ApiError::bad_request(
-            "invalid_query",
-            format!("{name} must be an RFC 3339 time or a YYYY-MM-DD date"),
-        )
-    })?;
-    let day = if end_of_day {
-        day.succ_opt().unwrap_or(day)
-    } else {
-        day
-    };
-    Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 /// A user's events, newest first, with stable cursor pagination.
 #[utoipa::path(
-    get, path = "/v1/users/{user_id}/journey", tag = "users", security(("session" = [])),
-    params(("user_id" = String, Path, description = "User id or anonymous id"), JourneyParams),
+    get, path = "/v1/users/{userId}/journey", tag = "users", security(("session" = [])),
+    params(
+        ("userId" = String, Path, description = "User id or anonymous id"),
+        JourneyParams, TimeRangeParams, PageParams,
+    ),
     responses(
-        (status = 200, body = EventPage),
+        (status = 200, body = Page<JourneyEvent>),
         (status = 400, description = "Bad parameter or cursor", body = ErrorBody),
     )
 )]
@@ -152,15 +99,13 @@ pub async fn journey(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     params: Result<Query<JourneyParams>, QueryRejection>,
-) -> Result<Json<EventPage>, ApiError> {
+    range: TimeRange,
+    page: Pagination<JourneyCursor>,
+) -> Result<Json<Page<JourneyEvent>>, ApiError> {
     let p = query(params)?;
     let q = JourneyQuery {
-        from: p
-            .from
-            .as_deref()
-            .map(|v| bound("from", v, false))
-            .transpose()?,
-        to: p.to.as_deref().map(|v| bound("to", v, true)).transpose()?,
+        from: range.from,
+        to: range.to,
         types: p
             .types
             .iter()
@@ -169,12 +114,29 @@ pub async fn journey(
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
             .collect(),
-        limit: limit(p.limit)?,
-        after: p.cursor.as_deref().map(cursor::decode).transpose()?,
+        limit: page.limit,
+        after: page.after,
     };
     let page = state.store.journey(&user_id, &q).await?;
-    Ok(Json(EventPage {
-        events: page.items,
-        next_cursor: page.next.as_ref().map(cursor::encode),
-    }))
+    Ok(Json(Page::new(
+        page.items.into_iter().map(JourneyEvent::from).collect(),
+        page.next.as_ref(),
+    )))
+}
+
+/// Every event type in a person's journey, by name: what the journey's type filter offers.
+#[utoipa::path(
+    get, path = "/v1/users/{userId}/event-types", tag = "users", operation_id = "list_user_event_types",
+    security(("session" = [])),
+    params(("userId" = String, Path, description = "User id or anonymous id")),
+    responses((status = 200, body = Page<String>), (status = 401, body = ErrorBody))
+)]
+pub async fn event_types(
+    _: RequireViewer,
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> Result<Json<Page<String>>, ApiError> {
+    Ok(Json(Page::whole(
+        state.store.journey_types(&user_id).await?,
+    )))
 }

@@ -298,13 +298,13 @@ async fn events_record_the_source_of_their_write_key_and_keys_record_their_use()
     assert_eq!(r.status().as_u16(), 202);
     let (_, journey) = app.get_json("/v1/users/u-src/journey").await;
     assert_eq!(
-        journey["events"][0]["source"], "test-suite",
+        journey["items"][0]["source"], "test-suite",
         "the key's source, not the client's"
     );
     let mut used = false;
     for _ in 0..50 {
         let (_, keys) = app.get_json("/v1/admin/write-keys").await;
-        used = keys
+        used = keys["items"]
             .as_array()
             .expect("keys")
             .iter()
@@ -497,7 +497,7 @@ async fn admins_manage_members_and_keys_and_every_change_is_audited() {
 
     let (status, audit) = app.get_json("/v1/admin/audit?limit=100").await;
     assert_eq!(status, 200);
-    let actions: Vec<&str> = audit["entries"]
+    let actions: Vec<&str> = audit["items"]
         .as_array()
         .expect("entries")
         .iter()
@@ -522,7 +522,7 @@ async fn admins_manage_members_and_keys_and_every_change_is_audited() {
     let (_, page2) = app
         .get_json(&format!("/v1/admin/audit?limit=3&cursor={next}"))
         .await;
-    assert_eq!(page2["entries"][0]["action"], "member.update");
+    assert_eq!(page2["items"][0]["action"], "member.update");
 }
 
 #[tokio::test]
@@ -625,4 +625,63 @@ async fn ingestion_is_rate_limited_per_write_key() {
         .await
         .expect("sent");
     assert_eq!(r.status().as_u16(), 202, "another key has its own budget");
+}
+
+/// The shipped limits: sign-in 10 a minute per IP, console reads 600 a minute (burst 120).
+const SHIPPED_LIMITS: [(&str, &str); 4] = [
+    ("APP__RATE_LIMIT__AUTH_PER_MINUTE", "10"),
+    ("APP__RATE_LIMIT__AUTH_BURST", "10"),
+    ("APP__RATE_LIMIT__READS_PER_MINUTE", "600"),
+    ("APP__RATE_LIMIT__READS_BURST", "120"),
+];
+
+#[tokio::test]
+async fn thirty_console_reloads_never_meet_the_sign_in_limit() {
+    let app = spawn_app_with(&SHIPPED_LIMITS).await;
+    // Each reload checks the session, signed in or not, from one office IP.
+    for i in 0..30 {
+        let signed_in = app
+            .client
+            .get(app.url("/v1/auth/session"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(signed_in.status().as_u16(), 200, "reload {}", i + 1);
+        let signed_out = app
+            .anon
+            .get(app.url("/v1/auth/session"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(signed_out.status().as_u16(), 401, "reload {}", i + 1);
+    }
+    // And the reloads took nothing from the sign-in budget: the right password still works.
+    let r = login_response(&app.address, ADMIN_EMAIL, PASSWORD).await;
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn eleven_wrong_passwords_from_one_ip_still_get_429_after_many_reloads() {
+    let app = spawn_app_with(&SHIPPED_LIMITS).await;
+    for _ in 0..30 {
+        let r = app
+            .anon
+            .get(app.url("/v1/auth/session"))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status().as_u16(), 401);
+    }
+    // Eleven wrong tries at once (the helper already signed in once from this IP).
+    let tries = (0..11).map(|_| login_response(&app.address, ADMIN_EMAIL, "wrong password guess"));
+    let statuses: Vec<u16> = futures::future::join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert!(
+        statuses.iter().all(|s| [401, 429].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
 }

@@ -102,7 +102,7 @@ async fn kill_9_mid_load_loses_no_acknowledged_event() {
                 "the session survives kill -9 and restart"
             );
             let page: serde_json::Value = r.json().await.expect("json");
-            for e in page["events"].as_array().expect("events") {
+            for e in page["items"].as_array().expect("events") {
                 stored.insert(e["eventId"].as_str().unwrap_or_default().to_owned());
             }
             match page["nextCursor"].as_str() {

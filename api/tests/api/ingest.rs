@@ -52,7 +52,7 @@ async fn a_batch_shows_up_newest_first_and_reposting_it_changes_no_count() {
     );
 
     let (_, journey) = app.get_json("/v1/users/u1/journey").await;
-    let ids: Vec<_> = journey["events"]
+    let ids: Vec<_> = journey["items"]
         .as_array()
         .expect("events")
         .iter()
@@ -87,8 +87,8 @@ async fn a_single_event_object_is_accepted_with_a_server_id_when_none_is_given()
         7
     );
     let (_, j) = app.get_json("/v1/users/a-1/journey").await;
-    assert_eq!(j["events"][0]["type"], "Order Completed");
-    assert!(j["events"][0]["receivedAt"].is_string());
+    assert_eq!(j["items"][0]["type"], "Order Completed");
+    assert!(j["items"][0]["receivedAt"].is_string());
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn valid_events_are_stored_even_when_their_neighbours_are_rejected() {
     assert_eq!(body["results"][1]["reason"]["code"], "invalid_event");
     assert_eq!(body["results"][2]["reason"]["code"], "missing_identity");
     let (_, j) = app.get_json("/v1/users/u1/journey").await;
-    assert_eq!(j["events"].as_array().expect("events").len(), 2);
+    assert_eq!(j["items"].as_array().expect("events").len(), 2);
 }
 
 #[tokio::test]
@@ -208,7 +208,7 @@ async fn gzip_bodies_are_accepted() {
         .expect("sent");
     assert_eq!(r.status().as_u16(), 202);
     let (_, j) = app.get_json("/v1/users/u1/journey").await;
-    assert_eq!(j["events"][0]["eventId"], "gz-1");
+    assert_eq!(j["items"][0]["eventId"], "gz-1");
 }
 
 #[tokio::test]

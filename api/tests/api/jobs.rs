@@ -62,13 +62,13 @@ async fn an_uploaded_file_is_imported_and_its_job_reports_progress_and_result() 
         .expect("sent");
     assert_eq!(r.status(), 201);
     let upload: Value = r.json().await.expect("json");
-    let upload_id = upload["upload_id"].as_str().expect("id").to_owned();
+    let upload_id = upload["uploadId"].as_str().expect("id").to_owned();
     assert_eq!(upload["bytes"], body.len());
 
     let (status, job) = post(
         &app,
         "/v1/imports",
-        json!({"source": {"type": "upload", "upload_id": upload_id}, "format": "ndjson", "dry_run": true}),
+        json!({"source": {"type": "upload", "uploadId": upload_id}, "format": "ndjson", "dryRun": true}),
     )
     .await;
     assert_eq!(status, 202, "{job}");
@@ -83,13 +83,13 @@ async fn an_uploaded_file_is_imported_and_its_job_reports_progress_and_result() 
     let (_, job) = post(
         &app,
         "/v1/imports",
-        json!({"source": {"type": "upload", "upload_id": upload_id}, "format": "ndjson"}),
+        json!({"source": {"type": "upload", "uploadId": upload_id}, "format": "ndjson"}),
     )
     .await;
     let done = wait_job(&app, job["id"].as_str().expect("id")).await;
     assert_eq!(done["result"]["stored"], 30, "{done}");
-    assert_eq!(done["progress"]["events_processed"], 31);
-    assert_eq!(done["progress"]["events_invalid"], 1);
+    assert_eq!(done["progress"]["eventsProcessed"], 31);
+    assert_eq!(done["progress"]["eventsInvalid"], 1);
     assert_eq!(done["attempts"], 1);
     let (_, user) = app.get_json("/v1/users/buyer").await;
     assert_eq!(user["eventCount"], 30);
@@ -97,12 +97,12 @@ async fn an_uploaded_file_is_imported_and_its_job_reports_progress_and_result() 
     let (status, page) = app.get_json("/v1/jobs?kind=import&limit=1").await;
     assert_eq!(status, 200);
     assert_eq!(page["items"][0]["id"], done["id"]);
-    let cursor = page["next_cursor"].as_str().expect("a second page");
+    let cursor = page["nextCursor"].as_str().expect("a second page");
     let (_, page2) = app
         .get_json(&format!("/v1/jobs?kind=import&limit=1&cursor={cursor}"))
         .await;
     assert_eq!(page2["items"][0]["id"], dry["id"]);
-    assert!(page2["next_cursor"].is_null());
+    assert!(page2["nextCursor"].is_null());
     let (_, none) = app.get_json("/v1/jobs?kind=export").await;
     assert_eq!(none["items"], json!([]));
 }
@@ -142,13 +142,13 @@ async fn an_export_backfill_runs_once_and_reports_late_events() {
     );
 
     let (_, status_now) = app.get_json(&format!("/v1/exports/{day}")).await;
-    assert_eq!(status_now["exported_events"], 12);
-    assert_eq!(status_now["late_events"], 0);
+    assert_eq!(status_now["exportedEvents"], 12);
+    assert_eq!(status_now["lateEvents"], 0);
     let late = ev("late", "u2", "purchase", &format!("{day}T23:59:00Z"));
     assert_eq!(app.post_events(&late).await.status(), 202);
     let (_, status_late) = app.get_json(&format!("/v1/exports/{day}")).await;
-    assert_eq!(status_late["late_events"], 1);
-    assert_eq!(status_late["stored_events"], 13);
+    assert_eq!(status_late["lateEvents"], 1);
+    assert_eq!(status_late["storedEvents"], 13);
 
     // A final job cannot be cancelled or retried.
     let id = done["id"].as_str().expect("id");
@@ -196,7 +196,7 @@ async fn bad_job_requests_get_json_errors() {
         (
             "/v1/imports",
             json!({"source": {"type": "url", "url": "https://example.com/x"}, "format": "csv",
-                   "mapping": {"columns": {"userId": "c", "colour": "d"}, "event_type": "x"}}),
+                   "mapping": {"columns": {"userId": "c", "colour": "d"}, "eventType": "x"}}),
             "invalid_import",
         ),
         (
@@ -206,7 +206,7 @@ async fn bad_job_requests_get_json_errors() {
         ),
         (
             "/v1/imports",
-            json!({"source": {"type": "upload", "upload_id": "0".repeat(64)}, "format": "ndjson"}),
+            json!({"source": {"type": "upload", "uploadId": "0".repeat(64)}, "format": "ndjson"}),
             "unknown_upload",
         ),
         (

@@ -9,6 +9,7 @@ mod helpers;
 mod ingest;
 mod jobs;
 mod ops;
+mod pipeline;
 mod process;
 mod read;
 mod secrets;

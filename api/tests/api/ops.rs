@@ -93,8 +93,9 @@ async fn the_openapi_document_matches_the_committed_file() {
     for path in [
         "/v1/events",
         "/v1/users",
-        "/v1/users/{user_id}",
-        "/v1/users/{user_id}/journey",
+        "/v1/users/{userId}",
+        "/v1/users/{userId}/journey",
+        "/v1/users/{userId}/event-types",
         "/v1/stats",
     ] {
         assert!(served["paths"][path].is_object(), "{path} is documented");

@@ -37,7 +37,7 @@ async fn journey(app: &TestApp, user: &str) -> Vec<Value> {
         .get_json(&format!("/v1/users/{user}/journey?limit=1000"))
         .await;
     assert_eq!(status, 200, "{page}");
-    page["events"].as_array().expect("events").clone()
+    page["items"].as_array().expect("events").clone()
 }
 
 fn types(events: &[Value]) -> Vec<String> {
@@ -202,7 +202,7 @@ async fn anonymous_events_join_the_users_journey_after_identify() {
         ["purchase", "identify", "add_to_cart", "page_view"]
     );
     let (_, users) = app.get_json("/v1/users").await;
-    let ids: Vec<&str> = users["users"]
+    let ids: Vec<&str> = users["items"]
         .as_array()
         .expect("users")
         .iter()
@@ -407,5 +407,5 @@ async fn gzip_batches_are_read_and_links_apply_to_the_rest_of_the_batch() {
     let events = journey(&app, "gz-user").await;
     assert_eq!(events.len(), 2, "the anonymous-only track joined the user");
     let (_, users) = app.get_json("/v1/users?q=gz-").await;
-    assert_eq!(users["users"].as_array().expect("users").len(), 1);
+    assert_eq!(users["items"].as_array().expect("users").len(), 1);
 }

@@ -1,16 +1,33 @@
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
-import { AdminPage } from '@/features/admin/components/AdminPage';
-import { SignInPage } from '@/features/auth/components/SignInPage';
-import { FunnelsPage } from '@/features/funnels/components/FunnelsPage';
-import { JobsPage } from '@/features/jobs/components/JobsPage';
-import { OverviewPage } from '@/features/overview/components/OverviewPage';
-import { TestEventPage } from '@/features/test-event/components/TestEventPage';
-import { UserPage } from '@/features/users/components/UserPage';
-import { UsersPage } from '@/features/users/components/UsersPage';
+import { Loading } from '@/shared/components/States';
 import { RequireAuth, RequireRole } from './guards';
 import { Layout, LanguagePicker } from './Layout';
 import { NotFound } from './NotFound';
 import { Providers } from './providers';
+
+// Every page is its own chunk, fetched on first visit: the sign-in page does not carry the
+// charts, the admin panel or the import form.
+function named<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K): LazyExoticComponent<ComponentType> {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+const AdminPage = named(() => import('@/features/admin/components/AdminPage'), 'AdminPage');
+const SignInPage = named(() => import('@/features/auth/components/SignInPage'), 'SignInPage');
+const FunnelsPage = named(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage');
+const JobsPage = named(() => import('@/features/jobs/components/JobsPage'), 'JobsPage');
+const OverviewPage = named(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage');
+const TestEventPage = named(() => import('@/features/test-event/components/TestEventPage'), 'TestEventPage');
+const UserPage = named(() => import('@/features/users/components/UserPage'), 'UserPage');
+const UsersPage = named(() => import('@/features/users/components/UsersPage'), 'UsersPage');
+
+/** A lazy page with the loading state shown while its chunk arrives. */
+function page(Page: LazyExoticComponent<ComponentType>) {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Page />
+    </Suspense>
+  );
+}
 
 const router = createBrowserRouter([
   {
@@ -20,7 +37,7 @@ const router = createBrowserRouter([
         <header className="topbar">
           <LanguagePicker />
         </header>
-        <SignInPage />
+        {page(SignInPage)}
       </>
     ),
   },
@@ -31,15 +48,15 @@ const router = createBrowserRouter([
       </RequireAuth>
     ),
     children: [
-      { index: true, element: <OverviewPage /> },
-      { path: 'users', element: <UsersPage /> },
-      { path: 'users/:userId', element: <UserPage /> },
-      { path: 'funnels', element: <FunnelsPage /> },
+      { index: true, element: page(OverviewPage) },
+      { path: 'users', element: page(UsersPage) },
+      { path: 'users/:userId', element: page(UserPage) },
+      { path: 'funnels', element: page(FunnelsPage) },
       {
         path: 'jobs',
         element: (
           <RequireRole role="analyst">
-            <JobsPage />
+            {page(JobsPage)}
           </RequireRole>
         ),
       },
@@ -47,7 +64,7 @@ const router = createBrowserRouter([
         path: 'test-event',
         element: (
           <RequireRole role="analyst">
-            <TestEventPage />
+            {page(TestEventPage)}
           </RequireRole>
         ),
       },
@@ -55,7 +72,7 @@ const router = createBrowserRouter([
         path: 'admin/:tab?',
         element: (
           <RequireRole role="admin">
-            <AdminPage />
+            {page(AdminPage)}
           </RequireRole>
         ),
       },

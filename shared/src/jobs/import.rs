@@ -20,11 +20,10 @@ use utoipa::ToSchema;
 
 use super::object_store::{ObjectReader, ObjectStore, S3Store, s3_client};
 use super::{JobContext, JobError};
-use crate::batcher::{Batcher, SubmitError};
-use crate::event::{Event, IncomingEvent, normalise};
+use crate::event::{IncomingEvent, Rejection, normalise};
+use crate::ingest::{Backpressure, Intake, Pipeline};
 use crate::segment::{self, BatchDefaults};
 use crate::settings::Settings;
-use crate::storage::{IdentityLink, IdentityStore, InsertOutcome};
 
 /// Where the file comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -395,8 +394,8 @@ fn csv_shape(header: &[u8], mapping: &CsvMapping) -> Result<CsvShape, String> {
     })
 }
 
-fn csv_event(line: &[u8], shape: &CsvShape) -> Result<Map<String, Value>, (String, String)> {
-    let record = csv_record(line, shape.delimiter).map_err(|e| ("invalid_csv".to_owned(), e))?;
+fn csv_event(line: &[u8], shape: &CsvShape) -> Result<Map<String, Value>, Rejection> {
+    let record = csv_record(line, shape.delimiter).map_err(|e| Rejection::new("invalid_csv", e))?;
     let mut event = Map::new();
     if let Some(t) = &shape.event_type {
         event.insert("type".to_owned(), Value::String(t.clone()));
@@ -423,9 +422,9 @@ fn csv_event(line: &[u8], shape: &CsvShape) -> Result<Map<String, Value>, (Strin
 }
 
 /// Our exported events carry `eventId` and `occurredAt`; ingestion's names win when both.
-fn ndjson_event(line: &[u8]) -> Result<Map<String, Value>, (String, String)> {
+fn ndjson_event(line: &[u8]) -> Result<Map<String, Value>, Rejection> {
     let mut m: Map<String, Value> = serde_json::from_slice(line)
-        .map_err(|e| ("invalid_json".to_owned(), format!("not a JSON object: {e}")))?;
+        .map_err(|e| Rejection::new("invalid_json", format!("not a JSON object: {e}")))?;
     if !m.contains_key("messageId")
         && let Some(id) = m.remove("eventId")
     {
@@ -441,14 +440,14 @@ fn ndjson_event(line: &[u8]) -> Result<Map<String, Value>, (String, String)> {
 }
 
 /// Runs one import. `received_at` stamps every event (like ingestion's server clock).
-/// `identities` records the links of Segment `identify`/`alias` lines.
-#[allow(clippy::too_many_arguments)]
+/// Lines go through the ingestion pipeline in chunks of `import.batch_events`, exactly as
+/// requests do (identity links of Segment lines included), waiting for room when live
+/// traffic fills the queue.
 pub async fn run(
     params: &ImportParams,
     settings: &Settings,
     uploads: &dyn ObjectStore,
-    batcher: &Batcher,
-    identities: &dyn IdentityStore,
+    pipeline: &Pipeline,
     ctx: &JobContext,
     received_at: DateTime<Utc>,
 ) -> Result<ImportReport, JobError> {
@@ -489,9 +488,8 @@ pub async fn run(
     let mut line = Vec::new();
     let mut line_no = 0u64;
     let mut csv: Option<CsvShape> = None;
-    let mut batch: Vec<Event> = Vec::with_capacity(settings.import.batch_events);
-    let mut links: Vec<IdentityLink> = Vec::new();
-    let mut pending_invalid = 0u64;
+    let new_intake = || Intake::new("import", received_at);
+    let mut intake = new_intake();
     let max_errors = settings.import.max_reported_errors;
 
     loop {
@@ -514,15 +512,13 @@ pub async fn run(
         }
         report.lines += 1;
         let outcome = if too_long {
-            Err((
-                "event_too_large".to_owned(),
+            Err(Rejection::new(
+                "event_too_large",
                 format!("line is longer than {max_line} bytes"),
             ))
         } else if params.format == ImportFormat::Segment {
-            segment_event(&line, &identity, line_no, received_at, settings).map(|m| {
-                links.extend(m.link);
-                m.event
-            })
+            segment_event(&line, &identity, line_no, received_at, settings)
+                .map(|m| (m.event, m.link))
         } else {
             let fields = match &csv {
                 Some(shape) => csv_event(&line, shape),
@@ -538,57 +534,34 @@ pub async fn run(
                     );
                 }
                 let incoming: IncomingEvent = serde_json::from_value(Value::Object(m))
-                    .map_err(|e| ("invalid_event".to_owned(), e.to_string()))?;
+                    .map_err(|e| Rejection::new("invalid_event", e.to_string()))?;
                 normalise(incoming, line.len(), received_at, &settings.ingest)
-                    .map_err(|r| (r.code.to_owned(), r.message))
+                    .map(|event| (event, None))
             })
         };
         match outcome {
-            Ok(mut event) => {
-                event.source = Some("import".to_owned());
+            Ok((event, link)) => {
                 report.valid += 1;
-                batch.push(event);
+                intake.push_event(event, link);
             }
-            Err((code, message)) => {
+            Err(reason) => {
                 report.invalid += 1;
-                pending_invalid += 1;
                 if report.errors.len() < max_errors {
                     report.errors.push(LineError {
                         line: line_no,
-                        code,
-                        message,
+                        code: reason.code.to_owned(),
+                        message: reason.message.clone(),
                     });
                 }
+                intake.refuse(None, reason);
             }
         }
-        if batch.len() >= settings.import.batch_events {
-            flush(
-                &mut batch,
-                &mut links,
-                params.dry_run,
-                batcher,
-                identities,
-                ctx,
-                &mut report,
-                pending_invalid,
-                received_at,
-            )
-            .await?;
-            pending_invalid = 0;
+        if intake.valid() >= settings.import.batch_events {
+            let chunk = std::mem::replace(&mut intake, new_intake());
+            flush(chunk, params.dry_run, pipeline, ctx, &mut report).await?;
         }
     }
-    flush(
-        &mut batch,
-        &mut links,
-        params.dry_run,
-        batcher,
-        identities,
-        ctx,
-        &mut report,
-        pending_invalid,
-        received_at,
-    )
-    .await?;
+    flush(intake, params.dry_run, pipeline, ctx, &mut report).await?;
     Ok(report)
 }
 
@@ -600,9 +573,9 @@ fn segment_event(
     line_no: u64,
     received_at: DateTime<Utc>,
     settings: &Settings,
-) -> Result<segment::Message, (String, String)> {
+) -> Result<segment::Message, Rejection> {
     let mut value: Value = serde_json::from_slice(line)
-        .map_err(|e| ("invalid_json".to_owned(), format!("not a JSON object: {e}")))?;
+        .map_err(|e| Rejection::new("invalid_json", format!("not a JSON object: {e}")))?;
     if let Value::Object(m) = &mut value
         && m.get("messageId")
             .is_none_or(|v| v.as_str().is_some_and(str::is_empty) || v.is_null())
@@ -620,54 +593,30 @@ fn segment_event(
         received_at,
         &settings.ingest,
     )
-    .map_err(|r| (r.code.to_owned(), r.message))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Submits one chunk of lines (nothing for a dry run) and adds what it did to the report.
 async fn flush(
-    batch: &mut Vec<Event>,
-    links: &mut Vec<IdentityLink>,
+    intake: Intake,
     dry_run: bool,
-    batcher: &Batcher,
-    identities: &dyn IdentityStore,
+    pipeline: &Pipeline,
     ctx: &JobContext,
     report: &mut ImportReport,
-    invalid: u64,
-    received_at: DateTime<Utc>,
 ) -> Result<(), JobError> {
     ctx.check()?;
-    let events = std::mem::take(batch);
-    let links = std::mem::take(links);
-    let n = events.len() as u64;
+    let lines = intake.len() as u64;
+    let invalid = lines - intake.valid() as u64;
     let mut duplicates = 0;
-    // Links first, as the Segment endpoints do: events of the same batch sent under the
-    // anonymous id alone then land on the user's profile. Recording a link twice is a no-op.
-    if !dry_run && !links.is_empty() {
-        identities
-            .link_identities(&links, received_at)
+    if !dry_run && !intake.is_empty() {
+        let receipt = pipeline
+            .submit(intake, Backpressure::Wait)
             .await
             .map_err(|e| JobError::Transient(anyhow::anyhow!(e)))?;
-    }
-    if !dry_run && !events.is_empty() {
-        let outcomes = loop {
-            match batcher.submit(events.clone()).await {
-                Ok(o) => break o,
-                // The API's traffic fills the queue: wait for room rather than fail.
-                Err(SubmitError::QueueFull) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    ctx.check()?;
-                }
-                Err(e) => return Err(JobError::Transient(anyhow::anyhow!(e))),
-            }
-        };
-        duplicates = outcomes
-            .iter()
-            .filter(|o| **o == InsertOutcome::Duplicate)
-            .count() as u64;
+        duplicates = receipt.duplicates as u64;
         report.duplicates += duplicates;
-        report.stored += n - duplicates;
+        report.stored += receipt.accepted as u64;
     }
-    ctx.add_events(n + invalid, invalid, duplicates);
+    ctx.add_events(lines, invalid, duplicates);
     Ok(())
 }
 

@@ -274,8 +274,7 @@ impl JobWorker {
                     &p,
                     &self.settings,
                     self.objects.as_ref(),
-                    &self.batcher,
-                    self.store.as_ref(),
+                    &crate::ingest::Pipeline::new(self.batcher.clone()),
                     ctx,
                     self.clock.now(),
                 )

@@ -110,7 +110,7 @@ pub struct WriteKey {
 }
 
 /// One audit log entry: who did what to whom, when.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     /// UUIDv7.
@@ -122,7 +122,6 @@ pub struct AuditEntry {
     pub action: String,
     /// Id of what was acted on.
     pub target: String,
-    #[schema(value_type = Object)]
     pub details: Value,
 }
 

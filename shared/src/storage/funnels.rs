@@ -5,7 +5,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::StoreError;
 
@@ -42,7 +41,7 @@ impl FunnelQuery {
 }
 
 /// One step of a funnel's answer.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FunnelStepReport {
     #[serde(rename = "type")]
@@ -61,7 +60,7 @@ pub struct FunnelStepReport {
 }
 
 /// Counts per step, first step first.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FunnelReport {
     pub steps: Vec<FunnelStepReport>,

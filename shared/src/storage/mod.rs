@@ -7,17 +7,20 @@ pub mod identity;
 pub mod jobs;
 pub mod mongo;
 pub mod sqlite;
+pub mod write;
 
+pub use crate::identity::{IdentityLink, LinkOutcome};
 pub use accounts::{
     Account, AccountStore, AuditCursor, AuditEntry, AuditStore, Email, Role, SessionRecord,
     SessionRecordStore, WriteKey, WriteKeyStore,
 };
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
-pub use identity::{IdentityLink, IdentityStore, LinkOutcome};
+pub use identity::IdentityStore;
 pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
+pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -110,7 +113,7 @@ pub struct Page<T, C> {
 }
 
 /// A tracked person or device: the rollup kept per profile id (user id, else anonymous id).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserProfile {
     /// The user id, or the anonymous id for profiles never identified.
@@ -121,7 +124,6 @@ pub struct UserProfile {
     pub last_seen: DateTime<Utc>,
     pub event_count: u64,
     pub last_event_type: String,
-    #[schema(value_type = Object)]
     pub traits: Map<String, Value>,
 }
 
@@ -136,16 +138,53 @@ pub struct RollupRows {
     pub active_users: u64,
 }
 
-/// Stored events: idempotent batch writes (rollups in the same write path) and journeys.
+/// Stored events: idempotent batch writes (identity links, rollups and profiles in the same
+/// transaction) and journeys.
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Stores a batch. An event whose id is already stored (or repeats earlier in the same
-    /// batch) is a duplicate and changes nothing, rollups included. The outcome vector
-    /// matches `events` index for index. Returns only once the batch is durable. Takes the
-    /// batch by value: engines that write on a blocking thread move it there without copying.
-    async fn insert_batch(&self, events: Vec<Event>) -> Result<Vec<InsertOutcome>, StoreError>;
+    /// Writes a batch in one transaction: its identity links, then its events (see
+    /// [`write::apply`] for the rules). An event whose id is already stored (or repeats
+    /// earlier in the batch) is a duplicate and changes nothing, rollups included. Outcomes
+    /// match the batch's events and links index for index. Returns only once the batch is
+    /// durable. Takes the batch by value: engines that write on a blocking thread move it
+    /// there without copying.
+    async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, StoreError>;
 
-    /// A profile's events, newest first.
+    /// [`EventStore::write`] of events alone.
+    async fn insert_batch(&self, events: Vec<Event>) -> Result<Vec<InsertOutcome>, StoreError> {
+        Ok(self
+            .write(WriteBatch {
+                events,
+                links: Vec::new(),
+            })
+            .await?
+            .events)
+    }
+
+    /// [`EventStore::write`] of identity links alone, all received at `at`. Safe to repeat:
+    /// a recorded link is `AlreadyLinked` the second time.
+    async fn link_identities(
+        &self,
+        links: &[IdentityLink],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<LinkOutcome>, StoreError> {
+        let links = links
+            .iter()
+            .map(|link| TimedLink {
+                link: link.clone(),
+                at,
+            })
+            .collect();
+        Ok(self
+            .write(WriteBatch {
+                events: Vec::new(),
+                links,
+            })
+            .await?
+            .links)
+    }
+
+    /// A profile's events, newest first (an id linked to a user reads the user's).
     async fn journey(
         &self,
         profile_id: &str,
@@ -220,102 +259,8 @@ pub mod cursor {
     }
 }
 
-/// What a batch of newly accepted events adds to the rollups. Both engines compute it the
-/// same way, so their rollups cannot disagree.
-#[derive(Debug, Default)]
-pub struct RollupDelta {
-    /// Events per (day, type).
-    pub day_type: BTreeMap<(NaiveDate, String), u64>,
-    /// Profiles active per day.
-    pub day_profiles: BTreeMap<NaiveDate, Vec<String>>,
-    /// Per-profile changes, in profile order (so engines update in key order).
-    pub profiles: BTreeMap<String, ProfileDelta>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ProfileDelta {
-    pub user_id: Option<String>,
-    pub anonymous_id: Option<String>,
-    pub first_seen: DateTime<Utc>,
-    pub last_seen: DateTime<Utc>,
-    pub last_event_type: String,
-    pub event_count: u64,
-    /// Traits merged in time order (later values win), if any event carried traits.
-    pub traits: Option<Map<String, Value>>,
-}
-
-impl RollupDelta {
-    /// Aggregates the accepted events of a batch.
-    pub fn from_accepted<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
-        Self::from_accepted_linked(events, &HashMap::new())
-    }
-
-    /// Like [`Self::from_accepted`], with each profile id mapped through identity `links`
-    /// (an event of a linked id counts for the user it was linked to).
-    pub fn from_accepted_linked<'a>(
-        events: impl IntoIterator<Item = &'a Event>,
-        links: &HashMap<String, String>,
-    ) -> Self {
-        let mut delta = RollupDelta::default();
-        let mut day_profiles: BTreeMap<NaiveDate, std::collections::BTreeSet<String>> =
-            BTreeMap::new();
-        let mut ordered: Vec<&Event> = events.into_iter().collect();
-        ordered.sort_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)));
-        for e in ordered {
-            let day = e.occurred_at.date_naive();
-            let linked = links.get(e.profile_id());
-            let profile = linked.map_or_else(|| e.profile_id().to_owned(), Clone::clone);
-            *delta
-                .day_type
-                .entry((day, e.event_type.as_str().to_owned()))
-                .or_default() += 1;
-            day_profiles.entry(day).or_default().insert(profile.clone());
-            let p = delta
-                .profiles
-                .entry(profile)
-                .or_insert_with(|| ProfileDelta {
-                    user_id: linked.cloned().or_else(|| e.user_id.clone()),
-                    anonymous_id: e.anonymous_id.clone(),
-                    first_seen: e.occurred_at,
-                    last_seen: e.occurred_at,
-                    last_event_type: e.event_type.as_str().to_owned(),
-                    event_count: 0,
-                    traits: None,
-                });
-            p.event_count += 1;
-            // Events are visited in time order, so the latest one seen so far is the last.
-            p.last_seen = e.occurred_at;
-            p.last_event_type = e.event_type.as_str().to_owned();
-            if p.anonymous_id.is_none() {
-                p.anonymous_id.clone_from(&e.anonymous_id);
-            }
-            if let Some(t) = &e.traits {
-                let merged = p.traits.get_or_insert_with(Map::new);
-                for (k, v) in t {
-                    merged.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        delta.day_profiles = day_profiles
-            .into_iter()
-            .map(|(d, s)| (d, s.into_iter().collect()))
-            .collect();
-        delta
-    }
-}
-
-/// Marks in-batch repeats of an id as duplicates up front: only the first occurrence is
-/// offered to the store. Returns, per event, whether it is such a repeat.
-pub fn in_batch_repeats(events: &[Event]) -> Vec<bool> {
-    let mut seen = std::collections::HashSet::with_capacity(events.len());
-    events
-        .iter()
-        .map(|e| !seen.insert(e.event_id.as_str()))
-        .collect()
-}
-
 /// Summary analytics derived from [`RollupRows`].
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     pub from: NaiveDate,
@@ -334,13 +279,13 @@ pub struct Stats {
     pub daily_active_users: Vec<DayCount>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DayCount {
     pub day: NaiveDate,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TypeCount {
     #[serde(rename = "type")]

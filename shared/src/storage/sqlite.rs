@@ -15,6 +15,7 @@ mod accounts;
 mod funnels;
 mod identity;
 mod jobs;
+mod write;
 
 use super::*;
 use crate::event::EventType;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0003_jobs.sql"),
     include_str!("sqlite_migrations/0004_identities.sql"),
     include_str!("sqlite_migrations/0005_job_versions.sql"),
+    include_str!("sqlite_migrations/0006_active_days_by_profile.sql"),
 ];
 
 pub struct SqliteStore {
@@ -180,6 +182,12 @@ async fn checkpoint_periodically(pool: Pool, mut stop: tokio::sync::oneshot::Rec
     }
 }
 
+/// Runs a future whose steps never wait (the SQLite primitives are synchronous calls
+/// dressed as `async fn`, so [`write::apply`] is written once for both engines).
+fn run_now<T>(f: impl std::future::Future<Output = T>) -> T {
+    futures::executor::block_on(f)
+}
+
 fn map_err(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode::{
         CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, ReadOnly, SystemIoFailure,
@@ -206,16 +214,30 @@ fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-fn from_ms(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(v).unwrap_or_default()
+/// A stored time; one out of range is a corrupt row, reported as such (never 1970).
+fn from_ms(v: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(v).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Integer,
+            format!("{v} ms is not a time this store writes").into(),
+        )
+    })
 }
 
 fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn json_text(m: &Map<String, Value>) -> String {
-    serde_json::to_string(m).unwrap_or_else(|_| "{}".to_owned())
+fn parse_day(s: &str) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// A JSON object as stored; a value that cannot be written fails the write (never `{}`).
+fn json_text(m: &Map<String, Value>) -> rusqlite::Result<String> {
+    serde_json::to_string(m).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
 fn json_map(s: Option<String>) -> rusqlite::Result<Option<Map<String, Value>>> {
@@ -224,129 +246,6 @@ fn json_map(s: Option<String>) -> rusqlite::Result<Option<Map<String, Value>>> {
         .map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
         })
-}
-
-fn write_batch(conn: &mut Connection, events: &[Event]) -> rusqlite::Result<Vec<InsertOutcome>> {
-    let repeats = in_batch_repeats(events);
-    // Inserting in journey-index order keeps consecutive B-tree writes on the same pages.
-    let mut order: Vec<usize> = (0..events.len()).filter(|&i| !repeats[i]).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (&events[a], &events[b]);
-        (a.profile_id(), a.occurred_at).cmp(&(b.profile_id(), b.occurred_at))
-    });
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let links = identity::resolve_profiles(&tx, order.iter().map(|&i| events[i].profile_id()))?;
-    let mut outcomes = vec![InsertOutcome::Duplicate; events.len()];
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO events (event_id, profile_id, user_id, anonymous_id, session_id, type,
-                occurred_at, sent_at, received_at, timestamp_clamped, properties, context, traits, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-             ON CONFLICT (event_id) DO NOTHING",
-        )?;
-        for i in order {
-            let e = &events[i];
-            let inserted = insert.execute(params![
-                e.event_id,
-                super::identity::resolve(e.profile_id(), &links),
-                e.user_id,
-                e.anonymous_id,
-                e.session_id,
-                e.event_type.as_str(),
-                ms(e.occurred_at),
-                e.sent_at.map(ms),
-                ms(e.received_at),
-                e.timestamp_clamped,
-                json_text(&e.properties),
-                json_text(&e.context),
-                e.traits.as_ref().map(json_text),
-                e.source,
-            ])?;
-            if inserted == 1 {
-                outcomes[i] = InsertOutcome::Accepted;
-            }
-        }
-    }
-    let delta = RollupDelta::from_accepted_linked(
-        events
-            .iter()
-            .zip(&outcomes)
-            .filter(|(_, o)| **o == InsertOutcome::Accepted)
-            .map(|(e, _)| e),
-        &links,
-    );
-    apply_rollups(&tx, &delta)?;
-    tx.commit()?;
-    Ok(outcomes)
-}
-
-fn apply_rollups(tx: &rusqlite::Transaction<'_>, delta: &RollupDelta) -> rusqlite::Result<()> {
-    let mut type_count = tx.prepare_cached(
-        "INSERT INTO daily_type_counts (day, type, count) VALUES (?1, ?2, ?3)
-         ON CONFLICT (day, type) DO UPDATE SET count = count + excluded.count",
-    )?;
-    for ((d, t), n) in &delta.day_type {
-        type_count.execute(params![day(*d), t, n])?;
-    }
-    let mut active = tx.prepare_cached(
-        "INSERT INTO daily_active_users (day, profile_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-    )?;
-    let mut day_users = tx.prepare_cached(
-        "INSERT INTO daily_user_counts (day, count) VALUES (?1, ?2)
-         ON CONFLICT (day) DO UPDATE SET count = count + excluded.count",
-    )?;
-    for (d, profiles) in &delta.day_profiles {
-        let d = day(*d);
-        let mut new = 0;
-        for p in profiles {
-            new += active.execute(params![d, p])?;
-        }
-        if new > 0 {
-            day_users.execute(params![d, new])?;
-        }
-    }
-    // Traits merge shallowly (later keys win), exactly like `RollupDelta` and the MongoDB
-    // engine; the read and the write share this transaction, so no update is lost.
-    let mut stored_traits = tx.prepare_cached("SELECT traits FROM users WHERE profile_id = ?1")?;
-    // All SET expressions see the row as it was before this statement (SQLite semantics).
-    let mut user = tx.prepare_cached(
-        "INSERT INTO users (profile_id, user_id, anonymous_id, first_seen, last_seen, event_count,
-            last_event_type, traits)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (profile_id) DO UPDATE SET
-            anonymous_id = coalesce(anonymous_id, excluded.anonymous_id),
-            first_seen = min(first_seen, excluded.first_seen),
-            last_seen = max(last_seen, excluded.last_seen),
-            last_event_type = CASE WHEN excluded.last_seen >= last_seen
-                THEN excluded.last_event_type ELSE last_event_type END,
-            event_count = event_count + excluded.event_count,
-            traits = coalesce(excluded.traits, traits)",
-    )?;
-    for (profile, p) in &delta.profiles {
-        let traits = match &p.traits {
-            None => None,
-            Some(new) => {
-                let old: Option<String> = stored_traits
-                    .query_row([profile], |r| r.get(0))
-                    .optional()?
-                    .flatten();
-                let mut merged = json_map(old)?.unwrap_or_default();
-                merged.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
-                Some(json_text(&merged))
-            }
-        };
-        user.execute(params![
-            profile,
-            p.user_id,
-            p.anonymous_id,
-            ms(p.first_seen),
-            ms(p.last_seen),
-            p.event_count,
-            p.last_event_type,
-            traits,
-        ])?;
-    }
-    Ok(())
 }
 
 const EVENT_COLUMNS: &str = "event_id, user_id, anonymous_id, session_id, type, occurred_at, \
@@ -362,9 +261,9 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         event_type: EventType::parse(&type_name).map_err(|m| {
             rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, m.into())
         })?,
-        occurred_at: from_ms(r.get(5)?),
-        sent_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
-        received_at: from_ms(r.get(7)?),
+        occurred_at: from_ms(r.get(5)?)?,
+        sent_at: r.get::<_, Option<i64>>(6)?.map(from_ms).transpose()?,
+        received_at: from_ms(r.get(7)?)?,
         timestamp_clamped: r.get(8)?,
         properties: json_map(r.get(9)?)?.unwrap_or_default(),
         context: json_map(r.get(10)?)?.unwrap_or_default(),
@@ -381,8 +280,8 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserProfile> {
     Ok(UserProfile {
         user_id: r.get(0)?,
         anonymous: user_id.is_none(),
-        first_seen: from_ms(r.get(2)?),
-        last_seen: from_ms(r.get(3)?),
+        first_seen: from_ms(r.get(2)?)?,
+        last_seen: from_ms(r.get(3)?)?,
         event_count: r.get(4)?,
         last_event_type: r.get(5)?,
         traits: json_map(r.get(6)?)?.unwrap_or_default(),
@@ -391,14 +290,19 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserProfile> {
 
 #[async_trait]
 impl EventStore for SqliteStore {
-    async fn insert_batch(&self, events: Vec<Event>) -> Result<Vec<InsertOutcome>, StoreError> {
+    async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, StoreError> {
         let wal = self.wal_path.clone();
         self.with_writer(move |c| {
-            let outcomes = write_batch(c, &events)?;
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let outcome = run_now(super::write::apply(
+                &mut write::SqliteTx { tx: &tx },
+                &batch,
+            ))?;
+            tx.commit()?;
             if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
                 c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
             }
-            Ok(outcomes)
+            Ok(outcome)
         })
         .await
     }

@@ -38,8 +38,8 @@ async fn concurrent_submissions_share_batches_and_get_their_own_outcomes() {
     let mut shared_accepted = 0;
     for t in tasks {
         let out = t.await.expect("join").expect("stored");
-        assert_eq!(out[0], InsertOutcome::Accepted);
-        shared_accepted += usize::from(out[1] == InsertOutcome::Accepted);
+        assert_eq!(out.events[0], InsertOutcome::Accepted);
+        shared_accepted += usize::from(out.events[1] == InsertOutcome::Accepted);
     }
     assert_eq!(shared_accepted, 1);
     let page = s
@@ -107,7 +107,7 @@ async fn a_failing_store_fails_the_batch_and_recovers_afterwards() {
         .await
         .expect("stored");
     assert_eq!(
-        out,
+        out.events,
         [InsertOutcome::Accepted],
         "the failed write left nothing behind"
     );

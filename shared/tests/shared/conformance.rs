@@ -873,5 +873,7 @@ conformance_suite!(
     daily_active_users_count_a_merged_person_once_per_day,
     alias_chains_resolve_to_one_user,
     funnels_follow_a_merged_person_as_one_profile,
+    links_and_events_of_one_batch_commit_together_in_order,
+    traits_past_the_bounds_are_dropped_not_the_batch,
     funnels_count_each_profile_once_per_step_in_order_within_the_window,
 );

@@ -7,7 +7,11 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde_json::json;
 use shared::event::Event;
-use shared::storage::{FunnelQuery, IdentityLink, JourneyQuery, LinkOutcome, Store, UserQuery};
+use shared::profile::MAX_TRAIT_KEYS;
+use shared::storage::{
+    FunnelQuery, IdentityLink, InsertOutcome, JourneyQuery, LinkOutcome, Store, TimedLink,
+    UserQuery, WriteBatch,
+};
 
 use crate::helpers::*;
 
@@ -291,4 +295,87 @@ pub async fn funnels_follow_a_merged_person_as_one_profile(store: Arc<dyn Store>
         [4, 2],
         "one person: the anonymous view leads to the user's cart"
     );
+}
+
+/// An `identify` and the `track` after it in one batch: one transaction, and the `track`
+/// (sent under the anonymous id alone) lands on the identified person.
+pub async fn links_and_events_of_one_batch_commit_together_in_order(store: Arc<dyn Store>) {
+    let mut identify = event("b-2", "u-batch", "identify", DAY0 + HOUR);
+    identify.anonymous_id = Some("anon-b".to_owned());
+    let outcome = store
+        .write(WriteBatch {
+            events: vec![
+                anon("b-1", "anon-b", "page_view", DAY0),
+                identify,
+                anon("b-3", "anon-b", "add_to_cart", DAY0 + 2 * HOUR),
+            ],
+            links: vec![TimedLink {
+                link: link("anon-b", "u-batch"),
+                at: at(DAY0 + HOUR),
+            }],
+        })
+        .await
+        .expect("write");
+    assert_eq!(outcome.links, [LinkOutcome::Linked]);
+    assert_eq!(outcome.events, [InsertOutcome::Accepted; 3]);
+    assert_eq!(timeline(&store, "u-batch").await, ["b-3", "b-2", "b-1"]);
+    assert_eq!(timeline(&store, "anon-b").await, ["b-3", "b-2", "b-1"]);
+    assert_eq!(listed(&store).await, ["u-batch"]);
+    let user = store
+        .get_user("u-batch")
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(user.event_count, 3);
+    assert_eq!(user.last_event_type, "add_to_cart");
+    let rollups = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
+    assert_eq!(rollups.active_users, 1);
+
+    // The same batch again (a client retry): nothing changes.
+    let again = store
+        .write(WriteBatch {
+            events: vec![anon("b-3", "anon-b", "add_to_cart", DAY0 + 2 * HOUR)],
+            links: vec![TimedLink {
+                link: link("anon-b", "u-batch"),
+                at: at(DAY0 + 3 * HOUR),
+            }],
+        })
+        .await
+        .expect("write");
+    assert_eq!(again.links, [LinkOutcome::AlreadyLinked]);
+    assert_eq!(again.events, [InsertOutcome::Duplicate]);
+    let user = store
+        .get_user("u-batch")
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(user.event_count, 3);
+}
+
+/// Traits past a profile's bounds are dropped and reported; the batch, and the other
+/// profiles in it, are stored as usual.
+pub async fn traits_past_the_bounds_are_dropped_not_the_batch(store: Arc<dyn Store>) {
+    let mut big = event("t-1", "u-traits", "identify", DAY0);
+    big.traits = Some(
+        (0..MAX_TRAIT_KEYS + 44)
+            .map(|i| (format!("k{i:03}"), json!(i)))
+            .collect(),
+    );
+    let outcome = store
+        .write(WriteBatch::from(vec![
+            big,
+            event("t-2", "u-other", "page_view", DAY0),
+        ]))
+        .await
+        .expect("write");
+    assert_eq!(outcome.events, [InsertOutcome::Accepted; 2]);
+    assert_eq!(outcome.traits_dropped, 44);
+    let user = store
+        .get_user("u-traits")
+        .await
+        .expect("read")
+        .expect("user");
+    assert_eq!(user.traits.len(), MAX_TRAIT_KEYS);
+    assert_eq!(user.traits.get("k000"), Some(&json!(0)));
+    assert!(store.get_user("u-other").await.expect("read").is_some());
 }

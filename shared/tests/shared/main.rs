@@ -8,3 +8,4 @@ mod conformance_jobs;
 mod conformance_jobs_cas;
 mod helpers;
 mod identity_cases;
+mod mongo_topology;

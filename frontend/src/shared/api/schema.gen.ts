@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All members, by email. */
+        /** All members, by email (one page). */
         get: operations["list_members"];
         put?: never;
         /** Invite (create) a member with a role and an initial password. */
@@ -135,7 +135,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All write keys, newest first. */
+        /** All write keys, newest first (one page). */
         get: operations["list_write_keys"];
         put?: never;
         /** Create a write key for a named source. */
@@ -510,7 +510,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a job: a queued one at once, a running one at its next heartbeat
-         *     (`cancel_requested` is set until then).
+         *     (`cancelRequested` is set until then).
          */
         post: operations["cancel"];
         delete?: never;
@@ -636,14 +636,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/users/{user_id}": {
+    "/v1/users/{userId}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** One user's profile. */
+        /**
+         * One person. An id that was merged into another person (an anonymous id that was
+         *     identified, or an aliased id) answers with that person, `mergedFrom` naming the id asked
+         *     for.
+         */
         get: operations["get_user"];
         put?: never;
         post?: never;
@@ -653,7 +657,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/users/{user_id}/journey": {
+    "/v1/users/{userId}/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every event type in a person's journey, by name: what the journey's type filter offers. */
+        get: operations["list_user_event_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}/journey": {
         parameters: {
             query?: never;
             header?: never;
@@ -675,40 +696,27 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @description One audit log entry: who did what to whom, when. */
-        AuditEntry: {
+        AuditRecord: {
             /** @description Dotted verb, e.g. `member.create`, `write_key.revoke`. */
             action: string;
             /** @description Account id of the member who acted, or `cli` for the command line. */
             actor: string;
             /** Format: date-time */
             at: string;
+            /** @description What changed (action-specific). */
             details: Record<string, never>;
             /** @description UUIDv7. */
             id: string;
             /** @description Id of what was acted on. */
             target: string;
         };
-        AuditPage: {
-            entries: components["schemas"]["AuditEntry"][];
-            nextCursor?: string | null;
-        };
+        /** @description Start an export (`POST /v1/exports`). */
         CreateExport: {
             /**
              * @description The UTC day to export, `YYYY-MM-DD`; must be over (before today, UTC).
              * @example 2026-11-21
              */
             date: string;
-        };
-        CreateImport: {
-            /** @description Validate only: the job's result is the validation report; nothing is stored. */
-            dry_run?: boolean;
-            /**
-             * @description `ndjson` or `csv`.
-             * @example ndjson
-             */
-            format: string;
-            mapping?: null | components["schemas"]["CsvMapping"];
-            source: components["schemas"]["ImportSource"];
         };
         CreateMember: {
             displayName?: string | null;
@@ -726,21 +734,6 @@ export interface components {
              * @example web-shop
              */
             source: string;
-        };
-        /** @description How CSV columns become event fields. */
-        CsvMapping: {
-            /**
-             * @description Event field → column name. Fields: `messageId`, `userId`, `anonymousId`,
-             *     `sessionId`, `type`, `timestamp`, `sentAt`, and `properties.<name>`,
-             *     `traits.<name>`, `context.<name>`.
-             */
-            columns: {
-                [key: string]: string;
-            };
-            /** @description Field separator (default `,`). */
-            delimiter?: string | null;
-            /** @description Event type of every row, when no `type` column is mapped. */
-            event_type?: string | null;
         };
         DayCount: {
             /** Format: int64 */
@@ -760,35 +753,6 @@ export interface components {
             /** @description Per-event outcomes, when an ingestion request was refused as a whole. */
             results?: components["schemas"]["EventResult"][] | null;
         };
-        /** @description A validated, normalised event, as stored and as returned by the read APIs. */
-        Event: {
-            anonymousId?: string | null;
-            context: Record<string, never>;
-            eventId: string;
-            /**
-             * Format: date-time
-             * @description When the event happened, corrected for client clock skew (millisecond precision).
-             */
-            occurredAt: string;
-            properties: Record<string, never>;
-            /** Format: date-time */
-            receivedAt: string;
-            /** Format: date-time */
-            sentAt?: string | null;
-            sessionId?: string | null;
-            /** @description The named source of the write key that sent the event. */
-            source?: string | null;
-            /** @description True when the corrected time lay too far in the future and was clamped to `receivedAt`. */
-            timestampClamped?: boolean;
-            traits?: Record<string, never> | null;
-            type: components["schemas"]["EventType"];
-            userId?: string | null;
-        };
-        EventPage: {
-            events: components["schemas"]["Event"][];
-            /** @description Pass as `cursor` to get the next page; null on the last page. */
-            nextCursor?: string | null;
-        };
         /** @description Outcome of one event, in request order. */
         EventResult: {
             /** @description The stored id (`messageId` or a server UUIDv7); absent when rejected without one. */
@@ -798,13 +762,37 @@ export interface components {
         };
         /** @enum {string} */
         EventStatus: "accepted" | "duplicate" | "rejected";
-        /**
-         * @description An event name: 1–100 bytes, starting with an ASCII letter, then ASCII letters, digits,
-         *     spaces and `_ - . : /` (so both `add_to_cart` and Segment-style `Order Completed` fit),
-         *     with no trailing space.
-         * @example add_to_cart
-         */
-        EventType: string;
+        /** @description Parameters of an export. */
+        ExportJobParams: {
+            /**
+             * Format: date
+             * @description The UTC day exported.
+             */
+            date: string;
+        };
+        /** @description What an export produced. */
+        ExportReport: {
+            /** Format: int64 */
+            bytes: number;
+            /** Format: date */
+            date: string;
+            /**
+             * Format: int64
+             * @description Events written (equals the manifest's `events`).
+             */
+            events: number;
+            files: number;
+            /** @description URL of `manifest.json`. */
+            manifest: string;
+            /**
+             * Format: int64
+             * @description Events of the day the store counted when the export finished; more than `events`
+             *     means some arrived while it ran.
+             */
+            storedEventsAtFinish: number;
+            /** Format: int64 */
+            users: number;
+        };
         /** @description What is known about one day's export, including events that arrived after it. */
         ExportStatus: {
             /** Format: date */
@@ -813,23 +801,23 @@ export interface components {
              * Format: int64
              * @description Events in that export's files.
              */
-            exported_events?: number | null;
-            last_success?: null | components["schemas"]["Job"];
+            exportedEvents?: number | null;
+            lastSuccess?: null | components["schemas"]["JobView"];
             /**
              * Format: int64
-             * @description `stored_events − exported_events`: events of the day that arrived after its export.
+             * @description `storedEvents − exportedEvents`: events of the day that arrived after its export.
              *     Re-export the day (`POST /v1/exports`) to include them.
              */
-            late_events?: number | null;
+            lateEvents?: number | null;
             /**
              * Format: int64
              * @description Events of the day stored now (from the rollups).
              */
-            stored_events: number;
+            storedEvents: number;
         };
         /** @description Counts per step, first step first. */
-        FunnelReport: {
-            steps: components["schemas"]["FunnelStepReport"][];
+        Funnel: {
+            steps: components["schemas"]["FunnelStep"][];
         };
         FunnelRequest: {
             /**
@@ -860,8 +848,8 @@ export interface components {
              */
             windowSeconds?: number | null;
         };
-        /** @description One step of a funnel's answer. */
-        FunnelStepReport: {
+        /** @description One step of a funnel. */
+        FunnelStep: {
             /**
              * Format: double
              * @description `entered` over the previous step's `entered` (1 for the first step, 0 when nobody
@@ -895,20 +883,54 @@ export interface components {
             /** @description `ok`, or `unavailable` with the failing checks. */
             status: string;
         };
-        /** @description Where the file comes from. */
-        ImportSource: {
-            bucket: string;
-            key: string;
-            /** @enum {string} */
-            type: "s3";
-        } | {
-            /** @enum {string} */
-            type: "url";
-            url: string;
-        } | {
-            /** @enum {string} */
-            type: "upload";
-            upload_id: string;
+        /** @description One refused line. */
+        ImportLineError: {
+            code: string;
+            /**
+             * Format: int64
+             * @description 1-based line number in the file.
+             */
+            line: number;
+            message: string;
+        };
+        /** @description Start an import (`POST /v1/imports`); also how an import job shows its parameters. */
+        ImportRequest: {
+            /** @description Validate only: the job's result is the validation report; nothing is stored. */
+            dryRun?: boolean;
+            /**
+             * @description `ndjson`, `csv` or `segment`.
+             * @example ndjson
+             */
+            format: string;
+            mapping?: null | components["schemas"]["Mapping"];
+            source: components["schemas"]["Source"];
+        };
+        /** @description An import's report (a dry run's validation report too). */
+        ImportSummary: {
+            /** Format: int64 */
+            bytes: number;
+            dryRun: boolean;
+            /**
+             * Format: int64
+             * @description Valid events already stored before (by an earlier import or ingestion).
+             */
+            duplicates: number;
+            /** @description The first errors, up to `import.max_reported_errors`. */
+            errors: components["schemas"]["ImportLineError"][];
+            /** Format: int64 */
+            invalid: number;
+            /**
+             * Format: int64
+             * @description Non-empty lines read (excluding a CSV header).
+             */
+            lines: number;
+            /**
+             * Format: int64
+             * @description Stored by this run (0 for a dry run).
+             */
+            stored: number;
+            /** Format: int64 */
+            valid: number;
         };
         /**
          * @description One event as a client sends it. Unknown fields are ignored, as Segment libraries send
@@ -965,93 +987,101 @@ export interface components {
             rejected: number;
             results: components["schemas"]["EventResult"][];
         };
-        /** @description One job, as stored and as the job API shows it. */
-        Job: {
+        /**
+         * @description What a job does.
+         * @enum {string}
+         */
+        JobKind: "export" | "import";
+        /** @description A job's parameters, by kind. */
+        JobParams: components["schemas"]["ExportJobParams"] | components["schemas"]["ImportRequest"];
+        /** @description A job's result, by kind. */
+        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"];
+        /**
+         * @description Where a job is in its life. `queued` and `running` are active; the others are final.
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        /** @description One job, with its progress while it runs and its result or error once it ends. */
+        JobView: {
             /**
              * Format: int32
              * @description Attempts started so far (a claim starts one).
              */
             attempts: number;
             /** @description Cancellation was asked for while running; the worker stops at its next heartbeat. */
-            cancel_requested: boolean;
+            cancelRequested: boolean;
             /** Format: date-time */
-            created_at: string;
+            createdAt: string;
             /** @description The latest attempt's error, if it failed. */
             error?: string | null;
             /** Format: date-time */
-            finished_at?: string | null;
+            finishedAt?: string | null;
             id: string;
             /** @description Idempotency key: at most one active job per key (`export:YYYY-MM-DD` for exports). */
             key: string;
             kind: components["schemas"]["JobKind"];
             /** Format: int32 */
-            max_attempts: number;
-            /** @description What the job was asked to do (kind-specific JSON). */
-            params: Record<string, never>;
-            progress: components["schemas"]["JobProgress"];
-            /** @description What it produced (kind-specific JSON), once succeeded; dry-run reports too. */
-            result?: Record<string, never> | null;
+            maxAttempts: number;
+            /** @description What the job was asked to do. */
+            params: components["schemas"]["JobParams"];
+            progress: components["schemas"]["Progress"];
+            result?: null | components["schemas"]["JobResult"];
             /**
              * Format: date-time
              * @description A queued job is not claimed before this time (backoff after a failed attempt).
              */
-            run_after: string;
+            runAfter: string;
             /**
              * Format: date-time
              * @description When the latest attempt started.
              */
-            started_at?: string | null;
+            startedAt?: string | null;
             status: components["schemas"]["JobStatus"];
         };
-        /**
-         * @description What a job does.
-         * @enum {string}
-         */
-        JobKind: "export" | "import";
-        /** @description A page of jobs, newest first. */
-        JobPage: {
-            items: components["schemas"]["Job"][];
-            /** @description Pass as `cursor` for the next page; null on the last page. */
-            next_cursor?: string | null;
+        /** @description One event of a journey. */
+        JourneyEvent: {
+            anonymousId?: string | null;
+            context: Record<string, never>;
+            eventId: string;
+            /**
+             * Format: date-time
+             * @description When the event happened, corrected for client clock skew (millisecond precision).
+             */
+            occurredAt: string;
+            properties: Record<string, never>;
+            /** Format: date-time */
+            receivedAt: string;
+            /** Format: date-time */
+            sentAt?: string | null;
+            sessionId?: string | null;
+            /** @description The named source of the write key that sent the event. */
+            source?: string | null;
+            /** @description True when the corrected time lay too far in the future and was clamped to `receivedAt`. */
+            timestampClamped?: boolean;
+            traits?: Record<string, never> | null;
+            type: string;
+            userId?: string | null;
         };
-        /** @description How far a job got; updated by the worker with each heartbeat. */
-        JobProgress: {
-            /**
-             * Format: int64
-             * @description Bytes read (imports) or written (exports) so far.
-             */
-            bytes_processed: number;
-            /**
-             * Format: int64
-             * @description Size of the input, when known (imports).
-             */
-            bytes_total?: number | null;
-            /**
-             * Format: int64
-             * @description Events already stored before this job (imports).
-             */
-            events_duplicate: number;
-            /**
-             * Format: int64
-             * @description Lines that were not valid events (imports).
-             */
-            events_invalid: number;
-            /**
-             * Format: int64
-             * @description Events read (imports) or exported (exports) so far.
-             */
-            events_processed: number;
-        };
-        /**
-         * @description Where a job is in its life. `queued` and `running` are active; the others are final.
-         * @enum {string}
-         */
-        JobStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         LoginRequest: {
             /** @example ada@example.com */
             email: string;
             /** Format: password */
             password: string;
+        };
+        /** @description How CSV columns become event fields. */
+        Mapping: {
+            /**
+             * @description Event field → column name. Fields: `messageId`, `userId`, `anonymousId`,
+             *     `sessionId`, `type`, `timestamp`, `sentAt`, and `properties.<name>`,
+             *     `traits.<name>`, `context.<name>`.
+             */
+            columns: {
+                [key: string]: string;
+            };
+            /** @description Field separator (default `,`). */
+            delimiter?: string | null;
+            /** @description Event type of every row, when no `type` column is mapped. */
+            eventType?: string | null;
         };
         /** @description A member as the API shows it (never with the password hash). */
         Member: {
@@ -1070,6 +1100,204 @@ export interface components {
             key: components["schemas"]["WriteKeyInfo"];
             /** @description Send as the HTTP Basic user name (empty password) or as `X-Write-Key`. */
             secret: string;
+        };
+        /** @description The one envelope of every listing. */
+        Page_AuditRecord: {
+            items: {
+                /** @description Dotted verb, e.g. `member.create`, `write_key.revoke`. */
+                action: string;
+                /** @description Account id of the member who acted, or `cli` for the command line. */
+                actor: string;
+                /** Format: date-time */
+                at: string;
+                /** @description What changed (action-specific). */
+                details: Record<string, never>;
+                /** @description UUIDv7. */
+                id: string;
+                /** @description Id of what was acted on. */
+                target: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_JobView: {
+            items: {
+                /**
+                 * Format: int32
+                 * @description Attempts started so far (a claim starts one).
+                 */
+                attempts: number;
+                /** @description Cancellation was asked for while running; the worker stops at its next heartbeat. */
+                cancelRequested: boolean;
+                /** Format: date-time */
+                createdAt: string;
+                /** @description The latest attempt's error, if it failed. */
+                error?: string | null;
+                /** Format: date-time */
+                finishedAt?: string | null;
+                id: string;
+                /** @description Idempotency key: at most one active job per key (`export:YYYY-MM-DD` for exports). */
+                key: string;
+                kind: components["schemas"]["JobKind"];
+                /** Format: int32 */
+                maxAttempts: number;
+                /** @description What the job was asked to do. */
+                params: components["schemas"]["JobParams"];
+                progress: components["schemas"]["Progress"];
+                result?: null | components["schemas"]["JobResult"];
+                /**
+                 * Format: date-time
+                 * @description A queued job is not claimed before this time (backoff after a failed attempt).
+                 */
+                runAfter: string;
+                /**
+                 * Format: date-time
+                 * @description When the latest attempt started.
+                 */
+                startedAt?: string | null;
+                status: components["schemas"]["JobStatus"];
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_JourneyEvent: {
+            items: {
+                anonymousId?: string | null;
+                context: Record<string, never>;
+                eventId: string;
+                /**
+                 * Format: date-time
+                 * @description When the event happened, corrected for client clock skew (millisecond precision).
+                 */
+                occurredAt: string;
+                properties: Record<string, never>;
+                /** Format: date-time */
+                receivedAt: string;
+                /** Format: date-time */
+                sentAt?: string | null;
+                sessionId?: string | null;
+                /** @description The named source of the write key that sent the event. */
+                source?: string | null;
+                /** @description True when the corrected time lay too far in the future and was clamped to `receivedAt`. */
+                timestampClamped?: boolean;
+                traits?: Record<string, never> | null;
+                type: string;
+                userId?: string | null;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_Member: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                disabled: boolean;
+                displayName: string;
+                email: string;
+                id: string;
+                /** Format: date-time */
+                lastLoginAt?: string | null;
+                role: components["schemas"]["Role"];
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_String: {
+            items: string[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_User: {
+            items: {
+                /** @description True when the profile is keyed by an anonymous id. */
+                anonymous: boolean;
+                /** Format: int64 */
+                eventCount: number;
+                /** Format: date-time */
+                firstSeen: string;
+                lastEventType: string;
+                /** Format: date-time */
+                lastSeen: string;
+                traits: Record<string, never>;
+                /** @description The user id, or the anonymous id for profiles never identified. */
+                userId: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_WriteKeyInfo: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                /**
+                 * Format: date-time
+                 * @description Updated at most once a minute.
+                 */
+                lastUsedAt?: string | null;
+                /** @description The key's first characters. */
+                prefix: string;
+                /** Format: date-time */
+                revokedAt?: string | null;
+                source: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description How far a job got; updated by the worker with each heartbeat. */
+        Progress: {
+            /**
+             * Format: int64
+             * @description Bytes read (imports) or written (exports) so far.
+             */
+            bytesProcessed: number;
+            /**
+             * Format: int64
+             * @description Size of the input, when known (imports).
+             */
+            bytesTotal?: number | null;
+            /**
+             * Format: int64
+             * @description Events already stored before this job (imports).
+             */
+            eventsDuplicate: number;
+            /**
+             * Format: int64
+             * @description Lines that were not valid events (imports).
+             */
+            eventsInvalid: number;
+            /**
+             * Format: int64
+             * @description Events read (imports) or exported (exports) so far.
+             */
+            eventsProcessed: number;
         };
         /** @description Why one event was refused. `code` is stable, `message` is for people. */
         Rejection: {
@@ -1153,8 +1381,23 @@ export interface components {
             /** Format: password */
             password: string;
         };
-        /** @description Summary analytics derived from [`RollupRows`]. */
-        Stats: {
+        /** @description Where an import's file comes from. */
+        Source: {
+            bucket: string;
+            key: string;
+            /** @enum {string} */
+            type: "s3";
+        } | {
+            /** @enum {string} */
+            type: "url";
+            url: string;
+        } | {
+            /** @enum {string} */
+            type: "upload";
+            uploadId: string;
+        };
+        /** @description Summary analytics for a range of days. */
+        StatsReport: {
             /** Format: double */
             avgEventsPerUser: number;
             /** @description Distinct active profiles per day, zero-filled. */
@@ -1192,18 +1435,13 @@ export interface components {
             /** Format: int64 */
             bytes: number;
             /**
-             * @description SHA-256 of the content; pass as `source.upload_id` to `POST /v1/imports`. The same
+             * @description SHA-256 of the content; pass as `source.uploadId` to `POST /v1/imports`. The same
              *     file uploaded twice gets the same id, so its derived event ids match too.
              */
-            upload_id: string;
+            uploadId: string;
         };
-        UserPage: {
-            /** @description Pass as `cursor` to get the next page; null on the last page. */
-            nextCursor?: string | null;
-            users: components["schemas"]["UserProfile"][];
-        };
-        /** @description A tracked person or device: the rollup kept per profile id (user id, else anonymous id). */
-        UserProfile: {
+        /** @description A tracked person or device. */
+        User: {
             /** @description True when the profile is keyed by an anonymous id. */
             anonymous: boolean;
             /** Format: int64 */
@@ -1216,6 +1454,14 @@ export interface components {
             traits: Record<string, never>;
             /** @description The user id, or the anonymous id for profiles never identified. */
             userId: string;
+        };
+        /** @description One user, as `GET /v1/users/{userId}` answers. */
+        UserDetail: components["schemas"]["User"] & {
+            /**
+             * @description Set when the id asked for was merged into this person (an anonymous id that was
+             *     identified, or an aliased id): the id asked for. `userId` is the person's id.
+             */
+            mergedFrom?: string | null;
         };
         /** @description A write key as listed (never its secret). */
         WriteKeyInfo: {
@@ -1327,7 +1573,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AuditPage"];
+                    "application/json": components["schemas"]["Page_AuditRecord"];
                 };
             };
             400: {
@@ -1370,7 +1616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Member"][];
+                    "application/json": components["schemas"]["Page_Member"];
                 };
             };
             401: {
@@ -1585,7 +1831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WriteKeyInfo"][];
+                    "application/json": components["schemas"]["Page_WriteKeyInfo"];
                 };
             };
             401: {
@@ -2128,7 +2374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             /** @description Bad or future date */
@@ -2222,7 +2468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FunnelReport"];
+                    "application/json": components["schemas"]["Funnel"];
                 };
             };
             400: {
@@ -2390,7 +2636,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateImport"];
+                "application/json": components["schemas"]["ImportRequest"];
             };
         };
         responses: {
@@ -2399,7 +2645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             /** @description Unknown format, bad mapping or source */
@@ -2485,7 +2731,7 @@ export interface operations {
                 status?: string;
                 /** @description Page size, 1 to 1000 (default 100). */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `nextCursor` of the previous page. */
                 cursor?: string;
             };
             header?: never;
@@ -2499,7 +2745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobPage"];
+                    "application/json": components["schemas"]["Page_JobView"];
                 };
             };
             400: {
@@ -2545,7 +2791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             401: {
@@ -2591,7 +2837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             401: {
@@ -2646,7 +2892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             401: {
@@ -2841,7 +3087,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Stats"];
+                    "application/json": components["schemas"]["StatsReport"];
                 };
             };
             400: {
@@ -2944,7 +3190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPage"];
+                    "application/json": components["schemas"]["Page_User"];
                 };
             };
             /** @description Bad parameter or cursor */
@@ -2963,8 +3209,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description User id, or anonymous id for anonymous profiles */
-                user_id: string;
+                /** @description User id, or anonymous id */
+                userId: string;
             };
             cookie?: never;
         };
@@ -2975,7 +3221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserProfile"];
+                    "application/json": components["schemas"]["UserDetail"];
                 };
             };
             404: {
@@ -2988,24 +3234,13 @@ export interface operations {
             };
         };
     };
-    journey: {
+    list_user_event_types: {
         parameters: {
-            query?: {
-                /** @description Inclusive start: RFC 3339 time, or a date (its start, UTC). */
-                from?: string;
-                /** @description Exclusive end: RFC 3339 time, or a date (the whole day included). */
-                to?: string;
-                /** @description Comma-separated event types to keep. */
-                types?: string;
-                /** @description Page size, 1 to 1000 (default 100). */
-                limit?: number;
-                /** @description `nextCursor` of the previous page. */
-                cursor?: string;
-            };
+            query?: never;
             header?: never;
             path: {
                 /** @description User id or anonymous id */
-                user_id: string;
+                userId: string;
             };
             cookie?: never;
         };
@@ -3016,7 +3251,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventPage"];
+                    "application/json": components["schemas"]["Page_String"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    journey: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated event types to keep. */
+                types?: string;
+                /** @description Inclusive start: RFC 3339 time, or a date (its start, UTC). */
+                from?: string;
+                /** @description Exclusive end: RFC 3339 time, or a date (the whole day included). */
+                to?: string;
+                /** @description Page size, 1 to 1000 (default 100). */
+                limit?: number;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description User id or anonymous id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JourneyEvent"];
                 };
             };
             /** @description Bad parameter or cursor */

@@ -97,7 +97,7 @@ impl JobStatus {
 }
 
 /// How far a job got; updated by the worker with each heartbeat.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobProgress {
     /// Bytes read (imports) or written (exports) so far.
     pub bytes_processed: u64,
@@ -112,7 +112,7 @@ pub struct JobProgress {
 }
 
 /// One job, as stored and as the job API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
     pub id: String,
     pub kind: JobKind,
@@ -132,10 +132,8 @@ pub struct Job {
     /// The latest attempt's error, if it failed.
     pub error: Option<String>,
     /// What the job was asked to do (kind-specific JSON).
-    #[schema(value_type = Object)]
     pub params: Value,
     /// What it produced (kind-specific JSON), once succeeded; dry-run reports too.
-    #[schema(value_type = Option<Object>)]
     pub result: Option<Value>,
     /// Cancellation was asked for while running; the worker stops at its next heartbeat.
     pub cancel_requested: bool,

@@ -21,8 +21,8 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         display_name: r.get(2)?,
         role: Role::parse(&role).map_err(|e| conversion(3, e))?,
         password_hash: r.get(4)?,
-        created_at: from_ms(r.get(5)?),
-        last_login_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+        created_at: from_ms(r.get(5)?)?,
+        last_login_at: r.get::<_, Option<i64>>(6)?.map(from_ms).transpose()?,
         disabled: r.get(7)?,
     })
 }
@@ -35,9 +35,9 @@ fn key_from_row(r: &Row<'_>) -> rusqlite::Result<WriteKey> {
         source: r.get(1)?,
         key_hash: r.get(2)?,
         prefix: r.get(3)?,
-        created_at: from_ms(r.get(4)?),
-        last_used_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
-        revoked_at: r.get::<_, Option<i64>>(6)?.map(from_ms),
+        created_at: from_ms(r.get(4)?)?,
+        last_used_at: r.get::<_, Option<i64>>(5)?.map(from_ms).transpose()?,
+        revoked_at: r.get::<_, Option<i64>>(6)?.map(from_ms).transpose()?,
     })
 }
 
@@ -195,7 +195,7 @@ impl SessionRecordStore for SqliteStore {
                 Ok(SessionRecord {
                     id: r.get(0)?,
                     data: r.get(1)?,
-                    expires_at: from_ms(r.get(2)?),
+                    expires_at: from_ms(r.get(2)?)?,
                 })
             })
             .optional()
@@ -360,7 +360,7 @@ impl AuditStore for SqliteStore {
                         let details: String = r.get(5)?;
                         Ok(AuditEntry {
                             id: r.get(0)?,
-                            at: from_ms(r.get(1)?),
+                            at: from_ms(r.get(1)?)?,
                             actor: r.get(2)?,
                             action: r.get(3)?,
                             target: r.get(4)?,

@@ -1,8 +1,8 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
 
-export type AuditPage = Schemas['AuditPage'];
-export type AuditEntry = Schemas['AuditEntry'];
+export type AuditEntry = Schemas['AuditRecord'];
+export type AuditPage = Schemas['Page_AuditRecord'];
 
 export function listAudit(cursor: string | null, signal?: AbortSignal): Promise<AuditPage> {
   return apiFetch<AuditPage>('/v1/admin/audit', { query: { cursor, limit: 50 }, signal });

@@ -4,8 +4,8 @@ import { apiFetch, type Schemas } from '@/shared/api/client';
 export type WriteKeyInfo = Schemas['WriteKeyInfo'];
 export const writeKeysQueryKey = ['admin', 'write-keys'] as const;
 
-export function listWriteKeys(signal?: AbortSignal): Promise<WriteKeyInfo[]> {
-  return apiFetch<WriteKeyInfo[]>('/v1/admin/write-keys', { signal });
+export async function listWriteKeys(signal?: AbortSignal): Promise<WriteKeyInfo[]> {
+  return (await apiFetch<Schemas['Page_WriteKeyInfo']>('/v1/admin/write-keys', { signal })).items;
 }
 
 export const writeKeysQueryOptions = queryOptions({

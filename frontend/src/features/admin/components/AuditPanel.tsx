@@ -17,7 +17,7 @@ export function AuditPanel() {
   const id = useId();
   const audit = useAudit();
   const [q, setQ] = useState('');
-  const all = audit.data?.pages.flatMap((p) => p.entries) ?? [];
+  const all = audit.data?.pages.flatMap((p) => p.items) ?? [];
   const entries = filterAudit(all, q);
   return (
     <section className="card" aria-labelledby={`${id}-title`}>

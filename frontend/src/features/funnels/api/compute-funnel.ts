@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
 
 export type FunnelRequest = Schemas['FunnelRequest'];
-export type FunnelReport = Schemas['FunnelReport'];
+export type FunnelReport = Schemas['Funnel'];
 
 export function computeFunnel(req: FunnelRequest): Promise<FunnelReport> {
   return apiFetch<FunnelReport>('/v1/funnels', { method: 'POST', body: req });

@@ -3,7 +3,7 @@ import { apiFetch, type Schemas } from '@/shared/api/client';
 import { jobsQueryKey, type Job } from './list-jobs';
 import { uploadImport } from './upload-import';
 
-export type CreateImport = Schemas['CreateImport'];
+export type CreateImport = Schemas['ImportRequest'];
 
 export interface ImportInput {
   /** A file to upload first, or a source already named. */
@@ -12,7 +12,7 @@ export interface ImportInput {
 }
 
 export async function createImport({ file, request }: ImportInput): Promise<Job> {
-  const source = file ? { type: 'upload' as const, upload_id: (await uploadImport(file)).upload_id } : request.source;
+  const source = file ? { type: 'upload' as const, uploadId: (await uploadImport(file)).uploadId } : request.source;
   return apiFetch<Job>('/v1/imports', { method: 'POST', body: { ...request, source } });
 }
 

@@ -2,8 +2,8 @@ import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
 import { isActive } from '../lib/jobs';
 
-export type Job = Schemas['Job'];
-export type JobPage = Schemas['JobPage'];
+export type Job = Schemas['JobView'];
+export type JobPage = Schemas['Page_JobView'];
 export type JobKind = Schemas['JobKind'];
 export type JobStatus = Schemas['JobStatus'];
 
@@ -24,7 +24,7 @@ export function jobsQueryOptions(f: JobFilter) {
     queryKey: [...jobsQueryKey, f.kind, f.status],
     queryFn: ({ pageParam, signal }) => listJobs(f, pageParam, signal),
     initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     // While any job shown is queued or running, poll so progress bars move.
     refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some(isActive)) ? POLL_MS : false),
   });

@@ -40,7 +40,7 @@ export function ImportForm() {
     }
     const source: CreateImport['source'] | undefined =
       kind === 'url' ? { type: 'url', url } : kind === 's3' ? { type: 's3', bucket, key } : undefined;
-    return { file: kind === 'upload' && file ? file : undefined, request: { format, mapping, dry_run: dryRun, source } };
+    return { file: kind === 'upload' && file ? file : undefined, request: { format, mapping, dryRun, source } };
   };
   const submit = (input: ImportInput | null) => {
     if (!input) return;
@@ -122,7 +122,7 @@ export function ImportForm() {
       )}
       {report && (
         <section className="report" aria-label={t('jobs.import.report')} role="status">
-          <h3>{report.dry_run ? t('jobs.import.dryRunReport') : t('jobs.import.runReport')}</h3>
+          <h3>{report.dryRun ? t('jobs.import.dryRunReport') : t('jobs.import.runReport')}</h3>
           <dl className="profile">
             <dt>{t('jobs.import.lines')}</dt>
             <dd data-field="lines">{f.integer(report.lines)}</dd>
@@ -130,7 +130,7 @@ export function ImportForm() {
             <dd data-field="valid">{f.integer(report.valid)}</dd>
             <dt>{t('jobs.import.invalid')}</dt>
             <dd data-field="invalid">{f.integer(report.invalid)}</dd>
-            {!report.dry_run && (
+            {!report.dryRun && (
               <>
                 <dt>{t('jobs.import.stored')}</dt>
                 <dd data-field="stored">{f.integer(report.stored)}</dd>
@@ -146,12 +146,12 @@ export function ImportForm() {
               ))}
             </ul>
           )}
-          {report.dry_run && last && (
+          {report.dryRun && last && (
             <button
               type="button"
               className="button"
               disabled={create.isPending}
-              onClick={() => submit({ ...last, request: { ...last.request, dry_run: false } })}
+              onClick={() => submit({ ...last, request: { ...last.request, dryRun: false } })}
             >
               {t('jobs.import.run')}
             </button>

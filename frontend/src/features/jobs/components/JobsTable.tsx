@@ -4,7 +4,7 @@ import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
 import { useChangeJob } from '../api/change-job';
 import { useJobs, type Job, type JobFilter, type JobKind, type JobStatus } from '../api/list-jobs';
-import { exportDay, isActive, progressFraction } from '../lib/jobs';
+import { exportDay, isActive, isDryRun, progressFraction } from '../lib/jobs';
 
 const KINDS: JobKind[] = ['export', 'import'];
 const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -20,7 +20,7 @@ function Progress({ job }: { job: Job }) {
         <progress aria-label={label} max={1} value={frac ?? undefined} />
       ) : null}
       <span className="muted">
-        {t('jobs.events', { count: job.progress.events_processed, formatted: f.integer(job.progress.events_processed) })}
+        {t('jobs.events', { count: job.progress.eventsProcessed, formatted: f.integer(job.progress.eventsProcessed) })}
       </span>
     </div>
   );
@@ -92,7 +92,7 @@ export function JobsTable() {
                     <td>
                       {day
                         ? t('jobs.exportOf', { day: f.day(day) })
-                        : (j.params as { dry_run?: boolean }).dry_run
+                        : isDryRun(j)
                           ? t('jobs.dryRun')
                           : t('jobs.importRun')}
                     </td>
@@ -100,12 +100,12 @@ export function JobsTable() {
                       <span className={`badge status-${j.status}`}>{t(`jobs.statuses.${j.status}`)}</span>
                       {j.error && <span className="muted"> {j.error}</span>}
                     </td>
-                    <td>{f.dateTime(j.created_at)}</td>
+                    <td>{f.dateTime(j.createdAt)}</td>
                     <td>
                       <Progress job={j} />
                     </td>
                     <td className="num">
-                      {t('jobs.attemptsOf', { attempts: j.attempts, max: j.max_attempts })}
+                      {t('jobs.attemptsOf', { attempts: j.attempts, max: j.maxAttempts })}
                     </td>
                     <td>
                       <div className="actions">
@@ -119,7 +119,7 @@ export function JobsTable() {
                           {t('jobs.retry')}
                         </button>
                       )}
-                      {isActive(j) && !j.cancel_requested && (
+                      {isActive(j) && !j.cancelRequested && (
                         <button
                           type="button"
                           className="button danger"

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { exportDay, importReport, isActive, progressFraction } from './jobs';
+import { exportDay, importReport, isActive, isDryRun, progressFraction } from './jobs';
 
-const progress = { bytes_processed: 0, events_processed: 0, events_invalid: 0, events_duplicate: 0 };
+const progress = { bytesProcessed: 0, eventsProcessed: 0, eventsInvalid: 0, eventsDuplicate: 0 };
 
 describe('jobs', () => {
   it('knows which jobs are still active', () => {
@@ -14,18 +14,30 @@ describe('jobs', () => {
     ]);
   });
   it('computes progress when the total is known, else none', () => {
-    expect(progressFraction({ status: 'running', progress: { ...progress, bytes_processed: 25, bytes_total: 100 } })).toBe(0.25);
-    expect(progressFraction({ status: 'running', progress: { ...progress, bytes_processed: 25 } })).toBeNull();
+    expect(progressFraction({ status: 'running', progress: { ...progress, bytesProcessed: 25, bytesTotal: 100 } })).toBe(0.25);
+    expect(progressFraction({ status: 'running', progress: { ...progress, bytesProcessed: 25 } })).toBeNull();
     expect(progressFraction({ status: 'succeeded', progress })).toBe(1);
-    expect(progressFraction({ status: 'running', progress: { ...progress, bytes_processed: 200, bytes_total: 100 } })).toBe(1);
+    expect(progressFraction({ status: 'running', progress: { ...progress, bytesProcessed: 200, bytesTotal: 100 } })).toBe(1);
   });
   it('reads an import report and the day of an export', () => {
-    // Results are typed as opaque objects in the API schema.
-    const result = { dry_run: true, lines: 4, valid: 3, invalid: 1, errors: [{ line: 2, code: 'invalid_json', message: 'x' }] } as unknown as Record<string, never>;
+    const result = {
+      dryRun: true,
+      lines: 4,
+      valid: 3,
+      invalid: 1,
+      stored: 0,
+      duplicates: 0,
+      bytes: 10,
+      errors: [{ line: 2, code: 'invalid_json', message: 'x' }],
+    };
     expect(importReport({ kind: 'import', result })).toMatchObject({ valid: 3, invalid: 1, stored: 0, errors: [{ line: 2 }] });
     expect(importReport({ kind: 'export', result })).toBeNull();
     expect(importReport({ kind: 'import', result: null })).toBeNull();
     expect(exportDay({ kind: 'export', key: 'export:2026-11-21' })).toBe('2026-11-21');
     expect(exportDay({ kind: 'import', key: 'import:abc' })).toBeNull();
+    const source = { type: 'upload' as const, uploadId: 'f'.repeat(64) };
+    expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: true } })).toBe(true);
+    expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: false } })).toBe(false);
+    expect(isDryRun({ kind: 'export', params: { date: '2026-11-21' } })).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // Job arithmetic for the Jobs page: what is active, how far along, and the import report.
 import type { Schemas } from '@/shared/api/client';
 
-type Job = Schemas['Job'];
+type Job = Schemas['JobView'];
 
 export function isActive(job: Pick<Job, 'status'>): boolean {
   return job.status === 'queued' || job.status === 'running';
@@ -10,27 +10,23 @@ export function isActive(job: Pick<Job, 'status'>): boolean {
 /** Fraction done (0..1) when the total is known; null when it is not (indeterminate bar). */
 export function progressFraction(job: Pick<Job, 'status' | 'progress'>): number | null {
   if (job.status === 'succeeded') return 1;
-  const { bytes_processed, bytes_total } = job.progress;
-  if (!bytes_total) return null;
-  return Math.min(1, bytes_processed / bytes_total);
+  const { bytesProcessed, bytesTotal } = job.progress;
+  if (!bytesTotal) return null;
+  return Math.min(1, bytesProcessed / bytesTotal);
 }
 
-export interface ImportReport {
-  dry_run: boolean;
-  lines: number;
-  valid: number;
-  invalid: number;
-  stored: number;
-  duplicates: number;
-  bytes: number;
-  errors: { line: number; code: string; message: string }[];
-}
+export type ImportReport = Schemas['ImportSummary'];
 
 /** The import report in a job's result, if that is what it holds. */
 export function importReport(job: Pick<Job, 'kind' | 'result'>): ImportReport | null {
-  const r = job.result as Partial<ImportReport> | null | undefined;
-  if (job.kind !== 'import' || !r || typeof r.valid !== 'number') return null;
-  return { errors: [], dry_run: false, lines: 0, invalid: 0, stored: 0, duplicates: 0, bytes: 0, ...r } as ImportReport;
+  const r = job.result;
+  if (job.kind !== 'import' || !r || !('valid' in r)) return null;
+  return r;
+}
+
+/** Whether a job is an import that only validates (a dry run). */
+export function isDryRun(job: Pick<Job, 'kind' | 'params'>): boolean {
+  return job.kind === 'import' && 'dryRun' in job.params && job.params.dryRun === true;
 }
 
 /** The day an export job covers, from its key `export:YYYY-MM-DD`. */

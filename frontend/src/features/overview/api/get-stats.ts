@@ -1,7 +1,7 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
 
-export type Stats = Schemas['Stats'];
+export type Stats = Schemas['StatsReport'];
 
 export function getStats(from: string, to: string, signal?: AbortSignal): Promise<Stats> {
   return apiFetch<Stats>('/v1/stats', { query: { from, to }, signal });

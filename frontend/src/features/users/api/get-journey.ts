@@ -1,8 +1,8 @@
 import { infiniteQueryOptions, useInfiniteQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
 
-export type EventPage = Schemas['EventPage'];
-export type TrackedEvent = Schemas['Event'];
+export type TrackedEvent = Schemas['JourneyEvent'];
+export type EventPage = Schemas['Page_JourneyEvent'];
 
 export interface JourneyFilter {
   type: string;

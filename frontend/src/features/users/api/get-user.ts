@@ -1,9 +1,11 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch } from '@/shared/api/client';
-import type { UserProfile } from './list-users';
+import { apiFetch, type Schemas } from '@/shared/api/client';
 
-export function getUser(id: string, signal?: AbortSignal): Promise<UserProfile> {
-  return apiFetch<UserProfile>(`/v1/users/${encodeURIComponent(id)}`, { signal });
+/** A person; `mergedFrom` is set when the id asked for was merged into them. */
+export type UserDetail = Schemas['UserDetail'];
+
+export function getUser(id: string, signal?: AbortSignal): Promise<UserDetail> {
+  return apiFetch<UserDetail>(`/v1/users/${encodeURIComponent(id)}`, { signal });
 }
 
 export function userQueryOptions(id: string) {

@@ -1,8 +1,8 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
 
-export type UserPage = Schemas['UserPage'];
-export type UserProfile = Schemas['UserProfile'];
+export type UserProfile = Schemas['User'];
+export type UserPage = Schemas['Page_User'];
 
 export interface ListUsersParams {
   q: string;

@@ -1,10 +1,10 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router-dom';
+import { Link, Navigate, useLocation, useParams } from 'react-router-dom';
 import { ApiError } from '@/shared/api/client';
 import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
-import { KNOWN_EVENT_TYPES } from '@/shared/lib/eventTypes';
 import { useFormat } from '@/shared/lib/format';
+import { useEventTypes } from '../api/get-event-types';
 import { useJourney, type JourneyFilter } from '../api/get-journey';
 import { useUser } from '../api/get-user';
 import { groupBySession, summarize } from '../lib/sessions';
@@ -14,6 +14,19 @@ export function UserPage() {
   const { userId = '' } = useParams();
   const user = useUser(userId);
   const f = useFormat();
+  const location = useLocation();
+  const mergedFrom = (location.state as { mergedFrom?: string } | null)?.mergedFrom;
+
+  // An id that was merged into a person (an identified anonymous id) leads to that person.
+  if (user.data?.mergedFrom && user.data.userId !== userId) {
+    return (
+      <Navigate
+        replace
+        to={`/users/${encodeURIComponent(user.data.userId)}`}
+        state={{ mergedFrom: user.data.mergedFrom }}
+      />
+    );
+  }
 
   return (
     <section aria-labelledby="user-title" className="page">
@@ -21,6 +34,11 @@ export function UserPage() {
         <Link to="/users">{t('user.back')}</Link>
       </p>
       <h1 id="user-title">{t('user.title', { id: userId })}</h1>
+      {mergedFrom && (
+        <p className="muted" data-merged-from={mergedFrom}>
+          {t('user.mergedFrom', { id: mergedFrom })}
+        </p>
+      )}
       {user.isPending && <Loading />}
       {user.isError &&
         (user.error instanceof ApiError && user.error.status === 404 ? (
@@ -58,6 +76,7 @@ function Journey({ userId }: { userId: string }) {
   const id = useId();
   const [filter, setFilter] = useState<JourneyFilter>({ type: '', from: '', to: '' });
   const journey = useJourney(userId, filter);
+  const types = useEventTypes(userId);
   const sentinel = useRef<HTMLDivElement>(null);
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = journey;
 
@@ -74,7 +93,7 @@ function Journey({ userId }: { userId: string }) {
     return () => io.disconnect();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
-  const events = journey.data?.pages.flatMap((p) => p.events) ?? [];
+  const events = journey.data?.pages.flatMap((p) => p.items) ?? [];
   const groups = groupBySession(events);
 
   return (
@@ -85,7 +104,7 @@ function Journey({ userId }: { userId: string }) {
           <label htmlFor={`${id}-type`}>{t('journey.type')}</label>
           <select id={`${id}-type`} value={filter.type} onChange={(e) => setFilter({ ...filter, type: e.target.value })}>
             <option value="">{t('journey.allTypes')}</option>
-            {KNOWN_EVENT_TYPES.map((x) => (
+            {(types.data ?? []).map((x) => (
               <option key={x} value={x}>
                 {x}
               </option>

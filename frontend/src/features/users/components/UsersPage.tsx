@@ -36,7 +36,7 @@ export function UsersPage() {
     return () => window.clearTimeout(timer);
   }, [input]);
 
-  const rows = users.data ? sortUsers(users.data.users, sort.key, sort.dir) : [];
+  const rows = users.data ? sortUsers(users.data.items, sort.key, sort.dir) : [];
   const toggle = (key: SortKey) =>
     setSort((s) => ({ key, dir: s.key === key && s.dir === 'desc' ? 'asc' : 'desc' }));
 

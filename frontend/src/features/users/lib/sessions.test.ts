@@ -35,6 +35,25 @@ describe('groupBySession', () => {
     expect(groups.map((g) => g.sessionId)).toEqual(['s1', 's2', 's1']);
     expect(new Set(groups.map((g) => g.key)).size).toBe(3);
   });
+  it('puts an event without a session id that falls inside a session into that session', () => {
+    const groups = groupBySession([
+      ev('e4', '2026-01-01T09:30:00Z', 's1', 'purchase'),
+      ev('e3', '2026-01-01T09:20:00Z', null, 'identify'),
+      ev('e2', '2026-01-01T09:10:00Z', null, 'identify'),
+      ev('e1', '2026-01-01T09:00:00Z', 's1'),
+    ]);
+    expect(groups.map((g) => [g.sessionId, g.events.map((e) => e.eventId)])).toEqual([['s1', ['e4', 'e3', 'e2', 'e1']]]);
+    expect(groups[0]).toMatchObject({ start: '2026-01-01T09:00:00Z', end: '2026-01-01T09:30:00Z' });
+  });
+  it('keeps an event without a session id on its own between two different sessions or at an edge', () => {
+    const groups = groupBySession([
+      ev('e4', '2026-01-01T12:00:00Z', null),
+      ev('e3', '2026-01-01T11:00:00Z', 's2'),
+      ev('e2', '2026-01-01T10:00:00Z', null),
+      ev('e1', '2026-01-01T09:00:00Z', 's1'),
+    ]);
+    expect(groups.map((g) => g.sessionId)).toEqual([null, 's2', null, 's1']);
+  });
   it('handles an empty journey', () => {
     expect(groupBySession([])).toEqual([]);
   });

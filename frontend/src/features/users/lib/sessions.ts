@@ -1,4 +1,4 @@
-// The journey as sessions: runs of consecutive events sharing a session id.
+// The journey as sessions: runs of consecutive events of one session.
 import type { TrackedEvent } from '../api/get-journey';
 
 export interface SessionGroup {
@@ -12,14 +12,40 @@ export interface SessionGroup {
 }
 
 /**
+ * The session each event belongs to. An event without a session id that falls inside a
+ * session (its nearest neighbours with a session id, before and after it, both belong to
+ * that session) joins it: an `identify` sent mid-visit without `sessionId` must not split
+ * the visit in two. Elsewhere an event without one stays on its own.
+ */
+export function effectiveSessions(events: TrackedEvent[]): (string | null)[] {
+  const own = events.map((e) => e.sessionId ?? null);
+  const before: (string | null)[] = [];
+  let last: string | null = null;
+  for (const sid of own) {
+    before.push(last);
+    if (sid !== null) last = sid;
+  }
+  const result = [...own];
+  let next: string | null = null;
+  for (let i = own.length - 1; i >= 0; i--) {
+    const sid = own[i] ?? null;
+    if (sid === null && next !== null && before[i] === next) result[i] = next;
+    if (sid !== null) next = sid;
+  }
+  return result;
+}
+
+/**
  * Groups events (in the order given, newest first from the API) into runs of the same
- * session id; events without one form their own runs. A session interrupted by another
- * one appears as two groups, which keeps the timeline strictly time-ordered.
+ * session (see {@link effectiveSessions}); other events without a session id form their own
+ * runs. A session interrupted by another one appears as two groups, which keeps the
+ * timeline strictly time-ordered.
  */
 export function groupBySession(events: TrackedEvent[]): SessionGroup[] {
   const groups: SessionGroup[] = [];
-  for (const e of events) {
-    const sid = e.sessionId ?? null;
+  const sessions = effectiveSessions(events);
+  events.forEach((e, i) => {
+    const sid = sessions[i] ?? null;
     const last = groups[groups.length - 1];
     if (last && last.sessionId === sid) {
       last.events.push(e);
@@ -34,7 +60,7 @@ export function groupBySession(events: TrackedEvent[]): SessionGroup[] {
         end: e.occurredAt,
       });
     }
-  }
+  });
   return groups;
 }
 

@@ -1,0 +1,109 @@
+//! Members, write keys and the audit log on the wire.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shared::storage::{AuditEntry, Role, WriteKey};
+use utoipa::ToSchema;
+
+pub use crate::auth::Member;
+
+/// A write key as listed (never its secret).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteKeyInfo {
+    pub id: String,
+    pub source: String,
+    /// The key's first characters.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    /// Updated at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&WriteKey> for WriteKeyInfo {
+    fn from(k: &WriteKey) -> Self {
+        Self {
+            id: k.id.clone(),
+            source: k.source.clone(),
+            prefix: k.prefix.clone(),
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A new key: the secret is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewWriteKey {
+    pub key: WriteKeyInfo,
+    /// Send as the HTTP Basic user name (empty password) or as `X-Write-Key`.
+    pub secret: String,
+}
+
+/// One audit log entry: who did what to whom, when.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// UUIDv7.
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// Account id of the member who acted, or `cli` for the command line.
+    pub actor: String,
+    /// Dotted verb, e.g. `member.create`, `write_key.revoke`.
+    pub action: String,
+    /// Id of what was acted on.
+    pub target: String,
+    /// What changed (action-specific).
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl From<AuditEntry> for AuditRecord {
+    fn from(e: AuditEntry) -> Self {
+        Self {
+            id: e.id,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            details: e.details,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateMember {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// Initial password; share it with the member out of band.
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMember {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ResetPassword {
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateWriteKey {
+    /// Name of the sending source (web shop, app, server), recorded on its events.
+    #[schema(example = "web-shop")]
+    pub source: String,
+}

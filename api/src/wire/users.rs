@@ -1,0 +1,103 @@
+//! Tracked users and their journeys on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use shared::event::Event;
+use shared::storage::UserProfile;
+use utoipa::ToSchema;
+
+/// A tracked person or device.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// The user id, or the anonymous id for profiles never identified.
+    pub user_id: String,
+    /// True when the profile is keyed by an anonymous id.
+    pub anonymous: bool,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub event_count: u64,
+    pub last_event_type: String,
+    #[schema(value_type = Object)]
+    pub traits: Map<String, Value>,
+}
+
+impl From<UserProfile> for User {
+    fn from(p: UserProfile) -> Self {
+        Self {
+            user_id: p.user_id,
+            anonymous: p.anonymous,
+            first_seen: p.first_seen,
+            last_seen: p.last_seen,
+            event_count: p.event_count,
+            last_event_type: p.last_event_type,
+            traits: p.traits,
+        }
+    }
+}
+
+/// One user, as `GET /v1/users/{userId}` answers.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub user: User,
+    /// Set when the id asked for was merged into this person (an anonymous id that was
+    /// identified, or an aliased id): the id asked for. `userId` is the person's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<String>,
+}
+
+/// One event of a journey.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JourneyEvent {
+    pub event_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anonymous_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[schema(value_type = Object)]
+    pub properties: Map<String, Value>,
+    #[schema(value_type = Object)]
+    pub context: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub traits: Option<Map<String, Value>>,
+    /// When the event happened, corrected for client clock skew (millisecond precision).
+    pub occurred_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    pub received_at: DateTime<Utc>,
+    /// True when the corrected time lay too far in the future and was clamped to `receivedAt`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub timestamp_clamped: bool,
+    /// The named source of the write key that sent the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl From<Event> for JourneyEvent {
+    fn from(e: Event) -> Self {
+        Self {
+            event_type: e.event_type.as_str().to_owned(),
+            event_id: e.event_id,
+            user_id: e.user_id,
+            anonymous_id: e.anonymous_id,
+            session_id: e.session_id,
+            properties: e.properties,
+            context: e.context,
+            traits: e.traits,
+            occurred_at: e.occurred_at,
+            sent_at: e.sent_at,
+            received_at: e.received_at,
+            timestamp_clamped: e.timestamp_clamped,
+            source: e.source,
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import { expect, shot, test } from './fixtures';
+
+test('jobs: backfill an export and import a file with a dry run first', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  await expect(page.getByRole('heading', { name: 'Jobs', exact: true })).toBeVisible();
+  await page.getByRole('button', { name: 'Export this day' }).click();
+  await expect(page.locator('tr[data-job-kind="export"][data-job-status="succeeded"]')).toBeVisible({
+    timeout: 60_000,
+  });
+
+  const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+  const lines = [
+    JSON.stringify({ messageId: 'imp-1', userId: 'e2e-imported', type: 'page_view', timestamp: at(3_600_000) }),
+    'this is not json',
+    JSON.stringify({ messageId: 'imp-2', userId: 'e2e-imported', type: 'purchase', timestamp: at(3_000_000) }),
+  ];
+  await page.getByLabel('File (NDJSON or CSV)').setInputFiles({
+    name: 'events.ndjson',
+    mimeType: 'application/x-ndjson',
+    buffer: Buffer.from(lines.join('\n') + '\n'),
+  });
+  await page.getByRole('button', { name: 'Check the file (dry run)' }).click();
+  await expect(page.getByRole('heading', { name: 'Dry run: nothing was stored' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('[data-field="valid"]')).toHaveText('2');
+  await expect(page.locator('[data-field="invalid"]')).toHaveText('1');
+  await expect(page.locator('.errors li').first()).toHaveText(/^Line 2/);
+  await shot(page, 'jobs-dry-run');
+
+  // A second tab, so the report stays on the first one.
+  const users = await context.newPage();
+  const search = async () => {
+    await users.goto('/users');
+    await expect(users.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
+    await users.getByLabel('Search by user id').fill('e2e-imported');
+  };
+  await search();
+  await expect(users.getByText('No user id matches this search.')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Run the import' }).click();
+  await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('[data-field="stored"]')).toHaveText('2');
+  await shot(page, 'jobs');
+
+  await search();
+  await users.getByRole('link', { name: 'e2e-imported' }).click();
+  await expect(users.locator('.event')).toHaveCount(2);
+  expect((await users.locator('.event .event-type').allTextContents()).sort()).toEqual(['page_view', 'purchase']);
+});

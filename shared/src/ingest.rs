@@ -1,0 +1,347 @@
+//! The ingestion pipeline, one for every way events come in: the events API, the Segment
+//! endpoints and imports are thin adapters that read their input into an [`Intake`]
+//! (message by message: one bad message never costs the others), and [`Pipeline::submit`]
+//! stamps the source, hands the valid events and the identity links they carry to the
+//! group-commit batcher as one batch, and answers with an outcome per message. The outcome
+//! counters (`shoptrail_ingest_events_total{outcome}`, `shoptrail_identity_links_total`)
+//! are emitted here, once per submission, so every source counts alike.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::batcher::{Batcher, SubmitError};
+use crate::event::{Event, IncomingEvent, Rejection, normalise};
+use crate::identity::{IdentityLink, LinkOutcome};
+use crate::segment::{BatchDefaults, Kind, Message, parse_message};
+use crate::settings::IngestSettings;
+use crate::storage::{InsertOutcome, TimedLink, WriteBatch};
+
+/// What happened to one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Durably stored by this submission.
+    Accepted,
+    /// Already stored earlier (same id); nothing changed.
+    Duplicate,
+    /// Invalid; not stored.
+    Rejected,
+}
+
+/// The outcome of one message, in input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemResult {
+    /// The stored id (`messageId` or a server UUIDv7); for a refused message, its
+    /// `messageId` when one could be read.
+    pub event_id: Option<String>,
+    pub status: Status,
+    /// Why the message was refused.
+    pub reason: Option<Rejection>,
+}
+
+enum Item {
+    Ready {
+        event: Box<Event>,
+        link: Option<IdentityLink>,
+    },
+    Refused {
+        id: Option<String>,
+        reason: Rejection,
+    },
+}
+
+/// The messages of one request (or one chunk of an import), read one by one.
+pub struct Intake {
+    source: String,
+    received_at: DateTime<Utc>,
+    items: Vec<Item>,
+}
+
+impl Intake {
+    /// `source` names who sent the messages (the write key's source, or `import`);
+    /// `received_at` is the server's clock for the whole request.
+    pub fn new(source: impl Into<String>, received_at: DateTime<Utc>) -> Self {
+        Self {
+            source: source.into(),
+            received_at,
+            items: Vec::new(),
+        }
+    }
+
+    /// The server time this intake stamps on its events.
+    pub fn received_at(&self) -> DateTime<Utc> {
+        self.received_at
+    }
+
+    /// Messages read so far, valid or not.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Valid messages read so far.
+    pub fn valid(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| matches!(i, Item::Ready { .. }))
+            .count()
+    }
+
+    /// One event of the events API, as its JSON text.
+    pub fn event_json(&mut self, raw: &str, limits: &IngestSettings) {
+        let read = serde_json::from_str::<IncomingEvent>(raw)
+            .map_err(|e| Rejection::new("invalid_event", e.to_string()))
+            .and_then(|incoming| normalise(incoming, raw.len(), self.received_at, limits));
+        match read {
+            Ok(event) => self.push_event(event, None),
+            Err(reason) => self.refuse(message_id_of(raw), reason),
+        }
+    }
+
+    /// One Segment message, as its JSON text. `kind` is the call type of a single-message
+    /// route; `None` reads the message's own `type` (a batch).
+    pub fn segment_json(
+        &mut self,
+        raw: &str,
+        kind: Option<Kind>,
+        defaults: &BatchDefaults,
+        limits: &IngestSettings,
+    ) {
+        match serde_json::from_str::<Value>(raw) {
+            Ok(value) => {
+                let id = value
+                    .get("messageId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                self.segment(
+                    parse_message(value, kind, raw.len(), defaults, self.received_at, limits),
+                    id,
+                );
+            }
+            Err(e) => self.refuse(
+                message_id_of(raw),
+                Rejection::new(
+                    "invalid_json",
+                    format!("the message is not valid JSON: {e}"),
+                ),
+            ),
+        }
+    }
+
+    /// One Segment message already parsed (imports derive ids first); `id` names a refused
+    /// message in the results.
+    pub fn segment(&mut self, parsed: Result<Message, Rejection>, id: Option<String>) {
+        match parsed {
+            Ok(m) => self.push_event(m.event, m.link),
+            Err(reason) => self.refuse(id, reason),
+        }
+    }
+
+    /// One valid event (imports build theirs from CSV and NDJSON lines).
+    pub fn push_event(&mut self, mut event: Event, link: Option<IdentityLink>) {
+        event.source = Some(self.source.clone());
+        self.items.push(Item::Ready {
+            event: Box::new(event),
+            link,
+        });
+    }
+
+    /// One message that could not be read.
+    pub fn refuse(&mut self, id: Option<String>, reason: Rejection) {
+        self.items.push(Item::Refused { id, reason });
+    }
+
+    /// What submitting would answer if nothing were stored before, without storing or
+    /// counting anything (the parse-only benchmark route).
+    pub fn preview(self) -> Receipt {
+        let mut receipt = Receipt::default();
+        for item in self.items {
+            receipt.results.push(match item {
+                Item::Ready { event, .. } => {
+                    receipt.accepted += 1;
+                    ItemResult {
+                        event_id: Some(event.event_id),
+                        status: Status::Accepted,
+                        reason: None,
+                    }
+                }
+                Item::Refused { id, reason } => {
+                    receipt.rejected += 1;
+                    ItemResult {
+                        event_id: id,
+                        status: Status::Rejected,
+                        reason: Some(reason),
+                    }
+                }
+            });
+        }
+        receipt
+    }
+}
+
+/// What a submission did, message by message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Receipt {
+    pub results: Vec<ItemResult>,
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+}
+
+impl Receipt {
+    /// True when nothing was valid: callers answer 400 with the reasons.
+    pub fn all_rejected(&self) -> bool {
+        self.rejected > 0 && self.accepted == 0 && self.duplicates == 0
+    }
+}
+
+/// Cheap to clone: a handle on the batcher.
+#[derive(Clone)]
+pub struct Pipeline {
+    batcher: Batcher,
+}
+
+/// Whether a submission may wait for room in a full queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backpressure {
+    /// Refuse at once ([`SubmitError::QueueFull`]): requests answer 503 + Retry-After.
+    Refuse,
+    /// Wait for room: background work yields to live traffic.
+    Wait,
+}
+
+impl Pipeline {
+    pub fn new(batcher: Batcher) -> Self {
+        Self { batcher }
+    }
+
+    /// The batcher behind the pipeline (for health and shutdown).
+    pub fn batcher(&self) -> &Batcher {
+        &self.batcher
+    }
+
+    /// Writes the intake's valid events and links as one batch and waits until it is
+    /// durable. Refused messages are counted and reported, never written. An intake with
+    /// nothing valid touches no store.
+    pub async fn submit(
+        &self,
+        intake: Intake,
+        backpressure: Backpressure,
+    ) -> Result<Receipt, SubmitError> {
+        let Intake {
+            received_at, items, ..
+        } = intake;
+        let mut results = Vec::with_capacity(items.len());
+        let mut batch = WriteBatch::default();
+        let mut slots = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Item::Ready { event, link } => {
+                    slots.push(results.len());
+                    results.push(ItemResult {
+                        event_id: Some(event.event_id.clone()),
+                        status: Status::Accepted,
+                        reason: None,
+                    });
+                    if let Some(link) = link {
+                        batch.links.push(TimedLink {
+                            link,
+                            at: received_at,
+                        });
+                    }
+                    batch.events.push(*event);
+                }
+                Item::Refused { id, reason } => results.push(ItemResult {
+                    event_id: id,
+                    status: Status::Rejected,
+                    reason: Some(reason),
+                }),
+            }
+        }
+        let rejected = results.len() - slots.len();
+        count("rejected", rejected);
+        if slots.is_empty() {
+            return Ok(Receipt {
+                results,
+                rejected,
+                ..Receipt::default()
+            });
+        }
+        let outcome = match backpressure {
+            Backpressure::Refuse => self.batcher.submit(batch).await?,
+            Backpressure::Wait => self.batcher.submit_waiting(batch).await?,
+        };
+        let mut duplicates = 0;
+        for (slot, o) in slots.iter().zip(&outcome.events) {
+            if *o == InsertOutcome::Duplicate {
+                results[*slot].status = Status::Duplicate;
+                duplicates += 1;
+            }
+        }
+        let accepted = slots.len() - duplicates;
+        count("accepted", accepted);
+        count("duplicate", duplicates);
+        count_links(&outcome.links);
+        Ok(Receipt {
+            results,
+            accepted,
+            duplicates,
+            rejected,
+        })
+    }
+}
+
+fn count(outcome: &'static str, n: usize) {
+    if n > 0 {
+        metrics::counter!("shoptrail_ingest_events_total", "outcome" => outcome)
+            .increment(n as u64);
+    }
+}
+
+fn count_links(outcomes: &[LinkOutcome]) {
+    for outcome in [
+        LinkOutcome::Linked,
+        LinkOutcome::AlreadyLinked,
+        LinkOutcome::Conflict,
+        LinkOutcome::Ignored,
+    ] {
+        let n = outcomes.iter().filter(|o| **o == outcome).count();
+        if n > 0 {
+            metrics::counter!("shoptrail_identity_links_total", "outcome" => outcome.as_str())
+                .increment(n as u64);
+        }
+    }
+    let conflicts = outcomes
+        .iter()
+        .filter(|o| **o == LinkOutcome::Conflict)
+        .count();
+    if conflicts > 0 {
+        tracing::info!(
+            conflicts,
+            "Identity links refused: the ids are linked to another user already."
+        );
+    }
+}
+
+/// Best effort: the client's id of a message that could not be read, so results match.
+fn message_id_of(raw: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        #[serde(rename = "messageId")]
+        message_id: Option<Value>,
+    }
+    match serde_json::from_str::<IdOnly>(raw).ok()?.message_id? {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[path = "ingest_tests.rs"]
+mod tests;

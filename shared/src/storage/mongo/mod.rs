@@ -1,0 +1,574 @@
+//! MongoDB engine: events, profiles and daily rollups in five collections. Each batch is one
+//! multi-document transaction (`write`), so events, identity links and the rollups they feed
+//! commit together; a replica set or sharded cluster is required (a standalone server is
+//! refused at start-up).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt as _;
+use mongodb::bson::{self, Bson, Decimal128, Document, doc};
+use mongodb::error::{
+    Error as DriverError, ErrorKind, InsertManyError, RETRYABLE_ERROR, RETRYABLE_WRITE_ERROR,
+    SYSTEM_OVERLOADED_ERROR, TRANSIENT_TRANSACTION_ERROR, UNKNOWN_TRANSACTION_COMMIT_RESULT,
+    WriteFailure,
+};
+use mongodb::options::{Acknowledgment, ClientOptions, DatabaseOptions, ReadConcern, WriteConcern};
+use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
+use secrecy::ExposeSecret as _;
+use serde_json::{Map, Value};
+
+mod accounts;
+mod codec;
+mod commands;
+mod errors;
+mod funnels;
+mod identity;
+mod jobs;
+mod write;
+
+use codec::*;
+use commands::*;
+use errors::*;
+
+use super::*;
+use crate::event::EventType;
+
+const EVENTS: &str = "events";
+const USERS: &str = "users";
+const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
+const DAILY_ACTIVE_USERS: &str = "daily_active_users";
+const DAILY_USER_COUNTS: &str = "daily_user_counts";
+const COLLECTIONS: [&str; 11] = [
+    EVENTS,
+    USERS,
+    DAILY_TYPE_COUNTS,
+    DAILY_ACTIVE_USERS,
+    DAILY_USER_COUNTS,
+    accounts::ACCOUNTS,
+    accounts::SESSIONS,
+    accounts::WRITE_KEYS,
+    accounts::AUDIT_LOG,
+    identity::IDENTITIES,
+    jobs::JOBS,
+];
+
+const DUPLICATE_KEY: i32 = 11000;
+const WRITE_CONFLICT: i32 = 112;
+const NAMESPACE_EXISTS: i32 = 48;
+const MAX_TIME_MS_EXPIRED: i32 = 50;
+const INDEX_OPTIONS_CONFLICT: i32 = 85;
+
+/// Server error codes meaning "not now": the primary moved, the node is shutting down, the
+/// network failed, or a concurrent writer got in the way. Callers may retry these.
+const UNAVAILABLE_CODES: &[i32] = &[
+    6,     // HostUnreachable
+    7,     // HostNotFound
+    50,    // MaxTimeMSExpired
+    64,    // WriteConcernFailed
+    89,    // NetworkTimeout
+    91,    // ShutdownInProgress
+    112,   // WriteConflict
+    133,   // FailedToSatisfyReadPreference
+    134,   // ReadConcernMajorityNotAvailableYet
+    189,   // PrimarySteppedDown
+    251,   // NoSuchTransaction
+    262,   // ExceededTimeLimit
+    9001,  // SocketException
+    10107, // NotWritablePrimary
+    11600, // InterruptedAtShutdown
+    11602, // InterruptedDueToReplStateChange
+    13435, // NotPrimaryNoSecondaryOk
+    13436, // NotPrimaryOrSecondary
+];
+
+/// Whole-transaction attempts before a batch is refused as unavailable.
+const MAX_TRANSACTION_ATTEMPTS: u32 = 8;
+/// No new transaction attempt starts this long after the first: the caller's request has a
+/// deadline of its own, and a failing server is better reported than waited on.
+const RETRY_WINDOW: Duration = Duration::from_secs(5);
+/// Commit attempts when the server cannot say whether a commit happened.
+const MAX_COMMIT_ATTEMPTS: u32 = 5;
+/// Upper bound on one command's payload; the server allows 16 MiB, so this leaves headroom.
+const MAX_COMMAND_BYTES: usize = 8 * 1024 * 1024;
+/// Statements or ids per command; the server allows 100,000 statements.
+const MAX_ITEMS_PER_COMMAND: usize = 10_000;
+/// Escape character of [`encode_key`].
+const KEY_ESCAPE: char = '\u{1}';
+/// Longest error text kept in a [`StoreError::Internal`].
+const MAX_ERROR_CHARS: usize = 400;
+
+/// The MongoDB engine. Cheap to share: the driver's `Client` is a connection pool.
+pub struct MongoStore {
+    client: Client,
+    db: Database,
+    events: Collection<Document>,
+    users: Collection<Document>,
+    type_counts: Collection<Document>,
+    active_users: Collection<Document>,
+    user_counts: Collection<Document>,
+}
+
+/// What kind of deployment `hello` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Deployment {
+    ReplicaSet,
+    Sharded,
+    Standalone,
+}
+
+impl Deployment {
+    fn from_hello(hello: &Document) -> Self {
+        if hello.get_str("msg").is_ok_and(|m| m == "isdbgrid") {
+            Deployment::Sharded
+        } else if hello.get_str("setName").is_ok() {
+            Deployment::ReplicaSet
+        } else {
+            Deployment::Standalone
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Deployment::ReplicaSet => "replica_set",
+            Deployment::Sharded => "sharded",
+            Deployment::Standalone => "standalone",
+        }
+    }
+}
+
+/// Transactions need server sessions, which `hello` advertises with this field.
+fn supports_sessions(hello: &Document) -> bool {
+    hello
+        .get("logicalSessionTimeoutMinutes")
+        .is_some_and(|v| !matches!(v, Bson::Null))
+}
+
+impl MongoStore {
+    /// Connects, checks the server answers, creates collections and indexes, and picks the
+    /// write path (transactions when the deployment supports them).
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let uri = settings
+            .storage
+            .mongodb_uri
+            .as_ref()
+            .context("storage.mongodb_uri is required when storage.engine = \"mongodb\"")?
+            .expose_secret();
+        let mut redactor = Redactor::from_uri(uri);
+        let mut options = ClientOptions::parse(uri)
+            .await
+            .map_err(|e| startup_error("Failed to parse storage.mongodb_uri", &e, &redactor))?;
+        if let Some(password) = options.credential.as_ref().and_then(|c| c.password.clone()) {
+            redactor.add(password);
+        }
+        // An appName given in the URI is the operator's choice; otherwise name ourselves in
+        // server logs and currentOp.
+        options
+            .app_name
+            .get_or_insert_with(|| "shoptrail".to_owned());
+        let client = Client::with_options(options)
+            .map_err(|e| startup_error("Failed to create the MongoDB client", &e, &redactor))?;
+        let db = client.database_with_options(
+            &settings.storage.mongodb_database,
+            DatabaseOptions::builder()
+                .write_concern(durable_write_concern())
+                .read_concern(ReadConcern::majority())
+                // Whatever the URI says (DocumentDB guides give secondaryPreferred): the
+                // write path and the job queue read what they just wrote.
+                .selection_criteria(write::primary())
+                .build(),
+        );
+        db.run_command(doc! { "ping": 1 })
+            .await
+            .map_err(|e| startup_error("Failed to reach MongoDB", &e, &redactor))?;
+        let hello = hello(&db).await.map_err(|e| {
+            startup_error("Failed to ask MongoDB about its topology", &e, &redactor)
+        })?;
+        ensure_schema(&db).await.map_err(|e| {
+            startup_error(
+                "Failed to create MongoDB collections and indexes",
+                &e,
+                &redactor,
+            )
+        })?;
+
+        let deployment = Deployment::from_hello(&hello);
+        let sessions = supports_sessions(&hello);
+        let database = settings.storage.mongodb_database.as_str();
+        if deployment == Deployment::Standalone || !sessions {
+            // Every batch is one transaction (events, links, rollups and profiles commit
+            // together or not at all); a standalone server has none.
+            anyhow::bail!(
+                "MongoDB at storage.mongodb_uri is a {} server{}: Shoptrail needs transactions, \
+                 which only a replica set or a sharded cluster has. For development a \
+                 single-node replica set is enough: start mongod with --replSet rs0, run \
+                 rs.initiate() once, and add ?replicaSet=rs0 to the URI.",
+                deployment.as_str(),
+                if sessions { "" } else { " without sessions" },
+            );
+        }
+        tracing::info!(
+            engine = "mongodb",
+            database,
+            deployment = deployment.as_str(),
+            "MongoDB storage ready."
+        );
+
+        Ok(Self {
+            events: db.collection(EVENTS),
+            users: db.collection(USERS),
+            type_counts: db.collection(DAILY_TYPE_COUNTS),
+            active_users: db.collection(DAILY_ACTIVE_USERS),
+            user_counts: db.collection(DAILY_USER_COUNTS),
+            client,
+            db,
+        })
+    }
+}
+
+/// `w: majority, j: true`: acknowledge only writes that survive a crash and a failover.
+fn durable_write_concern() -> WriteConcern {
+    WriteConcern::builder()
+        .w(Acknowledgment::Majority)
+        .journal(true)
+        .build()
+}
+
+async fn hello(db: &Database) -> Result<Document, DriverError> {
+    match db.run_command(doc! { "hello": 1 }).await {
+        Ok(reply) => Ok(reply),
+        // Servers before 4.4.2 (and some compatible services) only know the legacy name.
+        Err(e) if matches!(e.kind.as_ref(), ErrorKind::Command(_)) => {
+            db.run_command(doc! { "isMaster": 1 }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates missing collections up front (MongoDB 4.2 cannot create one inside a
+/// transaction) and the secondary indexes; both are no-ops when already there.
+async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
+    let existing: HashSet<String> = db.list_collection_names().await?.into_iter().collect();
+    for name in COLLECTIONS {
+        if existing.contains(name) {
+            continue;
+        }
+        match db.create_collection(name).await {
+            Ok(()) => {}
+            // Another instance starting at the same time created it first.
+            Err(e) if command_code(&e) == Some(NAMESPACE_EXISTS) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let indexes = [
+        (
+            EVENTS,
+            doc! { "profile_id": 1, "occurred_at": -1, "_id": -1 },
+        ),
+        (USERS, doc! { "last_seen": -1, "_id": -1 }),
+        (DAILY_TYPE_COUNTS, doc! { "d": 1 }),
+        (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
+        // An identity link moves the earlier id's active days: found by profile.
+        (DAILY_ACTIVE_USERS, doc! { "_id.p": 1 }),
+    ];
+    let indexes = indexes
+        .into_iter()
+        .map(|(name, keys)| (name, IndexModel::builder().keys(keys).build()))
+        .chain(accounts::indexes())
+        .chain(identity::indexes())
+        .chain(jobs::indexes());
+    for (name, model) in indexes {
+        // Re-creating an identical index (same keys, options and the driver's derived name)
+        // is a no-op for the server, so restarts are fine.
+        match db
+            .collection::<Document>(name)
+            .create_indexes([model])
+            .await
+        {
+            Ok(_) => {}
+            // An index on exactly these keys already exists under another name (or with other
+            // options), e.g. one an operator created by hand. The queries only need the keys,
+            // so start anyway rather than refuse to; a different index holding our name
+            // (IndexKeySpecsConflict) still fails start-up.
+            Err(e) if command_code(&e) == Some(INDEX_OPTIONS_CONFLICT) => {
+                tracing::warn!(
+                    collection = name,
+                    error = %e.kind,
+                    "A MongoDB index on the same keys already exists; keeping it."
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn fetch_limit(limit: usize) -> i64 {
+    i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
+}
+
+fn journey_filter(profile_id: &str, q: &JourneyQuery) -> Document {
+    let mut filter = doc! { "profile_id": profile_id };
+    let mut occurred = Document::new();
+    if let Some(from) = q.from {
+        occurred.insert("$gte", bson_time(from));
+    }
+    if let Some(to) = q.to {
+        occurred.insert("$lt", bson_time(to));
+    }
+    if !occurred.is_empty() {
+        filter.insert("occurred_at", occurred);
+    }
+    if !q.types.is_empty() {
+        filter.insert("type", doc! { "$in": &q.types });
+    }
+    if let Some(c) = &q.after {
+        let t = bson::DateTime::from_millis(c.t);
+        filter.insert(
+            "$or",
+            vec![
+                doc! { "occurred_at": { "$lt": t } },
+                doc! { "occurred_at": t, "_id": { "$lt": &c.id } },
+            ],
+        );
+    }
+    filter
+}
+
+fn users_filter(q: &UserQuery) -> Document {
+    let mut filter = Document::new();
+    if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty()) {
+        filter.insert("_id", doc! { "$regex": substring_pattern(s) });
+    }
+    if let Some(c) = &q.after {
+        let t = bson::DateTime::from_millis(c.t);
+        filter.insert(
+            "$or",
+            vec![
+                doc! { "last_seen": { "$lt": t } },
+                doc! { "last_seen": t, "_id": { "$lt": &c.id } },
+            ],
+        );
+    }
+    filter
+}
+
+/// A regex matching `needle` as a literal substring, ignoring the case of ASCII letters only:
+/// the embedded engine compares with SQLite's `lower()`, which folds ASCII only, and both
+/// engines must return the same users. Every other ASCII character is hex-escaped, so no
+/// input can form regex syntax.
+fn substring_pattern(needle: &str) -> String {
+    use std::fmt::Write as _;
+    let mut pattern = String::with_capacity(needle.len() * 4);
+    for c in needle.chars() {
+        if c.is_ascii_alphabetic() {
+            pattern.push('[');
+            pattern.push(c.to_ascii_lowercase());
+            pattern.push(c.to_ascii_uppercase());
+            pattern.push(']');
+        } else if c.is_ascii_digit() || !c.is_ascii() {
+            pattern.push(c);
+        } else {
+            let _ = write!(pattern, "\\x{{{:02x}}}", u32::from(c));
+        }
+    }
+    pattern
+}
+
+/// Trims `items` to `limit` and returns the cursor of the next page when one exists.
+fn paginate<T, C>(mut items: Vec<T>, limit: usize, cursor_of: impl Fn(&T) -> C) -> Page<T, C> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(cursor_of)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+#[async_trait]
+impl EventStore for MongoStore {
+    async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, StoreError> {
+        self.write_batch(&batch).await
+    }
+
+    async fn journey(
+        &self,
+        profile_id: &str,
+        q: &JourneyQuery,
+    ) -> Result<Page<Event, JourneyCursor>, StoreError> {
+        let linked = self.linked_to(profile_id).await?;
+        let profile_id = linked.as_deref().unwrap_or(profile_id);
+        let docs: Vec<Document> = self
+            .events
+            .find(journey_filter(profile_id, q))
+            .sort(doc! { "occurred_at": -1, "_id": -1 })
+            .limit(fetch_limit(q.limit))
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let items = docs
+            .iter()
+            .map(event_from_doc)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(paginate(items, q.limit, |e: &Event| JourneyCursor {
+            t: e.occurred_at.timestamp_millis(),
+            id: e.event_id.clone(),
+        }))
+    }
+
+    async fn journey_types(&self, profile_id: &str) -> Result<Vec<String>, StoreError> {
+        let linked = self.linked_to(profile_id).await?;
+        let profile_id = linked.as_deref().unwrap_or(profile_id);
+        let values = self
+            .events
+            .distinct("type", doc! { "profile_id": profile_id })
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let mut types = values
+            .into_iter()
+            .map(|v| match v {
+                Bson::String(s) => Ok(s),
+                other => Err(StoreError::Internal(format!(
+                    "stored event type has BSON type {:?}",
+                    other.element_type()
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        types.sort();
+        Ok(types)
+    }
+}
+
+#[async_trait]
+impl UserStore for MongoStore {
+    async fn list_users(&self, q: &UserQuery) -> Result<Page<UserProfile, UserCursor>, StoreError> {
+        let docs: Vec<Document> = self
+            .users
+            .find(users_filter(q))
+            .sort(doc! { "last_seen": -1, "_id": -1 })
+            .limit(fetch_limit(q.limit))
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let items = docs
+            .iter()
+            .map(user_from_doc)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(paginate(items, q.limit, |u: &UserProfile| UserCursor {
+            t: u.last_seen.timestamp_millis(),
+            id: u.user_id.clone(),
+        }))
+    }
+
+    async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError> {
+        let linked = self.linked_to(profile_id).await?;
+        let profile_id = linked.as_deref().unwrap_or(profile_id);
+        self.users
+            .find_one(doc! { "_id": profile_id })
+            .await
+            .map_err(|e| driver_error(&e))?
+            .as_ref()
+            .map(user_from_doc)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl RollupStore for MongoStore {
+    async fn rollups(&self, from: NaiveDate, to: NaiveDate) -> Result<RollupRows, StoreError> {
+        let range = doc! { "$gte": day_key(from), "$lte": day_key(to) };
+        let type_docs: Vec<Document> = self
+            .type_counts
+            .find(doc! { "d": range.clone() })
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let mut day_type_counts = type_docs
+            .iter()
+            .map(|d| {
+                let decode = || -> Result<(NaiveDate, String, u64), String> {
+                    let id = d
+                        .get_document("_id")
+                        .map_err(|e| format!("field _id: {e}"))?;
+                    Ok((
+                        parse_day(req_str(id, "d")?)?,
+                        req_str(id, "t")?.to_owned(),
+                        req_count(d, "count")?,
+                    ))
+                };
+                decode().map_err(|why| malformed("daily type count", d, &why))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        day_type_counts.sort();
+
+        let day_docs: Vec<Document> = self
+            .user_counts
+            .find(doc! { "_id": range.clone() })
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let mut daily_active = day_docs
+            .iter()
+            .map(|d| {
+                let decode = || Ok((parse_day(req_str(d, "_id")?)?, req_count(d, "count")?));
+                decode().map_err(|why: String| malformed("daily user count", d, &why))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        daily_active.sort();
+
+        let distinct = self
+            .active_users
+            .aggregate([
+                doc! { "$match": { "d": range } },
+                doc! { "$group": { "_id": "$_id.p" } },
+                doc! { "$count": "n" },
+            ])
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_next()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let active_users = match &distinct {
+            // `$count` emits nothing at all when no document matched.
+            None => 0,
+            Some(d) => req_count(d, "n").map_err(|why| malformed("active user count", d, &why))?,
+        };
+        Ok(RollupRows {
+            day_type_counts,
+            daily_active,
+            active_users,
+        })
+    }
+}
+
+#[async_trait]
+impl Store for MongoStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.db
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(drop)
+            .map_err(|e| driver_error(&e))
+    }
+
+    fn engine(&self) -> &'static str {
+        "mongodb"
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,445 @@
+//! The write path of the MongoDB engine: one multi-document transaction per batch, with the
+//! one retry loop of this engine, and the write primitives ([`WriteTx`]) it runs. Every
+//! decision is made by [`crate::storage::write::apply`]; these only read and write documents.
+//!
+//! Reads inside the transaction always go to the primary, whatever read preference the URI
+//! gives (DocumentDB users are told to connect with `readPreference=secondaryPreferred`,
+//! which the driver would otherwise copy into the transaction and the server refuse).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use mongodb::options::{ReadPreference, SelectionCriteria};
+
+use super::*;
+use crate::identity::NewLink;
+use crate::profile::Profile;
+use crate::storage::write::{WriteTx, apply};
+
+/// The write concern and read preference every transaction runs with.
+pub(super) fn primary() -> SelectionCriteria {
+    SelectionCriteria::ReadPreference(ReadPreference::Primary)
+}
+
+impl MongoStore {
+    /// Writes one batch in one transaction. A transient failure retries the whole
+    /// transaction and an unknown commit outcome retries the commit, both only while the
+    /// retry window lasts ([`RETRY_WINDOW`]), so a caller is never held much longer than it.
+    pub(super) async fn write_batch(&self, batch: &WriteBatch) -> Result<WriteOutcome, StoreError> {
+        let mut session = self
+            .client
+            .start_session()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let failure = match self.attempt(&mut session, batch, started).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(failure) => failure,
+            };
+            let in_window = started.elapsed() < RETRY_WINDOW;
+            if !failure.is_transient() {
+                return Err(failure.into_store_error());
+            }
+            if attempt >= MAX_TRANSACTION_ATTEMPTS || !in_window {
+                let reason = match failure.into_store_error() {
+                    StoreError::Unavailable(reason) => reason,
+                    _ => "concurrent writes kept conflicting".to_owned(),
+                };
+                return Err(StoreError::Unavailable(format!(
+                    "MongoDB transaction failed {attempt} times: {reason}"
+                )));
+            }
+            tracing::debug!(attempt, error = %failure, "Retrying the MongoDB transaction.");
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        session: &mut ClientSession,
+        batch: &WriteBatch,
+        started: Instant,
+    ) -> Result<WriteOutcome, Failure> {
+        session
+            .start_transaction()
+            .read_concern(ReadConcern::snapshot())
+            .write_concern(durable_write_concern())
+            .selection_criteria(primary())
+            .await?;
+        let body = apply(
+            &mut MongoTx {
+                store: self,
+                session: &mut *session,
+            },
+            batch,
+        )
+        .await;
+        let outcome = match body {
+            Ok(outcome) => outcome,
+            Err(failure) => {
+                // The server may have aborted already; the driver ignores the server's answer
+                // and only fails here if no transaction is open, which is fine too.
+                if let Err(e) = session.abort_transaction().await {
+                    tracing::debug!(error = %e.kind, "Aborting the MongoDB transaction failed.");
+                }
+                return Err(failure);
+            }
+        };
+        let mut attempt = 1;
+        loop {
+            match session.commit_transaction().await {
+                Ok(()) => return Ok(outcome),
+                Err(e) if e.contains_label(UNKNOWN_TRANSACTION_COMMIT_RESULT) => {
+                    if attempt >= MAX_COMMIT_ATTEMPTS
+                        || !commit_worth_retrying(&e)
+                        || started.elapsed() >= RETRY_WINDOW
+                    {
+                        return Err(Failure::CommitUnknown);
+                    }
+                    tracing::debug!(attempt, error = %e.kind, "Retrying the MongoDB commit.");
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                // A TransientTransactionError here retries the whole transaction.
+                Err(e) => return Err(Failure::Driver(e)),
+            }
+        }
+    }
+}
+
+/// One open transaction.
+struct MongoTx<'a> {
+    store: &'a MongoStore,
+    session: &'a mut ClientSession,
+}
+
+impl MongoTx<'_> {
+    /// Runs a raw `update` command (many statements, one round trip) in the transaction.
+    async fn update(
+        &mut self,
+        collection: &'static str,
+        statements: Vec<Document>,
+    ) -> Result<(), Failure> {
+        for chunk in chunk_by_size(
+            statements,
+            doc_len,
+            MAX_COMMAND_BYTES,
+            MAX_ITEMS_PER_COMMAND,
+        ) {
+            let expected = chunk.len();
+            // Inside a transaction the write concern belongs to the commit.
+            let reply = self
+                .store
+                .db
+                .run_command(update_command(collection, chunk))
+                .selection_criteria(primary())
+                .session(&mut *self.session)
+                .await?;
+            check_update_reply(collection, &reply, expected)?;
+        }
+        Ok(())
+    }
+
+    async fn find_all(
+        &mut self,
+        coll: &Collection<Document>,
+        filter: Document,
+    ) -> Result<Vec<Document>, Failure> {
+        let mut cursor = coll.find(filter).session(&mut *self.session).await?;
+        let mut found = Vec::new();
+        while let Some(d) = cursor.next(&mut *self.session).await.transpose()? {
+            found.push(d);
+        }
+        Ok(found)
+    }
+}
+
+fn strings<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<Bson> {
+    ids.into_iter()
+        .map(|s| Bson::String(s.to_owned()))
+        .collect()
+}
+
+impl WriteTx for MongoTx<'_> {
+    type Error = Failure;
+
+    async fn links(
+        &mut self,
+        ids: &BTreeSet<&str>,
+    ) -> Result<HashMap<String, String>, Self::Error> {
+        let mut links = HashMap::new();
+        let identities = self.store.db.collection(identity::IDENTITIES);
+        for chunk in chunk_by_size(
+            strings(ids.iter().copied()),
+            bson_len,
+            MAX_COMMAND_BYTES,
+            MAX_ITEMS_PER_COMMAND,
+        ) {
+            for d in self
+                .find_all(&identities, doc! { "_id": { "$in": chunk } })
+                .await?
+            {
+                if let (Ok(from), Ok(to)) = (d.get_str("_id"), d.get_str("to")) {
+                    links.insert(from.to_owned(), to.to_owned());
+                }
+            }
+        }
+        Ok(links)
+    }
+
+    async fn add_link(&mut self, link: &NewLink, at: DateTime<Utc>) -> Result<(), Self::Error> {
+        let identities = self.store.db.collection::<Document>(identity::IDENTITIES);
+        identities
+            .insert_one(doc! { "_id": &link.from, "to": &link.to, "linked_at": bson_time(at) })
+            .session(&mut *self.session)
+            .await?;
+        identities
+            .update_many(
+                doc! { "to": &link.from },
+                doc! { "$set": { "to": &link.to } },
+            )
+            .session(&mut *self.session)
+            .await?;
+        Ok(())
+    }
+
+    async fn active_days(&mut self, profile: &str) -> Result<Vec<NaiveDate>, Self::Error> {
+        let coll = self.store.active_users.clone();
+        self.find_all(&coll, doc! { "_id.p": profile })
+            .await?
+            .iter()
+            .map(|d| {
+                let day = d
+                    .get("_id")
+                    .and_then(parse_active_user_id)
+                    .map(|(day, _)| day)
+                    .ok_or_else(|| malformed("active day", d, "bad _id"))
+                    .map_err(Failure::Decode)?;
+                parse_day(&day).map_err(|why| Failure::Decode(malformed("active day", d, &why)))
+            })
+            .collect()
+    }
+
+    async fn unmark_active(
+        &mut self,
+        profile: &str,
+        days: &[NaiveDate],
+    ) -> Result<(), Self::Error> {
+        let ids: Vec<Bson> = days
+            .iter()
+            .map(|d| Bson::Document(active_user_id(&day_key(*d), profile)))
+            .collect();
+        for chunk in chunk_by_size(ids, bson_len, MAX_COMMAND_BYTES, MAX_ITEMS_PER_COMMAND) {
+            self.store
+                .active_users
+                .delete_many(doc! { "_id": { "$in": chunk } })
+                .session(&mut *self.session)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn mark_active(&mut self, pairs: &[(NaiveDate, &str)]) -> Result<Vec<bool>, Self::Error> {
+        let keyed: Vec<(String, &str)> = pairs.iter().map(|(d, p)| (day_key(*d), *p)).collect();
+        let ids = keyed
+            .iter()
+            .map(|(d, p)| Bson::Document(active_user_id(d, p)))
+            .collect();
+        let known: HashSet<(String, String)> =
+            existing_ids(&self.store.active_users, ids, self.session)
+                .await?
+                .iter()
+                .filter_map(parse_active_user_id)
+                .collect();
+        let new: Vec<bool> = keyed
+            .iter()
+            .map(|(d, p)| !known.contains(&(d.clone(), (*p).to_owned())))
+            .collect();
+        let docs: Vec<Document> = keyed
+            .iter()
+            .zip(&new)
+            .filter(|(_, new)| **new)
+            .map(|((d, p), _)| active_user_doc(d, p))
+            .collect();
+        if !docs.is_empty() {
+            self.store
+                .active_users
+                .insert_many(&docs)
+                .session(&mut *self.session)
+                .await?;
+        }
+        Ok(new)
+    }
+
+    async fn add_daily_users(
+        &mut self,
+        deltas: &BTreeMap<NaiveDate, i64>,
+    ) -> Result<(), Self::Error> {
+        let statements = deltas
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|(d, n)| {
+                doc! { "q": { "_id": day_key(*d) }, "u": { "$inc": { "count": *n } }, "upsert": true }
+            })
+            .collect();
+        self.update(DAILY_USER_COUNTS, statements).await
+    }
+
+    async fn profiles(&mut self, ids: &[&str]) -> Result<HashMap<String, Profile>, Self::Error> {
+        let users = self.store.users.clone();
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in chunk_by_size(
+            strings(ids.iter().copied()),
+            bson_len,
+            MAX_COMMAND_BYTES,
+            MAX_ITEMS_PER_COMMAND,
+        ) {
+            for d in self
+                .find_all(&users, doc! { "_id": { "$in": chunk } })
+                .await?
+            {
+                let p = profile_from_doc(&d).map_err(Failure::Decode)?;
+                found.insert(p.id.clone(), p);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn put_profiles(&mut self, profiles: &[Profile]) -> Result<(), Self::Error> {
+        // A whole-document replacement keyed by `_id`, created when absent. Sorted, so
+        // concurrent batches touch profiles in one order.
+        let mut sorted: Vec<&Profile> = profiles.iter().collect();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        let statements = sorted
+            .into_iter()
+            .map(|p| doc! { "q": { "_id": &p.id }, "u": profile_to_doc(p), "upsert": true })
+            .collect();
+        self.update(USERS, statements).await
+    }
+
+    async fn delete_profile(&mut self, id: &str) -> Result<(), Self::Error> {
+        // Written even when there is no profile: a concurrent batch creating this profile
+        // (it read the links before this one) then conflicts with this transaction on the
+        // same document, and its retry sees the link.
+        self.store
+            .users
+            .update_one(doc! { "_id": id }, doc! { "$set": { "merged": true } })
+            .upsert(true)
+            .session(&mut *self.session)
+            .await?;
+        self.store
+            .users
+            .delete_one(doc! { "_id": id })
+            .session(&mut *self.session)
+            .await?;
+        Ok(())
+    }
+
+    async fn move_events(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
+        self.store
+            .events
+            .update_many(
+                doc! { "profile_id": from },
+                doc! { "$set": { "profile_id": to } },
+            )
+            .session(&mut *self.session)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_events(&mut self, events: &[(&Event, &str)]) -> Result<Vec<bool>, Self::Error> {
+        let ids = events
+            .iter()
+            .map(|(e, _)| Bson::String(e.event_id.clone()))
+            .collect();
+        let stored: HashSet<String> = existing_ids(&self.store.events, ids, self.session)
+            .await?
+            .into_iter()
+            .filter_map(|id| match id {
+                Bson::String(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let new: Vec<bool> = events
+            .iter()
+            .map(|(e, _)| !stored.contains(&e.event_id))
+            .collect();
+        let docs = events
+            .iter()
+            .zip(&new)
+            .filter(|(_, new)| **new)
+            .map(|((e, profile), _)| {
+                let mut d = event_to_doc(e).map_err(Failure::Decode)?;
+                d.insert("profile_id", *profile);
+                Ok(d)
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        if !docs.is_empty() {
+            self.store
+                .events
+                .insert_many(&docs)
+                .session(&mut *self.session)
+                .await?;
+        }
+        Ok(new)
+    }
+
+    async fn add_type_counts(
+        &mut self,
+        counts: &BTreeMap<(NaiveDate, String), u64>,
+    ) -> Result<(), Self::Error> {
+        let statements = counts
+            .iter()
+            .map(|((d, t), n)| {
+                let day = day_key(*d);
+                doc! {
+                    "q": { "_id": { "d": &day, "t": t } },
+                    "u": { "$inc": { "count": to_i64(*n) }, "$setOnInsert": { "d": &day } },
+                    "upsert": true,
+                }
+            })
+            .collect();
+        self.update(DAILY_TYPE_COUNTS, statements).await
+    }
+}
+
+/// A profile as stored in `users` (trait keys escaped, see `map_to_doc`).
+pub(super) fn profile_to_doc(p: &Profile) -> Document {
+    let mut d = doc! {
+        "_id": &p.id,
+        "user_id": opt_bson(p.user_id.as_ref()),
+        "anonymous": p.user_id.is_none(),
+        "anonymous_id": opt_bson(p.anonymous_id.as_ref()),
+        "first_seen": bson_time(p.first_seen),
+        "last_seen": bson_time(p.last_seen),
+        "last_event_type": &p.last_event_type,
+        "event_count": to_i64(p.event_count),
+    };
+    if !p.traits.is_empty() {
+        d.insert("traits", map_to_doc(&p.traits));
+    }
+    d
+}
+
+pub(super) fn profile_from_doc(d: &Document) -> Result<Profile, StoreError> {
+    let decode = || -> Result<Profile, String> {
+        Ok(Profile {
+            id: req_str(d, "_id")?.to_owned(),
+            user_id: opt_str(d, "user_id")?,
+            anonymous_id: opt_str(d, "anonymous_id")?,
+            first_seen: req_time(d, "first_seen")?,
+            last_seen: req_time(d, "last_seen")?,
+            event_count: req_count(d, "event_count")?,
+            last_event_type: req_str(d, "last_event_type")?.to_owned(),
+            traits: match d.get("traits") {
+                None | Some(Bson::Null) => Map::new(),
+                Some(Bson::Document(t)) => doc_to_map(t),
+                Some(other) => return Err(wrong_type("traits", other)),
+            },
+        })
+    };
+    decode().map_err(|why| malformed("user", d, &why))
+}

@@ -1,0 +1,226 @@
+//! The write primitives of the embedded engine ([`WriteTx`]) on the writer's open
+//! transaction. Every decision is made by [`crate::storage::write::apply`]; these only read
+//! and write rows.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension as _, Transaction, params};
+
+use super::{day, from_ms, json_map, json_text, ms, parse_day};
+use crate::event::Event;
+use crate::identity::NewLink;
+use crate::profile::Profile;
+use crate::storage::write::WriteTx;
+
+pub(super) struct SqliteTx<'a> {
+    pub tx: &'a Transaction<'a>,
+}
+
+impl WriteTx for SqliteTx<'_> {
+    type Error = rusqlite::Error;
+
+    async fn links(
+        &mut self,
+        ids: &BTreeSet<&str>,
+    ) -> Result<HashMap<String, String>, Self::Error> {
+        let mut links = HashMap::new();
+        // Most stores never link anything: skip the per-id look-ups then.
+        let any: bool = self
+            .tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM identities)")?
+            .query_row([], |r| r.get(0))?;
+        if !any {
+            return Ok(links);
+        }
+        let mut find = self
+            .tx
+            .prepare_cached("SELECT to_id FROM identities WHERE from_id = ?1")?;
+        for id in ids {
+            if let Some(to) = find.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                links.insert((*id).to_owned(), to);
+            }
+        }
+        Ok(links)
+    }
+
+    async fn add_link(&mut self, link: &NewLink, at: DateTime<Utc>) -> Result<(), Self::Error> {
+        self.tx.execute(
+            "INSERT INTO identities (from_id, to_id, linked_at) VALUES (?1, ?2, ?3)",
+            params![link.from, link.to, ms(at)],
+        )?;
+        self.tx.execute(
+            "UPDATE identities SET to_id = ?2 WHERE to_id = ?1",
+            params![link.from, link.to],
+        )?;
+        Ok(())
+    }
+
+    async fn active_days(&mut self, profile: &str) -> Result<Vec<NaiveDate>, Self::Error> {
+        self.tx
+            .prepare_cached("SELECT day FROM daily_active_users WHERE profile_id = ?1")?
+            .query_map([profile], |r| parse_day(&r.get::<_, String>(0)?))?
+            .collect()
+    }
+
+    async fn unmark_active(
+        &mut self,
+        profile: &str,
+        days: &[NaiveDate],
+    ) -> Result<(), Self::Error> {
+        let mut delete = self
+            .tx
+            .prepare_cached("DELETE FROM daily_active_users WHERE day = ?1 AND profile_id = ?2")?;
+        for d in days {
+            delete.execute(params![day(*d), profile])?;
+        }
+        Ok(())
+    }
+
+    async fn mark_active(&mut self, pairs: &[(NaiveDate, &str)]) -> Result<Vec<bool>, Self::Error> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO daily_active_users (day, profile_id) VALUES (?1, ?2)
+             ON CONFLICT DO NOTHING",
+        )?;
+        pairs
+            .iter()
+            .map(|(d, p)| Ok(insert.execute(params![day(*d), p])? == 1))
+            .collect()
+    }
+
+    async fn add_daily_users(
+        &mut self,
+        deltas: &BTreeMap<NaiveDate, i64>,
+    ) -> Result<(), Self::Error> {
+        let mut add = self.tx.prepare_cached(
+            "INSERT INTO daily_user_counts (day, count) VALUES (?1, ?2)
+             ON CONFLICT (day) DO UPDATE SET count = count + excluded.count",
+        )?;
+        for (d, n) in deltas {
+            add.execute(params![day(*d), n])?;
+        }
+        Ok(())
+    }
+
+    async fn profiles(&mut self, ids: &[&str]) -> Result<HashMap<String, Profile>, Self::Error> {
+        let mut read = self.tx.prepare_cached(
+            "SELECT profile_id, user_id, anonymous_id, first_seen, last_seen, event_count,
+                last_event_type, traits
+             FROM users WHERE profile_id = ?1",
+        )?;
+        let mut found = HashMap::with_capacity(ids.len());
+        for id in ids {
+            let row = read
+                .query_row([id], |r| {
+                    Ok(Profile {
+                        id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        anonymous_id: r.get(2)?,
+                        first_seen: from_ms(r.get(3)?)?,
+                        last_seen: from_ms(r.get(4)?)?,
+                        event_count: r.get(5)?,
+                        last_event_type: r.get(6)?,
+                        traits: json_map(r.get(7)?)?.unwrap_or_default(),
+                    })
+                })
+                .optional()?;
+            if let Some(p) = row {
+                found.insert(p.id.clone(), p);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn put_profiles(&mut self, profiles: &[Profile]) -> Result<(), Self::Error> {
+        let mut put = self.tx.prepare_cached(
+            "INSERT OR REPLACE INTO users (profile_id, user_id, anonymous_id, first_seen,
+                last_seen, event_count, last_event_type, traits)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for p in profiles {
+            let traits = if p.traits.is_empty() {
+                None
+            } else {
+                Some(json_text(&p.traits)?)
+            };
+            put.execute(params![
+                p.id,
+                p.user_id,
+                p.anonymous_id,
+                ms(p.first_seen),
+                ms(p.last_seen),
+                p.event_count,
+                p.last_event_type,
+                traits,
+            ])?;
+        }
+        Ok(())
+    }
+
+    async fn delete_profile(&mut self, id: &str) -> Result<(), Self::Error> {
+        self.tx
+            .execute("DELETE FROM users WHERE profile_id = ?1", [id])?;
+        Ok(())
+    }
+
+    async fn move_events(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
+        self.tx.execute(
+            "UPDATE events SET profile_id = ?2 WHERE profile_id = ?1",
+            params![from, to],
+        )?;
+        Ok(())
+    }
+
+    async fn insert_events(&mut self, events: &[(&Event, &str)]) -> Result<Vec<bool>, Self::Error> {
+        // Inserting in journey-index order keeps consecutive B-tree writes on the same pages.
+        let mut order: Vec<usize> = (0..events.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let ((ea, pa), (eb, pb)) = (events[a], events[b]);
+            (pa, ea.occurred_at).cmp(&(pb, eb.occurred_at))
+        });
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO events (event_id, profile_id, user_id, anonymous_id, session_id, type,
+                occurred_at, sent_at, received_at, timestamp_clamped, properties, context, traits,
+                source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT (event_id) DO NOTHING",
+        )?;
+        let mut stored = vec![false; events.len()];
+        for i in order {
+            let (e, profile) = events[i];
+            let traits = e.traits.as_ref().map(json_text).transpose()?;
+            let inserted = insert.execute(params![
+                e.event_id,
+                profile,
+                e.user_id,
+                e.anonymous_id,
+                e.session_id,
+                e.event_type.as_str(),
+                ms(e.occurred_at),
+                e.sent_at.map(ms),
+                ms(e.received_at),
+                e.timestamp_clamped,
+                json_text(&e.properties)?,
+                json_text(&e.context)?,
+                traits,
+                e.source,
+            ])?;
+            stored[i] = inserted == 1;
+        }
+        Ok(stored)
+    }
+
+    async fn add_type_counts(
+        &mut self,
+        counts: &BTreeMap<(NaiveDate, String), u64>,
+    ) -> Result<(), Self::Error> {
+        let mut add = self.tx.prepare_cached(
+            "INSERT INTO daily_type_counts (day, type, count) VALUES (?1, ?2, ?3)
+             ON CONFLICT (day, type) DO UPDATE SET count = count + excluded.count",
+        )?;
+        for ((d, t), n) in counts {
+            add.execute(params![day(*d), t, n])?;
+        }
+        Ok(())
+    }
+}
