@@ -39,7 +39,7 @@ pub struct App {
     sweeper: tokio::task::JoinHandle<()>,
     /// The in-process job worker (embedded mode, `worker.in_process`): the same apalis
     /// worker the `worker` binary runs.
-    runner: Option<JobWorkerHandle>,
+    jobs: Option<JobWorkerHandle>,
 }
 
 impl App {
@@ -54,7 +54,7 @@ impl App {
         )));
         let settings = Arc::new(settings);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (objects, runner) = if settings.worker.in_process {
+        let (objects, jobs) = if settings.worker.in_process {
             let r = JobWorker::new(
                 store.clone(),
                 batcher.clone(),
@@ -85,13 +85,13 @@ impl App {
         // Install the recorder before the first request so every metric is registered.
         shared::telemetry::metrics_handle();
         let router = Self::router(state.clone());
-        let runner = runner.map(JobWorker::spawn);
+        let jobs = jobs.map(JobWorker::spawn);
         Ok(Self {
             listener,
             router,
             state,
             sweeper,
-            runner,
+            jobs,
         })
     }
 
@@ -146,7 +146,7 @@ impl App {
             router,
             state,
             sweeper,
-            runner,
+            jobs,
         } = self;
         info!(
             address = %listener.local_addr()?,
@@ -175,8 +175,8 @@ impl App {
             } => warn!(grace_ms = grace.as_millis() as u64, "In-flight requests outlived the grace period."),
         }
         // Jobs stop before the batcher: imports still hand it their last batch.
-        if let Some(r) = runner {
-            r.shutdown().await;
+        if let Some(j) = jobs {
+            j.shutdown().await;
         }
         state.batcher.shutdown().await;
         sweeper.abort();

@@ -163,11 +163,7 @@ impl JobWorker {
     }
 
     /// Runs one attempt, claimed under the lease owner name `owner`, to its end.
-    pub async fn execute(&self, job: Job, owner: String) {
-        self.execute_under(JOB_WORKER, job, owner).await;
-    }
-
-    async fn execute_under(&self, apalis_worker: &str, job: Job, owner: String) {
+    async fn execute(&self, apalis_worker: &str, job: Job, owner: String) {
         let started = std::time::Instant::now();
         let kind = job.kind.as_str();
         info!(apalis_worker, job_id = %job.id, kind, key = %job.key, attempt = job.attempts, "Job started.");
@@ -334,7 +330,7 @@ async fn run_claimed(
         task_id = %claimed.owner,
         job_id = %claimed.job.id,
     );
-    jobs.execute_under(worker.name(), claimed.job, claimed.owner)
+    jobs.execute(worker.name(), claimed.job, claimed.owner)
         .instrument(span)
         .await;
     Ok(())
@@ -406,18 +402,18 @@ fn set_export_gauges(finished: DateTime<Utc>, date: NaiveDate) {
 }
 
 async fn heartbeat(
-    runner: JobWorker,
+    jobs: JobWorker,
     id: String,
     owner: String,
     ctx: Arc<JobContext>,
     state: watch::Sender<Heartbeat>,
 ) {
-    let w = &runner.settings.worker;
+    let w = &jobs.settings.worker;
     let every = Duration::from_millis(w.heartbeat_ms);
     loop {
         tokio::time::sleep(every).await;
-        let lease_until = runner.clock.now() + chrono::Duration::milliseconds(ms_i64(w.lease_ms));
-        match runner
+        let lease_until = jobs.clock.now() + chrono::Duration::milliseconds(ms_i64(w.lease_ms));
+        match jobs
             .store
             .heartbeat(&id, &owner, lease_until, &ctx.progress())
             .await
