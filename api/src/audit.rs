@@ -15,7 +15,7 @@ pub async fn record(
     details: Value,
 ) -> Result<(), ApiError> {
     state
-        .store
+        .audit()
         .append_audit(&AuditEntry {
             id: uuid::Uuid::now_v7().to_string(),
             at: state.clock.now(),

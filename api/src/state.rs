@@ -7,7 +7,10 @@ use shared::clock::Clock;
 use shared::ingest::Pipeline;
 use shared::jobs::object_store::ObjectStore;
 use shared::settings::Settings;
-use shared::storage::Store;
+use shared::storage::{
+    AccountStore, AuditStore, EventStore, FunnelStore, IdentityStore, JobStore, RollupStore, Store,
+    UserStore, WriteKeyStore,
+};
 
 use crate::auth::write_keys::WriteKeyCache;
 
@@ -23,7 +26,36 @@ pub struct AppState {
     pub objects: Arc<dyn ObjectStore>,
 }
 
+/// Each handler reaches the store through the one narrow trait it needs.
 impl AppState {
+    pub fn events(&self) -> &dyn EventStore {
+        &*self.store
+    }
+    pub fn users(&self) -> &dyn UserStore {
+        &*self.store
+    }
+    pub fn rollups(&self) -> &dyn RollupStore {
+        &*self.store
+    }
+    pub fn identities(&self) -> &dyn IdentityStore {
+        &*self.store
+    }
+    pub fn funnels(&self) -> &dyn FunnelStore {
+        &*self.store
+    }
+    pub fn accounts(&self) -> &dyn AccountStore {
+        &*self.store
+    }
+    pub fn write_keys(&self) -> &dyn WriteKeyStore {
+        &*self.store
+    }
+    pub fn audit(&self) -> &dyn AuditStore {
+        &*self.store
+    }
+    pub fn jobs(&self) -> &dyn JobStore {
+        &*self.store
+    }
+
     /// The ingestion pipeline every ingestion route submits to (a handle on the batcher).
     pub fn pipeline(&self) -> Pipeline {
         Pipeline::new(self.batcher.clone())

@@ -268,6 +268,12 @@ pub struct ImportSettings {
     pub batch_events: usize,
     /// Errors (with line numbers) kept in an import's report.
     pub max_reported_errors: usize,
+    /// URL imports: longest wait to connect.
+    pub url_connect_timeout_ms: u64,
+    /// URL imports: longest wait for the next bytes of the answer.
+    pub url_read_timeout_ms: u64,
+    /// URL imports: longest a whole download may take.
+    pub url_total_timeout_s: u64,
 }
 
 impl ExportSettings {
@@ -367,6 +373,9 @@ url_allowlist = []
 max_upload_bytes = 1073741824
 batch_events = 1000
 max_reported_errors = 100
+url_connect_timeout_ms = 10000
+url_read_timeout_ms = 30000
+url_total_timeout_s = 3600
 "#;
 
 #[derive(Debug, thiserror::Error)]

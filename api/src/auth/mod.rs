@@ -22,6 +22,9 @@ pub const ACCOUNT_ID: &str = "account_id";
 pub const LOGIN_AT: &str = "login_at";
 /// Last time activity renewed the idle expiry (ms since the epoch).
 pub const SEEN_AT: &str = "seen_at";
+/// A fingerprint of the password the member signed in with: a password change ends every
+/// session made with the old one.
+pub const CREDENTIAL: &str = "credential";
 /// Activity renews a session's idle expiry at most this often, so reads do not write.
 const RENEW_EVERY: Duration = Duration::minutes(1);
 
@@ -92,8 +95,12 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         // Read the account every time: a disabled member or a changed role takes effect on
         // the next request, on every instance.
-        let account = match state.store.account_by_id(&account_id).await? {
-            Some(a) if !a.disabled => a,
+        let credential = session
+            .get::<String>(CREDENTIAL)
+            .await
+            .map_err(session_error)?;
+        let account = match state.accounts().account_by_id(&account_id).await? {
+            Some(a) if !a.disabled && credential.as_deref() == Some(&credential_of(&a)) => a,
             _ => {
                 session.flush().await.map_err(session_error)?;
                 return Err(ApiError::unauthenticated());
@@ -113,6 +120,22 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         Ok(Self { account, session })
     }
+}
+
+/// What a session remembers of the password it was made with: a short digest of the stored
+/// hash (never the hash itself).
+pub fn credential_of(account: &Account) -> String {
+    use sha2::{Digest as _, Sha256};
+    hex::encode(&Sha256::digest(account.password_hash.as_bytes())[..12])
+}
+
+/// Binds `session` to `account` as it is now (after sign-in, or after the member changed
+/// their own password).
+pub async fn bind_session(session: &Session, account: &Account) -> Result<(), ApiError> {
+    session
+        .insert(CREDENTIAL, credential_of(account))
+        .await
+        .map_err(session_error)
 }
 
 /// Validates and builds a new account (password hashed), not yet stored.

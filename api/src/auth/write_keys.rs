@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use sha2::{Digest as _, Sha256};
-use shared::storage::{Store, StoreError, WriteKey};
+use shared::storage::{Store, StoreError, WriteKey, WriteKeyStore};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -53,7 +53,7 @@ pub fn parse_source(raw: &str) -> Result<String, String> {
 
 /// Creates and stores a key for `source`; the secret is returned once and never stored.
 pub async fn create(
-    store: &dyn Store,
+    store: &dyn WriteKeyStore,
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<(WriteKey, SecretString), ApiError> {

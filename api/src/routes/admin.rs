@@ -38,7 +38,7 @@ pub async fn list_members(
     _: RequireAdmin,
     State(state): State<AppState>,
 ) -> Result<Json<Page<Member>>, ApiError> {
-    let accounts = state.store.list_accounts().await?;
+    let accounts = state.accounts().list_accounts().await?;
     Ok(Json(Page::whole(
         accounts.iter().map(Member::from).collect(),
     )))
@@ -69,7 +69,7 @@ pub async fn create_member(
         state.clock.now(),
     )
     .await?;
-    state.store.create_account(&account).await?;
+    state.accounts().create_account(&account).await?;
     audit(
         &state,
         &admin.account.id,
@@ -131,13 +131,14 @@ pub async fn update_member(
         account.display_name = name.to_owned();
     }
     let still_active_admin = account.role == Role::Admin && !account.disabled;
-    if was_active_admin && !still_active_admin && state.store.count_active_admins().await? <= 1 {
+    if was_active_admin && !still_active_admin && state.accounts().count_active_admins().await? <= 1
+    {
         return Err(ApiError::Conflict {
             code: "last_admin",
             message: "this is the last active admin".to_owned(),
         });
     }
-    if !state.store.update_account(&account).await? {
+    if !state.accounts().update_account(&account).await? {
         return Err(ApiError::NotFound(format!("no member {id:?}")));
     }
     audit(
@@ -174,8 +175,13 @@ pub async fn reset_password(
     account.password_hash = passwords::hash(&req.password)
         .await
         .map_err(ApiError::Internal)?;
-    if !state.store.update_account(&account).await? {
+    if !state.accounts().update_account(&account).await? {
         return Err(ApiError::NotFound(format!("no member {id:?}")));
+    }
+    // Every session made with the old password ends now; an admin resetting their own
+    // password keeps the session they did it from.
+    if account.id == admin.account.id {
+        auth::bind_session(&admin.session, &account).await?;
     }
     audit(
         &state,
@@ -197,7 +203,7 @@ pub async fn list_write_keys(
     _: RequireAdmin,
     State(state): State<AppState>,
 ) -> Result<Json<Page<WriteKeyInfo>>, ApiError> {
-    let keys = state.store.list_write_keys().await?;
+    let keys = state.write_keys().list_write_keys().await?;
     Ok(Json(Page::whole(
         keys.iter().map(WriteKeyInfo::from).collect(),
     )))
@@ -219,7 +225,7 @@ pub async fn create_write_key(
 ) -> Result<(StatusCode, Json<NewWriteKey>), ApiError> {
     let req = body(req)?;
     let (key, secret) =
-        write_keys::create(state.store.as_ref(), &req.source, state.clock.now()).await?;
+        write_keys::create(state.write_keys(), &req.source, state.clock.now()).await?;
     audit(
         &state,
         &admin.account.id,
@@ -238,7 +244,11 @@ pub async fn create_write_key(
 }
 
 async fn revoke(state: &AppState, id: &str) -> Result<WriteKey, ApiError> {
-    if !state.store.revoke_write_key(id, state.clock.now()).await? {
+    if !state
+        .write_keys()
+        .revoke_write_key(id, state.clock.now())
+        .await?
+    {
         return Err(ApiError::NotFound(format!("no write key {id:?}")));
     }
     // This instance stops accepting it at once; others within the cache TTL.
@@ -303,7 +313,7 @@ pub async fn rotate_write_key(
         });
     }
     let (key, secret) =
-        write_keys::create(state.store.as_ref(), &old.source, state.clock.now()).await?;
+        write_keys::create(state.write_keys(), &old.source, state.clock.now()).await?;
     revoke(&state, &old.id).await?;
     audit(
         &state,

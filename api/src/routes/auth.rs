@@ -51,7 +51,7 @@ pub async fn login(
 ) -> Result<Json<Member>, ApiError> {
     let req = body(req)?;
     let account = match Email::parse(&req.email) {
-        Ok(email) => state.store.account_by_email(&email).await?,
+        Ok(email) => state.accounts().account_by_email(&email).await?,
         Err(_) => None,
     };
     let usable = account.filter(|a| !a.disabled);
@@ -79,7 +79,8 @@ pub async fn login(
         .insert(auth::SEEN_AT, now.timestamp_millis())
         .await
         .map_err(auth::session_error)?;
-    state.store.record_login(&account.id, now).await?;
+    auth::bind_session(&session, &account).await?;
+    state.accounts().record_login(&account.id, now).await?;
     tracing::info!(account_id = %account.id, "Signed in.");
     Ok(Json(Member::from(&Account {
         last_login_at: Some(now),
@@ -147,7 +148,7 @@ pub async fn signup(
         state.clock.now(),
     )
     .await?;
-    state.store.create_account(&account).await?;
+    state.accounts().create_account(&account).await?;
     crate::audit::record(
         &state,
         &account.id,

@@ -62,5 +62,5 @@ pub async fn compute(
         to,
         window_ms: window * 1000,
     };
-    Ok(Json(state.store.funnel(&query).await?.into()))
+    Ok(Json(state.funnels().funnel(&query).await?.into()))
 }

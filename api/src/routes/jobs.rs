@@ -109,7 +109,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    let job = state.store.get_job(&id).await?.ok_or_else(not_found)?;
+    let job = state.jobs().get_job(&id).await?.ok_or_else(not_found)?;
     Ok(Json(view(job)?))
 }
 
@@ -266,7 +266,7 @@ pub async fn export_status(
         .store
         .last_succeeded(JobKind::Export, Some(&export_key(date)))
         .await?;
-    let rows = state.store.rollups(date, date).await?;
+    let rows = state.rollups().rollups(date, date).await?;
     let stored_events: u64 = rows.day_type_counts.iter().map(|(_, _, n)| n).sum();
     let exported_events = last
         .as_ref()

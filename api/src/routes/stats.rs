@@ -19,7 +19,7 @@ pub async fn get(
     State(state): State<AppState>,
     range: DayRange,
 ) -> Result<Json<StatsReport>, ApiError> {
-    let rows = state.store.rollups(range.from, range.to).await?;
+    let rows = state.rollups().rollups(range.from, range.to).await?;
     Ok(Json(
         shared::storage::Stats::from_rollups(range.from, range.to, rows).into(),
     ))

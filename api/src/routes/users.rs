@@ -42,7 +42,7 @@ pub async fn list(
         limit: page.limit,
         after: page.after,
     };
-    let page = state.store.list_users(&q).await?;
+    let page = state.users().list_users(&q).await?;
     Ok(Json(Page::new(
         page.items.into_iter().map(User::from).collect(),
         page.next.as_ref(),
@@ -62,7 +62,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserDetail>, ApiError> {
-    let person = state.store.linked_to(&user_id).await?;
+    let person = state.identities().linked_to(&user_id).await?;
     let profile = state
         .store
         .get_user(person.as_deref().unwrap_or(&user_id))
@@ -117,7 +117,7 @@ pub async fn journey(
         limit: page.limit,
         after: page.after,
     };
-    let page = state.store.journey(&user_id, &q).await?;
+    let page = state.events().journey(&user_id, &q).await?;
     Ok(Json(Page::new(
         page.items.into_iter().map(JourneyEvent::from).collect(),
         page.next.as_ref(),
@@ -137,6 +137,6 @@ pub async fn event_types(
     Path(user_id): Path<String>,
 ) -> Result<Json<Page<String>>, ApiError> {
     Ok(Json(Page::whole(
-        state.store.journey_types(&user_id).await?,
+        state.events().journey_types(&user_id).await?,
     )))
 }

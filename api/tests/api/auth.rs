@@ -685,3 +685,47 @@ async fn eleven_wrong_passwords_from_one_ip_still_get_429_after_many_reloads() {
     );
     assert!(statuses.contains(&429), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn a_password_reset_ends_the_members_sessions_but_not_the_callers_own() {
+    let app = spawn_app().await;
+    let created = app
+        .client
+        .post(app.url("/v1/admin/members"))
+        .json(&json!({"email": "reset@shop.test", "role": "viewer", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status().as_u16(), 201);
+    let id = created.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let member = with_cookie(&login(&app.address, "reset@shop.test", PASSWORD).await);
+    let stats = |c: &reqwest::Client| c.get(app.url("/v1/stats")).send();
+    assert_eq!(stats(&member).await.expect("sent").status().as_u16(), 200);
+
+    let reset = |who: String| {
+        app.client
+            .post(app.url(&format!("/v1/admin/members/{who}/password")))
+            .json(&json!({"password": "a different long passphrase"}))
+            .send()
+    };
+    assert_eq!(reset(id).await.expect("sent").status().as_u16(), 204);
+    assert_eq!(
+        stats(&member).await.expect("sent").status().as_u16(),
+        401,
+        "the member's old session ended with the old password"
+    );
+
+    // An admin resetting their own password keeps this session; another one ends.
+    let other = with_cookie(&login(&app.address, ADMIN_EMAIL, PASSWORD).await);
+    let (_, me) = app.get_json("/v1/auth/session").await;
+    let my_id = me["id"].as_str().expect("my id").to_owned();
+    assert_eq!(reset(my_id).await.expect("sent").status().as_u16(), 204);
+    assert_eq!(
+        stats(&app.client).await.expect("sent").status().as_u16(),
+        200
+    );
+    assert_eq!(stats(&other).await.expect("sent").status().as_u16(), 401);
+}

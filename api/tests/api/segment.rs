@@ -409,3 +409,34 @@ async fn gzip_batches_are_read_and_links_apply_to_the_rest_of_the_batch() {
     let (_, users) = app.get_json("/v1/users?q=gz-").await;
     assert_eq!(users["items"].as_array().expect("users").len(), 1);
 }
+
+#[tokio::test]
+async fn a_batch_is_judged_message_by_message() {
+    let app = spawn_app().await;
+    let auth = basic(&app.write_key);
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let body = format!(
+        r#"{{"batch": [
+            {{"type": "track", "messageId": "good-1", "userId": "u-judged", "event": "Product Viewed"}},
+            {{"type": "track", "messageId": "huge-1", "userId": "u-judged", "event": "x", "properties": {{"n": 1e309}}}},
+            {{"type": "track", "messageId": "deep-1", "userId": "u-judged", "event": "x", "properties": {{"d": {deep}}}}}
+        ]}}"#
+    );
+    let (status, answer) = post_raw(&app, "/v1/batch", Some(&auth), "application/json", body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["success"], true);
+    assert_eq!(
+        (answer["accepted"].clone(), answer["rejected"].clone()),
+        (json!(1), json!(2))
+    );
+    let refused: Vec<&str> = answer["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["eventId"].as_str())
+        .collect();
+    assert_eq!(refused, ["huge-1", "deep-1"]);
+    let stored = journey(&app, "u-judged").await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["eventId"], "good-1");
+}

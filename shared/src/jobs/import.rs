@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -23,7 +24,7 @@ use super::{JobContext, JobError};
 use crate::event::{IncomingEvent, Rejection, normalise};
 use crate::ingest::{Backpressure, Intake, Pipeline};
 use crate::segment::{self, BatchDefaults};
-use crate::settings::Settings;
+use crate::settings::{ImportSettings, Settings};
 
 /// Where the file comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -107,7 +108,7 @@ impl CsvMapping {
             }
         }
         if !self.columns.contains_key("type") && self.event_type.is_none() {
-            return Err("the mapping needs a `type` column or an `event_type`".to_owned());
+            return Err("the mapping needs a `type` column or an `eventType`".to_owned());
         }
         if !self.columns.contains_key("userId") && !self.columns.contains_key("anonymousId") {
             return Err("the mapping needs a `userId` or `anonymousId` column".to_owned());
@@ -147,13 +148,19 @@ impl ImportParams {
             ImportSource::Url { url } => reqwest::Url::parse(url)
                 .map_err(|e| format!("url is not valid: {e}"))
                 .and_then(|u| match u.scheme() {
+                    // The job's parameters are shown to every analyst: no secrets in them.
+                    _ if !u.username().is_empty() || u.password().is_some() => Err(
+                        "url must not carry credentials (they would be stored with the job \
+                         and shown to every analyst); use a presigned or public URL"
+                            .to_owned(),
+                    ),
                     "https" | "http" => Ok(()),
                     s => Err(format!("url scheme {s:?} is not https")),
                 }),
             ImportSource::Upload { upload_id }
                 if upload_id.len() != 64 || !upload_id.bytes().all(|b| b.is_ascii_hexdigit()) =>
             {
-                Err("upload_id is not one returned by POST /v1/imports/uploads".to_owned())
+                Err("uploadId is not one returned by POST /v1/imports/uploads".to_owned())
             }
             _ => Ok(()),
         }
@@ -204,38 +211,59 @@ fn listed(ip: IpAddr, host: &str, allowlist: &[String]) -> bool {
     })
 }
 
+/// IANA special-purpose ranges (IPv4 and IPv6 registries) and the forms that embed an IPv4
+/// address (NAT64, 6to4, Teredo, IPv4-compatible): none of them is a public host.
+const SPECIAL_PURPOSE: &[&str] = &[
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.31.196.0/24",
+    "192.52.193.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "192.175.48.0/24",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "::/96",
+    "::ffff:0:0/96",
+    "64:ff9b::/96",
+    "64:ff9b:1::/48",
+    "100::/64",
+    "2001::/23",
+    "2001:db8::/32",
+    "2002::/16",
+    "3fff::/20",
+    "5f00::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "fec0::/10",
+    "ff00::/8",
+];
+
 fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || o[0] == 0
-                || (o[0] == 100 && (64..128).contains(&o[1])) // carrier-grade NAT
-                || (o[0] == 198 && (18..20).contains(&o[1]))) // benchmarking
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let s = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80) // link local
-        }
+    if let IpAddr::V6(v6) = ip
+        && let Some(v4) = v6.to_ipv4_mapped()
+    {
+        return is_public(IpAddr::V4(v4));
     }
+    !SPECIAL_PURPOSE
+        .iter()
+        .filter_map(|net| net.parse::<ipnet::IpNet>().ok())
+        .any(|net| net.contains(&ip))
 }
 
 /// Opens a URL after checking every address its host resolves to; the connection is
 /// pinned to a checked address (no second lookup to rebind), and redirects are not followed.
-pub async fn open_url(url: &str, allowlist: &[String]) -> Result<ObjectReader, JobError> {
+pub async fn open_url(url: &str, settings: &ImportSettings) -> Result<ObjectReader, JobError> {
+    let allowlist = &settings.url_allowlist;
     use futures::TryStreamExt as _;
     let parsed = reqwest::Url::parse(url).map_err(|e| JobError::Permanent(e.to_string()))?;
     let host = parsed
@@ -254,10 +282,11 @@ pub async fn open_url(url: &str, allowlist: &[String]) -> Result<ObjectReader, J
     if addrs.is_empty() {
         return Err(JobError::Permanent(format!("host {host} did not resolve")));
     }
-    if let Some(bad) = addrs.iter().find(|a| !allowed(a.ip(), &host, allowlist)) {
+    // The message names no address: analysts must not learn what internal names resolve to.
+    if addrs.iter().any(|a| !allowed(a.ip(), &host, allowlist)) {
         return Err(JobError::Permanent(format!(
-            "refusing {host}: it resolves to the private or loopback address {} (import.url_allowlist can allow it)",
-            bad.ip()
+            "refusing {host}: it resolves to a private or special-purpose address \
+             (import.url_allowlist can allow it)"
         )));
     }
     if parsed.scheme() != "https" && !addrs.iter().all(|a| listed(a.ip(), &host, allowlist)) {
@@ -265,8 +294,12 @@ pub async fn open_url(url: &str, allowlist: &[String]) -> Result<ObjectReader, J
             "only https URLs may be imported (plain http only for allowlisted hosts)".to_owned(),
         ));
     }
+    // A host that accepts and never answers must not hold an import slot for ever.
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_millis(settings.url_connect_timeout_ms))
+        .read_timeout(Duration::from_millis(settings.url_read_timeout_ms))
+        .timeout(Duration::from_secs(settings.url_total_timeout_s))
         .resolve(&host, addrs[0])
         .build()
         .context("Failed to build the HTTP client")?;
@@ -466,7 +499,7 @@ pub async fn run(
                         other => JobError::Transient(other.into()),
                     })?
             }
-            ImportSource::Url { url } => open_url(url, &settings.import.url_allowlist).await?,
+            ImportSource::Url { url } => open_url(url, &settings.import).await?,
             ImportSource::Upload { upload_id } => uploads
                 .open(&upload_key(upload_id))
                 .await
@@ -656,6 +689,86 @@ mod tests {
         assert!(allowed(ip("10.9.9.9"), "x", &list));
         assert!(allowed(ip("192.168.0.1"), "files.internal", &list));
         assert!(!allowed(ip("192.168.0.1"), "other.internal", &list));
+    }
+
+    #[test]
+    fn special_purpose_ranges_and_embedded_ipv4_forms_are_not_public() {
+        for bad in [
+            "::7f00:1",       // [::127.0.0.1], IPv4-compatible
+            "64:ff9b::a00:1", // NAT64 of 10.0.0.1
+            "64:ff9b::808:808",
+            "2002:7f00:1::1",                       // 6to4 of 127.0.0.1
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+            "192.0.0.8",
+            "240.0.0.1",
+            "255.255.255.255",
+            "198.18.0.1",
+            "192.88.99.1",
+            "fec0::1",
+            "ff02::1",
+        ] {
+            assert!(!is_public(ip(bad)), "{bad} must count as private");
+        }
+        for good in ["8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "1.1.1.1"] {
+            assert!(is_public(ip(good)), "{good} is public");
+        }
+    }
+
+    #[tokio::test]
+    async fn refusals_do_not_say_what_an_internal_name_resolves_to() {
+        let settings = crate::settings::Settings::load_from(None, Vec::new())
+            .expect("defaults")
+            .import;
+        let Err(JobError::Permanent(message)) =
+            open_url("https://localhost:9/file.ndjson", &settings).await
+        else {
+            panic!("localhost must be refused");
+        };
+        assert!(message.contains("private or special-purpose"), "{message}");
+        assert!(
+            !message.contains("127.0.0.1") && !message.contains("::1"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn import_urls_with_credentials_are_refused() {
+        let params = ImportParams {
+            source: ImportSource::Url {
+                url: "https://user:secret@files.example.com/a.ndjson".into(),
+            },
+            format: ImportFormat::Ndjson,
+            mapping: None,
+            dry_run: false,
+        };
+        let err = params.validate().expect_err("credentials refused");
+        assert!(
+            err.contains("credentials") && !err.contains("secret"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_host_that_never_answers_times_out() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        // Accepts connections and never writes a byte.
+        let silent = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((conn, _)) = listener.accept().await {
+                held.push(conn);
+            }
+        });
+        let mut settings = crate::settings::Settings::load_from(None, Vec::new())
+            .expect("defaults")
+            .import;
+        settings.url_allowlist = vec!["127.0.0.1".into()];
+        settings.url_read_timeout_ms = 200;
+        let opened = open_url(&format!("http://127.0.0.1:{port}/slow.ndjson"), &settings).await;
+        assert!(opened.is_err(), "a silent host must time out");
+        silent.abort();
     }
 
     #[test]

@@ -127,6 +127,20 @@ pub struct UserProfile {
     pub traits: Map<String, Value>,
 }
 
+impl From<crate::profile::Profile> for UserProfile {
+    fn from(p: crate::profile::Profile) -> Self {
+        Self {
+            anonymous: p.user_id.is_none(),
+            user_id: p.id,
+            first_seen: p.first_seen,
+            last_seen: p.last_seen,
+            event_count: p.event_count,
+            last_event_type: p.last_event_type,
+            traits: p.traits,
+        }
+    }
+}
+
 /// Rollup rows for a range of days, from which [`Stats`] are derived.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RollupRows {

@@ -2,6 +2,7 @@
 //! kept as text where it must round-trip exactly.
 
 use super::*;
+use crate::profile::Profile;
 
 pub(super) fn bson_time(t: DateTime<Utc>) -> bson::DateTime {
     bson::DateTime::from_millis(t.timestamp_millis())
@@ -84,13 +85,33 @@ pub(super) fn event_from_doc(d: &Document) -> Result<Event, StoreError> {
 }
 
 pub(super) fn user_from_doc(d: &Document) -> Result<UserProfile, StoreError> {
-    let decode = || -> Result<UserProfile, String> {
-        Ok(UserProfile {
-            user_id: req_str(d, "_id")?.to_owned(),
-            anonymous: match d.get("anonymous") {
-                Some(Bson::Boolean(b)) => *b,
-                _ => opt_str(d, "user_id")?.is_none(),
-            },
+    profile_from_doc(d).map(UserProfile::from)
+}
+
+/// A profile as stored in `users` (trait keys escaped, see `map_to_doc`).
+pub(super) fn profile_to_doc(p: &Profile) -> Document {
+    let mut d = doc! {
+        "_id": &p.id,
+        "user_id": opt_bson(p.user_id.as_ref()),
+        "anonymous": p.user_id.is_none(),
+        "anonymous_id": opt_bson(p.anonymous_id.as_ref()),
+        "first_seen": bson_time(p.first_seen),
+        "last_seen": bson_time(p.last_seen),
+        "last_event_type": &p.last_event_type,
+        "event_count": to_i64(p.event_count),
+    };
+    if !p.traits.is_empty() {
+        d.insert("traits", map_to_doc(&p.traits));
+    }
+    d
+}
+
+pub(super) fn profile_from_doc(d: &Document) -> Result<Profile, StoreError> {
+    let decode = || -> Result<Profile, String> {
+        Ok(Profile {
+            id: req_str(d, "_id")?.to_owned(),
+            user_id: opt_str(d, "user_id")?,
+            anonymous_id: opt_str(d, "anonymous_id")?,
             first_seen: req_time(d, "first_seen")?,
             last_seen: req_time(d, "last_seen")?,
             event_count: req_count(d, "event_count")?,

@@ -382,17 +382,14 @@ fn profiles_round_trip_through_their_documents() {
         last_event_type: "identify".into(),
         traits,
     };
-    assert_eq!(
-        write::profile_from_doc(&write::profile_to_doc(&p)).expect("decode"),
-        p
-    );
+    assert_eq!(profile_from_doc(&profile_to_doc(&p)).expect("decode"), p);
     let anonymous = Profile {
         user_id: None,
         traits: Map::new(),
         ..p
     };
-    let d = write::profile_to_doc(&anonymous);
+    let d = profile_to_doc(&anonymous);
     assert_eq!(d.get_bool("anonymous").ok(), Some(true));
     assert!(d.get("traits").is_none());
-    assert_eq!(write::profile_from_doc(&d).expect("decode"), anonymous);
+    assert_eq!(profile_from_doc(&d).expect("decode"), anonymous);
 }
