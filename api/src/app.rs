@@ -16,7 +16,7 @@ use tracing::{info, warn};
 
 use shared::batcher::Batcher;
 use shared::clock::{Clock, SystemClock};
-use shared::jobs::runner::{self, Runner, RunnerHandle};
+use shared::jobs::worker::{self, JobWorker, JobWorkerHandle};
 use shared::settings::Settings;
 use shared::storage;
 
@@ -37,8 +37,9 @@ pub struct App {
     router: Router,
     state: AppState,
     sweeper: tokio::task::JoinHandle<()>,
-    /// The in-process job runner (embedded mode, `worker.in_process`).
-    runner: Option<RunnerHandle>,
+    /// The in-process job worker (embedded mode, `worker.in_process`): the same apalis
+    /// worker the `worker` binary runs.
+    jobs: Option<JobWorkerHandle>,
 }
 
 impl App {
@@ -53,18 +54,18 @@ impl App {
         )));
         let settings = Arc::new(settings);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (objects, runner) = if settings.worker.in_process {
-            let r = Runner::new(
+        let (objects, jobs) = if settings.worker.in_process {
+            let r = JobWorker::new(
                 store.clone(),
                 batcher.clone(),
                 settings.clone(),
                 clock.clone(),
             )
             .await
-            .context("Failed to start the job runner")?;
+            .context("Failed to start the job worker")?;
             (r.objects(), Some(r))
         } else {
-            (runner::open_destination(&settings).await?, None)
+            (worker::open_destination(&settings).await?, None)
         };
         let state = AppState {
             settings,
@@ -84,13 +85,13 @@ impl App {
         // Install the recorder before the first request so every metric is registered.
         shared::telemetry::metrics_handle();
         let router = Self::router(state.clone());
-        let runner = runner.map(Runner::spawn);
+        let jobs = jobs.map(JobWorker::spawn);
         Ok(Self {
             listener,
             router,
             state,
             sweeper,
-            runner,
+            jobs,
         })
     }
 
@@ -145,7 +146,7 @@ impl App {
             router,
             state,
             sweeper,
-            runner,
+            jobs,
         } = self;
         info!(
             address = %listener.local_addr()?,
@@ -174,8 +175,8 @@ impl App {
             } => warn!(grace_ms = grace.as_millis() as u64, "In-flight requests outlived the grace period."),
         }
         // Jobs stop before the batcher: imports still hand it their last batch.
-        if let Some(r) = runner {
-            r.shutdown().await;
+        if let Some(j) = jobs {
+            j.shutdown().await;
         }
         state.batcher.shutdown().await;
         sweeper.abort();
@@ -196,27 +197,5 @@ async fn sweep_sessions(sessions: StoreSessions) {
     }
 }
 
-/// Completes on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                warn!(error = %e, "Cannot listen for SIGTERM.");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-}
+/// Completes on SIGINT or SIGTERM (the same signal handling as the worker's).
+pub use shared::ops::shutdown_signal;

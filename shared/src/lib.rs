@@ -9,6 +9,7 @@ pub mod event;
 pub mod identity;
 pub mod ingest;
 pub mod jobs;
+pub mod ops;
 pub mod profile;
 pub mod secrets;
 pub mod segment;

@@ -1,6 +1,7 @@
 //! The worker process: runs queued jobs (the daily export, imports) from the shared store
-//! and serves `/healthz`, `/readyz` and `/metrics` on `worker.listen_addr`. Any number of
-//! workers may run against one store; leases decide who runs what.
+//! on the apalis-based [`JobWorker`] and serves `/healthz`, `/readyz` and `/metrics` on
+//! `worker.listen_addr`. Any number of workers may run against one store; leases decide who
+//! runs what.
 #![forbid(unsafe_code)]
 
 use std::future::Future;
@@ -8,27 +9,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use axum::Router;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::get;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tracing::info;
 
 use shared::batcher::Batcher;
 use shared::clock::SystemClock;
-use shared::jobs::runner::Runner;
+use shared::jobs::worker::JobWorker;
+use shared::ops::{self, OpsState};
 use shared::settings::Settings;
 use shared::storage::{self, EnqueueMode, Job, Store};
+
+pub use shared::ops::shutdown_signal;
 
 /// A bound, not yet running worker.
 pub struct Worker {
     listener: TcpListener,
     store: Arc<dyn Store>,
     batcher: Batcher,
-    runner: Runner,
+    jobs: JobWorker,
 }
 
 impl Worker {
@@ -40,14 +39,14 @@ impl Worker {
             .await
             .context("Failed to open the store")?;
         let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
-        let runner = Runner::new(
+        let jobs = JobWorker::new(
             store.clone(),
             batcher.clone(),
             settings.clone(),
             Arc::new(SystemClock),
         )
         .await
-        .context("Failed to start the job runner")?;
+        .context("Failed to start the job worker")?;
         let addr = &settings.worker.listen_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -57,7 +56,7 @@ impl Worker {
             listener,
             store,
             batcher,
-            runner,
+            jobs,
         })
     }
 
@@ -78,12 +77,15 @@ impl Worker {
             listener,
             store,
             batcher,
-            runner,
+            jobs,
         } = self;
         info!(address = %listener.local_addr()?, engine = store.engine(), "Worker listening.");
-        let runner = runner.spawn();
+        let jobs = jobs.spawn();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let app = router(store);
+        let app = ops::router(OpsState {
+            store,
+            batcher: batcher.clone(),
+        });
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -93,7 +95,7 @@ impl Worker {
         });
         shutdown.await;
         info!("Shutting down: no new jobs; finishing running ones.");
-        runner.shutdown().await;
+        jobs.shutdown().await;
         batcher.shutdown().await;
         let _ = stop_tx.send(());
         server
@@ -102,68 +104,6 @@ impl Worker {
             .context("Health server failed")?;
         info!("Stopped.");
         Ok(())
-    }
-}
-
-fn router(store: Arc<dyn Store>) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .with_state(store)
-}
-
-async fn healthz() -> impl IntoResponse {
-    axum::Json(json!({ "status": "ok" }))
-}
-
-async fn readyz(State(store): State<Arc<dyn Store>>) -> impl IntoResponse {
-    match tokio::time::timeout(Duration::from_secs(2), store.ping()).await {
-        Ok(Ok(())) => {
-            metrics::gauge!("shoptrail_store_up").set(1.0);
-            (StatusCode::OK, axum::Json(json!({ "status": "ok" })))
-        }
-        _ => {
-            metrics::gauge!("shoptrail_store_up").set(0.0);
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(json!({ "status": "unavailable", "failing": ["store"] })),
-            )
-        }
-    }
-}
-
-async fn metrics() -> impl IntoResponse {
-    let handle = shared::telemetry::metrics_handle();
-    handle.run_upkeep();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle.render(),
-    )
-}
-
-/// Completes on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "Cannot listen for SIGTERM.");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }
 
@@ -188,7 +128,7 @@ pub async fn export_once(settings: Settings, date: chrono::NaiveDate) -> anyhow:
         .clone();
     let mut no_schedule = (*settings).clone();
     no_schedule.export.schedule_enabled = false;
-    let runner = Runner::new(store.clone(), batcher.clone(), Arc::new(no_schedule), clock)
+    let jobs = JobWorker::new(store.clone(), batcher.clone(), Arc::new(no_schedule), clock)
         .await?
         .spawn();
     let done = loop {
@@ -201,7 +141,7 @@ pub async fn export_once(settings: Settings, date: chrono::NaiveDate) -> anyhow:
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    runner.shutdown().await;
+    jobs.shutdown().await;
     batcher.shutdown().await;
     Ok(done)
 }

@@ -1,4 +1,4 @@
-//! The job API with the in-process runner (embedded mode): uploads and imports, export
+//! The job API with the in-process apalis job worker (embedded mode): uploads and imports, export
 //! backfills and late events, and JSON errors for bad requests.
 
 use std::time::Duration;
@@ -245,4 +245,63 @@ async fn bad_job_requests_get_json_errors() {
     assert_eq!((s, cancelled["status"].as_str()), (200, Some("cancelled")));
     let (s, retried) = post(&app, &format!("/v1/jobs/{id}/retry"), json!({})).await;
     assert_eq!((s, retried["status"].as_str()), (200, Some("queued")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_api_runs_jobs_on_the_same_apalis_job_worker_as_the_worker() {
+    use crate::process::{free_port, start, stop_and_read_logs, wait_ready};
+    use shared::storage::{EnqueueMode, JobStatus};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("APP__EXPORT__SCHEDULE_ENABLED", "false"),
+        ("APP__WORKER__POLL_INTERVAL_MS", "50"),
+    ];
+    let server = start(dir.path(), port, &env, true);
+    wait_ready(&reqwest::Client::new(), &base).await;
+    // A job enqueued by another process sharing the data directory.
+    let settings = shared::settings::Settings::load_from(
+        None,
+        [(
+            "APP__STORAGE__DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        )],
+    )
+    .expect("settings");
+    let store = shared::storage::open(&settings).await.expect("store");
+    let job = store
+        .enqueue(
+            &shared::jobs::export_job(yesterday(), 3),
+            EnqueueMode::UnlessActive,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("enqueue")
+        .job()
+        .clone();
+    let mut done = None;
+    for _ in 0..600 {
+        let j = store.get_job(&job.id).await.expect("get").expect("job");
+        if !j.status.is_active() {
+            done = Some(j);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = done.expect("the embedded worker ran the export");
+    assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
+    let logs = stop_and_read_logs(server);
+    let started: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["message"] == "Job started." && l["job_id"] == job.id.as_str())
+        .collect();
+    assert_eq!(started.len(), 1, "{logs:.2000}");
+    assert_eq!(
+        started[0]["apalis_worker"], "shoptrail-jobs",
+        "{}",
+        started[0]
+    );
 }

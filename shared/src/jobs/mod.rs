@@ -1,11 +1,13 @@
 //! Background jobs: the daily export and imports, queued in the store (so API processes
-//! enqueue and any worker runs them) and executed by a [`runner::Runner`], which lives in the
-//! `worker` binary in production and inside the API process in embedded mode.
+//! enqueue and any worker runs them) and executed by the apalis-based
+//! [`worker::JobWorker`], which runs in the `worker` binary in production and inside the
+//! API process in embedded mode.
 
+pub mod backend;
 pub mod export;
 pub mod import;
 pub mod object_store;
-pub mod runner;
+pub mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0002_accounts_sessions_keys_audit.sql"),
     include_str!("sqlite_migrations/0003_jobs.sql"),
     include_str!("sqlite_migrations/0004_identities.sql"),
+    include_str!("sqlite_migrations/0005_job_versions.sql"),
     include_str!("sqlite_migrations/0006_active_days_by_profile.sql"),
 ];
 

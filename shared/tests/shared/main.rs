@@ -5,6 +5,7 @@ mod batcher;
 #[macro_use]
 mod conformance;
 mod conformance_jobs;
+mod conformance_jobs_cas;
 mod helpers;
 mod identity_cases;
 mod mongo_topology;

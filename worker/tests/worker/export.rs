@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use serde_json::Value;
+use serde_json::{Value, json};
 use shared::jobs::export_job;
 use shared::storage::{EnqueueMode, Enqueued, JobKind, JobQuery, JobStatus, Store};
 
@@ -366,12 +366,54 @@ async fn a_worker_killed_mid_export_is_replaced_after_its_lease_expires() {
         "the dead worker's lease still holds"
     );
     assert_eq!(j.attempts, 1);
-    let second = process::start(dir.path(), &env);
+    let log = dir.path().join("second-worker.log");
+    let mut second = process::start_logged(dir.path(), &env, &log);
     let done = wait_final(&store, &id).await;
     assert_succeeded(&done);
     assert_eq!(done.attempts, 2, "a second attempt on the second worker");
     verify(&Dest::Fs(dir.path().join("exports")), day, n as u64).await;
-    drop(second);
+    assert!(second.terminate().success(), "SIGTERM exits 0");
+    // The takeover ran as a task of the apalis job worker, its task id the lease owner.
+    let logs = std::fs::read_to_string(&log).expect("logs");
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let with_message =
+        |m: &str| -> Vec<&Value> { lines.iter().filter(|l| l["message"] == m).collect() };
+    let started = with_message("Job started.");
+    assert_eq!(
+        started.len(),
+        1,
+        "one attempt on the second worker: {logs:.2000}"
+    );
+    let line = started[0];
+    assert_eq!(line["apalis_worker"], "shoptrail-jobs", "{line}");
+    assert_eq!(
+        (&line["job_id"], &line["attempt"]),
+        (&json!(id), &json!(2)),
+        "{line}"
+    );
+    let task = |l: &Value| {
+        l["spans"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["name"] == "apalis_task"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no apalis_task span: {l}"))
+    };
+    let span = task(line);
+    assert_eq!(span["apalis_worker"], "shoptrail-jobs", "{span}");
+    assert!(
+        span["task_id"].as_str().is_some_and(|t| !t.is_empty()),
+        "{span}"
+    );
+    let ended = with_message("Job ended.");
+    assert_eq!(ended.len(), 1, "{logs:.2000}");
+    assert_eq!(
+        task(ended[0])["task_id"],
+        span["task_id"],
+        "one task, start to end"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

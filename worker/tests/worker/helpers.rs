@@ -1,4 +1,4 @@
-//! Fixtures: settings on a temporary data directory, seeded events, in-process runners, and
+//! Fixtures: settings on a temporary data directory, seeded events, in-process job workers, and
 //! an S3 client for moto.
 
 use std::io::Read as _;
@@ -10,7 +10,7 @@ use serde_json::{Map, json};
 use shared::batcher::Batcher;
 use shared::clock::SystemClock;
 use shared::event::{Event, EventType};
-use shared::jobs::runner::{Runner, RunnerHandle, previous_day};
+use shared::jobs::worker::{JobWorker, JobWorkerHandle, previous_day};
 use shared::settings::Settings;
 use shared::storage::{self, Job, JobStatus, Store};
 
@@ -89,17 +89,20 @@ pub async fn open(settings: &Settings) -> Arc<dyn Store> {
     storage::open(settings).await.expect("store opens")
 }
 
-/// A runner on `store` (with its own batcher), already running.
-pub async fn start_runner(store: &Arc<dyn Store>, settings: &Settings) -> (Runner, RunnerHandle) {
+/// A job worker on `store` (with its own batcher), already running.
+pub async fn start_runner(
+    store: &Arc<dyn Store>,
+    settings: &Settings,
+) -> (JobWorker, JobWorkerHandle) {
     let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
-    let runner = Runner::new(
+    let runner = JobWorker::new(
         store.clone(),
         batcher,
         Arc::new(settings.clone()),
         Arc::new(SystemClock),
     )
     .await
-    .expect("runner starts");
+    .expect("job worker starts");
     (runner.clone(), runner.spawn())
 }
 

@@ -43,6 +43,18 @@ impl Drop for WorkerProcess {
 }
 
 pub fn start(dir: &Path, env: &[(&str, String)]) -> WorkerProcess {
+    spawn(dir, env, Stdio::null)
+}
+
+/// Like [`start`], with everything the worker logs (JSON lines) written to `log`.
+pub fn start_logged(dir: &Path, env: &[(&str, String)], log: &Path) -> WorkerProcess {
+    let file = std::fs::File::create(log).expect("log file");
+    spawn(dir, env, || {
+        Stdio::from(file.try_clone().expect("log file handle"))
+    })
+}
+
+fn spawn(dir: &Path, env: &[(&str, String)], output: impl Fn() -> Stdio) -> WorkerProcess {
     let port = free_port();
     let mut c = Command::new(env!("CARGO_BIN_EXE_worker"));
     c.env("APP__STORAGE__DATA_DIR", dir)
@@ -50,8 +62,8 @@ pub fn start(dir: &Path, env: &[(&str, String)]) -> WorkerProcess {
         .env("APP__WORKER__POLL_INTERVAL_MS", "100")
         .env("APP__EXPORT__SCHEDULE_ENABLED", "false")
         .env("APP__TELEMETRY__LOG_FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(output())
+        .stderr(output());
     for (k, v) in env {
         c.env(k, v);
     }

@@ -1,10 +1,14 @@
-//! The MongoDB engine's job queue and the export's read of one day's events. Every change of
-//! a job is one single-document atomic operation (`findOneAndUpdate` / `updateOne` with the
-//! expected state in the filter), so two workers can never both claim or finish a job.
-//! `active_key` is present only while a job is queued or running; a unique partial index on
-//! it allows one active job per idempotency key.
+//! The MongoDB engine's job rows and the export's read of one day's events. A job is
+//! replaced whole, filtered on `_id` and the `version` that was read, so of two writers
+//! that read the same row only one writes. `active_key` is present only while a job is
+//! queued or running; a unique partial index on it allows one active job per idempotency
+//! key. The queue's decisions live in `storage::jobs`.
+//!
+//! Every job read goes to the primary with read concern `local`: the queue decides on what
+//! it reads, and a majority snapshot may not yet hold a write the primary already refused
+//! another writer for (a duplicate key).
 
-use mongodb::options::{IndexOptions, ReturnDocument};
+use mongodb::options::{CollectionOptions, IndexOptions, ReadPreference, SelectionCriteria};
 
 use super::*;
 use crate::storage::jobs::*;
@@ -89,28 +93,35 @@ fn progress_from(d: &Document) -> Result<JobProgress, String> {
     })
 }
 
-fn job_to_doc(j: &NewJob, now: DateTime<Utc>) -> Document {
-    doc! {
+fn job_to_doc(j: &Job) -> Result<Document, StoreError> {
+    let small = |v: u32| i32::try_from(v).map_err(|e| StoreError::Invalid(e.to_string()));
+    let time = |t: Option<DateTime<Utc>>| t.map_or(Bson::Null, |t| Bson::DateTime(bson_time(t)));
+    let text = |s: Option<&str>| s.map_or(Bson::Null, |s| Bson::String(s.to_owned()));
+    let mut d = doc! {
         "_id": &j.id,
         "kind": j.kind.as_str(),
         "key": &j.key,
-        "active_key": &j.key,
-        "status": "queued",
-        "attempts": 0_i32,
-        "max_attempts": i32::try_from(j.max_attempts).unwrap_or(i32::MAX),
-        "created_at": bson_time(now),
-        "started_at": Bson::Null,
-        "finished_at": Bson::Null,
-        "run_after": bson_time(now),
-        "lease_owner": Bson::Null,
-        "lease_until": Bson::Null,
-        "cancel_requested": false,
-        "progress": progress_doc(&JobProgress::default()),
-        "error": Bson::Null,
+        "status": j.status.as_str(),
+        "attempts": small(j.attempts)?,
+        "max_attempts": small(j.max_attempts)?,
+        "created_at": bson_time(j.created_at),
+        "started_at": time(j.started_at),
+        "finished_at": time(j.finished_at),
+        "run_after": bson_time(j.run_after),
+        "lease_owner": text(j.lease_owner.as_deref()),
+        "lease_until": time(j.lease_until),
+        "cancel_requested": j.cancel_requested,
+        "progress": progress_doc(&j.progress),
+        "error": text(j.error.as_deref()),
         // JSON text, like event properties: keys may contain `.` or start with `$`.
         "params": j.params.to_string(),
-        "result": Bson::Null,
+        "result": text(j.result.as_ref().map(Value::to_string).as_deref()),
+        "version": i64::try_from(j.version).map_err(|e| StoreError::Invalid(e.to_string()))?,
+    };
+    if j.status.is_active() {
+        d.insert("active_key", &j.key);
     }
+    Ok(d)
 }
 
 fn job_from_doc(d: &Document) -> Result<Job, StoreError> {
@@ -140,18 +151,68 @@ fn job_from_doc(d: &Document) -> Result<Job, StoreError> {
                 .map(|s| serde_json::from_str(&s))
                 .transpose()
                 .map_err(|e| format!("field result is not JSON: {e}"))?,
+            // Jobs written before versions existed have none: version 0.
+            version: match d.get("version") {
+                None | Some(Bson::Null) => 0,
+                Some(_) => req_count(d, "version")?,
+            },
         })
     };
     decode().map_err(|why| malformed("job", d, &why))
 }
 
-fn fresh_progress() -> Document {
-    progress_doc(&JobProgress::default())
+/// The filter matching a job's row only while it still has the version read.
+fn at_version(id: &str, version: u64) -> Result<Document, StoreError> {
+    let v = i64::try_from(version).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok(if v == 0 {
+        // `null` also matches a row written before versions existed.
+        doc! { "_id": id, "version": { "$in": [0_i64, Bson::Null] } }
+    } else {
+        doc! { "_id": id, "version": v }
+    })
+}
+
+fn write_outcome<T>(
+    r: Result<T, DriverError>,
+    matched: impl Fn(&T) -> bool,
+) -> Result<Written, StoreError> {
+    match r {
+        Ok(r) if matched(&r) => Ok(Written::Done),
+        Ok(_) => Ok(Written::Stale),
+        Err(e) if duplicate_key(&e) => Ok(Written::KeyTaken),
+        Err(e) => Err(driver_error(&e)),
+    }
 }
 
 impl MongoStore {
+    /// The jobs collection, read from the primary at read concern `local` (see above).
     fn jobs(&self) -> Collection<Document> {
-        self.db.collection(JOBS)
+        self.db.collection_with_options(
+            JOBS,
+            CollectionOptions::builder()
+                .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
+                .read_concern(ReadConcern::local())
+                .build(),
+        )
+    }
+
+    async fn jobs_where(
+        &self,
+        filter: Document,
+        sort: Document,
+        limit: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let docs: Vec<Document> = self
+            .jobs()
+            .find(filter)
+            .sort(sort)
+            .limit(limit)
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        docs.iter().map(job_from_doc).collect()
     }
 
     async fn job_where(&self, filter: Document) -> Result<Option<Job>, StoreError> {
@@ -163,210 +224,63 @@ impl MongoStore {
             .map(job_from_doc)
             .transpose()
     }
-
-    async fn last_with(&self, filter: Document) -> Result<Option<Job>, StoreError> {
-        let mut found: Vec<Document> = self
-            .jobs()
-            .find(filter)
-            .sort(doc! { "finished_at": -1, "_id": -1 })
-            .limit(1)
-            .await
-            .map_err(|e| driver_error(&e))?
-            .try_collect()
-            .await
-            .map_err(|e| driver_error(&e))?;
-        found.pop().as_ref().map(job_from_doc).transpose()
-    }
 }
 
 #[async_trait]
-impl JobStore for MongoStore {
-    async fn enqueue(
-        &self,
-        job: &NewJob,
-        mode: EnqueueMode,
-        now: DateTime<Utc>,
-    ) -> Result<Enqueued, StoreError> {
-        // Two attempts: an insert that loses the race to another enqueue finds its job next.
-        for _ in 0..2 {
-            if let Some(active) = self.job_where(doc! { "active_key": &job.key }).await? {
-                return Ok(Enqueued::Existing(active));
-            }
-            if mode == EnqueueMode::UnlessActiveOrSucceeded
-                && let Some(done) = self
-                    .last_with(doc! { "key": &job.key, "status": "succeeded" })
-                    .await?
-            {
-                return Ok(Enqueued::Existing(done));
-            }
-            match self.jobs().insert_one(job_to_doc(job, now)).await {
-                Ok(_) => {
-                    return self
-                        .job_where(doc! { "_id": &job.id })
-                        .await?
-                        .map(Enqueued::Created)
-                        .ok_or_else(|| StoreError::Internal("enqueued job vanished".to_owned()));
-                }
-                Err(e) if duplicate_key(&e) => continue,
-                Err(e) => return Err(driver_error(&e)),
-            }
-        }
-        Err(StoreError::Unavailable(
-            "the job key is changing hands; retry".to_owned(),
-        ))
-    }
-
-    async fn claim(
-        &self,
-        owner: &str,
-        lease_until: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Job>, StoreError> {
-        let now_b = bson_time(now);
-        self.jobs()
-            .update_many(
-                doc! {
-                    "status": "running",
-                    "lease_until": { "$lt": now_b },
-                    "$expr": { "$gte": ["$attempts", "$max_attempts"] },
-                },
-                // A pipeline update, so an earlier attempt's error is kept (SQLite's
-                // `coalesce(error, ...)`): only a job that never reported one gets the note.
-                vec![
-                    doc! { "$set": {
-                        "status": "failed",
-                        "finished_at": now_b,
-                        "lease_owner": Bson::Null,
-                        "error": { "$ifNull": [
-                            "$error",
-                            { "$literal": "the worker stopped (lease expired) on the last attempt" },
-                        ] },
-                    } },
-                    doc! { "$unset": "active_key" },
-                ],
-            )
-            .await
-            .map_err(|e| driver_error(&e))?;
-        let claimed = self
-            .jobs()
-            .find_one_and_update(
-                doc! { "$or": [
-                    { "status": "queued", "run_after": { "$lte": now_b } },
-                    {
-                        "status": "running",
-                        "lease_until": { "$lt": now_b },
-                        "$expr": { "$lt": ["$attempts", "$max_attempts"] },
-                    },
-                ] },
-                doc! {
-                    "$set": {
-                        "status": "running",
-                        "started_at": now_b,
-                        "lease_owner": owner,
-                        "lease_until": bson_time(lease_until),
-                    },
-                    "$inc": { "attempts": 1 },
-                },
-            )
-            .sort(doc! { "run_after": 1, "created_at": 1, "_id": 1 })
-            .return_document(ReturnDocument::After)
-            .await
-            .map_err(|e| driver_error(&e))?;
-        claimed.as_ref().map(job_from_doc).transpose()
-    }
-
-    async fn heartbeat(
-        &self,
-        id: &str,
-        owner: &str,
-        lease_until: DateTime<Utc>,
-        progress: &JobProgress,
-    ) -> Result<Heartbeat, StoreError> {
-        let after = self
-            .jobs()
-            .find_one_and_update(
-                doc! { "_id": id, "lease_owner": owner, "status": "running" },
-                doc! { "$set": {
-                    "lease_until": bson_time(lease_until),
-                    "progress": progress_doc(progress),
-                } },
-            )
-            .return_document(ReturnDocument::After)
-            .await
-            .map_err(|e| driver_error(&e))?;
-        Ok(match after {
-            None => Heartbeat::Lost,
-            Some(d) if matches!(d.get("cancel_requested"), Some(Bson::Boolean(true))) => {
-                Heartbeat::CancelRequested
-            }
-            Some(_) => Heartbeat::Held,
-        })
-    }
-
-    async fn finish(
-        &self,
-        id: &str,
-        owner: &str,
-        outcome: &Finish,
-        progress: &JobProgress,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let now = bson_time(now);
-        let mut set = doc! {
-            "lease_owner": Bson::Null,
-            "lease_until": Bson::Null,
-            "progress": progress_doc(progress),
-        };
-        let mut unset_active = true;
-        match outcome {
-            Finish::Succeeded { result } => {
-                set.insert("status", "succeeded");
-                set.insert("finished_at", now);
-                set.insert("result", result.to_string());
-                set.insert("error", Bson::Null);
-            }
-            Finish::Failed {
-                error,
-                retry_at: Some(at),
-            } => {
-                set.insert("status", "queued");
-                set.insert("run_after", bson_time(*at));
-                set.insert("error", error.as_str());
-                unset_active = false;
-            }
-            Finish::Failed {
-                error,
-                retry_at: None,
-            } => {
-                set.insert("status", "failed");
-                set.insert("finished_at", now);
-                set.insert("error", error.as_str());
-            }
-            Finish::Cancelled => {
-                set.insert("status", "cancelled");
-                set.insert("finished_at", now);
-            }
-        }
-        let mut update = doc! { "$set": set };
-        if unset_active {
-            update.insert("$unset", doc! { "active_key": "" });
-        }
-        let r = self
-            .jobs()
-            .update_one(
-                doc! { "_id": id, "lease_owner": owner, "status": "running" },
-                update,
-            )
-            .await
-            .map_err(|e| driver_error(&e))?;
-        Ok(r.matched_count == 1)
-    }
-
-    async fn get_job(&self, id: &str) -> Result<Option<Job>, StoreError> {
+impl JobRows for MongoStore {
+    async fn read_job(&self, id: &str) -> Result<Option<Job>, StoreError> {
         self.job_where(doc! { "_id": id }).await
     }
 
-    async fn list_jobs(&self, q: &JobQuery) -> Result<Page<Job, String>, StoreError> {
+    async fn read_active(&self, key: &str) -> Result<Option<Job>, StoreError> {
+        self.job_where(doc! { "active_key": key }).await
+    }
+
+    async fn read_last_succeeded(
+        &self,
+        kind: Option<JobKind>,
+        key: Option<&str>,
+    ) -> Result<Option<Job>, StoreError> {
+        let mut filter = doc! { "status": "succeeded" };
+        if let Some(k) = kind {
+            filter.insert("kind", k.as_str());
+        }
+        if let Some(k) = key {
+            filter.insert("key", k);
+        }
+        let sort = doc! { "finished_at": -1, "_id": -1 };
+        Ok(self.jobs_where(filter, sort, 1).await?.pop())
+    }
+
+    async fn insert_job_row(&self, job: &Job) -> Result<Written, StoreError> {
+        let r = self.jobs().insert_one(job_to_doc(job)?).await;
+        write_outcome(r, |_| true)
+    }
+
+    async fn replace_job_row(&self, expected: u64, job: &Job) -> Result<Written, StoreError> {
+        let r = self
+            .jobs()
+            .replace_one(at_version(&job.id, expected)?, job_to_doc(job)?)
+            .await;
+        write_outcome(r, |r| r.matched_count == 1)
+    }
+
+    async fn claim_candidates(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        let now = bson_time(now);
+        let filter = doc! { "$or": [
+            { "status": "queued", "run_after": { "$lte": now } },
+            { "status": "running", "lease_until": { "$lt": now } },
+        ] };
+        let sort = doc! { "run_after": 1, "created_at": 1, "_id": 1 };
+        self.jobs_where(filter, sort, i64::try_from(limit).unwrap_or(i64::MAX))
+            .await
+    }
+
+    async fn page_jobs(&self, q: &JobQuery) -> Result<Page<Job, String>, StoreError> {
         let mut filter = Document::new();
         if let Some(k) = q.kind {
             filter.insert("kind", k.as_str());
@@ -377,116 +291,13 @@ impl JobStore for MongoStore {
         if let Some(after) = &q.after {
             filter.insert("_id", doc! { "$lt": after });
         }
-        let docs: Vec<Document> = self
-            .jobs()
-            .find(filter)
-            .sort(doc! { "_id": -1 })
-            .limit(fetch_limit(q.limit))
-            .await
-            .map_err(|e| driver_error(&e))?
-            .try_collect()
-            .await
-            .map_err(|e| driver_error(&e))?;
-        let items = docs
-            .iter()
-            .map(job_from_doc)
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = self
+            .jobs_where(filter, doc! { "_id": -1 }, fetch_limit(q.limit))
+            .await?;
         Ok(paginate(items, q.limit, |j| j.id.clone()))
     }
 
-    async fn cancel_job(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Job, JobChangeError>, StoreError> {
-        // Queued → cancelled at once; running → flagged. Each update names the status it
-        // expects, so a job that moved in between is judged again by its new status.
-        for _ in 0..3 {
-            let Some(job) = self.get_job(id).await? else {
-                return Ok(Err(JobChangeError::NotFound));
-            };
-            let (filter, update) = match job.status {
-                JobStatus::Queued => (
-                    doc! { "_id": id, "status": "queued" },
-                    doc! {
-                        "$set": { "status": "cancelled", "finished_at": bson_time(now) },
-                        "$unset": { "active_key": "" },
-                    },
-                ),
-                JobStatus::Running => (
-                    doc! { "_id": id, "status": "running" },
-                    doc! { "$set": { "cancel_requested": true } },
-                ),
-                other => return Ok(Err(JobChangeError::WrongStatus(other.as_str()))),
-            };
-            let r = self
-                .jobs()
-                .update_one(filter, update)
-                .await
-                .map_err(|e| driver_error(&e))?;
-            if r.matched_count == 1 {
-                return self
-                    .get_job(id)
-                    .await?
-                    .map(Ok)
-                    .ok_or_else(|| StoreError::Internal("cancelled job vanished".to_owned()));
-            }
-        }
-        Err(StoreError::Unavailable(
-            "the job keeps changing; retry".to_owned(),
-        ))
-    }
-
-    async fn retry_job(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Job, JobChangeError>, StoreError> {
-        let Some(job) = self.get_job(id).await? else {
-            return Ok(Err(JobChangeError::NotFound));
-        };
-        if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
-            return Ok(Err(JobChangeError::WrongStatus(job.status.as_str())));
-        }
-        let r = self
-            .jobs()
-            .update_one(
-                doc! { "_id": id, "status": { "$in": ["failed", "cancelled"] } },
-                doc! { "$set": {
-                    "status": "queued",
-                    "active_key": &job.key,
-                    "attempts": 0_i32,
-                    "run_after": bson_time(now),
-                    "started_at": Bson::Null,
-                    "finished_at": Bson::Null,
-                    "lease_owner": Bson::Null,
-                    "lease_until": Bson::Null,
-                    "cancel_requested": false,
-                    "error": Bson::Null,
-                    "result": Bson::Null,
-                    "progress": fresh_progress(),
-                } },
-            )
-            .await;
-        match r {
-            Ok(r) if r.matched_count == 1 => self
-                .get_job(id)
-                .await?
-                .map(Ok)
-                .ok_or_else(|| StoreError::Internal("retried job vanished".to_owned())),
-            Ok(_) => {
-                let status = self
-                    .get_job(id)
-                    .await?
-                    .map_or("gone", |j| j.status.as_str());
-                Ok(Err(JobChangeError::WrongStatus(status)))
-            }
-            Err(e) if duplicate_key(&e) => Ok(Err(JobChangeError::KeyTaken(job.key))),
-            Err(e) => Err(driver_error(&e)),
-        }
-    }
-
-    async fn queued_counts(&self) -> Result<Vec<(JobKind, u64)>, StoreError> {
+    async fn count_queued(&self) -> Result<Vec<(JobKind, u64)>, StoreError> {
         let docs: Vec<Document> = self
             .jobs()
             .aggregate([
@@ -507,18 +318,6 @@ impl JobStore for MongoStore {
                 Ok((kind, n))
             })
             .collect()
-    }
-
-    async fn last_succeeded(
-        &self,
-        kind: JobKind,
-        key: Option<&str>,
-    ) -> Result<Option<Job>, StoreError> {
-        let mut filter = doc! { "kind": kind.as_str(), "status": "succeeded" };
-        if let Some(k) = key {
-            filter.insert("key", k);
-        }
-        self.last_with(filter).await
     }
 }
 

@@ -1,13 +1,15 @@
-//! The embedded engine's job queue and the export's read of one day's events. Every change
-//! of a job runs in an IMMEDIATE transaction, so claims and enqueues are atomic across
-//! processes sharing the file.
+//! The embedded engine's job rows and the export's read of one day's events. Each write
+//! is one statement: an insert kept to one active job per key by the unique `active_key`,
+//! or an update guarded by the version it read, so writers in any process never overwrite
+//! each other. The queue's decisions live in `storage::jobs`.
 
 use crate::storage::jobs::*;
 
 use super::*;
 
 const JOB_COLUMNS: &str = "id, kind, key, status, attempts, max_attempts, created_at, started_at, \
-    finished_at, run_after, lease_owner, lease_until, cancel_requested, progress, error, params, result";
+    finished_at, run_after, lease_owner, lease_until, cancel_requested, progress, error, params, \
+    result, version";
 
 fn conversion(i: usize, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
@@ -39,261 +41,170 @@ fn job_from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         cancel_requested: r.get(12)?,
         progress: serde_json::from_str(&progress).map_err(|e| conversion(13, e))?,
         error: r.get(14)?,
-        params: json_value(15, r.get(15)?)?.unwrap_or(Value::Null),
+        params: json_value(15, r.get(15)?)?.ok_or_else(|| conversion(15, "params is NULL"))?,
         result: json_value(16, r.get(16)?)?,
+        version: r.get(17)?,
     })
 }
 
-fn progress_text(p: &JobProgress) -> String {
-    serde_json::to_string(p).unwrap_or_else(|_| "{}".to_owned())
+/// The values of every column but `id`, in `JOB_COLUMNS` order, then `active_key` (the
+/// key while the job is active, else NULL).
+fn job_values(j: &Job) -> rusqlite::Result<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value as V;
+    let time = |t: Option<DateTime<Utc>>| t.map_or(V::Null, |t| V::Integer(ms(t)));
+    let text = |s: Option<String>| s.map_or(V::Null, V::Text);
+    let progress = serde_json::to_string(&j.progress)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let version =
+        i64::try_from(j.version).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    Ok(vec![
+        V::Text(j.kind.as_str().to_owned()),
+        V::Text(j.key.clone()),
+        V::Text(j.status.as_str().to_owned()),
+        V::Integer(j.attempts.into()),
+        V::Integer(j.max_attempts.into()),
+        V::Integer(ms(j.created_at)),
+        time(j.started_at),
+        time(j.finished_at),
+        V::Integer(ms(j.run_after)),
+        text(j.lease_owner.clone()),
+        time(j.lease_until),
+        V::Integer(j.cancel_requested.into()),
+        V::Text(progress),
+        text(j.error.clone()),
+        V::Text(j.params.to_string()),
+        text(j.result.as_ref().map(Value::to_string)),
+        V::Integer(version),
+        text(j.status.is_active().then(|| j.key.clone())),
+    ])
 }
 
-fn load(c: &Connection, id: &str) -> rusqlite::Result<Option<Job>> {
-    c.prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"))?
-        .query_row([id], job_from_row)
-        .optional()
+/// A write that broke a unique constraint (the active key, or the id).
+fn key_taken(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ConstraintViolation)
+    )
 }
 
-fn enqueue_tx(
-    c: &mut Connection,
-    job: &NewJob,
-    mode: EnqueueMode,
-    now: i64,
-) -> rusqlite::Result<Enqueued> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let active = tx
-        .prepare_cached(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE active_key = ?1"
-        ))?
-        .query_row([&job.key], job_from_row)
-        .optional()?;
-    if let Some(existing) = active {
-        return Ok(Enqueued::Existing(existing));
+fn written(r: rusqlite::Result<usize>) -> rusqlite::Result<Written> {
+    match r {
+        Ok(1) => Ok(Written::Done),
+        Ok(_) => Ok(Written::Stale),
+        Err(e) if key_taken(&e) => Ok(Written::KeyTaken),
+        Err(e) => Err(e),
     }
-    if mode == EnqueueMode::UnlessActiveOrSucceeded {
-        let done = tx
-            .prepare_cached(&format!(
-                "SELECT {JOB_COLUMNS} FROM jobs WHERE key = ?1 AND status = 'succeeded'
-                 ORDER BY finished_at DESC LIMIT 1"
-            ))?
-            .query_row([&job.key], job_from_row)
-            .optional()?;
-        if let Some(existing) = done {
-            return Ok(Enqueued::Existing(existing));
-        }
-    }
-    tx.prepare_cached(
-        "INSERT INTO jobs (id, kind, key, active_key, status, attempts, max_attempts, created_at,
-            run_after, progress, params)
-         VALUES (?1, ?2, ?3, ?3, 'queued', 0, ?4, ?5, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        job.id,
-        job.kind.as_str(),
-        job.key,
-        job.max_attempts,
-        now,
-        progress_text(&JobProgress::default()),
-        job.params.to_string(),
-    ])?;
-    let created = load(&tx, &job.id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-    tx.commit()?;
-    Ok(Enqueued::Created(created))
 }
 
-fn claim_tx(
-    c: &mut Connection,
-    owner: &str,
-    lease_until: i64,
-    now: i64,
-) -> rusqlite::Result<Option<Job>> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // A worker that died on the last attempt leaves nothing to retry.
-    tx.prepare_cached(
-        "UPDATE jobs SET status = 'failed', active_key = NULL, finished_at = ?1, lease_owner = NULL,
-            error = coalesce(error, 'the worker stopped (lease expired) on the last attempt')
-         WHERE status = 'running' AND lease_until < ?1 AND attempts >= max_attempts",
-    )?
-    .execute([now])?;
-    let id: Option<String> = tx
-        .prepare_cached(
-            "SELECT id FROM jobs
-             WHERE (status = 'queued' AND run_after <= ?1)
-                OR (status = 'running' AND lease_until < ?1 AND attempts < max_attempts)
-             ORDER BY run_after, created_at, id LIMIT 1",
-        )?
-        .query_row([now], |r| r.get(0))
-        .optional()?;
-    let Some(id) = id else {
-        tx.commit()?;
-        return Ok(None);
-    };
-    tx.prepare_cached(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?2,
-            lease_owner = ?3, lease_until = ?4
-         WHERE id = ?1",
-    )?
-    .execute(params![id, now, owner, lease_until])?;
-    let job = load(&tx, &id)?;
-    tx.commit()?;
-    Ok(job)
-}
-
-fn change_tx(
-    c: &mut Connection,
-    id: &str,
-    now: i64,
-    retry: bool,
-) -> rusqlite::Result<Result<Job, JobChangeError>> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let Some(job) = load(&tx, id)? else {
-        return Ok(Err(JobChangeError::NotFound));
-    };
-    if retry {
-        if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
-            return Ok(Err(JobChangeError::WrongStatus(job.status.as_str())));
-        }
-        let taken: bool = tx
-            .prepare_cached("SELECT count(*) > 0 FROM jobs WHERE active_key = ?1")?
-            .query_row([&job.key], |r| r.get(0))?;
-        if taken {
-            return Ok(Err(JobChangeError::KeyTaken(job.key)));
-        }
-        tx.prepare_cached(
-            "UPDATE jobs SET status = 'queued', active_key = key, attempts = 0, run_after = ?2,
-                started_at = NULL, finished_at = NULL, lease_owner = NULL, lease_until = NULL,
-                cancel_requested = 0, error = NULL, result = NULL, progress = ?3
-             WHERE id = ?1",
-        )?
-        .execute(params![id, now, progress_text(&JobProgress::default())])?;
-    } else {
-        match job.status {
-            JobStatus::Queued => {
-                tx.prepare_cached(
-                    "UPDATE jobs SET status = 'cancelled', active_key = NULL, finished_at = ?2
-                     WHERE id = ?1",
-                )?
-                .execute(params![id, now])?;
-            }
-            JobStatus::Running => {
-                tx.prepare_cached("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1")?
-                    .execute([id])?;
-            }
-            other => return Ok(Err(JobChangeError::WrongStatus(other.as_str()))),
-        }
+impl SqliteStore {
+    async fn job_query(
+        &self,
+        sql: String,
+        args: Vec<rusqlite::types::Value>,
+    ) -> Result<Vec<Job>, StoreError> {
+        self.with_conn(move |c| {
+            c.prepare_cached(&sql)?
+                .query_map(params_from_iter(args), job_from_row)?
+                .collect()
+        })
+        .await
     }
-    let job = load(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-    tx.commit()?;
-    Ok(Ok(job))
+
+    async fn one_job(
+        &self,
+        sql: String,
+        args: Vec<rusqlite::types::Value>,
+    ) -> Result<Option<Job>, StoreError> {
+        Ok(self.job_query(sql, args).await?.into_iter().next())
+    }
 }
 
 #[async_trait]
-impl JobStore for SqliteStore {
-    async fn enqueue(
-        &self,
-        job: &NewJob,
-        mode: EnqueueMode,
-        now: DateTime<Utc>,
-    ) -> Result<Enqueued, StoreError> {
-        let job = job.clone();
-        self.with_conn(move |c| enqueue_tx(c, &job, mode, ms(now)))
-            .await
+impl JobRows for SqliteStore {
+    async fn read_job(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+        self.one_job(sql, vec![id.to_owned().into()]).await
     }
 
-    async fn claim(
+    async fn read_active(&self, key: &str) -> Result<Option<Job>, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE active_key = ?1");
+        self.one_job(sql, vec![key.to_owned().into()]).await
+    }
+
+    async fn read_last_succeeded(
         &self,
-        owner: &str,
-        lease_until: DateTime<Utc>,
-        now: DateTime<Utc>,
+        kind: Option<JobKind>,
+        key: Option<&str>,
     ) -> Result<Option<Job>, StoreError> {
-        let owner = owner.to_owned();
-        self.with_conn(move |c| claim_tx(c, &owner, ms(lease_until), ms(now)))
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE status = 'succeeded' AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR key = ?2)
+             ORDER BY finished_at DESC, id DESC LIMIT 1"
+        );
+        let text = |s: Option<String>| s.map_or(rusqlite::types::Value::Null, Into::into);
+        let args = vec![
+            text(kind.map(|k| k.as_str().to_owned())),
+            text(key.map(str::to_owned)),
+        ];
+        self.one_job(sql, args).await
+    }
+
+    async fn insert_job_row(&self, job: &Job) -> Result<Written, StoreError> {
+        let mut args = vec![rusqlite::types::Value::Text(job.id.clone())];
+        let values = job_values(job).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        args.extend(values);
+        self.with_conn(move |c| {
+            let sql = format!(
+                "INSERT INTO jobs ({JOB_COLUMNS}, active_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17, ?18, ?19)"
+            );
+            written(c.prepare_cached(&sql)?.execute(params_from_iter(args)))
+        })
+        .await
+    }
+
+    async fn replace_job_row(&self, expected: u64, job: &Job) -> Result<Written, StoreError> {
+        let mut args = job_values(job).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        args.push(job.id.clone().into());
+        args.push(
+            i64::try_from(expected)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?
+                .into(),
+        );
+        self.with_conn(move |c| {
+            written(
+                c.prepare_cached(
+                    "UPDATE jobs SET kind = ?1, key = ?2, status = ?3, attempts = ?4,
+                        max_attempts = ?5, created_at = ?6, started_at = ?7, finished_at = ?8,
+                        run_after = ?9, lease_owner = ?10, lease_until = ?11,
+                        cancel_requested = ?12, progress = ?13, error = ?14, params = ?15,
+                        result = ?16, version = ?17, active_key = ?18
+                     WHERE id = ?19 AND version = ?20",
+                )?
+                .execute(params_from_iter(args)),
+            )
+        })
+        .await
+    }
+
+    async fn claim_candidates(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE (status = 'queued' AND run_after <= ?1)
+                OR (status = 'running' AND lease_until < ?1)
+             ORDER BY run_after, created_at, id LIMIT ?2"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.job_query(sql, vec![ms(now).into(), limit.into()])
             .await
     }
 
-    async fn heartbeat(
-        &self,
-        id: &str,
-        owner: &str,
-        lease_until: DateTime<Utc>,
-        progress: &JobProgress,
-    ) -> Result<Heartbeat, StoreError> {
-        let (id, owner, progress) = (id.to_owned(), owner.to_owned(), progress_text(progress));
-        self.with_conn(move |c| {
-            let cancel: Option<bool> = c
-                .prepare_cached(
-                    "UPDATE jobs SET lease_until = ?3, progress = ?4
-                     WHERE id = ?1 AND lease_owner = ?2 AND status = 'running'
-                     RETURNING cancel_requested",
-                )?
-                .query_row(params![id, owner, ms(lease_until), progress], |r| r.get(0))
-                .optional()?;
-            Ok(match cancel {
-                None => Heartbeat::Lost,
-                Some(true) => Heartbeat::CancelRequested,
-                Some(false) => Heartbeat::Held,
-            })
-        })
-        .await
-    }
-
-    async fn finish(
-        &self,
-        id: &str,
-        owner: &str,
-        outcome: &Finish,
-        progress: &JobProgress,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let (id, owner, progress) = (id.to_owned(), owner.to_owned(), progress_text(progress));
-        let outcome = outcome.clone();
-        let now = ms(now);
-        self.with_conn(move |c| {
-            let guard = "WHERE id = ?1 AND lease_owner = ?2 AND status = 'running'";
-            let n = match outcome {
-                Finish::Succeeded { result } => c
-                    .prepare_cached(&format!(
-                        "UPDATE jobs SET status = 'succeeded', active_key = NULL, finished_at = ?3,
-                            lease_owner = NULL, lease_until = NULL, progress = ?4, result = ?5,
-                            error = NULL {guard}"
-                    ))?
-                    .execute(params![id, owner, now, progress, result.to_string()])?,
-                Finish::Failed {
-                    error,
-                    retry_at: Some(at),
-                } => c
-                    .prepare_cached(&format!(
-                        "UPDATE jobs SET status = 'queued', run_after = ?3, lease_owner = NULL,
-                            lease_until = NULL, progress = ?4, error = ?5 {guard}"
-                    ))?
-                    .execute(params![id, owner, ms(at), progress, error])?,
-                Finish::Failed {
-                    error,
-                    retry_at: None,
-                } => c
-                    .prepare_cached(&format!(
-                        "UPDATE jobs SET status = 'failed', active_key = NULL, finished_at = ?3,
-                            lease_owner = NULL, lease_until = NULL, progress = ?4, error = ?5 {guard}"
-                    ))?
-                    .execute(params![id, owner, now, progress, error])?,
-                Finish::Cancelled => c
-                    .prepare_cached(&format!(
-                        "UPDATE jobs SET status = 'cancelled', active_key = NULL, finished_at = ?3,
-                            lease_owner = NULL, lease_until = NULL, progress = ?4 {guard}"
-                    ))?
-                    .execute(params![id, owner, now, progress])?,
-            };
-            Ok(n == 1)
-        })
-        .await
-    }
-
-    async fn get_job(&self, id: &str) -> Result<Option<Job>, StoreError> {
-        let id = id.to_owned();
-        self.with_conn(move |c| load(c, &id)).await
-    }
-
-    async fn list_jobs(&self, q: &JobQuery) -> Result<Page<Job, String>, StoreError> {
+    async fn page_jobs(&self, q: &JobQuery) -> Result<Page<Job, String>, StoreError> {
         let mut sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(k) = q.kind {
@@ -311,13 +222,7 @@ impl JobStore for SqliteStore {
         sql.push_str(" ORDER BY id DESC LIMIT ?");
         let limit = q.limit;
         args.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
-        let mut items = self
-            .with_conn(move |c| {
-                c.prepare_cached(&sql)?
-                    .query_map(params_from_iter(args), job_from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await?;
+        let mut items = self.job_query(sql, args).await?;
         let next = if items.len() > limit {
             items.truncate(limit);
             items.last().map(|j| j.id.clone())
@@ -327,27 +232,7 @@ impl JobStore for SqliteStore {
         Ok(Page { items, next })
     }
 
-    async fn cancel_job(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Job, JobChangeError>, StoreError> {
-        let id = id.to_owned();
-        self.with_conn(move |c| change_tx(c, &id, ms(now), false))
-            .await
-    }
-
-    async fn retry_job(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Job, JobChangeError>, StoreError> {
-        let id = id.to_owned();
-        self.with_conn(move |c| change_tx(c, &id, ms(now), true))
-            .await
-    }
-
-    async fn queued_counts(&self) -> Result<Vec<(JobKind, u64)>, StoreError> {
+    async fn count_queued(&self) -> Result<Vec<(JobKind, u64)>, StoreError> {
         self.with_conn(|c| {
             c.prepare_cached(
                 "SELECT kind, count(*) FROM jobs WHERE status = 'queued' GROUP BY kind",
@@ -360,24 +245,6 @@ impl JobStore for SqliteStore {
                 ))
             })?
             .collect()
-        })
-        .await
-    }
-
-    async fn last_succeeded(
-        &self,
-        kind: JobKind,
-        key: Option<&str>,
-    ) -> Result<Option<Job>, StoreError> {
-        let key = key.map(str::to_owned);
-        self.with_conn(move |c| {
-            c.prepare_cached(&format!(
-                "SELECT {JOB_COLUMNS} FROM jobs
-                 WHERE kind = ?1 AND status = 'succeeded' AND (?2 IS NULL OR key = ?2)
-                 ORDER BY finished_at DESC, id DESC LIMIT 1"
-            ))?
-            .query_row(params![kind.as_str(), key], job_from_row)
-            .optional()
         })
         .await
     }

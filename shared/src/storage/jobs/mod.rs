@@ -4,6 +4,16 @@
 //!
 //! Time always comes from the caller (`now`), so tests control it and every engine judges
 //! leases by the same clock as the worker holding them.
+//!
+//! What each change does to a job is decided once, in [`transitions`]; engines only read
+//! rows and compare-and-set them ([`JobRows`]), and [`queue`] drives one through the other.
+
+pub mod queue;
+#[cfg(test)]
+mod tests;
+pub mod transitions;
+
+pub use queue::{JobRows, Written};
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -132,6 +142,10 @@ pub struct Job {
     pub lease_owner: Option<String>,
     #[serde(skip)]
     pub lease_until: Option<DateTime<Utc>>,
+    /// Bumped by every write; an engine replaces a row only if it still has the version
+    /// that was read (compare-and-set).
+    #[serde(skip)]
+    pub version: u64,
 }
 
 /// A job to enqueue.
@@ -256,6 +270,10 @@ pub trait JobStore: Send + Sync {
         progress: &JobProgress,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// Gives `owner`'s claim back unstarted (its process is stopping): the job is queued
+    /// again, the attempt it began is not counted. False when `owner` no longer holds it.
+    async fn release(&self, id: &str, owner: &str) -> Result<bool, StoreError>;
 
     async fn get_job(&self, id: &str) -> Result<Option<Job>, StoreError>;
 

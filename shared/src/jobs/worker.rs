@@ -1,24 +1,34 @@
-//! The runner: claims jobs from the store under a lease, runs them (up to
-//! `worker.concurrency` at once), renews the lease with a heartbeat that also records
-//! progress and notices cancellation, and ends each attempt as succeeded, retried with
-//! exponential backoff, failed or cancelled. Alongside, an apalis-cron worker enqueues the
-//! export of the previous UTC day on `export.schedule`, and a refresher keeps the queue and
-//! last-export gauges in line with the store (so every process reports the same values).
+//! The job worker: an apalis [`Monitor`] running the export and import jobs from the
+//! store's queue (through [`super::backend`]), up to `worker.concurrency` at once on their
+//! own tasks, and an apalis-cron worker that enqueues the export of the previous UTC day on
+//! `export.schedule`. Each attempt renews its lease with a heartbeat that also records
+//! progress and notices cancellation, and ends as succeeded, retried with backoff, failed
+//! or cancelled (the store's transitions decide; apalis's own retry is not used). A gauge
+//! refresher keeps the queue and last-export gauges in line with the store.
 //!
-//! A runner that dies mid-job simply stops heartbeating: once the lease expires, any
-//! runner claims the job again and starts a new attempt.
+//! The `worker` binary and the API in embedded mode start the same [`JobWorker`]. A worker
+//! that dies mid-job simply stops heartbeating: once the lease expires, any worker claims
+//! the job again and starts a new attempt.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr as _;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use apalis::prelude::{BoxDynError, Data, WorkerBuilder};
+use apalis::prelude::{
+    BoxDynError, Data, Monitor, ParallelizeExt as _, WorkerBuilder, WorkerBuilderExt as _,
+    WorkerContext,
+};
 use apalis_cron::{CronScheduler, Tick};
 use chrono::{DateTime, NaiveDate, Utc};
-use tokio::sync::{Semaphore, watch};
-use tracing::{error, info, warn};
+use tokio::sync::{oneshot, watch};
+use tokio::task::{JoinError, JoinHandle};
+use tracing::{Instrument as _, error, info, info_span, warn};
 
+use super::backend::{self, ClaimSource, Claimed};
 use super::export::{self, ExportResult};
 use super::import;
 use super::object_store::{self, ObjectStore};
@@ -26,36 +36,42 @@ use super::{ExportParams, ImportParams, JobContext, JobError, export_job, metric
 use crate::batcher::Batcher;
 use crate::clock::Clock;
 use crate::settings::Settings;
+use crate::storage::jobs::transitions;
 use crate::storage::{EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobKind, Store};
+
+/// The apalis worker that runs queued jobs (its name shows in every job's log lines).
+pub const JOB_WORKER: &str = "shoptrail-jobs";
+/// The apalis worker that fires the export schedule.
+pub const SCHEDULE_WORKER: &str = "shoptrail-export-schedule";
 
 /// Everything a job needs; cheap to clone.
 #[derive(Clone)]
-pub struct Runner {
+pub struct JobWorker {
     store: Arc<dyn Store>,
     batcher: Batcher,
     objects: Arc<dyn ObjectStore>,
     settings: Arc<Settings>,
     clock: Arc<dyn Clock>,
-    /// This runner's name (unique per process); each claim's lease owner extends it.
+    /// This process's name (unique per process); each claim's lease owner extends it.
     owner: String,
 }
 
-/// Stops a spawned runner and waits for it.
-pub struct RunnerHandle {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+/// Stops a spawned worker and waits for it.
+pub struct JobWorkerHandle {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
 }
 
-impl RunnerHandle {
-    /// Stops claiming, gives running jobs `grace` to finish (the rest are left to their
-    /// lease, so another runner resumes them), and returns.
+impl JobWorkerHandle {
+    /// Stops claiming, gives running jobs `server.shutdown_grace_ms` to finish (the rest are
+    /// aborted and left to their lease, so another worker resumes them), and returns.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
+        let _ = self.stop.send(());
         let _ = self.task.await;
     }
 }
 
-impl Runner {
+impl JobWorker {
     /// Opens the export destination; `batcher` is where imports send events.
     pub async fn new(
         store: Arc<dyn Store>,
@@ -78,91 +94,79 @@ impl Runner {
         self.objects.clone()
     }
 
-    /// Starts the claim loop, the cron schedule and the gauge refresher.
-    pub fn spawn(self) -> RunnerHandle {
-        let (stop, stopped) = watch::channel(false);
+    /// Starts the apalis monitor (job worker and schedule) and the gauge refresher.
+    pub fn spawn(self) -> JobWorkerHandle {
+        let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(self.run(stopped));
-        RunnerHandle { stop, task }
+        JobWorkerHandle { stop, task }
     }
 
-    async fn run(self, stopped: watch::Receiver<bool>) {
-        info!(owner = %self.owner, destination = %self.objects.url(""), "Job runner started.");
-        let cron = self.settings.export.schedule_enabled.then(|| {
-            let this = self.clone();
-            let stopped = stopped.clone();
-            tokio::spawn(async move { this.schedule(stopped).await })
+    async fn run(self, stopped: oneshot::Receiver<()>) {
+        info!(owner = %self.owner, destination = %self.objects.url(""), "Job worker started.");
+        let refresher = tokio::spawn(self.clone().refresh_gauges());
+        let grace = Duration::from_millis(self.settings.server.shutdown_grace_ms);
+        let jobs = self.clone();
+        // The backend is built inside the factory: it is made anew for each (re)start.
+        let mut monitor = Monitor::new().register(move |_restarts| {
+            let backend =
+                backend::store_backend(jobs.claim_source()).expect("the backend has every part");
+            WorkerBuilder::new(JOB_WORKER)
+                .backend(backend)
+                .concurrency(jobs.settings.worker.concurrency.max(1))
+                .parallelize(spawn_abortable)
+                .data(jobs.clone())
+                .build(run_claimed)
         });
-        let refresher = {
-            let this = self.clone();
-            let stopped = stopped.clone();
-            tokio::spawn(async move { this.refresh_gauges(stopped).await })
-        };
-        self.claim_loop(stopped).await;
-        if let Some(c) = cron {
-            c.abort();
+        if self.settings.export.schedule_enabled {
+            match cron::Schedule::from_str(&self.settings.export.schedule) {
+                Ok(schedule) => {
+                    self.catch_up(&schedule).await;
+                    let this = self.clone();
+                    monitor = monitor.register(move |_restarts| {
+                        WorkerBuilder::new(SCHEDULE_WORKER)
+                            .backend(CronScheduler::new(schedule.clone()))
+                            .data(this.clone())
+                            .build(on_tick)
+                    });
+                }
+                Err(e) => {
+                    error!(error = %e, "export.schedule is not a cron expression; no daily export.")
+                }
+            }
+        }
+        let result = monitor
+            .should_restart(|worker, e| {
+                warn!(apalis_worker = worker.name(), error = %e, "An apalis worker stopped; restarting it.");
+                !worker.is_shutting_down()
+            })
+            .shutdown_timeout(grace)
+            .run_with_signal(async move {
+                let _ = stopped.await;
+                info!("Job worker stopping: no new claims; running jobs get the grace period.");
+                Ok(())
+            })
+            .await;
+        if let Err(e) = result {
+            warn!(error = %e, "The job worker stopped with an error.");
         }
         refresher.abort();
-        info!(owner = %self.owner, "Job runner stopped.");
+        info!(owner = %self.owner, "Job worker stopped.");
     }
 
-    async fn claim_loop(&self, mut stopped: watch::Receiver<bool>) {
-        let w = &self.settings.worker;
-        let slots = Arc::new(Semaphore::new(w.concurrency));
-        let poll = Duration::from_millis(w.poll_interval_ms);
-        let mut running = tokio::task::JoinSet::new();
-        loop {
-            if *stopped.borrow() {
-                break;
-            }
-            let permit = tokio::select! {
-                p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-                _ = stopped.changed() => break,
-            };
-            let now = self.clock.now();
-            let lease_until = now + chrono::Duration::milliseconds(ms_i64(w.lease_ms));
-            // One owner name per claim, not per process: a task that stalled past its lease
-            // must not keep writing after this same process claimed the job again.
-            let owner = format!("{}:{}", self.owner, uuid::Uuid::now_v7().simple());
-            match self.store.claim(&owner, lease_until, now).await {
-                Ok(Some(job)) => {
-                    let this = self.clone();
-                    running.spawn(async move {
-                        this.execute(job, owner).await;
-                        drop(permit);
-                    });
-                    continue;
-                }
-                Ok(None) => {}
-                Err(e) => warn!(error = %e, "Claiming a job failed."),
-            }
-            drop(permit);
-            // Reap finished tasks so the set does not grow.
-            while running.try_join_next().is_some() {}
-            tokio::select! {
-                () = tokio::time::sleep(poll) => {}
-                _ = stopped.changed() => break,
-            }
-        }
-        let grace = Duration::from_millis(self.settings.server.shutdown_grace_ms);
-        if tokio::time::timeout(grace, async {
-            while running.join_next().await.is_some() {}
-        })
-        .await
-        .is_err()
-        {
-            warn!(
-                jobs = running.len(),
-                "Jobs still running at shutdown; their leases will expire and another worker resumes them."
-            );
-            running.abort_all();
+    fn claim_source(&self) -> ClaimSource {
+        ClaimSource {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.worker.clone(),
+            process: self.owner.clone(),
         }
     }
 
     /// Runs one attempt, claimed under the lease owner name `owner`, to its end.
-    pub async fn execute(&self, job: Job, owner: String) {
+    async fn execute(&self, apalis_worker: &str, job: Job, owner: String) {
         let started = std::time::Instant::now();
         let kind = job.kind.as_str();
-        info!(job_id = %job.id, kind, key = %job.key, attempt = job.attempts, "Job started.");
+        info!(apalis_worker, job_id = %job.id, kind, key = %job.key, attempt = job.attempts, "Job started.");
         let ctx = Arc::new(JobContext::new(&job.id));
         let (lost_tx, lost_rx) = watch::channel(Heartbeat::Held);
         let beat = tokio::spawn(heartbeat(
@@ -197,25 +201,16 @@ impl Runner {
                 "failed",
             ),
             Err(JobError::Transient(e)) => {
-                let error = format!("{e:#}");
-                if job.attempts < job.max_attempts {
-                    let at = now + self.backoff(job.attempts);
-                    (
-                        Finish::Failed {
-                            error,
-                            retry_at: Some(at),
-                        },
-                        "retried",
-                    )
-                } else {
-                    (
-                        Finish::Failed {
-                            error,
-                            retry_at: None,
-                        },
-                        "failed",
-                    )
-                }
+                let w = &self.settings.worker;
+                let backoff = (w.retry_backoff_ms, w.retry_backoff_max_ms);
+                let finish = transitions::after_error(&job, format!("{e:#}"), true, backoff, now);
+                let label = match finish {
+                    Finish::Failed {
+                        retry_at: Some(_), ..
+                    } => "retried",
+                    _ => "failed",
+                };
+                (finish, label)
             }
         };
         if let (JobKind::Export, Finish::Failed { error: e, .. }) = (job.kind, &finish) {
@@ -237,7 +232,7 @@ impl Runner {
                     .increment(1);
                 metrics::histogram!(metric::JOB_DURATION, "kind" => kind)
                     .record(started.elapsed().as_secs_f64());
-                info!(job_id = %job.id, kind, outcome = label, events = progress.events_processed, "Job ended.");
+                info!(apalis_worker, job_id = %job.id, kind, outcome = label, events = progress.events_processed, "Job ended.");
                 if let (JobKind::Export, Finish::Succeeded { result }) = (job.kind, &finish) {
                     metrics::counter!(metric::EXPORT_EVENTS).increment(progress.events_processed);
                     if let Ok(r) = serde_json::from_value::<ExportResult>(result.clone()) {
@@ -285,17 +280,6 @@ impl Runner {
         }
     }
 
-    /// `retry_backoff_ms × 2^(attempt − 1)`, capped.
-    fn backoff(&self, attempt: u32) -> chrono::Duration {
-        let w = &self.settings.worker;
-        let factor = 1u64 << attempt.saturating_sub(1).min(20);
-        let ms = w
-            .retry_backoff_ms
-            .saturating_mul(factor)
-            .min(w.retry_backoff_max_ms);
-        chrono::Duration::milliseconds(ms_i64(ms))
-    }
-
     /// Enqueues the export of the UTC day before `tick` (a scheduled time) unless it is
     /// queued, running or done.
     pub async fn enqueue_daily_export(&self, tick: DateTime<Utc>) -> anyhow::Result<Enqueued> {
@@ -312,56 +296,81 @@ impl Runner {
         Ok(r)
     }
 
-    /// The cron schedule, run by an apalis worker over an apalis-cron stream. On start, the
-    /// latest scheduled time of the last two days is caught up (a worker down at 10:00
-    /// still exports that day once it runs).
-    async fn schedule(self, mut stopped: watch::Receiver<bool>) {
-        let schedule = match cron::Schedule::from_str(&self.settings.export.schedule) {
-            Ok(s) => s,
-            Err(e) => {
-                error!(error = %e, "export.schedule is not a cron expression; no daily export.");
-                return;
-            }
-        };
-        let now = self.clock.now();
-        if let Some(last) = last_tick(&schedule, now)
+    /// On start, the latest scheduled time of the last two days is caught up (a worker
+    /// down at 10:00 still exports that day once it runs).
+    async fn catch_up(&self, schedule: &cron::Schedule) {
+        if let Some(last) = last_tick(schedule, self.clock.now())
             && let Err(e) = self.enqueue_daily_export(last).await
         {
             warn!(error = %format!("{e:#}"), "Catching up the daily export failed.");
         }
-        async fn tick(tick: Tick, runner: Data<Runner>) -> Result<(), BoxDynError> {
-            let at = i64::try_from(tick.get_timestamp())
-                .ok()
-                .and_then(|s| DateTime::from_timestamp(s, 0))
-                .unwrap_or_else(|| runner.clock.now());
-            if let Err(e) = runner.enqueue_daily_export(at).await {
-                warn!(error = %format!("{e:#}"), "Enqueuing the daily export failed.");
-            }
-            Ok(())
-        }
-        let worker = WorkerBuilder::new("shoptrail-export-schedule")
-            .backend(CronScheduler::new(schedule))
-            .data(self.clone())
-            .build(tick);
-        tokio::select! {
-            r = worker.run() => if let Err(e) = r {
-                error!(error = %e, "The export schedule stopped.");
-            },
-            _ = stopped.changed() => {}
-        }
     }
 
-    async fn refresh_gauges(self, mut stopped: watch::Receiver<bool>) {
+    async fn refresh_gauges(self) {
         let every = Duration::from_millis(self.settings.worker.metrics_refresh_ms);
         loop {
             if let Err(e) = refresh_from_store(self.store.as_ref()).await {
                 warn!(error = %e, "Refreshing job gauges failed.");
             }
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                _ = stopped.changed() => break,
-            }
+            tokio::time::sleep(every).await;
         }
+    }
+}
+
+/// The job worker's handler: one claimed attempt, run to its end. The outcome is written
+/// to the store (retries and backoff included), so apalis always sees success.
+async fn run_claimed(
+    claimed: Claimed,
+    jobs: Data<JobWorker>,
+    worker: WorkerContext,
+) -> Result<(), BoxDynError> {
+    let span = info_span!(
+        "apalis_task",
+        apalis_worker = worker.name(),
+        task_id = %claimed.owner,
+        job_id = %claimed.job.id,
+    );
+    jobs.execute(worker.name(), claimed.job, claimed.owner)
+        .instrument(span)
+        .await;
+    Ok(())
+}
+
+/// The schedule worker's handler: enqueue the day before the tick.
+async fn on_tick(tick: Tick, jobs: Data<JobWorker>) -> Result<(), BoxDynError> {
+    let at = i64::try_from(tick.get_timestamp())
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(|| jobs.clock.now());
+    if let Err(e) = jobs.enqueue_daily_export(at).await {
+        warn!(apalis_worker = SCHEDULE_WORKER, error = %format!("{e:#}"), "Enqueuing the daily export failed.");
+    }
+    Ok(())
+}
+
+/// Runs a job on its own task (so jobs use every core), aborted if apalis drops it: past
+/// the shutdown grace a job is stopped and left to its lease.
+fn spawn_abortable<F>(future: F) -> AbortOnDrop<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    AbortOnDrop(tokio::spawn(future))
+}
+
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -393,18 +402,18 @@ fn set_export_gauges(finished: DateTime<Utc>, date: NaiveDate) {
 }
 
 async fn heartbeat(
-    runner: Runner,
+    jobs: JobWorker,
     id: String,
     owner: String,
     ctx: Arc<JobContext>,
     state: watch::Sender<Heartbeat>,
 ) {
-    let w = &runner.settings.worker;
+    let w = &jobs.settings.worker;
     let every = Duration::from_millis(w.heartbeat_ms);
     loop {
         tokio::time::sleep(every).await;
-        let lease_until = runner.clock.now() + chrono::Duration::milliseconds(ms_i64(w.lease_ms));
-        match runner
+        let lease_until = jobs.clock.now() + chrono::Duration::milliseconds(ms_i64(w.lease_ms));
+        match jobs
             .store
             .heartbeat(&id, &owner, lease_until, &ctx.progress())
             .await
