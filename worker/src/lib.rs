@@ -118,7 +118,8 @@ pub async fn export_once(settings: Settings, date: chrono::NaiveDate) -> anyhow:
     let clock = Arc::new(SystemClock);
     let job = store
         .enqueue(
-            &shared::jobs::export_job(date, settings.worker.max_attempts),
+            &shared::jobs::export_job(date, settings.worker.max_attempts)
+                .context("Failed to encode the export's parameters")?,
             EnqueueMode::UnlessActive,
             chrono::Utc::now(),
         )

@@ -229,7 +229,8 @@ pub async fn create_export(
     }
     let r = enqueue(
         &state,
-        &export_job(date, state.settings.worker.max_attempts),
+        &export_job(date, state.settings.worker.max_attempts)
+            .map_err(|e| ApiError::Internal(e.into()))?,
     )
     .await?;
     let job = r.job().clone();
@@ -330,7 +331,8 @@ pub async fn create_import(
     }
     let r = enqueue(
         &state,
-        &import_job(&params, state.settings.worker.max_attempts),
+        &import_job(&params, state.settings.worker.max_attempts)
+            .map_err(|e| ApiError::Internal(e.into()))?,
     )
     .await?;
     let job = r.job().clone();

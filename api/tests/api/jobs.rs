@@ -273,7 +273,7 @@ async fn the_embedded_api_runs_jobs_on_the_same_apalis_job_worker_as_the_worker(
     let store = shared::storage::open(&settings).await.expect("store");
     let job = store
         .enqueue(
-            &shared::jobs::export_job(yesterday(), 3),
+            &shared::jobs::export_job(yesterday(), 3).expect("job"),
             EnqueueMode::UnlessActive,
             chrono::Utc::now(),
         )

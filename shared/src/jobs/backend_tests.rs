@@ -23,7 +23,11 @@ async fn store_with_a_job() -> (tempfile::TempDir, Arc<dyn Store>, Job) {
     let store = storage::open(&settings).await.expect("store");
     let day = Utc::now().date_naive();
     let job = store
-        .enqueue(&export_job(day, 3), EnqueueMode::UnlessActive, Utc::now())
+        .enqueue(
+            &export_job(day, 3).expect("job"),
+            EnqueueMode::UnlessActive,
+            Utc::now(),
+        )
         .await
         .expect("enqueue")
         .job()

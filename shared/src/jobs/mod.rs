@@ -43,26 +43,26 @@ pub fn export_key(date: NaiveDate) -> String {
 }
 
 /// A new export job for `date`.
-pub fn export_job(date: NaiveDate, max_attempts: u32) -> NewJob {
-    NewJob {
+pub fn export_job(date: NaiveDate, max_attempts: u32) -> Result<NewJob, serde_json::Error> {
+    Ok(NewJob {
         id: uuid::Uuid::now_v7().to_string(),
         kind: JobKind::Export,
         key: export_key(date),
-        params: serde_json::to_value(ExportParams { date }).unwrap_or_default(),
+        params: serde_json::to_value(ExportParams { date })?,
         max_attempts,
-    }
+    })
 }
 
 /// A new import job. Every import is its own job: its key is its id.
-pub fn import_job(params: &ImportParams, max_attempts: u32) -> NewJob {
+pub fn import_job(params: &ImportParams, max_attempts: u32) -> Result<NewJob, serde_json::Error> {
     let id = uuid::Uuid::now_v7().to_string();
-    NewJob {
+    Ok(NewJob {
         key: format!("import:{id}"),
         id,
         kind: JobKind::Import,
-        params: serde_json::to_value(params).unwrap_or_default(),
+        params: serde_json::to_value(params)?,
         max_attempts,
-    }
+    })
 }
 
 /// Why an attempt stopped.

@@ -261,7 +261,7 @@ impl JobWorker {
                     self.clock.now(),
                 )
                 .await?;
-                Ok(serde_json::to_value(r).unwrap_or_default())
+                result_value(&r)
             }
             JobKind::Import => {
                 let p: ImportParams = serde_json::from_value(job.params.clone())
@@ -275,7 +275,7 @@ impl JobWorker {
                     self.clock.now(),
                 )
                 .await?;
-                Ok(serde_json::to_value(r).unwrap_or_default())
+                result_value(&r)
             }
         }
     }
@@ -284,7 +284,8 @@ impl JobWorker {
     /// queued, running or done.
     pub async fn enqueue_daily_export(&self, tick: DateTime<Utc>) -> anyhow::Result<Enqueued> {
         let day = previous_day(tick);
-        let job = export_job(day, self.settings.worker.max_attempts);
+        let job = export_job(day, self.settings.worker.max_attempts)
+            .context("Failed to encode the export's parameters")?;
         let r = self
             .store
             .enqueue(&job, EnqueueMode::UnlessActiveOrSucceeded, self.clock.now())
@@ -455,6 +456,12 @@ pub async fn open_destination(settings: &Settings) -> anyhow::Result<Arc<dyn Obj
     object_store::open(&url, settings.export.s3_endpoint_url.as_deref())
         .await
         .with_context(|| format!("Failed to open the export destination {url}"))
+}
+
+/// A job's result as stored; one that cannot be encoded fails the attempt (never `null`).
+fn result_value(r: &impl serde::Serialize) -> Result<serde_json::Value, JobError> {
+    serde_json::to_value(r)
+        .map_err(|e| JobError::Permanent(format!("the job's result cannot be encoded: {e}")))
 }
 
 #[cfg(test)]

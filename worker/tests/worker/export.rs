@@ -124,7 +124,7 @@ async fn verify(dest: &Dest, day: NaiveDate, expected_events: u64) -> Value {
 
 async fn enqueue_export(store: &Arc<dyn Store>, day: NaiveDate, mode: EnqueueMode) -> Enqueued {
     store
-        .enqueue(&export_job(day, 5), mode, chrono::Utc::now())
+        .enqueue(&export_job(day, 5).expect("job"), mode, chrono::Utc::now())
         .await
         .expect("enqueue")
 }

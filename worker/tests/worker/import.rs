@@ -25,7 +25,7 @@ async fn upload(dir: &std::path::Path, content: &[u8]) -> String {
 async fn run_import(store: &Arc<dyn Store>, params: ImportParams) -> Job {
     let j = store
         .enqueue(
-            &import_job(&params, 3),
+            &import_job(&params, 3).expect("job"),
             EnqueueMode::UnlessActive,
             chrono::Utc::now(),
         )
@@ -443,7 +443,7 @@ async fn a_running_import_can_be_cancelled_and_shows_progress_until_then() {
     let params = ndjson(ImportSource::Url { url }, false);
     let j = store
         .enqueue(
-            &import_job(&params, 3),
+            &import_job(&params, 3).expect("job"),
             EnqueueMode::UnlessActive,
             chrono::Utc::now(),
         )
