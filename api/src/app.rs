@@ -1,7 +1,6 @@
 //! Building and running the server.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -160,12 +159,8 @@ impl App {
             info!("Shutting down: no new connections; finishing in-flight requests.");
             let _ = stopping_tx.send(());
         };
-        let serve = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal);
-        let serve = tokio::spawn(async move { serve.await });
+        let header_timeout = Duration::from_millis(state.settings.server.header_read_timeout_ms);
+        let serve = tokio::spawn(serve(listener, router, header_timeout, signal));
         let mut serve = serve;
         tokio::select! {
             result = &mut serve => result.context("Server task failed")?.context("Server failed")?,
@@ -183,6 +178,60 @@ impl App {
         info!("Stopped.");
         Ok(())
     }
+}
+
+/// Accepts connections until `signal` completes, then lets open ones finish. hyper is driven
+/// directly rather than through `axum::serve`, which sets no timer: with one, a client
+/// that has not sent its headers within `header_timeout` is disconnected (slowloris).
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    header_timeout: Duration,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+    use tower::Layer as _;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut signal = std::pin::pin!(signal);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    warn!(error = %e, "Accepting a connection failed.");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut signal => break,
+        };
+        let _ = stream.set_nodelay(true);
+        // What `into_make_service_with_connect_info` did: handlers read the peer address.
+        let service = axum::Extension(axum::extract::ConnectInfo(remote)).layer(router.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "Connection ended with an error.");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Removes expired session records now and then; a failed sweep is retried next time.

@@ -53,6 +53,9 @@ pub struct ServerSettings {
     pub port: u16,
     /// Upper bound on the time one request may take, including waiting for its batch.
     pub request_timeout_ms: u64,
+    /// Longest a client may take to send a request's headers (slow clients that trickle
+    /// header lines are disconnected).
+    pub header_read_timeout_ms: u64,
     /// Requests served at once; beyond this the server answers 503 with Retry-After.
     pub max_concurrent_requests: usize,
     /// Time given to in-flight requests and queued events on SIGTERM before exiting.
@@ -296,6 +299,7 @@ const DEFAULTS: &str = r#"
 host = "127.0.0.1"
 port = 8080
 request_timeout_ms = 10000
+header_read_timeout_ms = 10000
 max_concurrent_requests = 4096
 shutdown_grace_ms = 20000
 bench_parse_only_route = false

@@ -1,5 +1,7 @@
 //! Operations endpoints, OpenAPI drift, and graceful shutdown.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -166,4 +168,46 @@ async fn graceful_shutdown_acknowledges_in_flight_events_and_keeps_them() {
     let app = spawn_app_in(dir, &[]).await;
     let (_, u) = app.get_json("/v1/users/u1").await;
     assert_eq!(u["eventCount"], 20);
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = spawn_app_with(&[("APP__SERVER__HEADER_READ_TIMEOUT_MS", "300")]).await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("first line");
+    // One more header line now and then, never the blank line that ends them.
+    let mut closed = false;
+    for i in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if conn
+            .write_all(format!("X-Slow-{i}: 1\r\n").as_bytes())
+            .await
+            .is_err()
+        {
+            closed = true;
+            break;
+        }
+        let mut buf = [0u8; 512];
+        if let Ok(read) = tokio::time::timeout(Duration::from_millis(1), conn.read(&mut buf)).await
+        {
+            // The server answered (408) or closed: either way it gave up on us.
+            if read.map_or(true, |n| n == 0 || buf[..n].starts_with(b"HTTP/1.1 408")) {
+                closed = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        closed,
+        "the connection was still open after 4 s of trickled headers"
+    );
+    // A normal client on the same server is unaffected.
+    let (status, _) = app.get_json("/healthz").await;
+    assert_eq!(status, 200);
 }
