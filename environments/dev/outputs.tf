@@ -1,74 +1,78 @@
 output "api_url" {
   description = "Public URL of the API."
-  value       = "https://${var.api_domain_name}"
+  value       = module.shoptrail.api_url
 }
 
 output "alb_dns_name" {
   description = "DNS name of the ALB (target of the API domain's record)."
-  value       = module.alb.dns_name
+  value       = module.shoptrail.alb_dns_name
 }
 
 output "console_url" {
   description = "Public URL of the console."
-  value       = "https://${var.console_domain_name}"
+  value       = module.shoptrail.console_url
 }
 
 output "console_api_base_url" {
   description = "VITE_API_BASE_URL for the console build: empty when CloudFront routes /v1/* to the API (same origin), else the API's URL."
-  value       = module.console.api_routed ? "" : "https://${var.api_domain_name}"
+  value       = module.shoptrail.console_api_base_url
 }
 
 output "console_bucket" {
   description = "Bucket the deploy workflow syncs the built console into."
-  value       = module.console.bucket_name
+  value       = module.shoptrail.console_bucket
 }
 
 output "console_distribution_id" {
   description = "CloudFront distribution to invalidate after a console deploy."
-  value       = module.console.distribution_id
+  value       = module.shoptrail.console_distribution_id
 }
 
 output "console_distribution_domain_name" {
   description = "CloudFront domain (target of the console domain's record)."
-  value       = module.console.distribution_domain_name
+  value       = module.shoptrail.console_distribution_domain_name
 }
 
 output "api_image" {
   description = "Image the api service runs."
-  value       = module.api.image
+  value       = module.shoptrail.api_image
 }
 
 output "worker_image" {
   description = "Image the worker service runs."
-  value       = module.worker.image
+  value       = module.shoptrail.worker_image
 }
 
 output "exports_bucket" {
   description = "Bucket of the daily exports."
-  value       = module.exports.bucket_name
+  value       = module.shoptrail.exports_bucket
 }
 
 output "mongodb_uri_secret_name" {
   description = "Secret to fill with the application's MongoDB URI (put-secret-value)."
-  value       = module.secrets.names["mongodb-uri"]
+  value       = module.shoptrail.mongodb_uri_secret_name
 }
 
 output "database_endpoint" {
   description = "DocumentDB writer endpoint."
-  value       = module.database.endpoint
+  value       = module.shoptrail.database_endpoint
 }
 
 output "database_master_secret_arn" {
   description = "RDS-managed secret with the DocumentDB master credentials."
-  value       = module.database.master_user_secret_arn
+  value       = module.shoptrail.database_master_secret_arn
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic of the alarms."
-  value       = module.observability.alarm_topic_arn
+  value       = module.shoptrail.alarm_topic_arn
 }
 
 output "dashboard_name" {
   description = "CloudWatch dashboard of the environment."
-  value       = module.observability.dashboard_name
+  value       = module.shoptrail.dashboard_name
+}
+output "facts" {
+  description = "Plan-time facts of the deployment that this environment's tests assert."
+  value       = module.shoptrail.facts
 }

@@ -1,5 +1,5 @@
-# Every value that differs between environments is a variable set in
-# terraform.tfvars; image_tag is passed by the deploy workflow (-var).
+# The inputs of terraform/stacks/shoptrail, set in terraform.tfvars (image_tag by
+# the deploy workflow: -var image_tag=$TAG).
 
 variable "environment" {
   description = "Environment name: dev, staging or prod."

@@ -12,6 +12,7 @@ from conftest import (
     ENVIRONMENTS_DIR,
     MODULES_DIR,
     NON_AWS_MODULES,
+    STACK_DIR,
     REPO,
     module_calls,
     parse,
@@ -21,6 +22,7 @@ from conftest import (
 
 REQUIRED_MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 ENV_ONLY_FILES = {"terraform.tfvars", "backend.hcl"}
+ROOT_FILES = {"main.tf", "variables.tf", "outputs.tf", "versions.tf", "providers.tf", "terraform.tfvars", "backend.hcl"}
 
 
 def env_files(env: str) -> dict[str, str]:
@@ -46,7 +48,7 @@ def test_every_module_has_the_standard_files(module_dirs):
 
 
 def test_every_variable_is_typed_and_described(module_dirs):
-    roots = list(module_dirs) + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]
+    roots = list(module_dirs) + [STACK_DIR] + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]
     for root in roots:
         doc = parse(root / "variables.tf")
         for block in doc.get("variable", []):
@@ -56,7 +58,7 @@ def test_every_variable_is_typed_and_described(module_dirs):
 
 
 def test_every_output_is_described(module_dirs):
-    for root in list(module_dirs) + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]:
+    for root in list(module_dirs) + [STACK_DIR] + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]:
         for block in parse(root / "outputs.tf").get("output", []):
             for name, body in block.items():
                 assert body.get("description", "").strip(), f"{root.name}: output {name} has no description"
@@ -124,9 +126,8 @@ def test_multi_az_inputs_reject_a_single_zone(module, variable):
     )
 
 
-def test_environment_roots_spread_services_and_database_over_private_subnets():
-    doc = parse(ENVIRONMENTS_DIR / "dev" / "main.tf")
-    calls = dict(module_calls(doc))
+def test_the_stack_spreads_services_and_database_over_private_subnets():
+    calls = dict(module_calls(parse(STACK_DIR / "main.tf")))
     for name in ("api", "worker", "database"):
         assert calls[name]["subnet_ids"] == "${module.network.private_subnet_ids}", name
     assert calls["alb"]["public_subnet_ids"] == "${module.network.public_subnet_ids}"
@@ -219,28 +220,43 @@ def test_no_secret_values_in_terraform(all_resources):
 # --- Environment parity -----------------------------------------------------------------
 
 
-def test_environments_differ_only_in_tfvars_and_backend_config():
+def test_no_file_under_environments_is_a_symlink():
+    links = [p for p in ENVIRONMENTS_DIR.rglob("*") if p.is_symlink() and ".terraform" not in p.parts]
+    assert not links, links
+
+
+@pytest.mark.parametrize("env", APP_ENVIRONMENTS)
+def test_environment_roots_are_thin(env):
+    root = ENVIRONMENTS_DIR / env
+    files = {p.name for p in root.iterdir() if p.is_file() and p.name != ".terraform.lock.hcl"}
+    assert files == ROOT_FILES, files ^ ROOT_FILES
+    assert (root / ".terraform.lock.hcl").is_file(), f"{env}: commit the provider lock file"
+    assert list((root / "tests").glob("*.tftest.hcl")), f"{env} has no tests of its own"
+    for path in tf_files(root):
+        doc = parse(path)
+        assert not list(resources(doc)) and not blocks(doc, "data"), f"{path}: resources belong in the stack"
+    calls = dict(module_calls(parse(root / "main.tf")))
+    assert list(calls) == ["shoptrail"] and calls["shoptrail"]["source"] == "../../terraform/stacks/shoptrail"
+
+
+def test_roots_differ_in_values_not_in_definitions():
     reference = env_files("dev")
     for env in APP_ENVIRONMENTS[1:]:
         other = env_files(env)
-        assert set(other) == set(reference), f"{env} has different files than dev"
-        for name, text in reference.items():
-            if name in ENV_ONLY_FILES:
-                continue
-            assert other[name] == text, f"environments/{env}/{name} differs from environments/dev/{name}"
+        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "providers.tf"):
+            assert other[name].replace(f"the {env} environment", "the dev environment") == reference[name], (
+                f"environments/{env}/{name} differs from environments/dev/{name}"
+            )
 
 
-def test_every_environment_calls_the_same_module_sources():
-    sources = {}
-    for env in APP_ENVIRONMENTS:
-        calls = dict(module_calls(parse(ENVIRONMENTS_DIR / env / "main.tf")))
-        sources[env] = {name: body["source"] for name, body in calls.items()}
-        for source in sources[env].values():
-            assert source.startswith("../../terraform/modules/"), source
-            assert (ENVIRONMENTS_DIR / env / source).resolve().is_dir(), source
-    assert sources["dev"] == sources["staging"] == sources["prod"]
-    assert set(sources["dev"].values()) >= {
-        f"../../terraform/modules/{m}"
+def test_the_stack_calls_the_modules():
+    calls = dict(module_calls(parse(STACK_DIR / "main.tf")))
+    sources = {name: body["source"] for name, body in calls.items()}
+    for source in sources.values():
+        assert source.startswith("../../modules/"), source
+        assert (STACK_DIR / source).resolve().is_dir(), source
+    assert set(sources.values()) >= {
+        f"../../modules/{m}"
         for m in ("network", "alb", "ecs_cluster", "ecs_service", "database", "static_site", "exports_bucket",
                   "observability", "secrets")
     }
@@ -287,7 +303,7 @@ def test_dev_uses_a_single_nat_gateway():
 
 
 def test_the_image_tag_is_a_variable_of_every_environment():
-    main = (ENVIRONMENTS_DIR / "dev" / "main.tf").read_text(encoding="utf-8")
+    main = (STACK_DIR / "main.tf").read_text(encoding="utf-8")
     assert main.count(":${var.image_tag}") == 2, "api and worker images both use var.image_tag"
 
 
@@ -295,7 +311,7 @@ def test_global_creates_the_repositories_the_environments_pull_from():
     global_vars = parse(ENVIRONMENTS_DIR / "global" / "variables.tf")
     repos = next(b["ecr_repository_names"] for b in global_vars["variable"] if "ecr_repository_names" in b)
     assert set(repos["default"]) == {"shoptrail-api", "shoptrail-worker"}
-    env_vars = parse(ENVIRONMENTS_DIR / "dev" / "variables.tf")
+    env_vars = parse(STACK_DIR / "variables.tf")
     defaults = {
         name: body.get("default")
         for block in env_vars["variable"]
@@ -317,7 +333,7 @@ def test_the_grafana_module_loads_the_compose_dashboards():
 
 
 def _env_calls() -> dict[str, dict]:
-    return dict(module_calls(parse(ENVIRONMENTS_DIR / "dev" / "main.tf")))
+    return dict(module_calls(parse(STACK_DIR / "main.tf")))
 
 
 def test_the_worker_has_no_port_no_load_balancer_and_no_ingress():
@@ -346,7 +362,7 @@ def test_the_worker_exports_into_the_exports_bucket_and_may_delete_there():
 def test_health_check_and_sidecar_use_the_workers_listener():
     calls = _env_calls()
     worker = calls["worker"]
-    port = re.search(r"worker_port\s*=\s*(\d+)", (ENVIRONMENTS_DIR / "dev" / "main.tf").read_text(encoding="utf-8"))
+    port = re.search(r"worker_port\s*=\s*(\d+)", (STACK_DIR / "main.tf").read_text(encoding="utf-8"))
     assert port and port.group(1) == "9090"
     assert worker["metrics_sidecar"]["service"] == "worker"
     assert worker["metrics_sidecar"]["port"] == "${local.worker_port}"
@@ -369,7 +385,7 @@ def test_the_console_is_same_origin_when_cloudfront_routes_the_api():
     assert console["api_origin_domain_name"] == "${var.api_domain_name}"
     site = (MODULES_DIR / "static_site" / "main.tf").read_text(encoding="utf-8")
     assert '["/v1/*", "/sdk.js"]' in site
-    outputs = parse(ENVIRONMENTS_DIR / "dev" / "outputs.tf")
+    outputs = parse(STACK_DIR / "outputs.tf")
     base_url = next(b["console_api_base_url"] for b in outputs["output"] if "console_api_base_url" in b)
     assert base_url["value"].startswith("${module.console.api_routed ? \"\" :")
     workflow = (REPO / ".github" / "workflows" / "terraform-apply.yml").read_text(encoding="utf-8")
