@@ -72,7 +72,8 @@ output "dashboard_name" {
   description = "CloudWatch dashboard of the environment."
   value       = module.shoptrail.dashboard_name
 }
+
 output "facts" {
-  description = "Plan-time facts of the deployment that this environment's tests assert."
+  description = "Plan-time facts of the deployment that each environment's own tests assert (task counts, NAT gateways, alarm recipients, protection)."
   value       = module.shoptrail.facts
 }

@@ -31,7 +31,10 @@ deletion_protection       = false
 force_destroy_buckets     = true
 log_retention_days        = 365
 access_log_retention_days = 30
-exports_expiration_days   = 30
+# Exports live 14 days in dev: too short for STANDARD_IA (30-day minimum), so
+# they stay in STANDARD; S3 refuses an expiration that is not after the transition.
+exports_expiration_days       = 14
+exports_transition_to_ia_days = null
 
 waf_rate_limit_per_5_minutes = 20000
 alarm_email_addresses        = []

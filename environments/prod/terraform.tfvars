@@ -26,11 +26,12 @@ docdb_instance_class        = "db.r6g.large"
 docdb_instance_count        = 3
 docdb_backup_retention_days = 35
 
-deletion_protection       = true
-force_destroy_buckets     = false
-log_retention_days        = 365
-access_log_retention_days = 365
-exports_expiration_days   = null
+deletion_protection           = true
+force_destroy_buckets         = false
+log_retention_days            = 365
+access_log_retention_days     = 365
+exports_transition_to_ia_days = 30
+exports_expiration_days       = null
 
 waf_rate_limit_per_5_minutes = 50000
 alarm_email_addresses        = ["oncall@shoptrail.example.com"]

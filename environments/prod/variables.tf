@@ -192,9 +192,24 @@ variable "access_log_retention_days" {
 }
 
 variable "exports_expiration_days" {
-  description = "Days after which daily exports expire; null keeps them."
+  description = "Days after which daily exports expire; null keeps them. Must be later than exports_transition_to_ia_days (S3 refuses the lifecycle rule otherwise)."
   type        = number
   default     = null
+
+  validation {
+    condition = (
+      var.exports_expiration_days == null ? true :
+      var.exports_transition_to_ia_days == null ? var.exports_expiration_days >= 1 :
+      var.exports_expiration_days > var.exports_transition_to_ia_days
+    )
+    error_message = "exports_expiration_days must be later than exports_transition_to_ia_days; for short-lived exports set exports_transition_to_ia_days = null."
+  }
+}
+
+variable "exports_transition_to_ia_days" {
+  description = "Days after which daily exports move to STANDARD_IA (at least 30); null keeps them in STANDARD (short-lived exports)."
+  type        = number
+  default     = 30
 }
 
 variable "waf_rate_limit_per_5_minutes" {

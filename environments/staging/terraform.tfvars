@@ -26,11 +26,12 @@ docdb_instance_class        = "db.r6g.large"
 docdb_instance_count        = 2
 docdb_backup_retention_days = 7
 
-deletion_protection       = true
-force_destroy_buckets     = false
-log_retention_days        = 365
-access_log_retention_days = 90
-exports_expiration_days   = 90
+deletion_protection           = true
+force_destroy_buckets         = false
+log_retention_days            = 365
+access_log_retention_days     = 90
+exports_transition_to_ia_days = 30
+exports_expiration_days       = 90
 
 waf_rate_limit_per_5_minutes = 20000
 alarm_email_addresses        = []

@@ -25,3 +25,12 @@ run "dev_is_small_and_disposable" {
     error_message = "dev runs the minimum that still spans two AZs: 2 api tasks, 2 database instances."
   }
 }
+
+run "dev_exports_lifecycle_is_valid" {
+  command = plan
+
+  assert {
+    condition     = var.exports_transition_to_ia_days == null && var.exports_expiration_days == 14
+    error_message = "dev's 14-day exports skip STANDARD_IA (S3 refuses an expiration that is not after the transition)."
+  }
+}

@@ -273,6 +273,7 @@ module "exports" {
   kms_key_arn            = module.kms.key_arn
   access_log_bucket_name = module.logs.bucket_name
   expiration_days        = var.exports_expiration_days
+  transition_to_ia_days  = var.exports_transition_to_ia_days
   force_destroy          = var.force_destroy_buckets
 }
 

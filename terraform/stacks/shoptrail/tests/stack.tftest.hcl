@@ -35,11 +35,12 @@ variables {
   docdb_instance_count        = 2
   docdb_backup_retention_days = 7
 
-  deletion_protection       = false
-  force_destroy_buckets     = true
-  log_retention_days        = 365
-  access_log_retention_days = 30
-  exports_expiration_days   = 30
+  deletion_protection           = false
+  force_destroy_buckets         = true
+  log_retention_days            = 365
+  access_log_retention_days     = 30
+  exports_expiration_days       = 14
+  exports_transition_to_ia_days = null
 
   waf_rate_limit_per_5_minutes = 20000
   alarm_email_addresses        = []
@@ -249,4 +250,15 @@ run "refuses_the_latest_tag" {
   }
 
   expect_failures = [var.image_tag]
+}
+
+run "an_expiration_before_the_transition_is_refused_at_plan_time" {
+  command = plan
+
+  variables {
+    exports_expiration_days       = 30
+    exports_transition_to_ia_days = 30
+  }
+
+  expect_failures = [var.exports_expiration_days]
 }
