@@ -5,6 +5,11 @@
 module "shoptrail" {
   source = "../../terraform/stacks/shoptrail"
 
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+
   environment                   = var.environment
   aws_region                    = var.aws_region
   aws_account_id                = var.aws_account_id
@@ -37,6 +42,7 @@ module "shoptrail" {
   access_log_retention_days     = var.access_log_retention_days
   exports_expiration_days       = var.exports_expiration_days
   exports_transition_to_ia_days = var.exports_transition_to_ia_days
+  origin_verify_secret          = var.origin_verify_secret
   waf_rate_limit_per_5_minutes  = var.waf_rate_limit_per_5_minutes
   alarm_email_addresses         = var.alarm_email_addresses
   alarm_p99_latency_seconds     = var.alarm_p99_latency_seconds

@@ -1,5 +1,5 @@
 output "api_url" {
-  description = "Public URL of the API."
+  description = "Public URL of the API: the console's domain, whose CloudFront distribution routes /v1/* and /sdk.js to the ALB (the ALB itself admits only CloudFront)."
   value       = module.shoptrail.api_url
 }
 

@@ -13,6 +13,7 @@ from conftest import (
     MODULES_DIR,
     NON_AWS_MODULES,
     STACK_DIR,
+    blocks,
     REPO,
     module_calls,
     parse,
@@ -141,7 +142,7 @@ def _open_to_world(body: dict) -> bool:
     return body.get("cidr_ipv4") == "0.0.0.0/0" or body.get("cidr_ipv6") == "::/0"
 
 
-def test_only_the_alb_accepts_traffic_from_the_internet_and_only_on_80_and_443(all_resources):
+def test_only_the_alb_accepts_traffic_from_the_internet_and_only_on_443(all_resources):
     world_rules = []
     for path, rtype, name, body in all_resources:
         if rtype == "aws_vpc_security_group_ingress_rule" and _open_to_world(body):
@@ -153,9 +154,10 @@ def test_only_the_alb_accepts_traffic_from_the_internet_and_only_on_80_and_443(a
             assert not (body.get("type") == "ingress" and "0.0.0.0/0" in body.get("cidr_blocks", [])), path
     assert len(world_rules) == 1, world_rules
     path, name, body = world_rules[0]
-    assert path == MODULES_DIR / "alb" / "main.tf" and name == "public"
-    assert body["for_each"] == {"http": 80, "https": 443}
-    assert body["from_port"] == body["to_port"] == "${each.value}"
+    # HTTPS only (no port 80: plain HTTP is refused), and only without CloudFront in front.
+    assert path == MODULES_DIR / "alb" / "main.tf" and name == "https"
+    assert body["from_port"] == body["to_port"] == 443
+    assert body["count"] == "${local.cloudfront_only ? 0 : 1}"
 
 
 def test_the_database_admits_only_security_groups(all_resources):

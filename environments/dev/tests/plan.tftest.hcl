@@ -8,8 +8,15 @@ mock_provider "aws" {
   override_during = plan
 }
 
+mock_provider "aws" {
+  alias           = "us_east_1"
+  source          = "../../terraform/tests/mocks"
+  override_during = plan
+}
+
 variables {
-  image_tag = "v0.0.0-test"
+  image_tag            = "v0.0.0-test"
+  origin_verify_secret = "test-origin-verify-secret-0123456789abcdef"
 }
 
 run "dev_is_small_and_disposable" {

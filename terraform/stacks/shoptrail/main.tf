@@ -22,7 +22,19 @@ locals {
   # The worker writes each day's export under this prefix of the exports
   # bucket; its task role may write and delete objects there only.
   exports_prefix = "daily"
-  worker_port    = 9090
+
+  # Behind CloudFront: the ALB admits CloudFront's origin-facing addresses
+  # carrying this header, and nothing else.
+  origin_verify_header = "X-Shoptrail-Origin-Verify"
+  # Offline plans cannot look the prefix list up; they show a placeholder.
+  cloudfront_prefix_list_id = var.offline_plan ? "pl-offline-plan" : data.aws_ec2_managed_prefix_list.cloudfront[0].id
+  cloudfront_cidrs          = var.offline_plan ? [] : [for e in data.aws_ec2_managed_prefix_list.cloudfront[0].entries : e.cidr]
+  # X-Forwarded-For reaching a task: <viewer>, <CloudFront edge>, appended in
+  # that order by CloudFront and the ALB. Trusting the VPC (only the ALB can
+  # reach the tasks) and CloudFront's origin-facing ranges makes the app take
+  # the viewer's address; anything a client wrote before it is not believed.
+  trusted_proxies = join(",", concat([module.network.vpc_cidr_block], local.cloudfront_cidrs))
+  worker_port     = 9090
 
   database_egress = {
     documentdb = {
@@ -31,6 +43,12 @@ locals {
       description = "DocumentDB inside the VPC"
     }
   }
+}
+
+data "aws_ec2_managed_prefix_list" "cloudfront" {
+  count = var.offline_plan ? 0 : 1
+
+  name = "com.amazonaws.global.cloudfront.origin-facing"
 }
 
 module "kms" {
@@ -71,8 +89,14 @@ module "alb" {
   access_logs_bucket  = module.logs.bucket_name
   access_logs_prefix  = module.logs.alb_prefix
   deletion_protection = var.deletion_protection
+  # Only CloudFront (origin-facing prefix list + secret header) reaches the ALB.
+  ingress_prefix_list_id     = local.cloudfront_prefix_list_id
+  origin_verify_header_name  = local.origin_verify_header
+  origin_verify_header_value = var.origin_verify_secret
+  blocked_paths              = ["/metrics", "/metrics/*"]
   waf = {
-    rate_limit_per_5_minutes = var.waf_rate_limit_per_5_minutes
+    # Peers are CloudFront edge nodes here: the per-IP limit is at the edge.
+    rate_limit_per_5_minutes = null
     log_retention_days       = var.log_retention_days
     log_kms_key_arn          = module.kms.key_arn
   }
@@ -109,12 +133,12 @@ module "api" {
   cpu                 = var.api_cpu
   memory              = var.api_memory
   # Jobs run in the worker service, not inside the api tasks. Only the ALB can
-  # reach the tasks (security group), so any peer in the VPC is the ALB: its
-  # X-Forwarded-For gives the client IP for per-IP rate limits.
+  # reach the tasks (security group) and only CloudFront the ALB, so the
+  # viewer's address is the last one neither of them wrote (local.trusted_proxies).
   environment = merge(local.app_environment, {
     APP__SERVER__HOST            = "0.0.0.0"
     APP__SERVER__PORT            = "8080"
-    APP__SERVER__TRUSTED_PROXIES = module.network.vpc_cidr_block
+    APP__SERVER__TRUSTED_PROXIES = local.trusted_proxies
     APP__SERVER__CONSOLE_DIR     = ""
     APP__WORKER__IN_PROCESS      = "false"
     # Import files uploaded through the API wait under the export destination
@@ -289,6 +313,33 @@ module "console" {
   log_bucket_domain_name = module.logs.bucket_domain_name
   route53_zone_id        = var.route53_zone_id
   force_destroy          = var.force_destroy_buckets
+  web_acl_arn            = module.edge_waf.arn
+
+  api_origin_custom_header_name  = local.origin_verify_header
+  api_origin_custom_header_value = var.origin_verify_secret
+}
+
+# The CLOUDFRONT-scope web ACL and its log key live in us-east-1.
+module "kms_edge" {
+  source = "../../modules/kms"
+  providers = {
+    aws = aws.us_east_1
+  }
+
+  name       = "${local.name}-edge"
+  account_id = var.aws_account_id
+}
+
+module "edge_waf" {
+  source = "../../modules/cloudfront_waf"
+  providers = {
+    aws = aws.us_east_1
+  }
+
+  name                     = "${local.name}-edge"
+  rate_limit_per_5_minutes = var.waf_rate_limit_per_5_minutes
+  log_retention_days       = var.log_retention_days
+  log_kms_key_arn          = module.kms_edge.key_arn
 }
 
 module "observability" {

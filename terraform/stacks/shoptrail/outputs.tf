@@ -1,6 +1,6 @@
 output "api_url" {
-  description = "Public URL of the API."
-  value       = "https://${var.api_domain_name}"
+  description = "Public URL of the API: the console's domain, whose CloudFront distribution routes /v1/* and /sdk.js to the ALB (the ALB itself admits only CloudFront)."
+  value       = "https://${var.console_domain_name}"
 }
 
 output "alb_dns_name" {
@@ -82,5 +82,9 @@ output "facts" {
     alb_deletion_protection      = var.deletion_protection
     database_deletion_protection = var.deletion_protection
     database_instances           = length(module.database.instance_availability_zones)
+    alb_https_ingress            = module.alb.https_ingress
+    alb_default_response         = module.alb.default_response
+    alb_blocked_paths_response   = module.alb.blocked_paths_response
+    edge_rate_limit              = module.edge_waf.rate_limit
   }
 }

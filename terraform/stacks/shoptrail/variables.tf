@@ -212,8 +212,19 @@ variable "exports_transition_to_ia_days" {
   default     = 30
 }
 
+variable "origin_verify_secret" {
+  description = "Secret header value CloudFront adds to API origin requests; the ALB forwards nothing else. Not in tfvars: the workflows pass it from the GitHub environment secret ORIGIN_VERIFY_SECRET (TF_VAR_origin_verify_secret)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.origin_verify_secret) >= 32
+    error_message = "origin_verify_secret must be at least 32 characters (e.g. openssl rand -hex 32)."
+  }
+}
+
 variable "waf_rate_limit_per_5_minutes" {
-  description = "Requests per client IP per 5 minutes before the WAF blocks."
+  description = "Requests per viewer IP per 5 minutes before the CloudFront web ACL blocks."
   type        = number
 }
 

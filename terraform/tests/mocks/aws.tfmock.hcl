@@ -175,3 +175,18 @@ mock_resource "aws_docdb_cluster" {
     port            = 27017
   }
 }
+
+mock_data "aws_ec2_managed_prefix_list" {
+  defaults = {
+    id   = "pl-4fa04526"
+    name = "com.amazonaws.global.cloudfront.origin-facing"
+    entries = [
+      { cidr = "130.176.0.0/18", description = "" },
+      { cidr = "15.158.0.0/16", description = "" },
+    ]
+  }
+}
+
+mock_resource "aws_wafv2_web_acl_logging_configuration" {
+  defaults = {}
+}

@@ -6,11 +6,18 @@ mock_provider "aws" {
   override_during = plan
 }
 
+mock_provider "aws" {
+  alias           = "us_east_1"
+  source          = "../../tests/mocks"
+  override_during = plan
+}
+
 variables {
-  image_tag      = "v0.0.0-test"
-  environment    = "dev"
-  aws_region     = "eu-west-1"
-  aws_account_id = "111111111111"
+  image_tag            = "v0.0.0-test"
+  origin_verify_secret = "test-origin-verify-secret-0123456789abcdef"
+  environment          = "dev"
+  aws_region           = "eu-west-1"
+  aws_account_id       = "111111111111"
 
   availability_zones = ["eu-west-1a", "eu-west-1b"]
   vpc_cidr           = "10.10.0.0/16"
@@ -81,8 +88,8 @@ run "api_runs_at_least_two_tasks_in_two_azs_behind_https" {
   }
 
   assert {
-    condition     = module.api.environment_variables["APP__SERVER__TRUSTED_PROXIES"] == module.network.vpc_cidr_block && module.api.ingress_sources == tolist(["alb"])
-    error_message = "The api believes X-Forwarded-For only from inside the VPC, which only the ALB can reach it from."
+    condition     = module.api.environment_variables["APP__SERVER__TRUSTED_PROXIES"] == "${module.network.vpc_cidr_block},130.176.0.0/18,15.158.0.0/16" && module.api.ingress_sources == tolist(["alb"])
+    error_message = "The api believes X-Forwarded-For only from the ALB (inside the VPC) and CloudFront's origin-facing ranges, so it takes the viewer's address."
   }
 }
 
@@ -261,4 +268,66 @@ run "an_expiration_before_the_transition_is_refused_at_plan_time" {
   }
 
   expect_failures = [var.exports_expiration_days]
+}
+
+run "metrics_is_unreachable_from_outside" {
+  command = plan
+
+  assert {
+    condition     = module.alb.blocked_paths_response.status_code == "404" && toset(module.alb.blocked_paths_response.paths) == toset(["/metrics", "/metrics/*"])
+    error_message = "The ALB answers /metrics with 404 before any forward rule."
+  }
+
+  assert {
+    condition     = module.alb.blocked_paths_response.priority == 1
+    error_message = "The /metrics rule is the first rule of the HTTPS listener."
+  }
+}
+
+run "only_cloudfront_reaches_the_alb" {
+  command = plan
+
+  assert {
+    condition     = module.alb.https_ingress == "pl-4fa04526"
+    error_message = "The ALB admits HTTPS only from CloudFront's origin-facing prefix list."
+  }
+
+  assert {
+    condition     = module.alb.default_response == "403" && module.alb.origin_verify_header_name == "X-Shoptrail-Origin-Verify"
+    error_message = "Requests without CloudFront's secret header are refused."
+  }
+
+  assert {
+    condition     = contains(module.console.api_origin_custom_header_names, "X-Shoptrail-Origin-Verify")
+    error_message = "CloudFront adds the secret header to every API origin request."
+  }
+
+  assert {
+    condition     = module.alb.listener_ports == [443]
+    error_message = "No port-80 listener: plain HTTP is refused rather than redirected (a 301 turns POSTs into GETs)."
+  }
+}
+
+run "per_ip_limits_count_viewers_not_edge_nodes" {
+  command = plan
+
+  assert {
+    condition     = module.edge_waf.scope == "CLOUDFRONT" && module.edge_waf.rate_limit.key == "IP" && module.edge_waf.rate_limit.limit == var.waf_rate_limit_per_5_minutes
+    error_message = "The per-IP rate limit is in the CLOUDFRONT-scope web ACL, where the IP is the viewer's."
+  }
+
+  assert {
+    condition     = module.console.web_acl_arn == module.edge_waf.arn
+    error_message = "The edge web ACL is attached to the distribution."
+  }
+
+  assert {
+    condition     = !module.alb.rate_limited_per_ip
+    error_message = "The regional web ACL, which sees only edge addresses, has no per-IP rule."
+  }
+
+  assert {
+    condition     = module.console.api_origin_request_policy_id == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    error_message = "API requests reach the origin with the viewer's headers and CloudFront's (CloudFront-Viewer-Country), Host excepted."
+  }
 }
