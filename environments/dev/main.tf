@@ -45,6 +45,9 @@ module "shoptrail" {
   origin_verify_secret          = var.origin_verify_secret
   waf_rate_limit_per_5_minutes  = var.waf_rate_limit_per_5_minutes
   alarm_email_addresses         = var.alarm_email_addresses
+  alarm_https_endpoints         = var.alarm_https_endpoints
+  alarm_slack                   = var.alarm_slack
+  bootstrap                     = var.bootstrap
   alarm_p99_latency_seconds     = var.alarm_p99_latency_seconds
   offline_plan                  = var.offline_plan
 }

@@ -37,5 +37,7 @@ exports_expiration_days       = 14
 exports_transition_to_ia_days = null
 
 waf_rate_limit_per_5_minutes = 20000
-alarm_email_addresses        = []
-alarm_p99_latency_seconds    = 2
+alarm_email_addresses        = ["dev-alerts@shoptrail.example.com"]
+# Paging: a PagerDuty or Opsgenie CloudWatch integration URL (https://...).
+alarm_https_endpoints     = []
+alarm_p99_latency_seconds = 2

@@ -35,4 +35,6 @@ exports_expiration_days       = null
 
 waf_rate_limit_per_5_minutes = 50000
 alarm_email_addresses        = ["oncall@shoptrail.example.com"]
-alarm_p99_latency_seconds    = 1
+# Paging: a PagerDuty or Opsgenie CloudWatch integration URL (https://...).
+alarm_https_endpoints     = []
+alarm_p99_latency_seconds = 1

@@ -34,5 +34,7 @@ exports_transition_to_ia_days = 30
 exports_expiration_days       = 90
 
 waf_rate_limit_per_5_minutes = 20000
-alarm_email_addresses        = []
-alarm_p99_latency_seconds    = 1
+alarm_email_addresses        = ["staging-alerts@shoptrail.example.com"]
+# Paging: a PagerDuty or Opsgenie CloudWatch integration URL (https://...).
+alarm_https_endpoints     = []
+alarm_p99_latency_seconds = 1

@@ -234,6 +234,27 @@ variable "alarm_email_addresses" {
   default     = []
 }
 
+variable "alarm_https_endpoints" {
+  description = "Paging endpoints subscribed to the alarm topic: a PagerDuty or Opsgenie CloudWatch integration URL (https://)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_slack" {
+  description = "Slack channel for the alarms through AWS Chatbot ({ team_id, channel_id }); null for none."
+  type = object({
+    team_id    = string
+    channel_id = string
+  })
+  default = null
+}
+
+variable "bootstrap" {
+  description = "First apply of an environment: everything is created but the api and worker run 0 tasks, because the MongoDB URI secret is still empty until the db-init task has run (docs/deploy.md). The deploy workflow sets it while that secret has no value."
+  type        = bool
+  default     = false
+}
+
 variable "alarm_p99_latency_seconds" {
   description = "ALB p99 latency alarm threshold, in seconds."
   type        = number

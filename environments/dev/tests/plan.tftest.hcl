@@ -41,3 +41,12 @@ run "dev_exports_lifecycle_is_valid" {
     error_message = "dev's 14-day exports skip STANDARD_IA (S3 refuses an expiration that is not after the transition)."
   }
 }
+
+run "alarms_reach_a_person" {
+  command = plan
+
+  assert {
+    condition     = length(output.facts.alarm_recipients.email) + length(output.facts.alarm_recipients.https) > 0
+    error_message = "This environment's alarms notify at least one recipient."
+  }
+}

@@ -33,8 +33,8 @@ run "prod_is_redundant_protected_and_watched" {
   }
 
   assert {
-    condition     = length(output.facts.alarm_email_addresses) > 0
-    error_message = "prod alarms reach a person: at least one recipient."
+    condition     = length(output.facts.alarm_email_addresses) > 0 && output.facts.alarm_recipients.email == tolist(output.facts.alarm_email_addresses)
+    error_message = "prod alarms reach a person: at least one e-mail recipient subscribed to the topic."
   }
 
   assert {

@@ -37,3 +37,12 @@ run "staging_is_production_shaped" {
     error_message = "staging runs at least 2 api tasks and 2 database instances."
   }
 }
+
+run "alarms_reach_a_person" {
+  command = plan
+
+  assert {
+    condition     = length(output.facts.alarm_recipients.email) + length(output.facts.alarm_recipients.https) > 0
+    error_message = "This environment's alarms notify at least one recipient."
+  }
+}

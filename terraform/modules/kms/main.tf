@@ -41,10 +41,11 @@ resource "aws_kms_key" "this" {
         }
       },
       {
-        # CloudWatch alarms publish to the KMS-encrypted SNS topic.
+        # CloudWatch alarms and EventBridge rules (ECS deployment failures)
+        # publish to the KMS-encrypted SNS topic.
         Sid       = "CloudWatchAlarmsPublishToEncryptedTopics"
         Effect    = "Allow"
-        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Principal = { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
         Condition = {

@@ -175,9 +175,9 @@ module "api" {
   ingress_security_group_ids = { alb = module.alb.security_group_id }
   egress_rules               = local.database_egress
 
-  desired_count = var.api_desired_count
+  desired_count = var.bootstrap ? 0 : var.api_desired_count
   autoscaling = {
-    min_capacity        = var.api_desired_count
+    min_capacity        = var.bootstrap ? 0 : var.api_desired_count
     max_capacity        = var.api_max_count
     cpu_target_percent  = 60
     requests_per_target = var.api_requests_per_target
@@ -188,6 +188,8 @@ module "api" {
     alb_arn_suffix          = module.alb.arn_suffix
   }
   wait_for_steady_state = true
+  # Names, not references: the alarms name the services in their dimensions.
+  deployment_alarm_names = ["${local.name}-alb-5xx-rate"]
 
   log_kms_key_arn    = module.kms.key_arn
   log_retention_days = var.log_retention_days
@@ -223,12 +225,16 @@ module "worker" {
   subnet_ids   = module.network.private_subnet_ids
   egress_rules = local.database_egress
 
-  desired_count = var.worker_desired_count
+  desired_count = var.bootstrap ? 0 : var.worker_desired_count
   autoscaling = {
-    min_capacity       = var.worker_desired_count
+    min_capacity       = var.bootstrap ? 0 : var.worker_desired_count
     max_capacity       = var.worker_desired_count
     cpu_target_percent = null
   }
+  # A crash-looping worker fails the apply (and so the promotion to the next
+  # environment) instead of going unnoticed; a stopped one rolls back.
+  wait_for_steady_state  = true
+  deployment_alarm_names = ["${local.name}-worker-not-running"]
 
   # A re-export of a day overwrites its objects and deletes stale ones.
   task_role_statements = concat(
@@ -345,15 +351,20 @@ module "edge_waf" {
 module "observability" {
   source = "../../modules/observability"
 
-  name                    = local.name
-  environment             = var.environment
-  alb_arn_suffix          = module.alb.arn_suffix
-  target_group_arn_suffix = module.alb.target_group_arn_suffix
-  ecs_cluster_name        = module.ecs_cluster.name
-  api_service_name        = module.api.service_name
-  worker_service_name     = module.worker.service_name
-  kms_key_arn             = module.kms.key_arn
-  alarm_email_addresses   = var.alarm_email_addresses
-  min_healthy_hosts       = var.api_desired_count
-  alb_p99_latency_seconds = var.alarm_p99_latency_seconds
+  name                     = local.name
+  environment              = var.environment
+  alb_arn_suffix           = module.alb.arn_suffix
+  target_group_arn_suffix  = module.alb.target_group_arn_suffix
+  ecs_cluster_name         = module.ecs_cluster.name
+  api_service_name         = module.api.service_name
+  worker_service_name      = module.worker.service_name
+  kms_key_arn              = module.kms.key_arn
+  alarm_email_addresses    = var.alarm_email_addresses
+  alarm_https_endpoints    = var.alarm_https_endpoints
+  alarm_slack              = var.alarm_slack
+  ecs_cluster_arn          = module.ecs_cluster.arn
+  docdb_cluster_id         = module.database.cluster_id
+  worker_min_running_tasks = var.bootstrap ? 0 : min(1, var.worker_desired_count)
+  min_healthy_hosts        = var.api_desired_count
+  alb_p99_latency_seconds  = var.alarm_p99_latency_seconds
 }

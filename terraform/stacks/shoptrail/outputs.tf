@@ -79,6 +79,7 @@ output "facts" {
     api_min_tasks                = module.api.desired_count
     nat_gateway_count            = module.network.nat_gateway_count
     alarm_email_addresses        = var.alarm_email_addresses
+    alarm_recipients             = module.observability.notification_endpoints
     alb_deletion_protection      = var.deletion_protection
     database_deletion_protection = var.deletion_protection
     database_instances           = length(module.database.instance_availability_zones)

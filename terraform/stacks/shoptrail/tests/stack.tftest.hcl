@@ -50,7 +50,7 @@ variables {
   exports_transition_to_ia_days = null
 
   waf_rate_limit_per_5_minutes = 20000
-  alarm_email_addresses        = []
+  alarm_email_addresses        = ["dev-alerts@shoptrail.example.com"]
   alarm_p99_latency_seconds    = 2
 }
 
@@ -236,16 +236,16 @@ run "observability_is_wired" {
   }
 
   assert {
-    condition     = length(module.observability.alarm_names) == 10
-    error_message = "All api and worker alarms exist."
+    condition     = length(module.observability.alarm_names) == 15
+    error_message = "All api, worker and database alarms exist."
   }
 
   assert {
     condition = alltrue([
-      for alarm in ["export-failed", "export-stale", "jobs-failed"] :
+      for alarm in ["export-failed", "export-stale", "jobs-failed", "worker-not-running", "docdb-cpu", "docdb-freeable-memory", "docdb-connections", "docdb-replica-lag"] :
       contains(module.observability.alarm_names, "shoptrail-${var.environment}-${alarm}")
     ])
-    error_message = "The worker's export and job alarms exist."
+    error_message = "The worker's export, job and running-task alarms and the DocumentDB alarms exist."
   }
 }
 
@@ -329,5 +329,47 @@ run "per_ip_limits_count_viewers_not_edge_nodes" {
   assert {
     condition     = module.console.api_origin_request_policy_id == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
     error_message = "API requests reach the origin with the viewer's headers and CloudFront's (CloudFront-Viewer-Country), Host excepted."
+  }
+}
+
+run "deployments_are_watched_and_azs_rebalanced" {
+  command = plan
+
+  assert {
+    condition     = module.api.deployment_alarms.rollback && module.api.deployment_alarms.alarm_names == toset([module.observability.alb_5xx_alarm_name])
+    error_message = "An api deployment that sets off the 5xx alarm is rolled back by ECS."
+  }
+
+  assert {
+    condition     = module.worker.wait_for_steady_state && module.api.wait_for_steady_state
+    error_message = "terraform apply waits for both services, so a crash-looping worker is not promoted."
+  }
+
+  assert {
+    condition     = module.worker.deployment_alarms.alarm_names == toset([module.observability.worker_not_running_alarm_name])
+    error_message = "The worker is watched: a deployment that stops it rolls back."
+  }
+
+  assert {
+    condition     = module.api.availability_zone_rebalancing == "ENABLED" && module.worker.availability_zone_rebalancing == "ENABLED"
+    error_message = "Tasks move back into a recovered AZ."
+  }
+
+  assert {
+    condition     = yamldecode(module.worker.sidecar_config).exporters.awsemf.retain_initial_value_of_delta_metric
+    error_message = "The first point of a new failure series reaches CloudWatch."
+  }
+}
+
+run "bootstrap_creates_everything_with_no_tasks" {
+  command = plan
+
+  variables {
+    bootstrap = true
+  }
+
+  assert {
+    condition     = module.api.desired_count == 0 && module.worker.desired_count == 0
+    error_message = "While the MongoDB URI secret is empty, the services start with no task (nothing to wait for)."
   }
 }
