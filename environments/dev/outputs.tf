@@ -49,7 +49,7 @@ output "exports_bucket" {
 }
 
 output "mongodb_uri_secret_name" {
-  description = "Secret to fill with the application's MongoDB URI (put-secret-value)."
+  description = "Secret holding the application's MongoDB URI (filled by the db-init task)."
   value       = module.shoptrail.mongodb_uri_secret_name
 }
 
@@ -71,6 +71,31 @@ output "alarm_topic_arn" {
 output "dashboard_name" {
   description = "CloudWatch dashboard of the environment."
   value       = module.shoptrail.dashboard_name
+}
+
+output "ecs_cluster_name" {
+  description = "ECS cluster of the services and the db-init task."
+  value       = module.shoptrail.ecs_cluster_name
+}
+
+output "service_names" {
+  description = "ECS services the deploy workflow waits for: { api, worker }."
+  value       = module.shoptrail.service_names
+}
+
+output "db_init_task" {
+  description = "How to run the first-deploy db-init task: task family, subnets and security group (aws ecs run-task)."
+  value       = module.shoptrail.db_init_task
+}
+
+output "mongodb_uri_secret_arn" {
+  description = "ARN of the application's MongoDB URI secret (db-init fills it)."
+  value       = module.shoptrail.mongodb_uri_secret_arn
+}
+
+output "grafana" {
+  description = "Amazon Managed Grafana and Prometheus: workspace id, endpoint, provisioner service account, Prometheus endpoint and region (for scripts/lib/infra-grafana-dashboards.sh)."
+  value       = module.shoptrail.grafana
 }
 
 output "facts" {

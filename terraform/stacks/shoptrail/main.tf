@@ -196,6 +196,10 @@ module "api" {
   metrics_sidecar = {
     environment = var.environment
     service     = "api"
+    remote_write = {
+      endpoint      = module.metrics_workspace.prometheus_endpoint
+      workspace_arn = module.metrics_workspace.prometheus_workspace_arn
+    }
   }
 }
 
@@ -274,7 +278,11 @@ module "worker" {
   metrics_sidecar = {
     environment = var.environment
     service     = "worker"
-    port        = local.worker_port
+    remote_write = {
+      endpoint      = module.metrics_workspace.prometheus_endpoint
+      workspace_arn = module.metrics_workspace.prometheus_workspace_arn
+    }
+    port = local.worker_port
   }
 }
 
@@ -291,8 +299,9 @@ module "database" {
   backup_retention_days = var.docdb_backup_retention_days
   deletion_protection   = var.deletion_protection
   allowed_security_group_ids = {
-    api    = module.api.security_group_id
-    worker = module.worker.security_group_id
+    api     = module.api.security_group_id
+    worker  = module.worker.security_group_id
+    db_init = module.db_init.security_group_id
   }
 }
 
@@ -367,4 +376,33 @@ module "observability" {
   worker_min_running_tasks = var.bootstrap ? 0 : min(1, var.worker_desired_count)
   min_healthy_hosts        = var.api_desired_count
   alb_p99_latency_seconds  = var.alarm_p99_latency_seconds
+}
+
+# Amazon Managed Prometheus (fed by the sidecars) and Amazon Managed Grafana
+# with the compose stack's dashboards (loaded after apply by the workflow).
+module "metrics_workspace" {
+  source = "../../modules/managed_grafana"
+
+  name       = local.name
+  account_id = var.aws_account_id
+}
+
+# First deploy: creates the application's database user and fills the URI
+# secret (docs/deploy.md; run by the deploy workflow while the secret is empty).
+module "db_init" {
+  source = "../../modules/db_init"
+
+  name                   = "${local.name}-db-init"
+  image                  = "${local.registry}/${var.api_repository_name}:${var.image_tag}"
+  ecr_repository_arns    = [local.ecr_arns.api]
+  master_secret_arn      = module.database.master_user_secret_arn
+  uri_secret_arn         = module.secrets.arns["mongodb-uri"]
+  uri_secret_kms_key_arn = module.kms.key_arn
+  database_host          = module.database.endpoint
+  database_port          = module.database.port
+  database_cidr_ipv4     = module.network.vpc_cidr_block
+  database_name          = local.app_environment.APP__STORAGE__MONGODB_DATABASE
+  vpc_id                 = module.network.vpc_id
+  log_kms_key_arn        = module.kms.key_arn
+  log_retention_days     = var.log_retention_days
 }

@@ -49,7 +49,7 @@ output "exports_bucket" {
 }
 
 output "mongodb_uri_secret_name" {
-  description = "Secret to fill with the application's MongoDB URI (put-secret-value)."
+  description = "Secret holding the application's MongoDB URI (filled by the db-init task)."
   value       = module.secrets.names["mongodb-uri"]
 }
 
@@ -71,6 +71,41 @@ output "alarm_topic_arn" {
 output "dashboard_name" {
   description = "CloudWatch dashboard of the environment."
   value       = module.observability.dashboard_name
+}
+
+output "ecs_cluster_name" {
+  description = "ECS cluster of the services and the db-init task."
+  value       = module.ecs_cluster.name
+}
+
+output "service_names" {
+  description = "ECS services the deploy workflow waits for: { api, worker }."
+  value       = { api = module.api.service_name, worker = module.worker.service_name }
+}
+
+output "db_init_task" {
+  description = "How to run the first-deploy db-init task: task family, subnets and security group (aws ecs run-task)."
+  value = {
+    family            = module.db_init.task_definition_family
+    subnet_ids        = module.network.private_subnet_ids
+    security_group_id = module.db_init.security_group_id
+  }
+}
+
+output "mongodb_uri_secret_arn" {
+  description = "ARN of the application's MongoDB URI secret (db-init fills it)."
+  value       = module.secrets.arns["mongodb-uri"]
+}
+
+output "grafana" {
+  description = "Amazon Managed Grafana and Prometheus: workspace id, endpoint, provisioner service account, Prometheus endpoint and region (for scripts/lib/infra-grafana-dashboards.sh)."
+  value = {
+    workspace_id        = module.metrics_workspace.grafana_workspace_id
+    endpoint            = module.metrics_workspace.grafana_endpoint
+    service_account_id  = module.metrics_workspace.provisioner_service_account_id
+    prometheus_endpoint = module.metrics_workspace.prometheus_endpoint
+    region              = module.metrics_workspace.region
+  }
 }
 
 output "facts" {

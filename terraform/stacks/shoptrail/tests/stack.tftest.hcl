@@ -373,3 +373,39 @@ run "bootstrap_creates_everything_with_no_tasks" {
     error_message = "While the MongoDB URI secret is empty, the services start with no task (nothing to wait for)."
   }
 }
+
+run "the_first_deploy_has_a_db_init_task" {
+  command = plan
+
+  assert {
+    condition     = module.db_init.command == ["db-init"] && module.db_init.image == module.api.image
+    error_message = "db-init runs the release's api image with its db-init subcommand."
+  }
+
+  assert {
+    condition     = strcontains(module.db_init.task_role_policy, module.secrets.arns["mongodb-uri"]) && strcontains(module.db_init.task_role_policy, "secretsmanager:PutSecretValue")
+    error_message = "db-init writes the URI secret the services read."
+  }
+
+  assert {
+    condition     = output.db_init_task.security_group_id == module.db_init.security_group_id && output.db_init_task.subnet_ids == module.network.private_subnet_ids
+    error_message = "The workflow learns how to run db-init in the private subnets."
+  }
+}
+
+run "grafana_in_aws_reads_what_the_sidecars_write" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for svc in [module.api, module.worker] :
+      yamldecode(svc.sidecar_config).exporters.prometheusremotewrite.endpoint == "${module.metrics_workspace.prometheus_endpoint}api/v1/remote_write"
+    ])
+    error_message = "Both sidecars remote-write to the environment's AMP workspace."
+  }
+
+  assert {
+    condition     = module.metrics_workspace.grafana_data_sources == tolist(["PROMETHEUS"]) && output.grafana.workspace_id == module.metrics_workspace.grafana_workspace_id
+    error_message = "The Managed Grafana workspace reads Prometheus and is handed to the dashboard loader."
+  }
+}
