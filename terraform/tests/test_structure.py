@@ -307,7 +307,7 @@ def test_dev_uses_a_single_nat_gateway():
 
 def test_the_image_tag_is_a_variable_of_every_environment():
     main = (STACK_DIR / "main.tf").read_text(encoding="utf-8")
-    assert main.count(":${var.image_tag}") == 2, "api and worker images both use var.image_tag"
+    assert main.count(":${var.image_tag}") == 3, "api, worker and db-init images all use var.image_tag"
 
 
 def test_global_creates_the_repositories_the_environments_pull_from():
