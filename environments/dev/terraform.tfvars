@@ -1,8 +1,11 @@
 # dev: smallest footprint. One NAT gateway, smallest task and database sizes,
 # buckets removable. Replace account id, domains and certificate ARNs with yours.
-environment    = "dev"
-aws_region     = "eu-west-1"
+environment = "dev"
+aws_region  = "eu-west-1"
+# One AWS account per environment (docs/deploy.md); images come from the
+# tooling account of environments/global.
 aws_account_id = "111111111111"
+ecr_account_id = "999999999999"
 
 availability_zones = ["eu-west-1a", "eu-west-1b"]
 vpc_cidr           = "10.10.0.0/16"

@@ -56,6 +56,16 @@ variable "image_tag" {
   }
 }
 
+variable "ecr_account_id" {
+  description = "Account holding the ECR repositories (the tooling account of environments/global); the environment's account when they are the same (single-account trial)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.ecr_account_id))
+    error_message = "ecr_account_id must be 12 digits."
+  }
+}
+
 variable "api_repository_name" {
   description = "ECR repository of the api image (created by environments/global)."
   type        = string

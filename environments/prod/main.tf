@@ -17,6 +17,7 @@ module "shoptrail" {
   vpc_cidr                      = var.vpc_cidr
   single_nat_gateway            = var.single_nat_gateway
   image_tag                     = var.image_tag
+  ecr_account_id                = var.ecr_account_id
   api_repository_name           = var.api_repository_name
   worker_repository_name        = var.worker_repository_name
   api_domain_name               = var.api_domain_name

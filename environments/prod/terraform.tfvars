@@ -1,16 +1,19 @@
 # prod: NAT per AZ, larger tasks and database, three instances, long retention.
-environment    = "prod"
-aws_region     = "eu-west-1"
-aws_account_id = "111111111111"
+environment = "prod"
+aws_region  = "eu-west-1"
+# One AWS account per environment (docs/deploy.md); images come from the
+# tooling account of environments/global.
+aws_account_id = "333333333333"
+ecr_account_id = "999999999999"
 
 availability_zones = ["eu-west-1a", "eu-west-1b"]
 vpc_cidr           = "10.30.0.0/16"
 single_nat_gateway = false
 
 api_domain_name         = "api.shoptrail.example.com"
-api_certificate_arn     = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000005"
+api_certificate_arn     = "arn:aws:acm:eu-west-1:333333333333:certificate/00000000-0000-4000-8000-000000000005"
 console_domain_name     = "console.shoptrail.example.com"
-console_certificate_arn = "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-4000-8000-000000000006"
+console_certificate_arn = "arn:aws:acm:us-east-1:333333333333:certificate/00000000-0000-4000-8000-000000000006"
 
 api_cpu                 = 1024
 api_memory              = 2048

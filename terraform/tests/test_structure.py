@@ -279,8 +279,26 @@ def test_tfvars_set_the_same_variables_in_every_environment():
 def test_backend_config_points_at_the_environments_own_state(env):
     backend = parse(ENVIRONMENTS_DIR / env / "backend.hcl")
     assert backend["key"] == f"environments/{env}/terraform.tfstate"
+    # Each environment's state lives in its own account (terraform/modules/deploy_account).
     global_vars = tfvars("global")
-    assert backend["bucket"] == f"shoptrail-tfstate-{global_vars['aws_account_id']}"
+    account = tfvars(env)["aws_account_id"]
+    assert global_vars["environment_accounts"][env] == account
+    assert backend["bucket"] == f"shoptrail-{env}-tfstate-{account}"
+    assert tfvars(env)["ecr_account_id"] == global_vars["aws_account_id"]
+
+
+def test_environments_live_in_separate_accounts_unless_a_labelled_trial():
+    global_vars = tfvars("global")
+    accounts = {env: tfvars(env)["aws_account_id"] for env in APP_ENVIRONMENTS}
+    if global_vars.get("single_account_trial"):
+        return
+    assert len(set(accounts.values())) == 3 and global_vars["aws_account_id"] not in accounts.values(), accounts
+
+
+def test_no_deploy_role_gets_power_user_or_unbounded_iam():
+    for path in tf_files(ENVIRONMENTS_DIR / "global") + tf_files(MODULES_DIR / "deploy_account"):
+        text = path.read_text(encoding="utf-8")
+        assert "PowerUserAccess" not in text and "AdministratorAccess" not in text, path
 
 
 def test_roots_use_an_s3_backend_with_native_locking():

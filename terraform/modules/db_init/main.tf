@@ -36,9 +36,10 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_iam_role" "execution" {
-  name               = "${var.name}-execution"
-  assume_role_policy = local.ecs_tasks_trust
-  tags               = var.tags
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-execution"
+  assume_role_policy   = local.ecs_tasks_trust
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "execution" {
@@ -66,9 +67,10 @@ resource "aws_iam_role_policy" "execution" {
 
 # The task may read the master secret and read/write the URI secret; nothing else.
 resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
-  assume_role_policy = local.ecs_tasks_trust
-  tags               = var.tags
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-task"
+  assume_role_policy   = local.ecs_tasks_trust
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "task" {

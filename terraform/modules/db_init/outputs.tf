@@ -22,3 +22,8 @@ output "task_role_policy" {
   description = "JSON policy of the task role."
   value       = aws_iam_role_policy.task.policy
 }
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each role the module creates."
+  value       = [for r in flatten([aws_iam_role.execution, aws_iam_role.task]) : r.permissions_boundary]
+}

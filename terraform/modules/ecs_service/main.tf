@@ -186,9 +186,10 @@ locals {
 # Execution role: used by the ECS agent to pull the image, write logs and
 # resolve the `secrets` block. The application never sees these permissions.
 resource "aws_iam_role" "execution" {
-  name               = "${var.name}-execution"
-  assume_role_policy = local.ecs_tasks_trust
-  tags               = var.tags
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-execution"
+  assume_role_policy   = local.ecs_tasks_trust
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "execution" {
@@ -238,9 +239,10 @@ resource "aws_iam_role_policy" "execution" {
 
 # Task role: what the application (and the sidecar) may call at run time.
 resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
-  assume_role_policy = local.ecs_tasks_trust
-  tags               = var.tags
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-task"
+  assume_role_policy   = local.ecs_tasks_trust
+  tags                 = var.tags
 }
 
 locals {

@@ -102,3 +102,8 @@ output "sidecar_config" {
   description = "ADOT collector configuration of the metrics sidecar (YAML), or null."
   value       = local.sidecar_config
 }
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each role the module creates."
+  value       = [for r in flatten([aws_iam_role.execution, aws_iam_role.task]) : r.permissions_boundary]
+}

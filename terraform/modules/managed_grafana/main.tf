@@ -14,7 +14,8 @@ resource "aws_prometheus_workspace" "this" {
 }
 
 resource "aws_iam_role" "grafana" {
-  name = "${var.name}-grafana"
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-grafana"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

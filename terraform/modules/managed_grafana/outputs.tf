@@ -32,3 +32,8 @@ output "region" {
   description = "Region of the workspaces (SigV4 region of the Prometheus data source)."
   value       = data.aws_region.current.name
 }
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each role the module creates."
+  value       = [for r in flatten([aws_iam_role.grafana]) : r.permissions_boundary]
+}

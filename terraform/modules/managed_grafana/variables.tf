@@ -20,6 +20,12 @@ variable "grafana_version" {
   default     = "10.4"
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary attached to every role of the module (the environment's deploy role may only create bounded roles); null for none."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

@@ -49,7 +49,8 @@ resource "aws_sns_topic_subscription" "https" {
 resource "aws_iam_role" "chatbot" {
   count = var.alarm_slack == null ? 0 : 1
 
-  name = "${var.name}-chatbot"
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-chatbot"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -54,3 +54,8 @@ output "deployment_failure_events" {
   description = "Event pattern of the rule sending ECS deployment failures to the alarm topic."
   value       = aws_cloudwatch_event_rule.deployment_failed.event_pattern
 }
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each role the module creates."
+  value       = [for r in flatten([aws_iam_role.chatbot]) : r.permissions_boundary]
+}

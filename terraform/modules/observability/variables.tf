@@ -158,6 +158,12 @@ variable "export_max_age_hours" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary attached to every role of the module (the environment's deploy role may only create bounded roles); null for none."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

@@ -2,13 +2,18 @@
 # (environments/dev, staging, prod) calls this module with its own values.
 
 locals {
-  name     = "shoptrail-${var.environment}"
-  registry = "${var.aws_account_id}.dkr.ecr.${var.aws_region}.amazonaws.com"
+  name = "shoptrail-${var.environment}"
+  # Release images live in the tooling account's ECR (environments/global).
+  registry = "${var.ecr_account_id}.dkr.ecr.${var.aws_region}.amazonaws.com"
 
   ecr_arns = {
-    api    = "arn:aws:ecr:${var.aws_region}:${var.aws_account_id}:repository/${var.api_repository_name}"
-    worker = "arn:aws:ecr:${var.aws_region}:${var.aws_account_id}:repository/${var.worker_repository_name}"
+    api    = "arn:aws:ecr:${var.aws_region}:${var.ecr_account_id}:repository/${var.api_repository_name}"
+    worker = "arn:aws:ecr:${var.aws_region}:${var.ecr_account_id}:repository/${var.worker_repository_name}"
   }
+
+  # Created by terraform/modules/deploy_account; the deploy role may only
+  # create roles that carry it.
+  permissions_boundary_arn = "arn:aws:iam::${var.aws_account_id}:policy/shoptrail-${var.environment}-workload-boundary"
 
   # Shared by api and worker: storage engine and telemetry settings.
   app_environment = {
@@ -124,6 +129,8 @@ module "secrets" {
 module "api" {
   source = "../../modules/ecs_service"
 
+  permissions_boundary_arn = local.permissions_boundary_arn
+
   name                = "${local.name}-api"
   cluster_arn         = module.ecs_cluster.arn
   cluster_name        = module.ecs_cluster.name
@@ -205,6 +212,8 @@ module "api" {
 
 module "worker" {
   source = "../../modules/ecs_service"
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 
   name                = "${local.name}-worker"
   cluster_arn         = module.ecs_cluster.arn
@@ -360,6 +369,8 @@ module "edge_waf" {
 module "observability" {
   source = "../../modules/observability"
 
+  permissions_boundary_arn = local.permissions_boundary_arn
+
   name                     = local.name
   environment              = var.environment
   alb_arn_suffix           = module.alb.arn_suffix
@@ -383,6 +394,8 @@ module "observability" {
 module "metrics_workspace" {
   source = "../../modules/managed_grafana"
 
+  permissions_boundary_arn = local.permissions_boundary_arn
+
   name       = local.name
   account_id = var.aws_account_id
 }
@@ -391,6 +404,8 @@ module "metrics_workspace" {
 # secret (docs/deploy.md; run by the deploy workflow while the secret is empty).
 module "db_init" {
   source = "../../modules/db_init"
+
+  permissions_boundary_arn = local.permissions_boundary_arn
 
   name                   = "${local.name}-db-init"
   image                  = "${local.registry}/${var.api_repository_name}:${var.image_tag}"

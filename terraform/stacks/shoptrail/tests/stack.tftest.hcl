@@ -18,6 +18,7 @@ variables {
   environment          = "dev"
   aws_region           = "eu-west-1"
   aws_account_id       = "111111111111"
+  ecr_account_id       = "999999999999"
 
   availability_zones = ["eu-west-1a", "eu-west-1b"]
   vpc_cidr           = "10.10.0.0/16"
@@ -78,7 +79,7 @@ run "api_runs_at_least_two_tasks_in_two_azs_behind_https" {
   }
 
   assert {
-    condition     = module.api.image == "${var.aws_account_id}.dkr.ecr.${var.aws_region}.amazonaws.com/shoptrail-api:v0.0.0-test"
+    condition     = module.api.image == "${var.ecr_account_id}.dkr.ecr.${var.aws_region}.amazonaws.com/shoptrail-api:v0.0.0-test"
     error_message = "The api image is the shoptrail-api repository at image_tag."
   }
 
@@ -407,5 +408,31 @@ run "grafana_in_aws_reads_what_the_sidecars_write" {
   assert {
     condition     = module.metrics_workspace.grafana_data_sources == tolist(["PROMETHEUS"]) && output.grafana.workspace_id == module.metrics_workspace.grafana_workspace_id
     error_message = "The Managed Grafana workspace reads Prometheus and is handed to the dashboard loader."
+  }
+}
+
+run "every_role_carries_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    alarm_slack = { team_id = "T0123456", channel_id = "C0123456" }
+  }
+
+  assert {
+    condition = alltrue([
+      for b in concat(
+        module.api.role_permissions_boundaries,
+        module.worker.role_permissions_boundaries,
+        module.db_init.role_permissions_boundaries,
+        module.metrics_workspace.role_permissions_boundaries,
+        module.observability.role_permissions_boundaries,
+      ) : b == "arn:aws:iam::111111111111:policy/shoptrail-dev-workload-boundary"
+    ]) && length(module.observability.role_permissions_boundaries) == 1
+    error_message = "Every role of the environment carries its permissions boundary (the deploy role cannot create any other)."
+  }
+
+  assert {
+    condition     = startswith(module.api.image, "999999999999.dkr.ecr.eu-west-1.amazonaws.com/")
+    error_message = "Images come from the tooling account's ECR."
   }
 }
