@@ -411,3 +411,54 @@ def test_the_console_is_same_origin_when_cloudfront_routes_the_api():
     assert base_url["value"].startswith("${module.console.api_routed ? \"\" :")
     workflow = (REPO / ".github" / "workflows" / "terraform-apply.yml").read_text(encoding="utf-8")
     assert "output -raw console_api_base_url" in workflow
+
+
+# --- Release gates ------------------------------------------------------------------------
+
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+def _workflow(name: str) -> dict:
+    import yaml
+
+    with (WORKFLOWS / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def test_a_tag_deploys_only_after_ci_passed_on_its_commit():
+    jobs = _workflow("deploy.yml")["jobs"]
+    gate = jobs["ci-gate"]
+    script = " ".join(step.get("run", "") for step in gate["steps"])
+    assert "--workflow ci.yml" in script and '--commit "$SHA"' in script and '"success"' in script
+    assert jobs["images"]["needs"] == "ci-gate"
+
+
+def test_each_environment_applies_the_plan_its_approver_saw():
+    jobs = _workflow("deploy.yml")["jobs"]
+    order = ["dev-plan", "dev", "staging-plan", "staging", "prod-plan", "prod"]
+    assert [jobs[j]["needs"] for j in order] == ["images", *order[:-1]]
+    for env in ("dev", "staging", "prod"):
+        assert jobs[f"{env}-plan"]["uses"] == "./.github/workflows/terraform-plan.yml"
+        assert jobs[env]["uses"] == "./.github/workflows/terraform-apply.yml"
+    plan = _workflow("terraform-plan.yml")["jobs"]["plan"]
+    plan_runs = " ".join(s.get("run", "") for s in plan["steps"])
+    assert "-out=tfplan" in plan_runs and "GITHUB_STEP_SUMMARY" in plan_runs
+    assert any("upload-artifact" in s.get("uses", "") for s in plan["steps"])
+    assert plan["environment"] == "${{ inputs.environment }}-plan", "planning needs no approval"
+    apply = _workflow("terraform-apply.yml")["jobs"]["apply"]
+    assert apply["environment"] == "${{ inputs.environment }}", "applying waits for the environment's reviewers"
+    apply_runs = " ".join(s.get("run", "") for s in apply["steps"])
+    assert 'apply tfplan' in apply_runs and "-auto-approve" not in apply_runs
+    assert any("download-artifact" in s.get("uses", "") for s in apply["steps"])
+    assert "aws ecs wait services-stable" in apply_runs and ".api, .worker" in apply_runs
+
+
+def test_rollback_changes_images_only_and_pull_requests_plan_read_only():
+    rollback = _workflow("rollback.yml")
+    runs = " ".join(s.get("run", "") for s in rollback["jobs"]["rollback"]["steps"])
+    assert "infra-rollback-images.sh" in runs and "terraform" not in runs
+    pr = _workflow("terraform-pr-plan.yml")
+    assert set(pr[True]) == {"pull_request"}
+    job = pr["jobs"]["plan"]
+    assert job["environment"] == "${{ matrix.environment }}-plan"
+    assert "AWS_PLAN_ROLE_ARN" in str(job["steps"]) and "apply" not in " ".join(s.get("run", "") for s in job["steps"])

@@ -35,9 +35,9 @@ variable "deploy_workflow_refs" {
 }
 
 variable "plan_workflow_refs" {
-  description = "Workflow files and refs that may assume the read-only plan role (pull-request plans)."
+  description = "Workflow files and refs that may assume the read-only plan role: release plans (before approval) and pull-request plans."
   type        = list(string)
-  default     = [".github/workflows/terraform-pr-plan.yml@refs/pull/*"]
+  default     = [".github/workflows/terraform-plan.yml@refs/tags/v*", ".github/workflows/terraform-pr-plan.yml@refs/pull/*"]
 }
 
 variable "stack_services" {

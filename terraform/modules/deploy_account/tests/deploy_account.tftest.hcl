@@ -49,8 +49,11 @@ run "trust_requires_the_environment_and_the_workflow_ref" {
   }
 
   assert {
-    condition     = jsondecode(output.plan_trust_policy).Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == ["repo:shoptrail/shoptrail:environment:prod-plan:job_workflow_ref:shoptrail/shoptrail/.github/workflows/terraform-pr-plan.yml@refs/pull/*"]
-    error_message = "Plans assume the read-only role from the PR-plan workflow only."
+    condition = jsondecode(output.plan_trust_policy).Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == [
+      "repo:shoptrail/shoptrail:environment:prod-plan:job_workflow_ref:shoptrail/shoptrail/.github/workflows/terraform-plan.yml@refs/tags/v*",
+      "repo:shoptrail/shoptrail:environment:prod-plan:job_workflow_ref:shoptrail/shoptrail/.github/workflows/terraform-pr-plan.yml@refs/pull/*",
+    ]
+    error_message = "Only the release-plan and PR-plan workflows assume the read-only role, in the <env>-plan environment."
   }
 
   assert {
