@@ -371,19 +371,21 @@ module "observability" {
 
   permissions_boundary_arn = local.permissions_boundary_arn
 
-  name                     = local.name
-  environment              = var.environment
-  alb_arn_suffix           = module.alb.arn_suffix
-  target_group_arn_suffix  = module.alb.target_group_arn_suffix
-  ecs_cluster_name         = module.ecs_cluster.name
-  api_service_name         = module.api.service_name
-  worker_service_name      = module.worker.service_name
-  kms_key_arn              = module.kms.key_arn
-  alarm_email_addresses    = var.alarm_email_addresses
-  alarm_https_endpoints    = var.alarm_https_endpoints
-  alarm_slack              = var.alarm_slack
-  ecs_cluster_arn          = module.ecs_cluster.arn
-  docdb_cluster_id         = module.database.cluster_id
+  name                    = local.name
+  environment             = var.environment
+  alb_arn_suffix          = module.alb.arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+  ecs_cluster_name        = module.ecs_cluster.name
+  api_service_name        = module.api.service_name
+  worker_service_name     = module.worker.service_name
+  kms_key_arn             = module.kms.key_arn
+  alarm_email_addresses   = var.alarm_email_addresses
+  alarm_https_endpoints   = var.alarm_https_endpoints
+  alarm_slack             = var.alarm_slack
+  ecs_cluster_arn         = module.ecs_cluster.arn
+  # The cluster identifier is the database module's name, known at plan time
+  # (module.database.cluster_id is not, and it decides how many alarms exist).
+  docdb_cluster_id         = local.name
   worker_min_running_tasks = var.bootstrap ? 0 : min(1, var.worker_desired_count)
   min_healthy_hosts        = var.api_desired_count
   alb_p99_latency_seconds  = var.alarm_p99_latency_seconds
