@@ -32,7 +32,7 @@ provider "aws" {
   skip_region_validation      = var.offline_plan
 
   dynamic "assume_role" {
-    for_each = var.environment_accounts["dev"] == var.aws_account_id ? [] : [var.environment_accounts["dev"]]
+    for_each = var.offline_plan || var.environment_accounts["dev"] == var.aws_account_id ? [] : [var.environment_accounts["dev"]]
 
     content {
       role_arn     = "arn:aws:iam::${assume_role.value}:role/${var.environment_account_role_name}"
@@ -64,7 +64,7 @@ provider "aws" {
   skip_region_validation      = var.offline_plan
 
   dynamic "assume_role" {
-    for_each = var.environment_accounts["staging"] == var.aws_account_id ? [] : [var.environment_accounts["staging"]]
+    for_each = var.offline_plan || var.environment_accounts["staging"] == var.aws_account_id ? [] : [var.environment_accounts["staging"]]
 
     content {
       role_arn     = "arn:aws:iam::${assume_role.value}:role/${var.environment_account_role_name}"
@@ -96,7 +96,7 @@ provider "aws" {
   skip_region_validation      = var.offline_plan
 
   dynamic "assume_role" {
-    for_each = var.environment_accounts["prod"] == var.aws_account_id ? [] : [var.environment_accounts["prod"]]
+    for_each = var.offline_plan || var.environment_accounts["prod"] == var.aws_account_id ? [] : [var.environment_accounts["prod"]]
 
     content {
       role_arn     = "arn:aws:iam::${assume_role.value}:role/${var.environment_account_role_name}"
