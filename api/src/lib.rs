@@ -8,6 +8,7 @@ pub mod auth;
 mod body;
 pub mod cli;
 mod console;
+pub mod db_init;
 pub mod error;
 mod extract;
 mod limits;

@@ -31,6 +31,9 @@ enum Command {
         #[command(subcommand)]
         command: WriteKeyCommand,
     },
+    /// One-off first-deploy task: create the application's database user from the
+    /// cluster's master secret and write its URI secret.
+    DbInit(api::db_init::DbInitArgs),
 }
 
 #[derive(Subcommand)]
@@ -130,6 +133,13 @@ async fn main() -> anyhow::Result<()> {
             let secret = api::cli::create_write_key(&settings, &source).await?;
             println!("{}", secret.expose_secret());
             Ok(())
+        }
+        // Settings only for telemetry: the task has no store yet; its arguments come
+        // from the task definition (terraform/modules/db_init).
+        Command::DbInit(args) => {
+            let settings = Settings::load().context("Failed to load configuration")?;
+            let _telemetry = shared::telemetry::init_tracing(&settings.telemetry)?;
+            api::db_init::run(&args).await
         }
     }
 }

@@ -1,307 +1,54 @@
-# Thin root: every environment calls the same modules with the same wiring;
-# only terraform.tfvars (and backend.hcl) differ between dev, staging and prod.
+# Thin root of the dev environment: one call of the composition module with
+# this environment's values (terraform.tfvars). Resources are defined in
+# terraform/stacks/shoptrail, never here.
 
-locals {
-  name     = "shoptrail-${var.environment}"
-  registry = "${var.aws_account_id}.dkr.ecr.${var.aws_region}.amazonaws.com"
+module "shoptrail" {
+  source = "../../terraform/stacks/shoptrail"
 
-  ecr_arns = {
-    api    = "arn:aws:ecr:${var.aws_region}:${var.aws_account_id}:repository/${var.api_repository_name}"
-    worker = "arn:aws:ecr:${var.aws_region}:${var.aws_account_id}:repository/${var.worker_repository_name}"
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
   }
 
-  # Shared by api and worker: storage engine and telemetry settings.
-  app_environment = {
-    APP__STORAGE__ENGINE           = "mongodb"
-    APP__STORAGE__MONGODB_DATABASE = "shoptrail"
-    APP__TELEMETRY__LOG_FORMAT     = "json"
-  }
-  app_secrets = {
-    APP__STORAGE__MONGODB_URI = module.secrets.arns["mongodb-uri"]
-  }
-  # The worker writes each day's export under this prefix of the exports
-  # bucket; its task role may write and delete objects there only.
-  exports_prefix = "daily"
-  worker_port    = 9090
-
-  database_egress = {
-    documentdb = {
-      cidr_ipv4   = module.network.vpc_cidr_block
-      port        = 27017
-      description = "DocumentDB inside the VPC"
-    }
-  }
-}
-
-module "kms" {
-  source = "../../terraform/modules/kms"
-
-  name       = local.name
-  account_id = var.aws_account_id
-}
-
-module "logs" {
-  source = "../../terraform/modules/log_bucket"
-
-  bucket_name    = "${local.name}-logs-${var.aws_account_id}"
-  account_id     = var.aws_account_id
-  retention_days = var.access_log_retention_days
-  force_destroy  = var.force_destroy_buckets
-}
-
-module "network" {
-  source = "../../terraform/modules/network"
-
-  name                    = local.name
-  cidr_block              = var.vpc_cidr
-  availability_zones      = var.availability_zones
-  single_nat_gateway      = var.single_nat_gateway
-  kms_key_arn             = module.kms.key_arn
-  flow_log_retention_days = var.log_retention_days
-}
-
-module "alb" {
-  source = "../../terraform/modules/alb"
-
-  name                = "${local.name}-api"
-  vpc_id              = module.network.vpc_id
-  vpc_cidr_block      = module.network.vpc_cidr_block
-  public_subnet_ids   = module.network.public_subnet_ids
-  certificate_arn     = var.api_certificate_arn
-  access_logs_bucket  = module.logs.bucket_name
-  access_logs_prefix  = module.logs.alb_prefix
-  deletion_protection = var.deletion_protection
-  waf = {
-    rate_limit_per_5_minutes = var.waf_rate_limit_per_5_minutes
-    log_retention_days       = var.log_retention_days
-    log_kms_key_arn          = module.kms.key_arn
-  }
-  dns = var.route53_zone_id == null ? null : { zone_id = var.route53_zone_id, name = var.api_domain_name }
-}
-
-module "ecs_cluster" {
-  source = "../../terraform/modules/ecs_cluster"
-
-  name               = local.name
-  kms_key_arn        = module.kms.key_arn
-  log_retention_days = var.log_retention_days
-}
-
-module "secrets" {
-  source = "../../terraform/modules/secrets"
-
-  name_prefix = "shoptrail/${var.environment}"
-  kms_key_arn = module.kms.key_arn
-  secrets = {
-    "mongodb-uri" = "MongoDB URI of the shoptrail application user (DocumentDB: tls=true, tlsCAFile=/etc/ssl/certs/rds-global-bundle.pem, replicaSet=rs0, retryWrites=false). Set by an operator, see docs/deploy.md."
-  }
-}
-
-module "api" {
-  source = "../../terraform/modules/ecs_service"
-
-  name                = "${local.name}-api"
-  cluster_arn         = module.ecs_cluster.arn
-  cluster_name        = module.ecs_cluster.name
-  image               = "${local.registry}/${var.api_repository_name}:${var.image_tag}"
-  ecr_repository_arns = [local.ecr_arns.api]
-  container_port      = 8080
-  cpu                 = var.api_cpu
-  memory              = var.api_memory
-  # Jobs run in the worker service, not inside the api tasks. Only the ALB can
-  # reach the tasks (security group), so any peer in the VPC is the ALB: its
-  # X-Forwarded-For gives the client IP for per-IP rate limits.
-  environment = merge(local.app_environment, {
-    APP__SERVER__HOST            = "0.0.0.0"
-    APP__SERVER__PORT            = "8080"
-    APP__SERVER__TRUSTED_PROXIES = module.network.vpc_cidr_block
-    APP__SERVER__CONSOLE_DIR     = ""
-    APP__WORKER__IN_PROCESS      = "false"
-    # Import files uploaded through the API wait under the export destination
-    # (`_imports/uploads/`) until the worker reads them.
-    APP__EXPORT__DESTINATION = "s3://${module.exports.bucket_name}/${local.exports_prefix}"
-  })
-  secrets             = local.app_secrets
-  secrets_kms_key_arn = module.kms.key_arn
-  health_check = {
-    command = ["CMD", "curl", "--fail", "--silent", "--max-time", "2", "http://127.0.0.1:8080/healthz"]
-  }
-
-  # The api only stores uploaded import files and checks that one exists.
-  task_role_statements = [
-    {
-      sid       = "ListImportUploads"
-      actions   = ["s3:ListBucket"]
-      resources = [module.exports.bucket_arn]
-    },
-    {
-      sid       = "WriteImportUploads"
-      actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-      resources = ["${module.exports.bucket_arn}/${local.exports_prefix}/_imports/uploads/*"]
-    },
-    {
-      sid       = "EncryptImportUploads"
-      actions   = ["kms:GenerateDataKey"]
-      resources = [module.kms.key_arn]
-    },
-  ]
-
-  vpc_id                     = module.network.vpc_id
-  subnet_ids                 = module.network.private_subnet_ids
-  ingress_security_group_ids = { alb = module.alb.security_group_id }
-  egress_rules               = local.database_egress
-
-  desired_count = var.api_desired_count
-  autoscaling = {
-    min_capacity        = var.api_desired_count
-    max_capacity        = var.api_max_count
-    cpu_target_percent  = 60
-    requests_per_target = var.api_requests_per_target
-  }
-  load_balancer = {
-    target_group_arn        = module.alb.target_group_arn
-    target_group_arn_suffix = module.alb.target_group_arn_suffix
-    alb_arn_suffix          = module.alb.arn_suffix
-  }
-  wait_for_steady_state = true
-
-  log_kms_key_arn    = module.kms.key_arn
-  log_retention_days = var.log_retention_days
-  metrics_sidecar = {
-    environment = var.environment
-    service     = "api"
-  }
-}
-
-module "worker" {
-  source = "../../terraform/modules/ecs_service"
-
-  name                = "${local.name}-worker"
-  cluster_arn         = module.ecs_cluster.arn
-  cluster_name        = module.ecs_cluster.name
-  image               = "${local.registry}/${var.worker_repository_name}:${var.image_tag}"
-  ecr_repository_arns = [local.ecr_arns.worker]
-  cpu                 = var.worker_cpu
-  memory              = var.worker_memory
-  # No container_port and no ingress: the worker's listener (health, metrics)
-  # is on the loopback interface, for the health check and the sidecar only.
-  environment = merge(local.app_environment, {
-    APP__EXPORT__DESTINATION = "s3://${module.exports.bucket_name}/${local.exports_prefix}"
-    APP__WORKER__LISTEN_ADDR = "127.0.0.1:${local.worker_port}"
-  })
-  secrets             = local.app_secrets
-  secrets_kms_key_arn = module.kms.key_arn
-  health_check = {
-    command = ["CMD", "curl", "--fail", "--silent", "--max-time", "2", "http://127.0.0.1:${local.worker_port}/healthz"]
-  }
-
-  vpc_id       = module.network.vpc_id
-  subnet_ids   = module.network.private_subnet_ids
-  egress_rules = local.database_egress
-
-  desired_count = var.worker_desired_count
-  autoscaling = {
-    min_capacity       = var.worker_desired_count
-    max_capacity       = var.worker_desired_count
-    cpu_target_percent = null
-  }
-
-  # A re-export of a day overwrites its objects and deletes stale ones.
-  task_role_statements = concat(
-    [
-      {
-        sid       = "ListExports"
-        actions   = ["s3:ListBucket"]
-        resources = [module.exports.bucket_arn]
-      },
-      {
-        sid       = "ReadWriteDeleteExports"
-        actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-        resources = ["${module.exports.bucket_arn}/${local.exports_prefix}/*"]
-      },
-      {
-        sid       = "EncryptExports"
-        actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-        resources = [module.kms.key_arn]
-      },
-    ],
-    length(var.import_bucket_arns) == 0 ? [] : [
-      {
-        sid       = "ListImportBuckets"
-        actions   = ["s3:ListBucket"]
-        resources = var.import_bucket_arns
-      },
-      {
-        sid       = "ReadImportObjects"
-        actions   = ["s3:GetObject"]
-        resources = [for arn in var.import_bucket_arns : "${arn}/*"]
-      },
-    ],
-  )
-
-  log_kms_key_arn    = module.kms.key_arn
-  log_retention_days = var.log_retention_days
-  metrics_sidecar = {
-    environment = var.environment
-    service     = "worker"
-    port        = local.worker_port
-  }
-}
-
-module "database" {
-  source = "../../terraform/modules/database"
-
-  name                  = local.name
-  vpc_id                = module.network.vpc_id
-  subnet_ids            = module.network.private_subnet_ids
-  availability_zones    = module.network.availability_zones
-  instance_count        = var.docdb_instance_count
-  instance_class        = var.docdb_instance_class
-  kms_key_arn           = module.kms.key_arn
-  backup_retention_days = var.docdb_backup_retention_days
-  deletion_protection   = var.deletion_protection
-  allowed_security_group_ids = {
-    api    = module.api.security_group_id
-    worker = module.worker.security_group_id
-  }
-}
-
-module "exports" {
-  source = "../../terraform/modules/exports_bucket"
-
-  bucket_name            = "${local.name}-exports-${var.aws_account_id}"
-  kms_key_arn            = module.kms.key_arn
-  access_log_bucket_name = module.logs.bucket_name
-  expiration_days        = var.exports_expiration_days
-  force_destroy          = var.force_destroy_buckets
-}
-
-module "console" {
-  source = "../../terraform/modules/static_site"
-
-  name                   = "${local.name}-console"
-  bucket_name            = "${local.name}-console-${var.aws_account_id}"
-  aliases                = [var.console_domain_name]
-  acm_certificate_arn    = var.console_certificate_arn
-  api_origin_domain_name = var.api_domain_name
-  log_bucket_name        = module.logs.bucket_name
-  log_bucket_domain_name = module.logs.bucket_domain_name
-  route53_zone_id        = var.route53_zone_id
-  force_destroy          = var.force_destroy_buckets
-}
-
-module "observability" {
-  source = "../../terraform/modules/observability"
-
-  name                    = local.name
-  environment             = var.environment
-  alb_arn_suffix          = module.alb.arn_suffix
-  target_group_arn_suffix = module.alb.target_group_arn_suffix
-  ecs_cluster_name        = module.ecs_cluster.name
-  api_service_name        = module.api.service_name
-  worker_service_name     = module.worker.service_name
-  kms_key_arn             = module.kms.key_arn
-  alarm_email_addresses   = var.alarm_email_addresses
-  min_healthy_hosts       = var.api_desired_count
-  alb_p99_latency_seconds = var.alarm_p99_latency_seconds
+  environment                   = var.environment
+  aws_region                    = var.aws_region
+  aws_account_id                = var.aws_account_id
+  availability_zones            = var.availability_zones
+  vpc_cidr                      = var.vpc_cidr
+  single_nat_gateway            = var.single_nat_gateway
+  image_tag                     = var.image_tag
+  ecr_account_id                = var.ecr_account_id
+  api_repository_name           = var.api_repository_name
+  worker_repository_name        = var.worker_repository_name
+  api_domain_name               = var.api_domain_name
+  api_certificate_arn           = var.api_certificate_arn
+  console_domain_name           = var.console_domain_name
+  console_certificate_arn       = var.console_certificate_arn
+  route53_zone_id               = var.route53_zone_id
+  api_cpu                       = var.api_cpu
+  api_memory                    = var.api_memory
+  api_desired_count             = var.api_desired_count
+  api_max_count                 = var.api_max_count
+  api_requests_per_target       = var.api_requests_per_target
+  worker_cpu                    = var.worker_cpu
+  worker_memory                 = var.worker_memory
+  worker_desired_count          = var.worker_desired_count
+  import_bucket_arns            = var.import_bucket_arns
+  docdb_instance_class          = var.docdb_instance_class
+  docdb_instance_count          = var.docdb_instance_count
+  docdb_backup_retention_days   = var.docdb_backup_retention_days
+  deletion_protection           = var.deletion_protection
+  force_destroy_buckets         = var.force_destroy_buckets
+  log_retention_days            = var.log_retention_days
+  access_log_retention_days     = var.access_log_retention_days
+  exports_expiration_days       = var.exports_expiration_days
+  exports_transition_to_ia_days = var.exports_transition_to_ia_days
+  origin_verify_secret          = var.origin_verify_secret
+  waf_rate_limit_per_5_minutes  = var.waf_rate_limit_per_5_minutes
+  alarm_email_addresses         = var.alarm_email_addresses
+  alarm_https_endpoints         = var.alarm_https_endpoints
+  alarm_slack                   = var.alarm_slack
+  bootstrap                     = var.bootstrap
+  alarm_p99_latency_seconds     = var.alarm_p99_latency_seconds
+  offline_plan                  = var.offline_plan
 }

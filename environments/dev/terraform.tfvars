@@ -1,8 +1,11 @@
 # dev: smallest footprint. One NAT gateway, smallest task and database sizes,
 # buckets removable. Replace account id, domains and certificate ARNs with yours.
-environment    = "dev"
-aws_region     = "eu-west-1"
+environment = "dev"
+aws_region  = "eu-west-1"
+# One AWS account per environment (docs/deploy.md); images come from the
+# tooling account of environments/global.
 aws_account_id = "111111111111"
+ecr_account_id = "999999999999"
 
 availability_zones = ["eu-west-1a", "eu-west-1b"]
 vpc_cidr           = "10.10.0.0/16"
@@ -31,8 +34,13 @@ deletion_protection       = false
 force_destroy_buckets     = true
 log_retention_days        = 365
 access_log_retention_days = 30
-exports_expiration_days   = 30
+# Exports live 14 days in dev: too short for STANDARD_IA (30-day minimum), so
+# they stay in STANDARD; S3 refuses an expiration that is not after the transition.
+exports_expiration_days       = 14
+exports_transition_to_ia_days = null
 
 waf_rate_limit_per_5_minutes = 20000
-alarm_email_addresses        = []
-alarm_p99_latency_seconds    = 2
+alarm_email_addresses        = ["dev-alerts@shoptrail.example.com"]
+# Paging: a PagerDuty or Opsgenie CloudWatch integration URL (https://...).
+alarm_https_endpoints     = []
+alarm_p99_latency_seconds = 2

@@ -1,5 +1,5 @@
-# Every value that differs between environments is a variable set in
-# terraform.tfvars; image_tag is passed by the deploy workflow (-var).
+# The inputs of terraform/stacks/shoptrail, set in terraform.tfvars (image_tag by
+# the deploy workflow: -var image_tag=$TAG).
 
 variable "environment" {
   description = "Environment name: dev, staging or prod."
@@ -53,6 +53,16 @@ variable "image_tag" {
   validation {
     condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && var.image_tag != "latest"
     error_message = "image_tag must be a valid, immutable image tag (not latest)."
+  }
+}
+
+variable "ecr_account_id" {
+  description = "Account holding the ECR repositories (the tooling account of environments/global); the environment's account when they are the same (single-account trial)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.ecr_account_id))
+    error_message = "ecr_account_id must be 12 digits."
   }
 }
 
@@ -192,13 +202,39 @@ variable "access_log_retention_days" {
 }
 
 variable "exports_expiration_days" {
-  description = "Days after which daily exports expire; null keeps them."
+  description = "Days after which daily exports expire; null keeps them. Must be later than exports_transition_to_ia_days (S3 refuses the lifecycle rule otherwise)."
   type        = number
   default     = null
+
+  validation {
+    condition = (
+      var.exports_expiration_days == null ? true :
+      var.exports_transition_to_ia_days == null ? var.exports_expiration_days >= 1 :
+      var.exports_expiration_days > var.exports_transition_to_ia_days
+    )
+    error_message = "exports_expiration_days must be later than exports_transition_to_ia_days; for short-lived exports set exports_transition_to_ia_days = null."
+  }
+}
+
+variable "exports_transition_to_ia_days" {
+  description = "Days after which daily exports move to STANDARD_IA (at least 30); null keeps them in STANDARD (short-lived exports)."
+  type        = number
+  default     = 30
+}
+
+variable "origin_verify_secret" {
+  description = "Secret header value CloudFront adds to API origin requests; the ALB forwards nothing else. Not in tfvars: the workflows pass it from the GitHub environment secret ORIGIN_VERIFY_SECRET (TF_VAR_origin_verify_secret)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.origin_verify_secret) >= 32
+    error_message = "origin_verify_secret must be at least 32 characters (e.g. openssl rand -hex 32)."
+  }
 }
 
 variable "waf_rate_limit_per_5_minutes" {
-  description = "Requests per client IP per 5 minutes before the WAF blocks."
+  description = "Requests per viewer IP per 5 minutes before the CloudFront web ACL blocks."
   type        = number
 }
 
@@ -206,6 +242,27 @@ variable "alarm_email_addresses" {
   description = "E-mail addresses notified by the CloudWatch alarms."
   type        = list(string)
   default     = []
+}
+
+variable "alarm_https_endpoints" {
+  description = "Paging endpoints subscribed to the alarm topic: a PagerDuty or Opsgenie CloudWatch integration URL (https://)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_slack" {
+  description = "Slack channel for the alarms through AWS Chatbot ({ team_id, channel_id }); null for none."
+  type = object({
+    team_id    = string
+    channel_id = string
+  })
+  default = null
+}
+
+variable "bootstrap" {
+  description = "First apply of an environment: everything is created but the api and worker run 0 tasks, because the MongoDB URI secret is still empty until the db-init task has run (docs/deploy.md). The deploy workflow sets it while that secret has no value."
+  type        = bool
+  default     = false
 }
 
 variable "alarm_p99_latency_seconds" {

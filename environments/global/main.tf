@@ -1,57 +1,25 @@
-# Account-wide bootstrap, applied once before any environment (docs/deploy.md):
-# the Terraform state bucket, the ECR repositories and GitHub OIDC deploy roles.
+# Organisation bootstrap, applied once before any environment and again when
+# accounts change (docs/deploy.md). The tooling account (aws_account_id) holds
+# this root's state, the ECR repositories and the release role; each
+# environment's account gets its own OIDC provider, state bucket, permissions
+# boundary and deploy/plan roles (terraform/modules/deploy_account).
+#
+# Single-account trial: environment_accounts all equal aws_account_id and
+# single_account_trial = true. Everything still works, but nothing isolates
+# the environments from each other: a trial, not a production layout.
 
 locals {
   name              = "shoptrail-global"
   state_bucket_name = "shoptrail-tfstate-${var.aws_account_id}"
-  state_bucket_arn  = "arn:aws:s3:::${local.state_bucket_name}"
-  iam_prefix        = "arn:aws:iam::${var.aws_account_id}"
 
-  # Terraform of one environment may read/write only its own state object (and lock file).
-  environment_policies = {
-    for env in var.deploy_environments : env => jsonencode({
-      Version = "2012-10-17"
-      Statement = [
-        {
-          Sid      = "ListOwnState"
-          Effect   = "Allow"
-          Action   = ["s3:ListBucket"]
-          Resource = [local.state_bucket_arn]
-          Condition = {
-            StringLike = { "s3:prefix" = ["environments/${env}/*"] }
-          }
-        },
-        {
-          Sid      = "ReadWriteOwnState"
-          Effect   = "Allow"
-          Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-          Resource = ["${local.state_bucket_arn}/environments/${env}/*"]
-        },
-        {
-          Sid      = "UseStateKey"
-          Effect   = "Allow"
-          Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-          Resource = [module.kms.key_arn]
-        },
-        {
-          # PowerUserAccess excludes IAM: allow managing only this environment's roles.
-          Sid    = "ManageEnvironmentRoles"
-          Effect = "Allow"
-          Action = [
-            "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole",
-            "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy",
-            "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:PassRole",
-          ]
-          Resource = ["${local.iam_prefix}:role/shoptrail-${env}-*"]
-        },
-        {
-          Sid      = "CreateServiceLinkedRoles"
-          Effect   = "Allow"
-          Action   = ["iam:CreateServiceLinkedRole"]
-          Resource = ["${local.iam_prefix}:role/aws-service-role/*"]
-        },
-      ]
-    })
+  other_accounts = distinct([for env, account in var.environment_accounts : account if account != var.aws_account_id])
+  # One GitHub OIDC provider per account: the tooling account's comes from
+  # github_oidc; in an account shared by several environments only the first creates it.
+  creates_oidc_provider = {
+    for env, account in var.environment_accounts : env => (
+      account != var.aws_account_id
+      && env == [for e in sort(keys(var.environment_accounts)) : e if var.environment_accounts[e] == account][0]
+    )
   }
 
   release_policy = jsonencode({
@@ -82,11 +50,19 @@ locals {
   })
 }
 
+check "trial_mode_is_declared" {
+  assert {
+    condition     = var.single_account_trial == (length(local.other_accounts) == 0)
+    error_message = "environment_accounts all equal aws_account_id exactly when single_account_trial is true: say so explicitly."
+  }
+}
+
 module "kms" {
   source = "../../terraform/modules/kms"
 
-  name       = local.name
-  account_id = var.aws_account_id
+  name                        = local.name
+  account_id                  = var.aws_account_id
+  decrypt_via_ecr_account_ids = local.other_accounts
 }
 
 module "logs" {
@@ -97,8 +73,7 @@ module "logs" {
   retention_days = 365
 }
 
-# A private, versioned, SSE-KMS, TLS-only bucket with access logs: the same
-# guarantees the exports need, so the module is reused for the state.
+# This root's own state (the environments keep theirs in their accounts).
 module "state_bucket" {
   source = "../../terraform/modules/exports_bucket"
 
@@ -113,17 +88,54 @@ module "ecr" {
 
   repository_names = var.ecr_repository_names
   kms_key_arn      = module.kms.key_arn
+  pull_account_ids = local.other_accounts
 }
 
+# The release job (image build) may only push to ECR.
 module "github_oidc" {
   source = "../../terraform/modules/github_oidc"
 
   github_repository = var.github_repository
-  environments = merge(
-    { for env, policy in local.environment_policies : env => {
-      policy_json         = policy
-      managed_policy_arns = var.deploy_managed_policy_arns
-    } },
-    { (var.release_environment) = { policy_json = local.release_policy } },
-  )
+  environments = {
+    (var.release_environment) = { policy_json = local.release_policy }
+  }
+}
+
+module "account_dev" {
+  source = "../../terraform/modules/deploy_account"
+  providers = {
+    aws = aws.dev
+  }
+
+  environment          = "dev"
+  account_id           = var.environment_accounts["dev"]
+  github_repository    = var.github_repository
+  create_oidc_provider = local.creates_oidc_provider["dev"]
+  single_account_trial = var.single_account_trial
+}
+
+module "account_staging" {
+  source = "../../terraform/modules/deploy_account"
+  providers = {
+    aws = aws.staging
+  }
+
+  environment          = "staging"
+  account_id           = var.environment_accounts["staging"]
+  github_repository    = var.github_repository
+  create_oidc_provider = local.creates_oidc_provider["staging"]
+  single_account_trial = var.single_account_trial
+}
+
+module "account_prod" {
+  source = "../../terraform/modules/deploy_account"
+  providers = {
+    aws = aws.prod
+  }
+
+  environment          = "prod"
+  account_id           = var.environment_accounts["prod"]
+  github_repository    = var.github_repository
+  create_oidc_provider = local.creates_oidc_provider["prod"]
+  single_account_trial = var.single_account_trial
 }

@@ -1,10 +1,10 @@
 variable "aws_region" {
-  description = "Region of the state bucket and the ECR repositories."
+  description = "Region of the state buckets and the ECR repositories."
   type        = string
 }
 
 variable "aws_account_id" {
-  description = "AWS account (12 digits); the provider refuses any other."
+  description = "Tooling account (12 digits): this root's state, ECR and the release role; the provider refuses any other."
   type        = string
 
   validation {
@@ -13,27 +13,37 @@ variable "aws_account_id" {
   }
 }
 
-variable "github_repository" {
-  description = "GitHub repository (owner/name) whose workflows may assume the deploy roles."
-  type        = string
+variable "environment_accounts" {
+  description = "AWS account of each environment (dev, staging, prod): one account each in the organisation layout of docs/deploy.md."
+  type        = map(string)
+
+  validation {
+    condition     = toset(keys(var.environment_accounts)) == toset(["dev", "staging", "prod"]) && alltrue([for id in values(var.environment_accounts) : can(regex("^[0-9]{12}$", id))])
+    error_message = "Give a 12-digit account for exactly dev, staging and prod."
+  }
 }
 
-variable "deploy_environments" {
-  description = "GitHub environments that run terraform apply (one role each, own state prefix)."
-  type        = list(string)
-  default     = ["dev", "staging", "prod"]
+variable "single_account_trial" {
+  description = "TRIAL ONLY: every environment lives in the tooling account; nothing isolates them from each other."
+  type        = bool
+  default     = false
+}
+
+variable "environment_account_role_name" {
+  description = "Role the global apply assumes in each environment account (created by AWS Organizations in member accounts)."
+  type        = string
+  default     = "OrganizationAccountAccessRole"
+}
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose workflows may assume the roles."
+  type        = string
 }
 
 variable "release_environment" {
   description = "GitHub environment of the image build job (may only push to ECR)."
   type        = string
   default     = "release"
-}
-
-variable "deploy_managed_policy_arns" {
-  description = "Managed policies of the deploy roles besides their inline policy (IAM is granted inline, scoped to shoptrail-<env>-* roles)."
-  type        = list(string)
-  default     = ["arn:aws:iam::aws:policy/PowerUserAccess"]
 }
 
 variable "ecr_repository_names" {

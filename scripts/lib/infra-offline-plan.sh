@@ -29,5 +29,5 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 
 terraform -chdir="$dir" init -plugin-dir="${TF_PLUGIN_MIRROR:-/opt/tf-plugins}" -reconfigure -no-color >/dev/null
 vars=(-var offline_plan=true)
-[ "$env_name" = global ] || vars+=(-var "image_tag=$image_tag")
+[ "$env_name" = global ] || vars+=(-var "image_tag=$image_tag" -var "origin_verify_secret=offline-plan-origin-verify-secret-0000")
 terraform -chdir="$dir" plan -refresh=false -lock=false -no-color "${vars[@]}" "$@"

@@ -148,4 +148,28 @@ fn describe() {
     metrics::counter!("shoptrail_batch_flush_failures_total").increment(0);
     metrics::counter!("shoptrail_profile_traits_dropped_total").increment(0);
     metrics::counter!(crate::jobs::metric::EXPORT_FAILURES).increment(0);
+    // One failed series per job kind from start-up, so the first failure after a
+    // restart is a change from 0 that the jobs-failed alarm sees.
+    for kind in crate::storage::JobKind::ALL {
+        metrics::counter!(crate::jobs::metric::JOBS_TOTAL, "kind" => kind.as_str(), "outcome" => "failed")
+            .increment(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_job_kind_has_a_failed_series_at_zero_from_start_up() {
+        let rendered = super::metrics_handle().render();
+        for kind in crate::storage::JobKind::ALL {
+            let series = format!(
+                "shoptrail_jobs_total{{kind=\"{}\",outcome=\"failed\"}} 0",
+                kind.as_str()
+            );
+            assert!(
+                rendered.contains(&series),
+                "{series} missing from:\n{rendered}"
+            );
+        }
+    }
 }

@@ -14,6 +14,7 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 MODULES_DIR = REPO / "terraform" / "modules"
 ENVIRONMENTS_DIR = REPO / "environments"
+STACK_DIR = REPO / "terraform" / "stacks" / "shoptrail"
 APP_ENVIRONMENTS = ("dev", "staging", "prod")
 # Modules whose provider is not in the local mirror: parsed, not validated.
 NON_AWS_MODULES = {"grafana", "mongodb_atlas"}
@@ -79,7 +80,7 @@ def module_dirs() -> list[pathlib.Path]:
 def all_resources():
     """(file, type, name, body) for every resource in modules and environments."""
     found = []
-    for root in (MODULES_DIR, ENVIRONMENTS_DIR):
+    for root in (MODULES_DIR, STACK_DIR, ENVIRONMENTS_DIR):
         for path in tf_files(root):
             for rtype, name, body in resources(parse(path)):
                 found.append((path, rtype, name, body))

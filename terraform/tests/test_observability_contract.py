@@ -58,3 +58,14 @@ def test_cloudwatch_alarms_and_dashboard_use_only_exposed_metrics():
     used = names_in(text)
     assert used <= CLOUDWATCH_NAMES, used - CLOUDWATCH_NAMES
     assert used == CLOUDWATCH_NAMES, CLOUDWATCH_NAMES - used
+
+
+def test_managed_grafana_loads_the_compose_dashboards_with_their_data_source_uid():
+    """One source of truth: the dashboards checked above are the ones loaded into AWS."""
+    script = (REPO / "scripts" / "lib" / "infra-grafana-dashboards.sh").read_text(encoding="utf-8")
+    assert 'dashboards_dir="$root/docker/grafana/dashboards"' in script
+    assert 'uid: "prometheus"' in script and "/api/dashboards/db" in script
+    workflow = (REPO / ".github" / "workflows" / "terraform-apply.yml").read_text(encoding="utf-8")
+    assert "scripts/lib/infra-grafana-dashboards.sh" in workflow
+    stack = (REPO / "terraform" / "stacks" / "shoptrail" / "main.tf").read_text(encoding="utf-8")
+    assert stack.count("endpoint      = module.metrics_workspace.prometheus_endpoint") == 2, "api and worker remote-write"

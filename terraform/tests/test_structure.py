@@ -12,6 +12,8 @@ from conftest import (
     ENVIRONMENTS_DIR,
     MODULES_DIR,
     NON_AWS_MODULES,
+    STACK_DIR,
+    blocks,
     REPO,
     module_calls,
     parse,
@@ -21,6 +23,7 @@ from conftest import (
 
 REQUIRED_MODULE_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md")
 ENV_ONLY_FILES = {"terraform.tfvars", "backend.hcl"}
+ROOT_FILES = {"main.tf", "variables.tf", "outputs.tf", "versions.tf", "providers.tf", "terraform.tfvars", "backend.hcl"}
 
 
 def env_files(env: str) -> dict[str, str]:
@@ -46,7 +49,7 @@ def test_every_module_has_the_standard_files(module_dirs):
 
 
 def test_every_variable_is_typed_and_described(module_dirs):
-    roots = list(module_dirs) + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]
+    roots = list(module_dirs) + [STACK_DIR] + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]
     for root in roots:
         doc = parse(root / "variables.tf")
         for block in doc.get("variable", []):
@@ -56,7 +59,7 @@ def test_every_variable_is_typed_and_described(module_dirs):
 
 
 def test_every_output_is_described(module_dirs):
-    for root in list(module_dirs) + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]:
+    for root in list(module_dirs) + [STACK_DIR] + [ENVIRONMENTS_DIR / e for e in (*APP_ENVIRONMENTS, "global")]:
         for block in parse(root / "outputs.tf").get("output", []):
             for name, body in block.items():
                 assert body.get("description", "").strip(), f"{root.name}: output {name} has no description"
@@ -65,7 +68,8 @@ def test_every_output_is_described(module_dirs):
 def test_modules_pin_the_aws_provider_major_and_terraform(module_dirs):
     for module in module_dirs:
         terraform = parse(module / "versions.tf")["terraform"][0]
-        assert terraform["required_version"] == ">= 1.6", module.name
+        # 1.9 where a validation compares two variables (exports_bucket).
+        assert terraform["required_version"] in (">= 1.6", ">= 1.9"), module.name
         providers = terraform["required_providers"][0]
         if "aws" in providers:
             assert providers["aws"]["version"] == ">= 5.0, < 6.0", module.name
@@ -124,9 +128,8 @@ def test_multi_az_inputs_reject_a_single_zone(module, variable):
     )
 
 
-def test_environment_roots_spread_services_and_database_over_private_subnets():
-    doc = parse(ENVIRONMENTS_DIR / "dev" / "main.tf")
-    calls = dict(module_calls(doc))
+def test_the_stack_spreads_services_and_database_over_private_subnets():
+    calls = dict(module_calls(parse(STACK_DIR / "main.tf")))
     for name in ("api", "worker", "database"):
         assert calls[name]["subnet_ids"] == "${module.network.private_subnet_ids}", name
     assert calls["alb"]["public_subnet_ids"] == "${module.network.public_subnet_ids}"
@@ -139,7 +142,7 @@ def _open_to_world(body: dict) -> bool:
     return body.get("cidr_ipv4") == "0.0.0.0/0" or body.get("cidr_ipv6") == "::/0"
 
 
-def test_only_the_alb_accepts_traffic_from_the_internet_and_only_on_80_and_443(all_resources):
+def test_only_the_alb_accepts_traffic_from_the_internet_and_only_on_443(all_resources):
     world_rules = []
     for path, rtype, name, body in all_resources:
         if rtype == "aws_vpc_security_group_ingress_rule" and _open_to_world(body):
@@ -151,9 +154,10 @@ def test_only_the_alb_accepts_traffic_from_the_internet_and_only_on_80_and_443(a
             assert not (body.get("type") == "ingress" and "0.0.0.0/0" in body.get("cidr_blocks", [])), path
     assert len(world_rules) == 1, world_rules
     path, name, body = world_rules[0]
-    assert path == MODULES_DIR / "alb" / "main.tf" and name == "public"
-    assert body["for_each"] == {"http": 80, "https": 443}
-    assert body["from_port"] == body["to_port"] == "${each.value}"
+    # HTTPS only (no port 80: plain HTTP is refused), and only without CloudFront in front.
+    assert path == MODULES_DIR / "alb" / "main.tf" and name == "https"
+    assert body["from_port"] == body["to_port"] == 443
+    assert body["count"] == "${local.cloudfront_only ? 0 : 1}"
 
 
 def test_the_database_admits_only_security_groups(all_resources):
@@ -219,28 +223,43 @@ def test_no_secret_values_in_terraform(all_resources):
 # --- Environment parity -----------------------------------------------------------------
 
 
-def test_environments_differ_only_in_tfvars_and_backend_config():
+def test_no_file_under_environments_is_a_symlink():
+    links = [p for p in ENVIRONMENTS_DIR.rglob("*") if p.is_symlink() and ".terraform" not in p.parts]
+    assert not links, links
+
+
+@pytest.mark.parametrize("env", APP_ENVIRONMENTS)
+def test_environment_roots_are_thin(env):
+    root = ENVIRONMENTS_DIR / env
+    files = {p.name for p in root.iterdir() if p.is_file() and p.name != ".terraform.lock.hcl"}
+    assert files == ROOT_FILES, files ^ ROOT_FILES
+    assert (root / ".terraform.lock.hcl").is_file(), f"{env}: commit the provider lock file"
+    assert list((root / "tests").glob("*.tftest.hcl")), f"{env} has no tests of its own"
+    for path in tf_files(root):
+        doc = parse(path)
+        assert not list(resources(doc)) and not blocks(doc, "data"), f"{path}: resources belong in the stack"
+    calls = dict(module_calls(parse(root / "main.tf")))
+    assert list(calls) == ["shoptrail"] and calls["shoptrail"]["source"] == "../../terraform/stacks/shoptrail"
+
+
+def test_roots_differ_in_values_not_in_definitions():
     reference = env_files("dev")
     for env in APP_ENVIRONMENTS[1:]:
         other = env_files(env)
-        assert set(other) == set(reference), f"{env} has different files than dev"
-        for name, text in reference.items():
-            if name in ENV_ONLY_FILES:
-                continue
-            assert other[name] == text, f"environments/{env}/{name} differs from environments/dev/{name}"
+        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "providers.tf"):
+            assert other[name].replace(f"the {env} environment", "the dev environment") == reference[name], (
+                f"environments/{env}/{name} differs from environments/dev/{name}"
+            )
 
 
-def test_every_environment_calls_the_same_module_sources():
-    sources = {}
-    for env in APP_ENVIRONMENTS:
-        calls = dict(module_calls(parse(ENVIRONMENTS_DIR / env / "main.tf")))
-        sources[env] = {name: body["source"] for name, body in calls.items()}
-        for source in sources[env].values():
-            assert source.startswith("../../terraform/modules/"), source
-            assert (ENVIRONMENTS_DIR / env / source).resolve().is_dir(), source
-    assert sources["dev"] == sources["staging"] == sources["prod"]
-    assert set(sources["dev"].values()) >= {
-        f"../../terraform/modules/{m}"
+def test_the_stack_calls_the_modules():
+    calls = dict(module_calls(parse(STACK_DIR / "main.tf")))
+    sources = {name: body["source"] for name, body in calls.items()}
+    for source in sources.values():
+        assert source.startswith("../../modules/"), source
+        assert (STACK_DIR / source).resolve().is_dir(), source
+    assert set(sources.values()) >= {
+        f"../../modules/{m}"
         for m in ("network", "alb", "ecs_cluster", "ecs_service", "database", "static_site", "exports_bucket",
                   "observability", "secrets")
     }
@@ -260,8 +279,26 @@ def test_tfvars_set_the_same_variables_in_every_environment():
 def test_backend_config_points_at_the_environments_own_state(env):
     backend = parse(ENVIRONMENTS_DIR / env / "backend.hcl")
     assert backend["key"] == f"environments/{env}/terraform.tfstate"
+    # Each environment's state lives in its own account (terraform/modules/deploy_account).
     global_vars = tfvars("global")
-    assert backend["bucket"] == f"shoptrail-tfstate-{global_vars['aws_account_id']}"
+    account = tfvars(env)["aws_account_id"]
+    assert global_vars["environment_accounts"][env] == account
+    assert backend["bucket"] == f"shoptrail-{env}-tfstate-{account}"
+    assert tfvars(env)["ecr_account_id"] == global_vars["aws_account_id"]
+
+
+def test_environments_live_in_separate_accounts_unless_a_labelled_trial():
+    global_vars = tfvars("global")
+    accounts = {env: tfvars(env)["aws_account_id"] for env in APP_ENVIRONMENTS}
+    if global_vars.get("single_account_trial"):
+        return
+    assert len(set(accounts.values())) == 3 and global_vars["aws_account_id"] not in accounts.values(), accounts
+
+
+def test_no_deploy_role_gets_power_user_or_unbounded_iam():
+    for path in tf_files(ENVIRONMENTS_DIR / "global") + tf_files(MODULES_DIR / "deploy_account"):
+        text = path.read_text(encoding="utf-8")
+        assert "PowerUserAccess" not in text and "AdministratorAccess" not in text, path
 
 
 def test_roots_use_an_s3_backend_with_native_locking():
@@ -287,15 +324,15 @@ def test_dev_uses_a_single_nat_gateway():
 
 
 def test_the_image_tag_is_a_variable_of_every_environment():
-    main = (ENVIRONMENTS_DIR / "dev" / "main.tf").read_text(encoding="utf-8")
-    assert main.count(":${var.image_tag}") == 2, "api and worker images both use var.image_tag"
+    main = (STACK_DIR / "main.tf").read_text(encoding="utf-8")
+    assert main.count(":${var.image_tag}") == 3, "api, worker and db-init images all use var.image_tag"
 
 
 def test_global_creates_the_repositories_the_environments_pull_from():
     global_vars = parse(ENVIRONMENTS_DIR / "global" / "variables.tf")
     repos = next(b["ecr_repository_names"] for b in global_vars["variable"] if "ecr_repository_names" in b)
     assert set(repos["default"]) == {"shoptrail-api", "shoptrail-worker"}
-    env_vars = parse(ENVIRONMENTS_DIR / "dev" / "variables.tf")
+    env_vars = parse(STACK_DIR / "variables.tf")
     defaults = {
         name: body.get("default")
         for block in env_vars["variable"]
@@ -317,7 +354,7 @@ def test_the_grafana_module_loads_the_compose_dashboards():
 
 
 def _env_calls() -> dict[str, dict]:
-    return dict(module_calls(parse(ENVIRONMENTS_DIR / "dev" / "main.tf")))
+    return dict(module_calls(parse(STACK_DIR / "main.tf")))
 
 
 def test_the_worker_has_no_port_no_load_balancer_and_no_ingress():
@@ -346,7 +383,7 @@ def test_the_worker_exports_into_the_exports_bucket_and_may_delete_there():
 def test_health_check_and_sidecar_use_the_workers_listener():
     calls = _env_calls()
     worker = calls["worker"]
-    port = re.search(r"worker_port\s*=\s*(\d+)", (ENVIRONMENTS_DIR / "dev" / "main.tf").read_text(encoding="utf-8"))
+    port = re.search(r"worker_port\s*=\s*(\d+)", (STACK_DIR / "main.tf").read_text(encoding="utf-8"))
     assert port and port.group(1) == "9090"
     assert worker["metrics_sidecar"]["service"] == "worker"
     assert worker["metrics_sidecar"]["port"] == "${local.worker_port}"
@@ -369,8 +406,62 @@ def test_the_console_is_same_origin_when_cloudfront_routes_the_api():
     assert console["api_origin_domain_name"] == "${var.api_domain_name}"
     site = (MODULES_DIR / "static_site" / "main.tf").read_text(encoding="utf-8")
     assert '["/v1/*", "/sdk.js"]' in site
-    outputs = parse(ENVIRONMENTS_DIR / "dev" / "outputs.tf")
+    outputs = parse(STACK_DIR / "outputs.tf")
     base_url = next(b["console_api_base_url"] for b in outputs["output"] if "console_api_base_url" in b)
     assert base_url["value"].startswith("${module.console.api_routed ? \"\" :")
     workflow = (REPO / ".github" / "workflows" / "terraform-apply.yml").read_text(encoding="utf-8")
     assert "output -raw console_api_base_url" in workflow
+
+
+# --- Release gates ------------------------------------------------------------------------
+
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+def _workflow(name: str) -> dict:
+    import yaml
+
+    with (WORKFLOWS / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def test_a_tag_deploys_only_after_ci_passed_on_its_commit():
+    jobs = _workflow("deploy.yml")["jobs"]
+    gate = jobs["ci-gate"]
+    script = " ".join(step.get("run", "") for step in gate["steps"])
+    assert "--workflow ci.yml" in script and '--commit "$SHA"' in script and '"success"' in script
+    assert jobs["images"]["needs"] == "ci-gate"
+
+
+def test_each_environment_applies_the_plan_its_approver_saw():
+    jobs = _workflow("deploy.yml")["jobs"]
+    order = ["dev-plan", "dev", "staging-plan", "staging", "prod-plan", "prod"]
+    needs = [[j["needs"]] if isinstance(j["needs"], str) else j["needs"] for j in (jobs[o] for o in order)]
+    assert [n[-1] for n in needs] == ["images", *order[:-1]]
+    # A bootstrap (first deploy) stops the promotion until the re-run after db-init.
+    assert "bootstrap != 'true'" in jobs["staging-plan"]["if"] and "bootstrap != 'true'" in jobs["prod-plan"]["if"]
+    for env in ("dev", "staging", "prod"):
+        assert jobs[f"{env}-plan"]["uses"] == "./.github/workflows/terraform-plan.yml"
+        assert jobs[env]["uses"] == "./.github/workflows/terraform-apply.yml"
+    plan = _workflow("terraform-plan.yml")["jobs"]["plan"]
+    plan_runs = " ".join(s.get("run", "") for s in plan["steps"])
+    assert "-out=tfplan" in plan_runs and "GITHUB_STEP_SUMMARY" in plan_runs
+    assert any("upload-artifact" in s.get("uses", "") for s in plan["steps"])
+    assert plan["environment"] == "${{ inputs.environment }}-plan", "planning needs no approval"
+    apply = _workflow("terraform-apply.yml")["jobs"]["apply"]
+    assert apply["environment"] == "${{ inputs.environment }}", "applying waits for the environment's reviewers"
+    apply_runs = " ".join(s.get("run", "") for s in apply["steps"])
+    assert 'apply tfplan' in apply_runs and "-auto-approve" not in apply_runs
+    assert any("download-artifact" in s.get("uses", "") for s in apply["steps"])
+    assert "aws ecs wait services-stable" in apply_runs and ".api, .worker" in apply_runs
+
+
+def test_rollback_changes_images_only_and_pull_requests_plan_read_only():
+    rollback = _workflow("rollback.yml")
+    runs = " ".join(s.get("run", "") for s in rollback["jobs"]["rollback"]["steps"])
+    assert "infra-rollback-images.sh" in runs and "terraform" not in runs
+    pr = _workflow("terraform-pr-plan.yml")
+    assert set(pr[True]) == {"pull_request"}
+    job = pr["jobs"]["plan"]
+    assert job["environment"] == "${{ matrix.environment }}-plan"
+    assert "AWS_PLAN_ROLE_ARN" in str(job["steps"]) and "apply" not in " ".join(s.get("run", "") for s in job["steps"])

@@ -1,217 +1,52 @@
-# Plan-mode checks of the whole environment with a mocked AWS provider. The
-# variables come from this environment's terraform.tfvars, so the same file
-# runs unchanged in dev, staging and prod.
+# Plan-mode checks of this environment's values (terraform.tfvars) with a
+# mocked AWS provider. The stack's own behaviour is tested in
+# terraform/stacks/shoptrail/tests; these runs assert what this environment
+# promises on top.
 
 mock_provider "aws" {
   source          = "../../terraform/tests/mocks"
   override_during = plan
 }
 
+mock_provider "aws" {
+  alias           = "us_east_1"
+  source          = "../../terraform/tests/mocks"
+  override_during = plan
+}
+
 variables {
-  image_tag = "v0.0.0-test"
+  image_tag            = "v0.0.0-test"
+  origin_verify_secret = "test-origin-verify-secret-0123456789abcdef"
 }
 
-run "api_runs_at_least_two_tasks_in_two_azs_behind_https" {
+run "dev_is_small_and_disposable" {
   command = plan
 
   assert {
-    condition     = module.api.desired_count >= 2
-    error_message = "The api runs at least two tasks."
+    condition     = output.facts.nat_gateway_count == 1
+    error_message = "dev shares one NAT gateway between the two AZs."
   }
 
   assert {
-    condition     = module.api.load_balanced && module.api.subnet_ids == toset(module.network.private_subnet_ids) && length(module.network.private_subnet_ids) == 2
-    error_message = "The api is behind the ALB, in the two private subnets (one per AZ)."
-  }
-
-  assert {
-    condition     = length(distinct(module.network.availability_zones)) == 2
-    error_message = "The network spans two availability zones."
-  }
-
-  assert {
-    condition     = module.alb.https_listener_ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    error_message = "The API is served over HTTPS with TLS 1.2+."
-  }
-
-  assert {
-    condition     = module.api.image == "${var.aws_account_id}.dkr.ecr.${var.aws_region}.amazonaws.com/shoptrail-api:v0.0.0-test"
-    error_message = "The api image is the shoptrail-api repository at image_tag."
-  }
-
-  assert {
-    condition     = module.api.load_balanced && module.api.listen_address == "0.0.0.0:8080"
-    error_message = "The api listens on all interfaces on the target group's port."
-  }
-
-  assert {
-    condition     = module.api.environment_variables["APP__SERVER__TRUSTED_PROXIES"] == module.network.vpc_cidr_block && module.api.ingress_sources == tolist(["alb"])
-    error_message = "The api believes X-Forwarded-For only from inside the VPC, which only the ALB can reach it from."
+    condition     = output.facts.api_min_tasks == 2 && output.facts.database_instances == 2
+    error_message = "dev runs the minimum that still spans two AZs: 2 api tasks, 2 database instances."
   }
 }
 
-run "worker_runs_without_a_load_balancer" {
+run "dev_exports_lifecycle_is_valid" {
   command = plan
 
   assert {
-    condition     = module.worker.desired_count >= 1 && !module.worker.load_balanced
-    error_message = "The worker runs at least one task and no load balancer."
-  }
-
-  assert {
-    condition     = endswith(module.worker.image, "/shoptrail-worker:v0.0.0-test")
-    error_message = "The worker image comes from shoptrail-worker at image_tag."
-  }
-
-  assert {
-    condition     = length(module.worker.ingress_sources) == 0 && module.api.ingress_sources == tolist(["alb"])
-    error_message = "Nothing may connect to the worker; only the ALB reaches the api."
-  }
-
-  assert {
-    condition     = module.api.environment_variables["APP__WORKER__IN_PROCESS"] == "false" && !contains(keys(module.worker.environment_variables), "APP__WORKER__IN_PROCESS")
-    error_message = "Jobs run in the worker service, not in the api tasks."
-  }
-
-  assert {
-    condition     = module.worker.environment_variables["APP__EXPORT__DESTINATION"] == "s3://${module.exports.bucket_name}/daily" && module.exports.bucket_name == "shoptrail-${var.environment}-exports-${var.aws_account_id}"
-    error_message = "The worker exports into the environment's exports bucket."
-  }
-
-  assert {
-    condition = (
-      module.worker.environment_variables["APP__WORKER__LISTEN_ADDR"] == "127.0.0.1:9090"
-      && module.worker.metrics_scrape_target == "127.0.0.1:9090"
-      && module.worker.health_check_command == tolist(["CMD", "curl", "--fail", "--silent", "--max-time", "2", "http://127.0.0.1:9090/healthz"])
-    )
-    error_message = "The worker's health check and metrics sidecar use its listener on 9090."
-  }
-
-  assert {
-    condition     = module.api.metrics_scrape_target == "127.0.0.1:8080"
-    error_message = "The api's sidecar scrapes the api port."
+    condition     = var.exports_transition_to_ia_days == null && var.exports_expiration_days == 14
+    error_message = "dev's 14-day exports skip STANDARD_IA (S3 refuses an expiration that is not after the transition)."
   }
 }
 
-run "worker_task_role_is_least_privilege" {
+run "alarms_reach_a_person" {
   command = plan
 
   assert {
-    condition = toset(one([
-      for s in jsondecode(module.worker.task_role_policy).Statement : s.Action if s.Sid == "ReadWriteDeleteExports"
-    ])) == toset(["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"])
-    error_message = "The worker may overwrite and delete stale export objects."
+    condition     = length(output.facts.alarm_recipients.email) + length(output.facts.alarm_recipients.https) > 0
+    error_message = "This environment's alarms notify at least one recipient."
   }
-
-  assert {
-    condition = one([
-      for s in jsondecode(module.worker.task_role_policy).Statement : s.Resource if s.Sid == "ReadWriteDeleteExports"
-    ]) == ["${module.exports.bucket_arn}/daily/*"]
-    error_message = "Object access is limited to the export prefix of the exports bucket."
-  }
-
-  assert {
-    condition = alltrue([
-      for s in jsondecode(module.worker.task_role_policy).Statement :
-      !contains(s.Action, "s3:DeleteObject") || s.Sid == "ReadWriteDeleteExports"
-    ])
-    error_message = "Only the export prefix may be deleted from."
-  }
-
-  assert {
-    condition     = !strcontains(module.worker.task_role_policy, "Import")
-    error_message = "No import permissions without import_bucket_arns."
-  }
-
-  assert {
-    condition = alltrue([
-      strcontains(module.api.task_role_policy, "mock-bucket/daily/_imports/uploads/*"),
-      !strcontains(module.api.task_role_policy, "s3:GetObject"),
-      !strcontains(module.api.task_role_policy, "s3:DeleteObject"),
-      !strcontains(module.api.task_role_policy, "mock-bucket/daily/*"),
-    ])
-    error_message = "The api may only write uploaded import files (no reads, no deletes, nothing else in the bucket)."
-  }
-}
-
-run "worker_may_read_import_buckets" {
-  command = plan
-
-  variables {
-    import_bucket_arns = ["arn:aws:s3:::partner-dumps"]
-  }
-
-  assert {
-    condition = (
-      one([for s in jsondecode(module.worker.task_role_policy).Statement : s.Resource if s.Sid == "ReadImportObjects"]) == ["arn:aws:s3:::partner-dumps/*"]
-      && one([for s in jsondecode(module.worker.task_role_policy).Statement : s.Action if s.Sid == "ReadImportObjects"]) == ["s3:GetObject"]
-      && one([for s in jsondecode(module.worker.task_role_policy).Statement : s.Resource if s.Sid == "ListImportBuckets"]) == ["arn:aws:s3:::partner-dumps"]
-    )
-    error_message = "Import buckets are read-only for the worker."
-  }
-}
-
-run "rejects_an_import_object_path" {
-  command = plan
-
-  variables {
-    import_bucket_arns = ["arn:aws:s3:::partner-dumps/some/prefix"]
-  }
-
-  expect_failures = [var.import_bucket_arns]
-}
-
-run "database_spans_two_azs" {
-  command = plan
-
-  assert {
-    condition     = length(distinct(module.database.instance_availability_zones)) == 2
-    error_message = "DocumentDB instances are in both AZs."
-  }
-}
-
-run "no_public_bucket" {
-  command = plan
-
-  assert {
-    condition     = module.logs.public_access_blocked && module.exports.public_access_blocked && module.console.public_access_blocked
-    error_message = "Every bucket blocks public access."
-  }
-
-  assert {
-    condition     = module.console.api_routed && output.console_api_base_url == ""
-    error_message = "The console distribution routes /v1/* to the API, so the console calls its own origin (no VITE_API_BASE_URL)."
-  }
-}
-
-run "observability_is_wired" {
-  command = plan
-
-  assert {
-    condition     = module.observability.dashboard_name == "shoptrail-${var.environment}-service-health"
-    error_message = "The environment has its dashboard."
-  }
-
-  assert {
-    condition     = length(module.observability.alarm_names) == 10
-    error_message = "All api and worker alarms exist."
-  }
-
-  assert {
-    condition = alltrue([
-      for alarm in ["export-failed", "export-stale", "jobs-failed"] :
-      contains(module.observability.alarm_names, "shoptrail-${var.environment}-${alarm}")
-    ])
-    error_message = "The worker's export and job alarms exist."
-  }
-}
-
-run "refuses_the_latest_tag" {
-  command = plan
-
-  variables {
-    image_tag = "latest"
-  }
-
-  expect_failures = [var.image_tag]
 }

@@ -3,12 +3,30 @@ mock_provider "aws" {
   override_during = plan
 }
 
+mock_provider "aws" {
+  alias           = "dev"
+  source          = "../../terraform/tests/mocks"
+  override_during = plan
+}
+
+mock_provider "aws" {
+  alias           = "staging"
+  source          = "../../terraform/tests/mocks"
+  override_during = plan
+}
+
+mock_provider "aws" {
+  alias           = "prod"
+  source          = "../../terraform/tests/mocks"
+  override_during = plan
+}
+
 run "state_bucket_is_private_and_encrypted" {
   command = plan
 
   assert {
     condition     = module.state_bucket.bucket_name == "shoptrail-tfstate-${var.aws_account_id}"
-    error_message = "The state bucket has the name every backend.hcl uses."
+    error_message = "The global state bucket has the name of global's backend.hcl."
   }
 
   assert {
@@ -31,11 +49,40 @@ run "ecr_repositories_for_api_and_worker" {
   }
 }
 
-run "a_deploy_role_per_environment_plus_release" {
+run "one_account_per_environment" {
   command = plan
 
   assert {
-    condition     = toset(keys(module.github_oidc.role_arns)) == toset(["dev", "staging", "prod", "release"])
-    error_message = "One role per GitHub environment."
+    condition     = output.mode == "account-per-environment" && length(distinct(values(var.environment_accounts))) == 3 && !contains(values(var.environment_accounts), var.aws_account_id)
+    error_message = "dev, staging and prod each have their own account, apart from the tooling account."
+  }
+
+  assert {
+    condition     = output.state_buckets.prod == "shoptrail-prod-tfstate-${var.environment_accounts["prod"]}"
+    error_message = "Each environment's state is in its own account."
+  }
+
+  assert {
+    condition     = toset(keys(module.github_oidc.role_arns)) == toset(["release"])
+    error_message = "The tooling account has only the release role; deploy roles live in the environments' accounts."
+  }
+
+  assert {
+    condition     = local.creates_oidc_provider == { dev = true, staging = true, prod = true }
+    error_message = "Each environment account gets its own OIDC provider."
+  }
+}
+
+run "a_single_account_trial_is_labelled_and_has_one_oidc_provider" {
+  command = plan
+
+  variables {
+    environment_accounts = { dev = "999999999999", staging = "999999999999", prod = "999999999999" }
+    single_account_trial = true
+  }
+
+  assert {
+    condition     = output.mode == "single-account-trial" && local.creates_oidc_provider == { dev = false, staging = false, prod = false }
+    error_message = "In a trial every environment shares the tooling account's OIDC provider, and the mode says so."
   }
 }

@@ -1,1 +1,48 @@
-../../dev/tests/plan.tftest.hcl
+# Plan-mode checks of this environment's values (terraform.tfvars) with a
+# mocked AWS provider. The stack's own behaviour is tested in
+# terraform/stacks/shoptrail/tests; these runs assert what this environment
+# promises on top.
+
+mock_provider "aws" {
+  source          = "../../terraform/tests/mocks"
+  override_during = plan
+}
+
+mock_provider "aws" {
+  alias           = "us_east_1"
+  source          = "../../terraform/tests/mocks"
+  override_during = plan
+}
+
+variables {
+  image_tag            = "v0.0.0-test"
+  origin_verify_secret = "test-origin-verify-secret-0123456789abcdef"
+}
+
+run "staging_is_production_shaped" {
+  command = plan
+
+  assert {
+    condition     = output.facts.nat_gateway_count == 2
+    error_message = "staging has a NAT gateway per AZ, like prod."
+  }
+
+  assert {
+    condition     = output.facts.alb_deletion_protection && output.facts.database_deletion_protection
+    error_message = "staging's ALB and database are protected from deletion."
+  }
+
+  assert {
+    condition     = output.facts.api_min_tasks >= 2 && output.facts.database_instances >= 2
+    error_message = "staging runs at least 2 api tasks and 2 database instances."
+  }
+}
+
+run "alarms_reach_a_person" {
+  command = plan
+
+  assert {
+    condition     = length(output.facts.alarm_recipients.email) + length(output.facts.alarm_recipients.https) > 0
+    error_message = "This environment's alarms notify at least one recipient."
+  }
+}

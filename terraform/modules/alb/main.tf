@@ -1,27 +1,43 @@
 locals {
-  waf_enabled = var.waf != null
+  waf_enabled       = var.waf != null
+  waf_rate_limited  = local.waf_enabled && try(var.waf.rate_limit_per_5_minutes != null, false)
+  cloudfront_only   = var.ingress_prefix_list_id != null
+  origin_verified   = var.origin_verify_header_name != null
+  blocked_paths_set = length(var.blocked_paths) > 0
 }
 
 # --- Security group --------------------------------------------------------------
 
 resource "aws_security_group" "alb" {
   name        = "${var.name}-alb"
-  description = "Public HTTPS (and HTTP, redirected) to the Shoptrail ALB."
+  description = "HTTPS to the Shoptrail ALB (from CloudFront only, when so configured)."
   vpc_id      = var.vpc_id
   tags        = merge(var.tags, { Name = "${var.name}-alb" })
 }
 
-# The only ingress from the internet in the whole deployment: 80 (redirect) and 443.
-resource "aws_vpc_security_group_ingress_rule" "public" {
-  #checkov:skip=CKV_AWS_260:Port 80 on the public ALB only answers a 301 redirect to HTTPS.
-  for_each = { http = 80, https = 443 }
+# HTTPS only: there is no port-80 listener, because its redirect (301/302, the
+# only codes an ALB redirect offers) turned POSTs into GETs; plain HTTP is refused.
+# Behind CloudFront, only CloudFront's origin-facing addresses may connect.
+resource "aws_vpc_security_group_ingress_rule" "https" {
+  count = local.cloudfront_only ? 0 : 1
 
   security_group_id = aws_security_group.alb.id
-  description       = each.value == 443 ? "Public HTTPS" : "Public HTTP, redirected to HTTPS"
+  description       = "Public HTTPS"
   ip_protocol       = "tcp"
-  from_port         = each.value
-  to_port           = each.value
+  from_port         = 443
+  to_port           = 443
   cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_ingress_rule" "https_from_cloudfront" {
+  count = local.cloudfront_only ? 1 : 0
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS from CloudFront origin-facing addresses only"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = var.ingress_prefix_list_id
 }
 
 resource "aws_vpc_security_group_egress_rule" "targets" {
@@ -82,24 +98,6 @@ resource "aws_lb_target_group" "this" {
   tags = var.tags
 }
 
-resource "aws_lb_listener" "http" {
-  load_balancer_arn = aws_lb.this.arn
-  port              = 80
-  protocol          = "HTTP"
-
-  default_action {
-    type = "redirect"
-
-    redirect {
-      protocol    = "HTTPS"
-      port        = "443"
-      status_code = "HTTP_301"
-    }
-  }
-
-  tags = var.tags
-}
-
 resource "aws_lb_listener" "https" {
   load_balancer_arn = aws_lb.this.arn
   port              = 443
@@ -107,9 +105,77 @@ resource "aws_lb_listener" "https" {
   ssl_policy        = var.ssl_policy
   certificate_arn   = var.certificate_arn
 
-  default_action {
+  # With an origin-verify header, only requests carrying CloudFront's secret
+  # are forwarded (rule below); anything else reaching the ALB gets a 403.
+  dynamic "default_action" {
+    for_each = local.origin_verified ? [] : [1]
+
+    content {
+      type             = "forward"
+      target_group_arn = aws_lb_target_group.this.arn
+    }
+  }
+
+  dynamic "default_action" {
+    for_each = local.origin_verified ? [1] : []
+
+    content {
+      type = "fixed-response"
+
+      fixed_response {
+        content_type = "text/plain"
+        message_body = "Forbidden"
+        status_code  = "403"
+      }
+    }
+  }
+
+  tags = var.tags
+}
+
+# Internal paths (the Prometheus /metrics endpoint, scraped by the sidecar on
+# 127.0.0.1 inside the task) are answered 404 at the ALB, before any forward.
+resource "aws_lb_listener_rule" "blocked_paths" {
+  count = local.blocked_paths_set ? 1 : 0
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 1
+
+  action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "text/plain"
+      message_body = "Not Found"
+      status_code  = "404"
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = var.blocked_paths
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_lb_listener_rule" "origin_verified" {
+  count = local.origin_verified ? 1 : 0
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 10
+
+  action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.this.arn
+  }
+
+  condition {
+    http_header {
+      http_header_name = var.origin_verify_header_name
+      values           = [var.origin_verify_header_value]
+    }
   }
 
   tags = var.tags
@@ -121,7 +187,7 @@ resource "aws_wafv2_web_acl" "this" {
   count = local.waf_enabled ? 1 : 0
 
   name        = var.name
-  description = "Managed protections and a per-IP rate limit in front of the Shoptrail API."
+  description = "Managed protections in front of the Shoptrail API (per-IP rate limit only when clients connect directly)."
   scope       = "REGIONAL"
 
   default_action {
@@ -204,25 +270,31 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
-  rule {
-    name     = "rate-limit-per-ip"
-    priority = 40
+  # Behind CloudFront the peer address is an edge node shared by many shoppers,
+  # so the per-IP limit lives in the CLOUDFRONT-scope web ACL (null here).
+  dynamic "rule" {
+    for_each = local.waf_rate_limited ? [var.waf.rate_limit_per_5_minutes] : []
 
-    action {
-      block {}
-    }
+    content {
+      name     = "rate-limit-per-ip"
+      priority = 40
 
-    statement {
-      rate_based_statement {
-        limit              = var.waf.rate_limit_per_5_minutes
-        aggregate_key_type = "IP"
+      action {
+        block {}
       }
-    }
 
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "${var.name}-rate-limit"
-      sampled_requests_enabled   = true
+      statement {
+        rate_based_statement {
+          limit              = rule.value
+          aggregate_key_type = "IP"
+        }
+      }
+
+      visibility_config {
+        cloudwatch_metrics_enabled = true
+        metric_name                = "${var.name}-rate-limit"
+        sampled_requests_enabled   = true
+      }
     }
   }
 

@@ -47,3 +47,37 @@ output "https_listener_ssl_policy" {
   description = "TLS policy of the HTTPS listener."
   value       = aws_lb_listener.https.ssl_policy
 }
+
+output "blocked_paths_response" {
+  description = "Path patterns answered by a fixed response before any forward, and that response's status code (null without blocked paths)."
+  value = local.blocked_paths_set ? {
+    paths       = one(one(aws_lb_listener_rule.blocked_paths[0].condition).path_pattern).values
+    status_code = one(one(aws_lb_listener_rule.blocked_paths[0].action).fixed_response).status_code
+    priority    = aws_lb_listener_rule.blocked_paths[0].priority
+  } : null
+}
+
+output "https_ingress" {
+  description = "Who may connect to 443: the CloudFront prefix list id, or 0.0.0.0/0."
+  value       = local.cloudfront_only ? aws_vpc_security_group_ingress_rule.https_from_cloudfront[0].prefix_list_id : aws_vpc_security_group_ingress_rule.https[0].cidr_ipv4
+}
+
+output "default_response" {
+  description = "What the HTTPS listener does with a request no rule matched: forward, or the fixed status code (403 without CloudFront's origin-verify header)."
+  value       = one(aws_lb_listener.https.default_action).type == "forward" ? "forward" : one(one(aws_lb_listener.https.default_action).fixed_response).status_code
+}
+
+output "origin_verify_header_name" {
+  description = "Name of the header a request must carry to be forwarded, or null."
+  value       = var.origin_verify_header_name
+}
+
+output "listener_ports" {
+  description = "Ports the load balancer listens on (HTTPS only: plain HTTP is refused, not redirected)."
+  value       = [aws_lb_listener.https.port]
+}
+
+output "rate_limited_per_ip" {
+  description = "Whether the regional web ACL has a per-IP rate rule."
+  value       = local.waf_rate_limited
+}

@@ -90,10 +90,35 @@ variable "access_logs_prefix" {
   default     = "alb"
 }
 
+variable "ingress_prefix_list_id" {
+  description = "Managed prefix list allowed to reach HTTPS (CloudFront's com.amazonaws.global.cloudfront.origin-facing); null opens 443 to the internet."
+  type        = string
+  default     = null
+}
+
+variable "origin_verify_header_name" {
+  description = "Name of the secret header CloudFront adds to origin requests; when set, only requests carrying origin_verify_header_value are forwarded and all others get 403. Null forwards everything."
+  type        = string
+  default     = null
+}
+
+variable "origin_verify_header_value" {
+  description = "Secret value of origin_verify_header_name (shared with the CloudFront origin only)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "blocked_paths" {
+  description = "Path patterns the HTTPS listener answers 404 to before forwarding (internal endpoints such as /metrics)."
+  type        = list(string)
+  default     = ["/metrics", "/metrics/*"]
+}
+
 variable "waf" {
-  description = "WAF web ACL settings; null disables the web ACL."
+  description = "WAF web ACL settings; null disables the web ACL. rate_limit_per_5_minutes null leaves out the per-IP rule (behind CloudFront the peer is an edge node)."
   type = object({
-    rate_limit_per_5_minutes = optional(number, 20000)
+    rate_limit_per_5_minutes = optional(number)
     log_retention_days       = optional(number, 365)
     log_kms_key_arn          = string
   })

@@ -58,3 +58,20 @@ resource "aws_ecr_lifecycle_policy" "this" {
     ]
   })
 }
+
+# Environment accounts pull release images from here (one account per
+# environment); their execution roles also need the key grant (kms module).
+resource "aws_ecr_repository_policy" "pull" {
+  for_each = length(var.pull_account_ids) == 0 ? toset([]) : toset(var.repository_names)
+
+  repository = aws_ecr_repository.this[each.value].name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EnvironmentAccountsPull"
+      Effect    = "Allow"
+      Principal = { AWS = [for id in var.pull_account_ids : "arn:aws:iam::${id}:root"] }
+      Action    = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    }]
+  })
+}

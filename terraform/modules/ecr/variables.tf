@@ -37,6 +37,17 @@ variable "keep_other_images" {
   }
 }
 
+variable "pull_account_ids" {
+  description = "Other AWS accounts (the environments') whose roles may pull images."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.pull_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "pull_account_ids must be 12-digit account ids."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

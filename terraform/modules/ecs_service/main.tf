@@ -7,6 +7,7 @@ locals {
 
   load_balanced   = var.load_balancer != null
   sidecar_enabled = var.metrics_sidecar != null
+  remote_write    = local.sidecar_enabled && try(var.metrics_sidecar.remote_write != null, false)
 
   # Secrets Manager valueFrom may carry a JSON key suffix (arn:...:secret:name-AbCdEf:key::);
   # IAM wants the bare secret ARN.
@@ -83,13 +84,19 @@ locals {
       otlp = { protocols = { http = { endpoint = "127.0.0.1:4318" } } }
     }
     processors = { batch = {} }
-    exporters = {
+    # SigV4 for Amazon Managed Prometheus remote write.
+    extensions = local.remote_write ? { sigv4auth = { region = local.region, service = "aps" } } : {}
+    exporters = merge({
       awsemf = {
-        namespace               = var.metrics_sidecar.namespace
-        region                  = local.region
-        log_group_name          = local.sidecar_log_group
-        log_stream_name         = "{TaskId}"
-        dimension_rollup_option = "NoDimensionRollup"
+        # Counters become deltas; by default the first value of every new
+        # series is only a baseline and never sent, so the first failure of a
+        # job kind after a restart would never reach the alarm. Keep it.
+        retain_initial_value_of_delta_metric = true
+        namespace                            = var.metrics_sidecar.namespace
+        region                               = local.region
+        log_group_name                       = local.sidecar_log_group
+        log_stream_name                      = "{TaskId}"
+        dimension_rollup_option              = "NoDimensionRollup"
         # A metric matching several declarations gets the union of their
         # dimension sets; a set is only used when the metric has every label
         # in it. Every shoptrail_ metric gets [Environment, Service]; outcome
@@ -111,10 +118,17 @@ locals {
         ]
       }
       awsxray = { region = local.region }
-    }
+      }, local.remote_write ? {
+      # The same scrape, unchanged, to Amazon Managed Prometheus for Grafana.
+      prometheusremotewrite = {
+        endpoint = "${var.metrics_sidecar.remote_write.endpoint}api/v1/remote_write"
+        auth     = { authenticator = "sigv4auth" }
+      }
+    } : {})
     service = {
+      extensions = local.remote_write ? ["sigv4auth"] : []
       pipelines = {
-        metrics = { receivers = ["prometheus"], processors = ["batch"], exporters = ["awsemf"] }
+        metrics = { receivers = ["prometheus"], processors = ["batch"], exporters = concat(["awsemf"], local.remote_write ? ["prometheusremotewrite"] : []) }
         traces  = { receivers = ["otlp"], processors = ["batch"], exporters = ["awsxray"] }
       }
     }
@@ -172,9 +186,10 @@ locals {
 # Execution role: used by the ECS agent to pull the image, write logs and
 # resolve the `secrets` block. The application never sees these permissions.
 resource "aws_iam_role" "execution" {
-  name               = "${var.name}-execution"
-  assume_role_policy = local.ecs_tasks_trust
-  tags               = var.tags
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-execution"
+  assume_role_policy   = local.ecs_tasks_trust
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "execution" {
@@ -224,9 +239,10 @@ resource "aws_iam_role_policy" "execution" {
 
 # Task role: what the application (and the sidecar) may call at run time.
 resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
-  assume_role_policy = local.ecs_tasks_trust
-  tags               = var.tags
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-task"
+  assume_role_policy   = local.ecs_tasks_trust
+  tags                 = var.tags
 }
 
 locals {
@@ -252,6 +268,12 @@ locals {
         Resource = ["*"]
       },
     ] : statement if local.sidecar_enabled],
+    local.remote_write ? [{
+      Sid      = "SidecarRemoteWritesToManagedPrometheus"
+      Effect   = "Allow"
+      Action   = ["aps:RemoteWrite"]
+      Resource = [var.metrics_sidecar.remote_write.workspace_arn]
+    }] : [],
     var.enable_execute_command ? [{
       Sid      = "EcsExecChannels"
       Effect   = "Allow"
@@ -353,6 +375,8 @@ resource "aws_ecs_service" "this" {
   enable_ecs_managed_tags            = true
   propagate_tags                     = "SERVICE"
   wait_for_steady_state              = var.wait_for_steady_state
+  # After an AZ outage ECS moves tasks back until the AZs are even again.
+  availability_zone_rebalancing = var.availability_zone_rebalancing ? "ENABLED" : "DISABLED"
 
   # Fargate spreads a service's tasks evenly over the AZs of these subnets.
   network_configuration {
@@ -364,6 +388,17 @@ resource "aws_ecs_service" "this" {
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  # A deployment that sets off one of these alarms is rolled back by ECS.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [var.deployment_alarm_names] : []
+
+    content {
+      alarm_names = alarms.value
+      enable      = true
+      rollback    = true
+    }
   }
 
   dynamic "load_balancer" {
@@ -381,8 +416,8 @@ resource "aws_ecs_service" "this" {
     ignore_changes = [desired_count]
 
     precondition {
-      condition     = !local.load_balanced || (var.desired_count >= 2 && var.autoscaling.min_capacity >= 2)
-      error_message = "A load-balanced service must run at least 2 tasks (desired_count and autoscaling.min_capacity >= 2) so that each AZ serves traffic."
+      condition     = !local.load_balanced || var.desired_count == 0 || (var.desired_count >= 2 && var.autoscaling.min_capacity >= 2)
+      error_message = "A load-balanced service must run at least 2 tasks (desired_count and autoscaling.min_capacity >= 2) so that each AZ serves traffic; 0 only while bootstrapping."
     }
 
     precondition {

@@ -82,3 +82,28 @@ output "task_role_policy" {
   description = "JSON policy of the task role (what the application may call), or null when it has no statement."
   value       = try(aws_iam_role_policy.task[0].policy, null)
 }
+
+output "availability_zone_rebalancing" {
+  description = "ENABLED when ECS rebalances tasks across AZs."
+  value       = aws_ecs_service.this.availability_zone_rebalancing
+}
+
+output "deployment_alarms" {
+  description = "Alarms that roll a deployment back ({ alarm_names, rollback }), or null."
+  value       = try({ alarm_names = one(aws_ecs_service.this.alarms).alarm_names, rollback = one(aws_ecs_service.this.alarms).rollback }, null)
+}
+
+output "wait_for_steady_state" {
+  description = "Whether terraform apply waits until the deployment is stable."
+  value       = aws_ecs_service.this.wait_for_steady_state
+}
+
+output "sidecar_config" {
+  description = "ADOT collector configuration of the metrics sidecar (YAML), or null."
+  value       = local.sidecar_config
+}
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each role the module creates."
+  value       = [for r in flatten([aws_iam_role.execution, aws_iam_role.task]) : r.permissions_boundary]
+}

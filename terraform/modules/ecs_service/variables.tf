@@ -220,6 +220,18 @@ variable "wait_for_steady_state" {
   default     = false
 }
 
+variable "availability_zone_rebalancing" {
+  description = "Let ECS move tasks back into an AZ that recovered, so they do not stay bunched in the others."
+  type        = bool
+  default     = true
+}
+
+variable "deployment_alarm_names" {
+  description = "CloudWatch alarms watched during a deployment; one going off rolls the deployment back. Names, not references: the alarms usually name this service in their dimensions."
+  type        = list(string)
+  default     = []
+}
+
 variable "enable_execute_command" {
   description = "Allow ECS Exec into tasks (off by default)."
   type        = bool
@@ -257,6 +269,11 @@ variable "metrics_sidecar" {
     service      = string
     metrics_path = optional(string, "/metrics")
     port         = optional(number)
+    # Also remote-write the scraped series to Amazon Managed Prometheus.
+    remote_write = optional(object({
+      endpoint      = string
+      workspace_arn = string
+    }))
   })
   default = null
 
@@ -264,6 +281,12 @@ variable "metrics_sidecar" {
     condition     = try(var.metrics_sidecar.port == null || (var.metrics_sidecar.port >= 1 && var.metrics_sidecar.port <= 65535), true)
     error_message = "metrics_sidecar.port must be a TCP port (1-65535)."
   }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary attached to every role of the module (the environment's deploy role may only create bounded roles); null for none."
+  type        = string
+  default     = null
 }
 
 variable "tags" {

@@ -51,9 +51,13 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
     filter {}
 
-    transition {
-      days          = var.transition_to_ia_days
-      storage_class = "STANDARD_IA"
+    dynamic "transition" {
+      for_each = var.transition_to_ia_days == null ? [] : [var.transition_to_ia_days]
+
+      content {
+        days          = transition.value
+        storage_class = "STANDARD_IA"
+      }
     }
 
     dynamic "expiration" {

@@ -15,20 +15,32 @@ variable "kms_key_arn" {
 }
 
 variable "transition_to_ia_days" {
-  description = "Days after which exports move to STANDARD_IA (minimum 30)."
+  description = "Days after which exports move to STANDARD_IA (minimum 30); null keeps them in STANDARD."
   type        = number
   default     = 30
 
   validation {
-    condition     = var.transition_to_ia_days >= 30
+    condition     = var.transition_to_ia_days == null || try(var.transition_to_ia_days >= 30, false)
     error_message = "S3 requires at least 30 days before a STANDARD_IA transition."
   }
 }
 
 variable "expiration_days" {
-  description = "Days after which exports expire; null keeps them."
+  description = "Days after which exports expire; null keeps them. With a STANDARD_IA transition it must come after it (S3 refuses the rule otherwise): set transition_to_ia_days = null for short-lived exports."
   type        = number
   default     = null
+
+  # S3 rejects a lifecycle rule whose expiration is not later than its
+  # transition, so the first apply would fail; refuse it at plan time.
+  validation {
+    # HCL does not short-circuit ||: conditionals keep null out of comparisons.
+    condition = (
+      var.expiration_days == null ? true :
+      var.transition_to_ia_days == null ? var.expiration_days >= 1 :
+      var.expiration_days > var.transition_to_ia_days
+    )
+    error_message = "expiration_days must be at least 1 and later than transition_to_ia_days (or set transition_to_ia_days = null)."
+  }
 }
 
 variable "noncurrent_version_retention_days" {

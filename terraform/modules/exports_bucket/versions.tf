@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.6"
+  # 1.9: a variable validation may refer to another variable (expiration vs transition).
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {

@@ -13,7 +13,7 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = var.deletion_window_in_days
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         # Key administration and use are delegated to IAM policies in this account.
         Sid       = "AccountRootDelegatesToIam"
@@ -41,17 +41,29 @@ resource "aws_kms_key" "this" {
         }
       },
       {
-        # CloudWatch alarms publish to the KMS-encrypted SNS topic.
+        # CloudWatch alarms and EventBridge rules (ECS deployment failures)
+        # publish to the KMS-encrypted SNS topic.
         Sid       = "CloudWatchAlarmsPublishToEncryptedTopics"
         Effect    = "Allow"
-        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Principal = { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
         Condition = {
           StringEquals = { "aws:SourceAccount" = var.account_id }
         }
       },
-    ]
+      ], length(var.decrypt_via_ecr_account_ids) == 0 ? [] : [{
+        # Environment accounts decrypt image layers they pull from this
+        # account's ECR (one account per environment).
+        Sid       = "EnvironmentAccountsPullImages"
+        Effect    = "Allow"
+        Principal = { AWS = [for id in var.decrypt_via_ecr_account_ids : "arn:${local.partition}:iam::${id}:root"] }
+        Action    = ["kms:Decrypt", "kms:DescribeKey"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "kms:ViaService" = "ecr.${local.region}.amazonaws.com" }
+        }
+    }])
   })
 
   tags = var.tags

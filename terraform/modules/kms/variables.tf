@@ -29,6 +29,12 @@ variable "deletion_window_in_days" {
   }
 }
 
+variable "decrypt_via_ecr_account_ids" {
+  description = "Other AWS accounts that may decrypt with the key through ECR only (pulling images encrypted with it)."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

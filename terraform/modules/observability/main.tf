@@ -9,6 +9,12 @@ locals {
   worker_dimensions = { Environment = var.environment, Service = var.worker_metrics_service }
 
   alarm_actions = [aws_sns_topic.alarms.arn]
+
+  docdb_enabled = var.docdb_cluster_id != null
+  docdb_dims    = { DBClusterIdentifier = var.docdb_cluster_id }
+
+  # ECS service ARNs of this cluster: arn:...:service/<cluster>/<service>.
+  service_arn_prefix = "${replace(var.ecs_cluster_arn, ":cluster/", ":service/")}/"
 }
 
 # --- Notifications ---------------------------------------------------------------
@@ -25,6 +31,83 @@ resource "aws_sns_topic_subscription" "email" {
   topic_arn = aws_sns_topic.alarms.arn
   protocol  = "email"
   endpoint  = each.value
+}
+
+# Paging: PagerDuty's and Opsgenie's CloudWatch integrations are HTTPS
+# endpoints that confirm the SNS subscription themselves.
+resource "aws_sns_topic_subscription" "https" {
+  for_each = toset(var.alarm_https_endpoints)
+
+  topic_arn              = aws_sns_topic.alarms.arn
+  protocol               = "https"
+  endpoint               = each.value
+  endpoint_auto_confirms = true
+}
+
+# Slack through AWS Chatbot (the Slack workspace is authorised once in the
+# Chatbot console; docs/deploy.md).
+resource "aws_iam_role" "chatbot" {
+  count = var.alarm_slack == null ? 0 : 1
+
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-chatbot"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "chatbot.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_chatbot_slack_channel_configuration" "alarms" {
+  count = var.alarm_slack == null ? 0 : 1
+
+  configuration_name    = "${var.name}-alarms"
+  iam_role_arn          = aws_iam_role.chatbot[0].arn
+  slack_team_id         = var.alarm_slack.team_id
+  slack_channel_id      = var.alarm_slack.channel_id
+  sns_topic_arns        = [aws_sns_topic.alarms.arn]
+  guardrail_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+  logging_level         = "ERROR"
+  tags                  = var.tags
+}
+
+# EventBridge (ECS deployment failures) may publish to the topic.
+resource "aws_sns_topic_policy" "alarms" {
+  arn = aws_sns_topic.alarms.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EventBridgeDeploymentFailures"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sns:Publish"
+      Resource  = aws_sns_topic.alarms.arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_cloudwatch_event_rule.deployment_failed.arn } }
+    }]
+  })
+}
+
+# --- ECS deployments ----------------------------------------------------------------
+
+resource "aws_cloudwatch_event_rule" "deployment_failed" {
+  name        = "${var.name}-ecs-deployment-failed"
+  description = "An ECS deployment of a ${var.name} service failed (circuit breaker or alarm rollback)."
+  event_pattern = jsonencode({
+    source        = ["aws.ecs"]
+    "detail-type" = ["ECS Deployment State Change"]
+    resources     = [{ prefix = local.service_arn_prefix }]
+    detail        = { eventName = ["SERVICE_DEPLOYMENT_FAILED"] }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "deployment_failed" {
+  rule = aws_cloudwatch_event_rule.deployment_failed.name
+  arn  = aws_sns_topic.alarms.arn
 }
 
 # --- ALB alarms ----------------------------------------------------------------------
@@ -267,6 +350,109 @@ resource "aws_cloudwatch_metric_alarm" "jobs_failed" {
   tags                = var.tags
 }
 
+# The worker is one task with no load balancer: nothing else notices when it
+# stops (a stale export would show it a day later). Container Insights counts
+# its running tasks; no data (the service is gone) also alarms.
+resource "aws_cloudwatch_metric_alarm" "worker_not_running" {
+  alarm_name          = "${var.name}-worker-not-running"
+  alarm_description   = "Fewer than ${var.worker_min_running_tasks} worker task(s) running for 3 minutes: jobs and exports have stopped."
+  namespace           = "ECS/ContainerInsights"
+  metric_name         = "RunningTaskCount"
+  dimensions          = { ClusterName = var.ecs_cluster_name, ServiceName = var.worker_service_name }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.worker_min_running_tasks
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+# --- DocumentDB ----------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "docdb_cpu" {
+  count = local.docdb_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-docdb-cpu"
+  alarm_description   = "DocumentDB CPU above ${var.docdb_cpu_percent}% for 15 minutes."
+  namespace           = "AWS/DocDB"
+  metric_name         = "CPUUtilization"
+  dimensions          = local.docdb_dims
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.docdb_cpu_percent
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "docdb_memory" {
+  count = local.docdb_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-docdb-freeable-memory"
+  alarm_description   = "DocumentDB freeable memory below ${var.docdb_min_freeable_memory_mib} MiB for 15 minutes."
+  namespace           = "AWS/DocDB"
+  metric_name         = "FreeableMemory"
+  dimensions          = local.docdb_dims
+  statistic           = "Minimum"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.docdb_min_freeable_memory_mib * 1024 * 1024
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "docdb_connections" {
+  count = local.docdb_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-docdb-connections"
+  alarm_description   = "More than ${var.docdb_max_connections} DocumentDB connections for 10 minutes (pool leak or runaway scaling)."
+  namespace           = "AWS/DocDB"
+  metric_name         = "DatabaseConnections"
+  dimensions          = local.docdb_dims
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.docdb_max_connections
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "docdb_replica_lag" {
+  count = local.docdb_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-docdb-replica-lag"
+  alarm_description   = "A DocumentDB replica lags the primary by more than ${var.docdb_max_replica_lag_ms} ms for 10 minutes (reads with secondaryPreferred are stale)."
+  namespace           = "AWS/DocDB"
+  metric_name         = "DBClusterReplicaLagMaximum"
+  dimensions          = local.docdb_dims
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.docdb_max_replica_lag_ms
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
 # --- Dashboard -----------------------------------------------------------------------
 # The CloudWatch twin of docker/grafana/dashboards/shoptrail-service-health.json.
 
@@ -368,6 +554,7 @@ locals {
         aws_cloudwatch_metric_alarm.export_failed.arn,
         aws_cloudwatch_metric_alarm.export_stale.arn,
         aws_cloudwatch_metric_alarm.jobs_failed.arn,
+        aws_cloudwatch_metric_alarm.worker_not_running.arn,
       ]
     } },
 

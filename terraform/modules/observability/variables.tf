@@ -51,6 +51,67 @@ variable "alarm_email_addresses" {
   default     = []
 }
 
+variable "alarm_https_endpoints" {
+  description = "HTTPS endpoints subscribed to the alarm topic: a PagerDuty or Opsgenie CloudWatch integration URL (they confirm the subscription themselves)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for url in var.alarm_https_endpoints : startswith(url, "https://")])
+    error_message = "alarm_https_endpoints must be https:// URLs."
+  }
+}
+
+variable "alarm_slack" {
+  description = "Slack channel notified through AWS Chatbot ({ team_id, channel_id }; the workspace is authorised once in the Chatbot console); null for none."
+  type = object({
+    team_id    = string
+    channel_id = string
+  })
+  default = null
+}
+
+variable "ecs_cluster_arn" {
+  description = "ARN of the ECS cluster: deployment failures of its services are sent to the alarm topic."
+  type        = string
+}
+
+variable "worker_min_running_tasks" {
+  description = "Alarm when fewer worker tasks than this run."
+  type        = number
+  default     = 1
+}
+
+variable "docdb_cluster_id" {
+  description = "DocumentDB cluster identifier for the database alarms; null for none (e.g. MongoDB Atlas)."
+  type        = string
+  default     = null
+}
+
+variable "docdb_cpu_percent" {
+  description = "Alarm when DocumentDB CPU exceeds this, in percent."
+  type        = number
+  default     = 80
+}
+
+variable "docdb_min_freeable_memory_mib" {
+  description = "Alarm when DocumentDB freeable memory drops below this, in MiB."
+  type        = number
+  default     = 512
+}
+
+variable "docdb_max_connections" {
+  description = "Alarm when DocumentDB connections exceed this."
+  type        = number
+  default     = 500
+}
+
+variable "docdb_max_replica_lag_ms" {
+  description = "Alarm when the largest replica lag exceeds this, in milliseconds."
+  type        = number
+  default     = 2000
+}
+
 variable "alb_5xx_rate_percent" {
   description = "Alarm when 5xx responses exceed this share of requests, in percent."
   type        = number
@@ -95,6 +156,12 @@ variable "export_max_age_hours" {
     condition     = var.export_max_age_hours >= 1
     error_message = "export_max_age_hours must be at least 1."
   }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary attached to every role of the module (the environment's deploy role may only create bounded roles); null for none."
+  type        = string
+  default     = null
 }
 
 variable "tags" {

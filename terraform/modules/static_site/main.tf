@@ -178,8 +178,8 @@ resource "aws_cloudfront_response_headers_policy" "security" {
 }
 
 resource "aws_cloudfront_distribution" "this" {
-  #checkov:skip=CKV_AWS_68:WAF is optional here (web_acl_id); the console is static and the API has its own regional web ACL on the ALB.
-  #checkov:skip=CKV2_AWS_47:See CKV_AWS_68: no Log4j surface in static assets; the ALB web ACL runs KnownBadInputs for the API.
+  #checkov:skip=CKV_AWS_68:The web ACL is an input (web_acl_arn); the environments attach the CLOUDFRONT-scope ACL of terraform/modules/cloudfront_waf.
+  #checkov:skip=CKV2_AWS_47:See CKV_AWS_68: the attached CLOUDFRONT-scope ACL runs KnownBadInputs (Log4j).
   #checkov:skip=CKV_AWS_310:A single S3 origin; origin failover would need a replicated bucket in a second region.
   #checkov:skip=CKV_AWS_374:The console is served worldwide; no geo restriction by design.
   enabled             = true
@@ -210,6 +210,16 @@ resource "aws_cloudfront_distribution" "this" {
         origin_protocol_policy = "https-only"
         origin_ssl_protocols   = ["TLSv1.2"]
       }
+
+      # The ALB forwards only requests carrying this secret (origin verify).
+      dynamic "custom_header" {
+        for_each = var.api_origin_custom_header_name == null ? [] : [var.api_origin_custom_header_name]
+
+        content {
+          name  = custom_header.value
+          value = var.api_origin_custom_header_value
+        }
+      }
     }
   }
 
@@ -233,13 +243,16 @@ resource "aws_cloudfront_distribution" "this" {
     for_each = local.api_enabled ? ["/v1/*", "/sdk.js"] : []
 
     content {
-      path_pattern               = ordered_cache_behavior.value
-      target_origin_id           = local.api_origin_id
-      viewer_protocol_policy     = "https-only"
-      allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
-      cached_methods             = ["GET", "HEAD"]
-      compress                   = true
-      cache_policy_id            = local.cache_policy_caching_disabled
+      path_pattern           = ordered_cache_behavior.value
+      target_origin_id       = local.api_origin_id
+      viewer_protocol_policy = "https-only"
+      allowed_methods        = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+      cached_methods         = ["GET", "HEAD"]
+      compress               = true
+      cache_policy_id        = local.cache_policy_caching_disabled
+      # Every viewer header except Host (the ALB's certificate is for the API
+      # domain) plus CloudFront's own headers, CloudFront-Viewer-Country (the
+      # analytics country dimension) and CloudFront-Viewer-Address among them.
       origin_request_policy_id   = local.origin_request_all_viewer_except_host_hdr
       response_headers_policy_id = aws_cloudfront_response_headers_policy.security.id
     }

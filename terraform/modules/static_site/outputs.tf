@@ -37,3 +37,18 @@ output "public_access_blocked" {
     aws_s3_bucket_public_access_block.site.restrict_public_buckets,
   ])
 }
+
+output "api_origin_request_policy_id" {
+  description = "Origin request policy of the API behaviours (managed AllViewerExceptHostHeader: viewer headers and CloudFront-Viewer-Country), or null without an API origin."
+  value       = local.api_enabled ? one([for b in aws_cloudfront_distribution.this.ordered_cache_behavior : b.origin_request_policy_id if b.path_pattern == "/v1/*"]) : null
+}
+
+output "api_origin_custom_header_names" {
+  description = "Names of the custom headers CloudFront adds to API origin requests."
+  value       = local.api_enabled ? [for o in aws_cloudfront_distribution.this.origin : nonsensitive(o.custom_header[*].name) if o.origin_id == local.api_origin_id][0] : []
+}
+
+output "web_acl_arn" {
+  description = "Web ACL attached to the distribution, or null."
+  value       = aws_cloudfront_distribution.this.web_acl_id
+}

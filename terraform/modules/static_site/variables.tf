@@ -39,6 +39,19 @@ variable "api_origin_domain_name" {
   default     = null
 }
 
+variable "api_origin_custom_header_name" {
+  description = "Name of a secret header CloudFront adds to every API origin request (the ALB forwards only requests carrying it); null adds none."
+  type        = string
+  default     = null
+}
+
+variable "api_origin_custom_header_value" {
+  description = "Secret value of api_origin_custom_header_name."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
 variable "content_security_policy" {
   description = "Content-Security-Policy header of the console."
   type        = string

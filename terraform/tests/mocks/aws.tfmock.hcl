@@ -175,3 +175,32 @@ mock_resource "aws_docdb_cluster" {
     port            = 27017
   }
 }
+
+mock_data "aws_ec2_managed_prefix_list" {
+  defaults = {
+    id   = "pl-4fa04526"
+    name = "com.amazonaws.global.cloudfront.origin-facing"
+    entries = [
+      { cidr = "130.176.0.0/18", description = "" },
+      { cidr = "15.158.0.0/16", description = "" },
+    ]
+  }
+}
+
+mock_resource "aws_wafv2_web_acl_logging_configuration" {
+  defaults = {}
+}
+
+mock_resource "aws_prometheus_workspace" {
+  defaults = {
+    arn                 = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-01234567-89ab-cdef-0123-456789abcdef"
+    prometheus_endpoint = "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-01234567-89ab-cdef-0123-456789abcdef/"
+  }
+}
+
+mock_resource "aws_grafana_workspace" {
+  defaults = {
+    id       = "g-0123456789"
+    endpoint = "g-0123456789.grafana-workspace.eu-west-1.amazonaws.com"
+  }
+}

@@ -15,7 +15,7 @@ variables {
   }
 }
 
-run "https_with_tls12_and_redirect_from_http" {
+run "https_only_with_tls12" {
   command = plan
 
   assert {
@@ -34,8 +34,8 @@ run "https_with_tls12_and_redirect_from_http" {
   }
 
   assert {
-    condition     = one(aws_lb_listener.http.default_action).type == "redirect" && one(one(aws_lb_listener.http.default_action).redirect).protocol == "HTTPS" && one(one(aws_lb_listener.http.default_action).redirect).status_code == "HTTP_301"
-    error_message = "Port 80 only redirects to HTTPS."
+    condition     = output.listener_ports == [443] && output.default_response == "forward"
+    error_message = "Only HTTPS is served; plain HTTP is refused (a 301/302 redirect would turn POSTs into GETs)."
   }
 }
 
@@ -63,12 +63,12 @@ run "hardened_load_balancer_with_access_logs" {
   }
 }
 
-run "only_80_and_443_are_open_to_the_internet" {
+run "only_443_is_open_to_the_internet" {
   command = plan
 
   assert {
-    condition     = toset([for r in aws_vpc_security_group_ingress_rule.public : r.from_port]) == toset([80, 443])
-    error_message = "Public ingress is limited to 80 and 443."
+    condition     = length(aws_vpc_security_group_ingress_rule.https) == 1 && aws_vpc_security_group_ingress_rule.https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.https[0].to_port == 443
+    error_message = "Public ingress is limited to 443."
   }
 
   assert {
@@ -109,4 +109,64 @@ run "rejects_a_single_subnet" {
   }
 
   expect_failures = [var.public_subnet_ids]
+}
+
+run "metrics_is_answered_404_before_any_forward" {
+  command = plan
+
+  assert {
+    condition     = output.blocked_paths_response.status_code == "404" && output.blocked_paths_response.priority == 1
+    error_message = "The first listener rule answers 404."
+  }
+
+  assert {
+    condition     = toset(output.blocked_paths_response.paths) == toset(["/metrics", "/metrics/*"])
+    error_message = "/metrics (and anything under it) is never forwarded to the tasks."
+  }
+}
+
+run "behind_cloudfront_only_cloudfront_with_its_secret_is_forwarded" {
+  command = plan
+
+  variables {
+    ingress_prefix_list_id     = "pl-4fa04526"
+    origin_verify_header_name  = "X-Origin-Verify"
+    origin_verify_header_value = "0123456789abcdef0123456789abcdef"
+  }
+
+  assert {
+    condition     = output.https_ingress == "pl-4fa04526" && length(aws_vpc_security_group_ingress_rule.https) == 0
+    error_message = "Only CloudFront's origin-facing prefix list reaches 443; nothing is open to 0.0.0.0/0."
+  }
+
+  assert {
+    condition     = output.default_response == "403"
+    error_message = "A request without the origin-verify header is refused."
+  }
+
+  assert {
+    condition     = one(one(aws_lb_listener_rule.origin_verified[0].condition).http_header).http_header_name == "X-Origin-Verify" && one(aws_lb_listener_rule.origin_verified[0].action).type == "forward"
+    error_message = "Only requests carrying the secret header are forwarded."
+  }
+
+  assert {
+    condition     = aws_lb_listener_rule.origin_verified[0].priority > output.blocked_paths_response.priority
+    error_message = "/metrics stays blocked even for CloudFront's requests."
+  }
+}
+
+run "the_per_ip_rule_is_optional" {
+  command = plan
+
+  variables {
+    waf = {
+      log_kms_key_arn          = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+      rate_limit_per_5_minutes = null
+    }
+  }
+
+  assert {
+    condition     = !output.rate_limited_per_ip && length(aws_wafv2_web_acl.this) == 1
+    error_message = "Behind CloudFront the regional web ACL keeps its managed rules but no per-IP rule (peers are edge nodes)."
+  }
 }

@@ -332,3 +332,55 @@ run "rejects_latest_tag" {
 
   expect_failures = [var.image]
 }
+
+run "rebalances_azs_and_rolls_back_on_alarms" {
+  command = plan
+
+  variables {
+    deployment_alarm_names = ["shoptrail-test-alb-5xx-rate"]
+  }
+
+  assert {
+    condition     = output.availability_zone_rebalancing == "ENABLED"
+    error_message = "Tasks move back into a recovered AZ."
+  }
+
+  assert {
+    condition     = output.deployment_alarms.rollback && output.deployment_alarms.alarm_names == toset(["shoptrail-test-alb-5xx-rate"])
+    error_message = "A deployment that sets off the 5xx alarm is rolled back."
+  }
+}
+
+run "sidecar_keeps_first_points_and_remote_writes_to_amp" {
+  command = plan
+
+  variables {
+    metrics_sidecar = {
+      environment = "test"
+      service     = "api"
+      remote_write = {
+        endpoint      = "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-0123/"
+        workspace_arn = "arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123"
+      }
+    }
+  }
+
+  assert {
+    condition     = yamldecode(output.sidecar_config).exporters.awsemf.retain_initial_value_of_delta_metric == true
+    error_message = "The first value of a new counter series is sent, not swallowed as a baseline."
+  }
+
+  assert {
+    condition = (
+      yamldecode(output.sidecar_config).exporters.prometheusremotewrite.endpoint == "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-0123/api/v1/remote_write"
+      && contains(yamldecode(output.sidecar_config).service.pipelines.metrics.exporters, "prometheusremotewrite")
+      && yamldecode(output.sidecar_config).extensions.sigv4auth.service == "aps"
+    )
+    error_message = "The sidecar remote-writes to the AMP workspace with SigV4."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(output.task_role_policy).Statement : s.Resource if s.Sid == "SidecarRemoteWritesToManagedPrometheus"]) == ["arn:aws:aps:eu-west-1:123456789012:workspace/ws-0123"]
+    error_message = "The task role may remote-write to that workspace only."
+  }
+}

@@ -65,3 +65,42 @@ run "falls_back_to_sse_s3" {
     error_message = "Without a key the bucket still encrypts (SSE-S3)."
   }
 }
+
+run "expiration_after_the_transition_is_accepted" {
+  command = plan
+
+  variables {
+    transition_to_ia_days = 30
+    expiration_days       = 90
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_lifecycle_configuration.this.rule).expiration).days == 90 && one(one(aws_s3_bucket_lifecycle_configuration.this.rule).transition).days == 30
+    error_message = "Exports move to STANDARD_IA at 30 days and expire at 90."
+  }
+}
+
+run "expiration_on_the_transition_day_is_refused" {
+  command = plan
+
+  variables {
+    transition_to_ia_days = 30
+    expiration_days       = 30
+  }
+
+  expect_failures = [var.expiration_days]
+}
+
+run "short_lived_exports_skip_the_transition" {
+  command = plan
+
+  variables {
+    transition_to_ia_days = null
+    expiration_days       = 14
+  }
+
+  assert {
+    condition     = length(one(aws_s3_bucket_lifecycle_configuration.this.rule).transition) == 0 && one(one(aws_s3_bucket_lifecycle_configuration.this.rule).expiration).days == 14
+    error_message = "Without a transition, exports simply expire after 14 days."
+  }
+}

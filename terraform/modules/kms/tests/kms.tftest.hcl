@@ -27,7 +27,7 @@ run "key_rotates_and_admits_logs_and_alarms" {
   }
 
   assert {
-    condition     = contains([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Principal], { Service = "cloudwatch.amazonaws.com" })
+    condition     = contains(flatten([for s in jsondecode(aws_kms_key.this.policy).Statement : try(s.Principal.Service, [])]), "cloudwatch.amazonaws.com") && contains(flatten([for s in jsondecode(aws_kms_key.this.policy).Statement : try(s.Principal.Service, [])]), "events.amazonaws.com")
     error_message = "CloudWatch alarms must be allowed to publish to topics encrypted with the key."
   }
 }

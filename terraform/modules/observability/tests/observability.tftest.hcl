@@ -12,6 +12,7 @@ variables {
   api_service_name        = "shoptrail-test-api"
   worker_service_name     = "shoptrail-test-worker"
   kms_key_arn             = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+  ecs_cluster_arn         = "arn:aws:ecs:eu-west-1:123456789012:cluster/shoptrail-test"
 }
 
 run "alarms_cover_the_api" {
@@ -86,7 +87,7 @@ run "worker_alarms_use_the_contract_metric_names" {
   }
 
   assert {
-    condition     = length(output.alarm_names) == 10 && contains(output.alarm_names, "shoptrail-test-jobs-failed")
+    condition     = length(output.alarm_names) == 11 && contains(output.alarm_names, "shoptrail-test-jobs-failed")
     error_message = "All ten alarms are listed."
   }
 }
@@ -157,7 +158,79 @@ run "dashboard_uses_only_known_metric_names" {
   }
 
   assert {
-    condition     = one([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : length(w.properties.alarms) if w.type == "alarm"]) == 10
+    condition     = one([for w in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : length(w.properties.alarms) if w.type == "alarm"]) == 11
     error_message = "The alarm widget lists every alarm."
+  }
+}
+
+run "alarms_reach_a_person" {
+  command = plan
+
+  variables {
+    alarm_email_addresses = ["oncall@example.com"]
+    alarm_https_endpoints = ["https://events.pagerduty.com/integration/0123456789abcdef/enqueue"]
+    alarm_slack           = { team_id = "T0123456", channel_id = "C0123456" }
+  }
+
+  assert {
+    condition = (
+      output.notification_endpoints.email == tolist(["oncall@example.com"])
+      && output.notification_endpoints.https == tolist(["https://events.pagerduty.com/integration/0123456789abcdef/enqueue"])
+      && output.notification_endpoints.slack == "C0123456"
+    )
+    error_message = "The topic reaches e-mail, the paging endpoint and Slack."
+  }
+
+  assert {
+    condition     = aws_sns_topic_subscription.https["https://events.pagerduty.com/integration/0123456789abcdef/enqueue"].protocol == "https"
+    error_message = "PagerDuty/Opsgenie are HTTPS subscriptions."
+  }
+}
+
+run "rejects_a_plain_http_paging_endpoint" {
+  command = plan
+
+  variables {
+    alarm_https_endpoints = ["http://example.com/hook"]
+  }
+
+  expect_failures = [var.alarm_https_endpoints]
+}
+
+run "database_worker_and_deployment_failures_alarm" {
+  command = plan
+
+  variables {
+    docdb_cluster_id = "shoptrail-test"
+  }
+
+  assert {
+    condition = alltrue([
+      for a in ["docdb-cpu", "docdb-freeable-memory", "docdb-connections", "docdb-replica-lag", "worker-not-running"] :
+      contains(output.alarm_names, "shoptrail-test-${a}")
+    ])
+    error_message = "DocumentDB CPU, memory, connections, replica lag and the worker's running count alarm."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.docdb_replica_lag[0].metric_name == "DBClusterReplicaLagMaximum" && aws_cloudwatch_metric_alarm.docdb_cpu[0].dimensions.DBClusterIdentifier == "shoptrail-test"
+    error_message = "Database alarms watch the cluster."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.worker_not_running.metric_name == "RunningTaskCount"
+      && aws_cloudwatch_metric_alarm.worker_not_running.dimensions.ServiceName == "shoptrail-test-worker"
+      && aws_cloudwatch_metric_alarm.worker_not_running.treat_missing_data == "breaching"
+    )
+    error_message = "A stopped (or deleted) worker alarms within minutes, not a day later."
+  }
+
+  assert {
+    condition = (
+      jsondecode(output.deployment_failure_events).detail.eventName == ["SERVICE_DEPLOYMENT_FAILED"]
+      && jsondecode(output.deployment_failure_events).resources[0].prefix == "arn:aws:ecs:eu-west-1:123456789012:service/shoptrail-test/"
+    )
+    error_message = "Failed ECS deployments of this cluster's services are sent to the alarm topic."
   }
 }
