@@ -235,8 +235,11 @@ pub fn router(state: AppState) -> Router {
             trusted,
         ),
     );
-    let mut console = security::no_store(sign_in.merge(session_check).merge(console))
-        .layer(DefaultBodyLimit::max(CONSOLE_BODY_BYTES));
+    let mut console = security::same_origin_writes(
+        security::no_store(sign_in.merge(session_check).merge(console)),
+        &settings.server.console_origins,
+    )
+    .layer(DefaultBodyLimit::max(CONSOLE_BODY_BYTES));
     if let Some(cors) = security::console_cors(&settings.server.console_origins) {
         console = console.layer(cors);
     }

@@ -729,3 +729,45 @@ async fn a_password_reset_ends_the_members_sessions_but_not_the_callers_own() {
     );
     assert_eq!(stats(&other).await.expect("sent").status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn console_changes_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    let create = |headers: &[(&str, String)]| {
+        let mut r = app
+            .client
+            .post(app.url("/v1/admin/write-keys"))
+            .json(&json!({"source": "csrf-probe"}));
+        for (k, v) in headers {
+            r = r.header(*k, v);
+        }
+        r.send()
+    };
+    let host = app.address.trim_start_matches("http://").to_owned();
+    for (headers, expected) in [
+        (vec![("origin", "https://evil.example".to_owned())], 403),
+        (vec![("sec-fetch-site", "same-site".to_owned())], 403),
+        (vec![("sec-fetch-site", "cross-site".to_owned())], 403),
+        (vec![("origin", format!("http://{host}.evil.example"))], 403),
+        (vec![("sec-fetch-site", "same-origin".to_owned())], 201),
+        (vec![("origin", app.address.clone())], 201),
+        (Vec::new(), 201),
+    ] {
+        let r = create(&headers).await.expect("sent");
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, expected, "{headers:?}: {body}");
+        if expected == 403 {
+            assert_eq!(body["code"], "cross_site_request");
+        }
+    }
+    // Reads are not affected.
+    let r = app
+        .client
+        .get(app.url("/v1/stats"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 200);
+}
