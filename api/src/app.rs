@@ -73,6 +73,7 @@ impl App {
             clock,
             write_keys,
             objects,
+            sign_in: Arc::default(),
         };
         passwords::warm_up();
         let sweeper = tokio::spawn(sweep_sessions(StoreSessions::new(state.store.clone())));

@@ -12,6 +12,7 @@ use shared::storage::{
     UserStore, WriteKeyStore,
 };
 
+use crate::auth::throttle::SignInThrottle;
 use crate::auth::write_keys::WriteKeyCache;
 
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub struct AppState {
     pub write_keys: Arc<WriteKeyCache>,
     /// The export destination, where uploaded import files wait too.
     pub objects: Arc<dyn ObjectStore>,
+    /// Wrong passwords per account, for the sign-in backoff.
+    pub sign_in: Arc<SignInThrottle>,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.

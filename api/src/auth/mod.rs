@@ -3,6 +3,7 @@
 
 pub mod passwords;
 pub mod sessions;
+pub mod throttle;
 pub mod write_keys;
 
 use axum::extract::FromRequestParts;
@@ -149,8 +150,12 @@ pub async fn new_account(
 ) -> Result<Account, ApiError> {
     let email = shared::storage::Email::parse(email)
         .map_err(|m| ApiError::bad_request("invalid_email", m))?;
-    passwords::check_strength(password, min_password_chars)
-        .map_err(|m| ApiError::bad_request("weak_password", m))?;
+    passwords::check_strength(
+        password,
+        min_password_chars,
+        &[email.as_str(), display_name.unwrap_or_default()],
+    )
+    .map_err(|m| ApiError::bad_request("weak_password", m))?;
     let display_name = display_name
         .map(str::trim)
         .filter(|n| !n.is_empty())

@@ -60,14 +60,35 @@ pub fn warm_up() {
     tokio::task::spawn_blocking(|| LazyLock::force(&DUMMY_HASH));
 }
 
-/// Refuses passwords shorter than `min_chars` (characters, not bytes).
-pub fn check_strength(password: &SecretString, min_chars: usize) -> Result<(), String> {
-    let n = password.expose_secret().chars().count();
-    if n < min_chars {
+/// The least zxcvbn score a password needs (3: about 10^8 guesses, "safely unguessable"
+/// against online attacks and well protected behind Argon2id).
+const MIN_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// Refuses passwords shorter than `min_chars` (characters, not bytes), and passwords a
+/// strength estimator (zxcvbn: common passwords, dictionary words, keyboard patterns,
+/// repeats, and the member's own email and name in `user_inputs`) finds easy to guess.
+pub fn check_strength(
+    password: &SecretString,
+    min_chars: usize,
+    user_inputs: &[&str],
+) -> Result<(), String> {
+    let secret = password.expose_secret();
+    if secret.chars().count() < min_chars {
         return Err(format!("password must be at least {min_chars} characters"));
     }
-    if password.expose_secret().trim().is_empty() {
+    if secret.trim().is_empty() {
         return Err("password must not be blank".to_owned());
+    }
+    let estimate = zxcvbn::zxcvbn(secret, user_inputs);
+    if estimate.score() < MIN_SCORE {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(format!(
+            "password is too easy to guess{hint}; a few unrelated words make a strong one"
+        ));
     }
     Ok(())
 }
@@ -89,8 +110,15 @@ mod tests {
 
     #[test]
     fn short_passwords_are_refused() {
-        assert!(check_strength(&SecretString::from("short".to_owned()), 12).is_err());
-        assert!(check_strength(&SecretString::from("            ".to_owned()), 12).is_err());
-        assert!(check_strength(&SecretString::from("long enough pass".to_owned()), 12).is_ok());
+        let check =
+            |p: &str| check_strength(&SecretString::from(p.to_owned()), 12, &["ada@shop.test"]);
+        assert!(check("short").is_err());
+        assert!(check("            ").is_err());
+        assert!(check("aaaaaaaaaaaa").is_err(), "repeats");
+        assert!(check("password1234").is_err(), "common password");
+        assert!(check("qwertyuiop12").is_err(), "keyboard pattern");
+        assert!(check("ada@shop.test").is_err(), "the member's own email");
+        assert!(check("a different long passphrase").is_ok());
+        assert!(check("correct horse battery staple").is_ok());
     }
 }

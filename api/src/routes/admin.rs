@@ -167,9 +167,13 @@ pub async fn reset_password(
     req: Result<Json<ResetPassword>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let req = body(req)?;
-    passwords::check_strength(&req.password, state.settings.auth.min_password_chars)
-        .map_err(|m| ApiError::bad_request("weak_password", m))?;
     let mut account = member(&state, &id).await?;
+    passwords::check_strength(
+        &req.password,
+        state.settings.auth.min_password_chars,
+        &[account.email.as_str(), &account.display_name],
+    )
+    .map_err(|m| ApiError::bad_request("weak_password", m))?;
     account.password_hash = passwords::hash(&req.password)
         .await
         .map_err(ApiError::Internal)?;

@@ -2,11 +2,16 @@
 //! and self-service sign-up when `auth.allow_signup` is on.
 
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+use std::time::Instant;
+
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use secrecy::SecretString;
 use serde::Deserialize;
+use serde_json::json;
 use shared::storage::{Account, Email, Role};
 use tower_sessions::Session;
 use utoipa::ToSchema;
@@ -15,6 +20,7 @@ use crate::auth::{self, CurrentUser, Member, passwords};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::body;
 use crate::state::AppState;
+use crate::{audit, limits};
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -46,11 +52,24 @@ fn invalid_credentials() -> ApiError {
 )]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     req: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<Member>, ApiError> {
     let req = body(req)?;
-    let account = match Email::parse(&req.email) {
+    let email = Email::parse(&req.email);
+    // The throttle's key: the account's email, or what was typed when it is not one.
+    let who = email.as_ref().map_or_else(
+        |_| req.email.trim().to_lowercase().chars().take(320).collect(),
+        |e| e.as_str().to_owned(),
+    );
+    if let Err(wait) = state.sign_in.check(&who, Instant::now()) {
+        return Err(ApiError::TooManyRequests {
+            retry_after_s: wait.as_secs().max(1),
+        });
+    }
+    let account = match email {
         Ok(email) => state.accounts().account_by_email(&email).await?,
         Err(_) => None,
     };
@@ -62,8 +81,19 @@ pub async fn login(
     .await;
     let Some(account) = usable.filter(|_| ok) else {
         tracing::info!("Sign-in refused.");
+        state.sign_in.failed(&who, Instant::now());
+        let ip = limits::client_ip(peer.ip(), &headers, &state.settings.server.trusted_proxies);
+        audit::record(
+            &state,
+            "anonymous",
+            "auth.sign_in_failed",
+            &who,
+            json!({ "ip": ip.to_string() }),
+        )
+        .await?;
         return Err(invalid_credentials());
     };
+    state.sign_in.succeeded(&who);
     let now = state.clock.now();
     // A fresh id at sign-in: an id planted before it (session fixation) is worthless.
     session.cycle_id().await.map_err(auth::session_error)?;

@@ -86,18 +86,23 @@ async fn ten_wrong_passwords_get_429_before_the_eleventh_try_and_the_right_one_w
         ("APP__SERVER__TRUSTED_PROXIES", "127.0.0.1/32"),
     ])
     .await;
-    let attempt = |password: &'static str| {
+    // Each wrong guess names another account, so the per-account backoff stays out of it.
+    let attempt = |email: String, password: &'static str| {
         app.anon
             .post(app.url("/v1/auth/login"))
             .header("x-forwarded-for", "198.51.100.7")
-            .json(&json!({"email": ADMIN_EMAIL, "password": password}))
+            .json(&json!({"email": email, "password": password}))
             .send()
     };
     for i in 0..10 {
-        let r = attempt("wrong password guess").await.expect("sent");
+        let r = attempt(format!("guess{i}@shop.test"), "wrong password guess")
+            .await
+            .expect("sent");
         assert_eq!(r.status().as_u16(), 401, "attempt {}", i + 1);
     }
-    let eleventh = attempt(PASSWORD).await.expect("sent");
+    let eleventh = attempt(ADMIN_EMAIL.to_owned(), PASSWORD)
+        .await
+        .expect("sent");
     assert_eq!(
         eleventh.status().as_u16(),
         429,
@@ -113,7 +118,9 @@ async fn ten_wrong_passwords_get_429_before_the_eleventh_try_and_the_right_one_w
     assert_eq!(body["code"], "rate_limited");
 
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
-    let later = attempt(PASSWORD).await.expect("sent");
+    let later = attempt(ADMIN_EMAIL.to_owned(), PASSWORD)
+        .await
+        .expect("sent");
     assert_eq!(
         later.status().as_u16(),
         200,
@@ -511,6 +518,7 @@ async fn admins_manage_members_and_keys_and_every_change_is_audited() {
             "member.update",
             "member.update",
             "member.reset_password",
+            "auth.sign_in_failed",
             "member.update",
             "member.update",
             "member.create",
@@ -770,4 +778,67 @@ async fn console_changes_from_another_site_are_refused() {
         .await
         .expect("sent");
     assert_eq!(r.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn sign_in_backs_off_per_account_whatever_the_address_and_failures_are_audited() {
+    let app = spawn_app_with(&[("APP__SERVER__TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    // Six addresses, one guess each: the per-address limit never sees a second try.
+    let attempt = |ip: String, password: &'static str| {
+        app.anon
+            .post(app.url("/v1/auth/login"))
+            .header("x-forwarded-for", ip)
+            .json(&json!({"email": ADMIN_EMAIL, "password": password}))
+            .send()
+    };
+    for i in 0..5 {
+        let r = attempt(format!("198.51.100.{i}"), "wrong password guess")
+            .await
+            .expect("sent");
+        assert_eq!(r.status().as_u16(), 401, "guess {}", i + 1);
+    }
+    let sixth = attempt("198.51.100.99".to_owned(), PASSWORD)
+        .await
+        .expect("sent");
+    assert_eq!(
+        sixth.status().as_u16(),
+        429,
+        "even the right password waits once the account is under attack"
+    );
+    assert!(sixth.headers().contains_key("retry-after"));
+
+    let (status, audit) = app.get_json("/v1/admin/audit?limit=100").await;
+    assert_eq!(status, 200);
+    let failed: Vec<&Value> = audit["items"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "auth.sign_in_failed")
+        .collect();
+    assert_eq!(failed.len(), 5, "{audit}");
+    assert_eq!(failed[0]["target"], ADMIN_EMAIL);
+    assert_eq!(failed[0]["details"]["ip"], "198.51.100.4");
+    assert!(!audit.to_string().contains("wrong password guess"));
+}
+
+#[tokio::test]
+async fn easily_guessed_passwords_are_refused() {
+    let app = spawn_app().await;
+    for weak in [
+        "aaaaaaaaaaaa",
+        "password1234",
+        "qwertyuiop12",
+        "weak@shop.test",
+    ] {
+        let r = app
+            .client
+            .post(app.url("/v1/admin/members"))
+            .json(&json!({"email": "weak@shop.test", "role": "viewer", "password": weak}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status().as_u16(), 400, "{weak}");
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["code"], "weak_password", "{weak}");
+    }
 }
