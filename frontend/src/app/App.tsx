@@ -4,6 +4,7 @@ import { Loading } from '@/shared/components/States';
 import { RequireAuth, RequireRole } from './guards';
 import { Layout, LanguagePicker } from './Layout';
 import { NotFound } from './NotFound';
+import { PageError } from './PageError';
 import { Providers } from './providers';
 
 // Every page is its own chunk, fetched on first visit: the sign-in page does not carry the
@@ -40,6 +41,7 @@ const router = createBrowserRouter([
         {page(SignInPage)}
       </>
     ),
+    errorElement: <PageError />,
   },
   {
     element: (
@@ -48,12 +50,13 @@ const router = createBrowserRouter([
       </RequireAuth>
     ),
     children: [
-      { index: true, element: page(OverviewPage) },
-      { path: 'users', element: page(UsersPage) },
-      { path: 'users/:userId', element: page(UserPage) },
-      { path: 'funnels', element: page(FunnelsPage) },
+      { index: true, element: page(OverviewPage), errorElement: <PageError /> },
+      { path: 'users', element: page(UsersPage), errorElement: <PageError /> },
+      { path: 'users/:userId', element: page(UserPage), errorElement: <PageError /> },
+      { path: 'funnels', element: page(FunnelsPage), errorElement: <PageError /> },
       {
         path: 'jobs',
+        errorElement: <PageError />,
         element: (
           <RequireRole role="analyst">
             {page(JobsPage)}
@@ -62,6 +65,7 @@ const router = createBrowserRouter([
       },
       {
         path: 'test-event',
+        errorElement: <PageError />,
         element: (
           <RequireRole role="analyst">
             {page(TestEventPage)}
@@ -70,6 +74,7 @@ const router = createBrowserRouter([
       },
       {
         path: 'admin/:tab?',
+        errorElement: <PageError />,
         element: (
           <RequireRole role="admin">
             {page(AdminPage)}
