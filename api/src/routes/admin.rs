@@ -2,8 +2,10 @@
 //! writes an audit entry.
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+
+use crate::extract::Path;
 use axum::http::StatusCode;
 use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};

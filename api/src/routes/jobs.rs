@@ -5,7 +5,9 @@
 use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
+
+use crate::extract::Path;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use futures::StreamExt as _;
@@ -353,6 +355,7 @@ pub async fn create_import(
     request_body(content = String, content_type = "application/octet-stream"),
     responses(
         (status = 201, body = Upload),
+        (status = 400, description = "An empty body", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody),
     )
@@ -384,6 +387,12 @@ pub async fn upload(
         file.write_all(&chunk)
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("temporary file: {e}")))?;
+    }
+    if bytes == 0 {
+        return Err(ApiError::bad_request(
+            "empty_upload",
+            "the upload holds no bytes",
+        ));
     }
     file.flush()
         .await

@@ -3,7 +3,9 @@
 //! person can click around and watch their journey appear in the console.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;

@@ -2,7 +2,9 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
+
+use crate::extract::Path;
 use serde::Deserialize;
 use shared::storage::{JourneyCursor, JourneyQuery, UserCursor, UserQuery};
 use utoipa::IntoParams;

@@ -305,3 +305,26 @@ async fn the_embedded_api_runs_jobs_on_the_same_apalis_job_worker_as_the_worker(
         started[0]
     );
 }
+
+#[tokio::test]
+async fn empty_uploads_and_undecodable_path_segments_get_json_400s() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.url("/v1/imports/uploads"))
+        .body(Vec::<u8>::new())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 400);
+    let body: Value = r.json().await.expect("a JSON error body");
+    assert_eq!(body["code"], "empty_upload");
+
+    // %FF decodes to no UTF-8 string: the house error shape, not axum's plain text.
+    for path in ["/v1/users/%FF", "/v1/jobs/%FF"] {
+        let r = app.client.get(app.url(path)).send().await.expect("sent");
+        assert_eq!(r.status().as_u16(), 400, "{path}");
+        let body: Value = r.json().await.expect("a JSON error body");
+        assert_eq!(body["code"], "invalid_path", "{path}");
+    }
+}
