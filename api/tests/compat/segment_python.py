@@ -29,7 +29,7 @@ def read(path):
 def journey(user):
     status, body = read(f"/v1/users/{user}/journey?limit=1000")
     assert status == 200, body
-    return body["events"]
+    return body["items"]
 
 
 def eventually(fn, what, timeout_s=30):
@@ -73,7 +73,7 @@ class SegmentPython(unittest.TestCase):
         # The anonymous id reads the same (merged) journey; no separate profile is left.
         self.assertEqual(len(journey("py-anon")), 5)
         _, found = read("/v1/users?q=py-anon")
-        self.assertEqual(found["users"], [])
+        self.assertEqual(found["items"], [])
 
     def test_a_retried_batch_leaves_every_count_unchanged(self):
         when = datetime(2026, 10, 30, 12, 0, tzinfo=timezone.utc)

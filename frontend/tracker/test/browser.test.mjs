@@ -93,7 +93,7 @@ test("signing in on the demo joins the anonymous events to the user's journey", 
   assert.ok(before.length >= 4, `anonymous events joined: ${types(before)}`);
   assert.ok(events.every((e) => e.anonymousId === anon));
   const { body: users } = await (await import("./helpers.mjs")).read(`/v1/users?q=${encodeURIComponent(anon)}`);
-  assert.deepEqual(users.users, [], "no separate anonymous profile is left");
+  assert.deepEqual(users.items, [], "no separate anonymous profile is left");
   await page.close();
 });
 

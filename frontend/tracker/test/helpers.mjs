@@ -30,7 +30,7 @@ export async function read(path) {
 export async function journey(user) {
   const { status, body } = await read(`/v1/users/${encodeURIComponent(user)}/journey?limit=1000`);
   assert.equal(status, 200);
-  return body.events;
+  return body.items;
 }
 
 /** Polls `fn` until it returns a truthy value or the (generous) deadline passes. */
