@@ -104,6 +104,10 @@ pub struct StorageSettings {
     /// MongoDB connection string; required when `engine = "mongodb"`.
     pub mongodb_uri: Option<SecretString>,
     pub mongodb_database: String,
+    /// Most events an identity merge moves inside the batch that carries the link; the
+    /// rest of the earlier id's history is moved by the background mover in chunks of this
+    /// size, each its own short transaction (`storage::moves`).
+    pub merge_move_chunk: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -314,6 +318,7 @@ data_dir = "./data"
 sqlite_pool_size = 8
 sqlite_synchronous = "normal"
 mongodb_database = "shoptrail"
+merge_move_chunk = 1000
 
 [ingest]
 max_request_bytes = 512000
@@ -485,6 +490,9 @@ impl Settings {
         if self.storage.sqlite_pool_size == 0 {
             return fail("storage.sqlite_pool_size must be at least 1");
         }
+        if self.storage.merge_move_chunk == 0 {
+            return fail("storage.merge_move_chunk must be at least 1");
+        }
         if i.max_event_bytes == 0 || i.max_event_bytes > i.max_request_bytes {
             return fail("ingest.max_event_bytes must be between 1 and ingest.max_request_bytes");
         }
@@ -615,6 +623,16 @@ mod tests {
         let err = Settings::load_from(None, env(&[("APP__STORAGE__ENGINE", "mongodb")]))
             .expect_err("must fail");
         assert!(err.to_string().contains("mongodb_uri"), "{err}");
+    }
+
+    #[test]
+    fn a_merge_move_chunk_of_zero_is_rejected() {
+        let s = Settings::load_from(None, env(&[("APP__STORAGE__MERGE_MOVE_CHUNK", "7")]))
+            .expect("valid");
+        assert_eq!(s.storage.merge_move_chunk, 7);
+        let err = Settings::load_from(None, env(&[("APP__STORAGE__MERGE_MOVE_CHUNK", "0")]))
+            .expect_err("must fail");
+        assert!(err.to_string().contains("merge_move_chunk"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod funnels;
 pub mod identity;
 pub mod jobs;
 pub mod mongo;
+pub mod moves;
 pub mod sqlite;
 pub mod write;
 
@@ -20,6 +21,7 @@ pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
+pub use moves::{MoveStep, MoveStore, Mover};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
@@ -241,6 +243,7 @@ pub trait Store:
     + FunnelStore
     + JobStore
     + DayEventStore
+    + MoveStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -15,6 +15,7 @@ mod accounts;
 mod funnels;
 mod identity;
 mod jobs;
+mod moves;
 mod write;
 
 use super::*;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0004_identities.sql"),
     include_str!("sqlite_migrations/0005_job_versions.sql"),
     include_str!("sqlite_migrations/0006_active_days_by_profile.sql"),
+    include_str!("sqlite_migrations/0007_pending_moves.sql"),
 ];
 
 pub struct SqliteStore {
@@ -39,6 +41,11 @@ pub struct SqliteStore {
     /// filled its own cache (peak RSS 473 MB in `scripts/bench`).
     writer: Pool,
     wal_path: std::path::PathBuf,
+    /// Most events an identity merge moves inside its batch (`storage.merge_move_chunk`),
+    /// and per chunk of the mover.
+    merge_move_chunk: usize,
+    /// Woken when a committed batch recorded a pending move.
+    moves_recorded: std::sync::Arc<tokio::sync::Notify>,
     // Dropping the store drops this sender, which stops the checkpointer.
     _checkpointer: tokio::sync::oneshot::Sender<()>,
 }
@@ -56,17 +63,22 @@ const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_milli
 /// without bound.
 const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 
+/// `storage.merge_move_chunk` of a store opened without settings ([`SqliteStore::open_file`]).
+const DEFAULT_MERGE_MOVE_CHUNK: usize = 1000;
+
 impl SqliteStore {
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let dir = &settings.storage.data_dir;
         std::fs::create_dir_all(dir)
             .with_context(|| format!("Failed to create the data directory {}", dir.display()))?;
-        Self::open_file(
+        let mut store = Self::open_file(
             &settings.sqlite_path(),
             settings.storage.sqlite_pool_size,
             settings.storage.sqlite_synchronous,
         )
-        .await
+        .await?;
+        store.merge_move_chunk = settings.storage.merge_move_chunk;
+        Ok(store)
     }
 
     pub async fn open_file(
@@ -103,6 +115,8 @@ impl SqliteStore {
             pool,
             writer,
             wal_path: wal_path.into(),
+            merge_move_chunk: DEFAULT_MERGE_MOVE_CHUNK,
+            moves_recorded: std::sync::Arc::default(),
             _checkpointer: stop,
         };
         store
@@ -288,23 +302,40 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserProfile> {
     })
 }
 
+/// `profile_id` equal to one of `n` parameters; the usual single id keeps the plain
+/// equality, which walks the journey index in order.
+fn profile_condition(n: usize) -> String {
+    if n <= 1 {
+        "profile_id = ?".to_owned()
+    } else {
+        format!("profile_id IN ({})", vec!["?"; n].join(", "))
+    }
+}
+
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, StoreError> {
         let wal = self.wal_path.clone();
-        self.with_writer(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let outcome = run_now(super::write::apply(
-                &mut write::SqliteTx { tx: &tx },
-                &batch,
-            ))?;
-            tx.commit()?;
-            if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
-                c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
-            }
-            Ok(outcome)
-        })
-        .await
+        let chunk = self.merge_move_chunk;
+        let applied = self
+            .with_writer(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let applied = run_now(super::write::apply(
+                    &mut write::SqliteTx { tx: &tx },
+                    &batch,
+                    chunk,
+                ))?;
+                tx.commit()?;
+                if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
+                    c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
+                }
+                Ok(applied)
+            })
+            .await?;
+        if applied.moves_recorded > 0 {
+            self.moves_recorded.notify_one();
+        }
+        Ok(applied.outcome)
     }
 
     async fn journey(
@@ -312,13 +343,8 @@ impl EventStore for SqliteStore {
         profile_id: &str,
         q: &JourneyQuery,
     ) -> Result<Page<Event, JourneyCursor>, StoreError> {
-        // An id linked to a user reads the user's journey.
-        let mut sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE profile_id = \
-             coalesce((SELECT to_id FROM identities WHERE from_id = ?), ?)"
-        );
-        let mut args: Vec<rusqlite::types::Value> =
-            vec![profile_id.to_owned().into(), profile_id.to_owned().into()];
+        let mut sql = String::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(from) = q.from {
             sql.push_str(" AND occurred_at >= ?");
             args.push(ms(from).into());
@@ -340,8 +366,17 @@ impl EventStore for SqliteStore {
         sql.push_str(" ORDER BY occurred_at DESC, event_id DESC LIMIT ?");
         let limit = q.limit;
         args.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+        let id = profile_id.to_owned();
         let mut items = self
             .with_conn(move |c| {
+                // An id linked to a user reads the user's journey, including the events
+                // of earlier ids still being moved to the user.
+                let profiles = moves::journey_profiles(c, &id)?;
+                let sql = format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE {}{sql}",
+                    profile_condition(profiles.len())
+                );
+                let args = profiles.into_iter().map(Into::into).chain(args);
                 let mut stmt = c.prepare_cached(&sql)?;
                 stmt.query_map(params_from_iter(args), event_from_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()
@@ -363,13 +398,14 @@ impl EventStore for SqliteStore {
     async fn journey_types(&self, profile_id: &str) -> Result<Vec<String>, StoreError> {
         let id = profile_id.to_owned();
         self.with_conn(move |c| {
+            let profiles = moves::journey_profiles(c, &id)?;
             // The journey index is (profile_id, occurred_at, ...): this reads the profile's
             // rows only, which is what a journey page reads too.
-            c.prepare_cached(
-                "SELECT DISTINCT type FROM events WHERE profile_id = \
-                 coalesce((SELECT to_id FROM identities WHERE from_id = ?1), ?1) ORDER BY type",
-            )?
-            .query_map([id], |r| r.get(0))?
+            c.prepare_cached(&format!(
+                "SELECT DISTINCT type FROM events WHERE {} ORDER BY type",
+                profile_condition(profiles.len())
+            ))?
+            .query_map(params_from_iter(profiles), |r| r.get(0))?
             .collect()
         })
         .await

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::InsertOutcome;
+use super::moves::PendingMove;
 use crate::event::Event;
 use crate::identity::{IdentityLink, LinkOutcome, Links, NewLink};
 use crate::profile::{Profile, ProfileDelta};
@@ -90,8 +91,35 @@ pub(crate) trait WriteTx {
     /// Removes a profile (whether or not it exists).
     async fn delete_profile(&mut self, id: &str) -> Result<(), Self::Error>;
 
-    /// Moves every stored event of profile `from` to profile `to`.
-    async fn move_events(&mut self, from: &str, to: &str) -> Result<(), Self::Error>;
+    /// Ids of up to `limit` events stored under profile `profile` (any order).
+    async fn event_ids(&mut self, profile: &str, limit: usize) -> Result<Vec<String>, Self::Error>;
+
+    /// Moves the events among `ids` that are still stored under profile `from` to profile
+    /// `to`; returns how many moved. Repeating it moves nothing more.
+    async fn repoint_events(
+        &mut self,
+        ids: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<u64, Self::Error>;
+
+    /// Records that the events left under `from` are to move to `to` (replacing any
+    /// earlier record for `from`).
+    async fn add_pending_move(
+        &mut self,
+        from: &str,
+        to: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), Self::Error>;
+
+    /// Points every pending move whose target is `from` at `to` instead.
+    async fn retarget_pending_moves(&mut self, from: &str, to: &str) -> Result<(), Self::Error>;
+
+    /// The oldest pending move, if any.
+    async fn next_pending_move(&mut self) -> Result<Option<PendingMove>, Self::Error>;
+
+    /// Forgets the pending move of `from` (whether or not there is one).
+    async fn delete_pending_move(&mut self, from: &str) -> Result<(), Self::Error>;
 
     /// Stores each event under the given profile unless its id is stored already; true for
     /// each one stored now.
@@ -104,11 +132,21 @@ pub(crate) trait WriteTx {
     ) -> Result<(), Self::Error>;
 }
 
-/// Applies one batch inside `tx`. The caller commits.
+/// What [`apply`] did, for the engine that commits it.
+#[derive(Debug)]
+pub(crate) struct Applied {
+    pub outcome: WriteOutcome,
+    /// Pending moves this batch recorded: once it commits, the mover has work.
+    pub moves_recorded: usize,
+}
+
+/// Applies one batch inside `tx`; an identity merge moves at most `move_chunk` events here
+/// and leaves the rest to the mover ([`super::moves`]). The caller commits.
 pub(crate) async fn apply<T: WriteTx>(
     tx: &mut T,
     batch: &WriteBatch,
-) -> Result<WriteOutcome, T::Error> {
+    move_chunk: usize,
+) -> Result<Applied, T::Error> {
     let mut ids: BTreeSet<&str> = batch.events.iter().map(Event::profile_id).collect();
     for l in &batch.links {
         ids.insert(&l.link.from);
@@ -121,13 +159,16 @@ pub(crate) async fn apply<T: WriteTx>(
     });
 
     let mut traits_dropped = 0;
+    let mut moves_recorded = 0;
     let mut link_outcomes = Vec::with_capacity(batch.links.len());
     for l in &batch.links {
         let (outcome, new) = links.decide(&l.link);
         if let Some(new) = new {
             tx.add_link(&new, l.at).await?;
             links.record(&new);
-            traits_dropped += merge_into_person(tx, &new).await?;
+            let merged = merge_into_person(tx, &new, l.at, move_chunk).await?;
+            traits_dropped += merged.traits_dropped;
+            moves_recorded += usize::from(merged.move_pending);
         }
         link_outcomes.push(outcome);
     }
@@ -165,17 +206,51 @@ pub(crate) async fn apply<T: WriteTx>(
     if !accepted.is_empty() {
         traits_dropped += apply_rollups(tx, &RollupDelta::of(&accepted)).await?;
     }
-    Ok(WriteOutcome {
-        events: outcomes,
-        links: link_outcomes,
-        traits_dropped: traits_dropped as u64,
+    Ok(Applied {
+        outcome: WriteOutcome {
+            events: outcomes,
+            links: link_outcomes,
+            traits_dropped: traits_dropped as u64,
+        },
+        moves_recorded,
     })
 }
 
+/// What one merge did.
+struct Merged {
+    /// Traits the profile bounds dropped.
+    traits_dropped: usize,
+    /// The earlier id holds more events than one chunk: a pending move was recorded.
+    move_pending: bool,
+}
+
 /// A new link: the earlier id's events, active days and profile become the person's.
-/// Returns the traits the profile bounds dropped.
-async fn merge_into_person<T: WriteTx>(tx: &mut T, link: &NewLink) -> Result<usize, T::Error> {
-    tx.move_events(&link.from, &link.to).await?;
+///
+/// Its events move here only up to `move_chunk` of them: a long anonymous history moved in
+/// one go would hold this batch's transaction (and every other client's events it carries)
+/// past MongoDB's transaction time and size limits. The rest is recorded as a pending move
+/// in this same transaction, so it is never lost, and the mover finishes it in chunks.
+/// Active days and the profile are one row per day and one document: they move whole.
+async fn merge_into_person<T: WriteTx>(
+    tx: &mut T,
+    link: &NewLink,
+    at: DateTime<Utc>,
+    move_chunk: usize,
+) -> Result<Merged, T::Error> {
+    // One more than a chunk tells whether anything would be left behind.
+    let mut ids = tx
+        .event_ids(&link.from, move_chunk.saturating_add(1))
+        .await?;
+    let move_pending = ids.len() > move_chunk;
+    ids.truncate(move_chunk);
+    if !ids.is_empty() {
+        tx.repoint_events(&ids, &link.from, &link.to).await?;
+    }
+    // Moves still draining into `from` now drain into the person.
+    tx.retarget_pending_moves(&link.from, &link.to).await?;
+    if move_pending {
+        tx.add_pending_move(&link.from, &link.to, at).await?;
+    }
     let days = tx.active_days(&link.from).await?;
     if !days.is_empty() {
         tx.unmark_active(&link.from, &days).await?;
@@ -197,11 +272,17 @@ async fn merge_into_person<T: WriteTx>(tx: &mut T, link: &NewLink) -> Result<usi
     // concurrent batch carrying the earlier id's first events conflict with this link.
     tx.delete_profile(&link.from).await?;
     let Some(earlier) = found.remove(&link.from) else {
-        return Ok(0);
+        return Ok(Merged {
+            traits_dropped: 0,
+            move_pending,
+        });
     };
-    let (merged, dropped) = Profile::merge(earlier, found.remove(&link.to), &link.to);
+    let (merged, traits_dropped) = Profile::merge(earlier, found.remove(&link.to), &link.to);
     tx.put_profiles(&[merged]).await?;
-    Ok(dropped)
+    Ok(Merged {
+        traits_dropped,
+        move_pending,
+    })
 }
 
 /// Adds a batch's newly stored events to the counters and profiles.

@@ -30,6 +30,7 @@ mod errors;
 mod funnels;
 mod identity;
 mod jobs;
+mod moves;
 mod write;
 
 use codec::*;
@@ -44,7 +45,7 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 12] = [
+const COLLECTIONS: [&str; 13] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -57,6 +58,7 @@ const COLLECTIONS: [&str; 12] = [
     accounts::AUDIT_LOG,
     identity::IDENTITIES,
     jobs::JOBS,
+    moves::PENDING_MOVES,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -113,6 +115,11 @@ pub struct MongoStore {
     type_counts: Collection<Document>,
     active_users: Collection<Document>,
     user_counts: Collection<Document>,
+    /// Most events an identity merge moves inside its batch (`storage.merge_move_chunk`),
+    /// and per chunk of the mover.
+    merge_move_chunk: usize,
+    /// Woken when a committed batch recorded a pending move.
+    moves_recorded: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// What kind of deployment `hello` describes.
@@ -226,6 +233,8 @@ impl MongoStore {
             type_counts: db.collection(DAILY_TYPE_COUNTS),
             active_users: db.collection(DAILY_ACTIVE_USERS),
             user_counts: db.collection(DAILY_USER_COUNTS),
+            merge_move_chunk: settings.storage.merge_move_chunk,
+            moves_recorded: std::sync::Arc::default(),
             client,
             db,
         })
@@ -282,7 +291,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         .map(|(name, keys)| (name, IndexModel::builder().keys(keys).build()))
         .chain(accounts::indexes())
         .chain(identity::indexes())
-        .chain(jobs::indexes());
+        .chain(jobs::indexes())
+        .chain(moves::indexes());
     for (name, model) in indexes {
         // Re-creating an identical index (same keys, options and the driver's derived name)
         // is a no-op for the server, so restarts are fine.
@@ -403,11 +413,14 @@ impl EventStore for MongoStore {
         profile_id: &str,
         q: &JourneyQuery,
     ) -> Result<Page<Event, JourneyCursor>, StoreError> {
-        let linked = self.linked_to(profile_id).await?;
-        let profile_id = linked.as_deref().unwrap_or(profile_id);
+        // An id linked to a user reads the user's journey, including the events of earlier
+        // ids still being moved to the user.
+        let profiles = self.journey_profiles(profile_id).await?;
+        let mut filter = journey_filter(&profiles[0], q);
+        filter.insert("profile_id", moves::profile_match(&profiles));
         let docs: Vec<Document> = self
             .events
-            .find(journey_filter(profile_id, q))
+            .find(filter)
             .sort(doc! { "occurred_at": -1, "_id": -1 })
             .limit(fetch_limit(q.limit))
             .await
@@ -426,11 +439,13 @@ impl EventStore for MongoStore {
     }
 
     async fn journey_types(&self, profile_id: &str) -> Result<Vec<String>, StoreError> {
-        let linked = self.linked_to(profile_id).await?;
-        let profile_id = linked.as_deref().unwrap_or(profile_id);
+        let profiles = self.journey_profiles(profile_id).await?;
         let values = self
             .events
-            .distinct("type", doc! { "profile_id": profile_id })
+            .distinct(
+                "type",
+                doc! { "profile_id": moves::profile_match(&profiles) },
+            )
             .await
             .map_err(|e| driver_error(&e))?;
         let mut types = values

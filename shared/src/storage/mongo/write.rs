@@ -14,18 +14,66 @@ use mongodb::options::{ReadPreference, SelectionCriteria};
 use super::*;
 use crate::identity::NewLink;
 use crate::profile::Profile;
-use crate::storage::write::{WriteTx, apply};
+use crate::storage::moves::{MoveStep, PendingMove, move_chunk};
+use crate::storage::write::{Applied, WriteTx, apply};
 
 /// The write concern and read preference every transaction runs with.
 pub(super) fn primary() -> SelectionCriteria {
     SelectionCriteria::ReadPreference(ReadPreference::Primary)
 }
 
+/// The work of one transaction: run again whole when the transaction is retried.
+pub(super) trait TxBody {
+    type Output;
+    async fn run(&self, tx: &mut MongoTx<'_>) -> Result<Self::Output, Failure>;
+}
+
+/// One batch of events and links ([`apply`]).
+struct BatchBody<'a> {
+    batch: &'a WriteBatch,
+    move_chunk: usize,
+}
+
+impl TxBody for BatchBody<'_> {
+    type Output = Applied;
+    async fn run(&self, tx: &mut MongoTx<'_>) -> Result<Applied, Failure> {
+        apply(tx, self.batch, self.move_chunk).await
+    }
+}
+
+/// One chunk of the oldest pending move ([`move_chunk`]).
+pub(super) struct MoveChunk(pub usize);
+
+impl TxBody for MoveChunk {
+    type Output = MoveStep;
+    async fn run(&self, tx: &mut MongoTx<'_>) -> Result<MoveStep, Failure> {
+        move_chunk(tx, self.0).await
+    }
+}
+
 impl MongoStore {
-    /// Writes one batch in one transaction. A transient failure retries the whole
-    /// transaction and an unknown commit outcome retries the commit, both only while the
-    /// retry window lasts ([`RETRY_WINDOW`]), so a caller is never held much longer than it.
+    /// Writes one batch in one transaction ([`MongoStore::in_transaction`]), and wakes the
+    /// mover once it recorded a pending move.
     pub(super) async fn write_batch(&self, batch: &WriteBatch) -> Result<WriteOutcome, StoreError> {
+        let applied = self
+            .in_transaction(&BatchBody {
+                batch,
+                move_chunk: self.merge_move_chunk,
+            })
+            .await?;
+        if applied.moves_recorded > 0 {
+            self.moves_recorded.notify_one();
+        }
+        Ok(applied.outcome)
+    }
+
+    /// Runs `body` in one transaction. A transient failure retries the whole transaction
+    /// and an unknown commit outcome retries the commit, both only while the retry window
+    /// lasts ([`RETRY_WINDOW`]), so a caller is never held much longer than it.
+    pub(super) async fn in_transaction<B: TxBody>(
+        &self,
+        body: &B,
+    ) -> Result<B::Output, StoreError> {
         let mut session = self
             .client
             .start_session()
@@ -34,7 +82,7 @@ impl MongoStore {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
-            let failure = match self.attempt(&mut session, batch, started).await {
+            let failure = match self.attempt(&mut session, body, started).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(failure) => failure,
             };
@@ -57,27 +105,25 @@ impl MongoStore {
         }
     }
 
-    async fn attempt(
+    async fn attempt<B: TxBody>(
         &self,
         session: &mut ClientSession,
-        batch: &WriteBatch,
+        body: &B,
         started: Instant,
-    ) -> Result<WriteOutcome, Failure> {
+    ) -> Result<B::Output, Failure> {
         session
             .start_transaction()
             .read_concern(ReadConcern::snapshot())
             .write_concern(durable_write_concern())
             .selection_criteria(primary())
             .await?;
-        let body = apply(
-            &mut MongoTx {
+        let ran = body
+            .run(&mut MongoTx {
                 store: self,
                 session: &mut *session,
-            },
-            batch,
-        )
-        .await;
-        let outcome = match body {
+            })
+            .await;
+        let outcome = match ran {
             Ok(outcome) => outcome,
             Err(failure) => {
                 // The server may have aborted already; the driver ignores the server's answer
@@ -111,7 +157,7 @@ impl MongoStore {
 }
 
 /// One open transaction.
-struct MongoTx<'a> {
+pub(super) struct MongoTx<'a> {
     store: &'a MongoStore,
     session: &'a mut ClientSession,
 }
@@ -338,13 +384,102 @@ impl WriteTx for MongoTx<'_> {
         Ok(())
     }
 
-    async fn move_events(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
-        self.store
+    async fn event_ids(&mut self, profile: &str, limit: usize) -> Result<Vec<String>, Self::Error> {
+        // Served by the journey index, whose first key is `profile_id`.
+        let mut cursor = self
+            .store
             .events
-            .update_many(
-                doc! { "profile_id": from },
-                doc! { "$set": { "profile_id": to } },
+            .find(doc! { "profile_id": profile })
+            .projection(doc! { "_id": 1 })
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .session(&mut *self.session)
+            .await?;
+        let mut ids = Vec::with_capacity(limit.min(MAX_ITEMS_PER_COMMAND));
+        while let Some(d) = cursor.next(&mut *self.session).await.transpose()? {
+            let id =
+                req_str(&d, "_id").map_err(|why| Failure::Decode(malformed("event", &d, &why)))?;
+            ids.push(id.to_owned());
+        }
+        Ok(ids)
+    }
+
+    async fn repoint_events(
+        &mut self,
+        ids: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<u64, Self::Error> {
+        let mut moved = 0;
+        for chunk in chunk_by_size(
+            strings(ids.iter().map(String::as_str)),
+            bson_len,
+            MAX_COMMAND_BYTES,
+            MAX_ITEMS_PER_COMMAND,
+        ) {
+            // `profile_id: from` makes a second run (a retry, or another instance's mover
+            // on the same move) a no-op for events already moved.
+            moved += self
+                .store
+                .events
+                .update_many(
+                    doc! { "_id": { "$in": chunk }, "profile_id": from },
+                    doc! { "$set": { "profile_id": to } },
+                )
+                .session(&mut *self.session)
+                .await?
+                .modified_count;
+        }
+        Ok(moved)
+    }
+
+    async fn add_pending_move(
+        &mut self,
+        from: &str,
+        to: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), Self::Error> {
+        self.store
+            .db
+            .collection::<Document>(moves::PENDING_MOVES)
+            .replace_one(
+                doc! { "_id": from },
+                doc! { "_id": from, "to": to, "created": bson_time(at) },
             )
+            .upsert(true)
+            .session(&mut *self.session)
+            .await?;
+        Ok(())
+    }
+
+    async fn retarget_pending_moves(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
+        self.store
+            .db
+            .collection::<Document>(moves::PENDING_MOVES)
+            .update_many(doc! { "to": from }, doc! { "$set": { "to": to } })
+            .session(&mut *self.session)
+            .await?;
+        Ok(())
+    }
+
+    async fn next_pending_move(&mut self) -> Result<Option<PendingMove>, Self::Error> {
+        let found = self
+            .store
+            .db
+            .collection::<Document>(moves::PENDING_MOVES)
+            .find_one(doc! {})
+            .sort(doc! { "created": 1, "_id": 1 })
+            .session(&mut *self.session)
+            .await?;
+        found
+            .map(|d| moves::pending_from_doc(&d).map_err(Failure::Decode))
+            .transpose()
+    }
+
+    async fn delete_pending_move(&mut self, from: &str) -> Result<(), Self::Error> {
+        self.store
+            .db
+            .collection::<Document>(moves::PENDING_MOVES)
+            .delete_one(doc! { "_id": from })
             .session(&mut *self.session)
             .await?;
         Ok(())

@@ -11,6 +11,7 @@ use super::{day, from_ms, json_map, json_text, ms, parse_day};
 use crate::event::Event;
 use crate::identity::NewLink;
 use crate::profile::Profile;
+use crate::storage::moves::PendingMove;
 use crate::storage::write::WriteTx;
 
 pub(super) struct SqliteTx<'a> {
@@ -163,11 +164,72 @@ impl WriteTx for SqliteTx<'_> {
         Ok(())
     }
 
-    async fn move_events(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
-        self.tx.execute(
-            "UPDATE events SET profile_id = ?2 WHERE profile_id = ?1",
-            params![from, to],
+    async fn event_ids(&mut self, profile: &str, limit: usize) -> Result<Vec<String>, Self::Error> {
+        self.tx
+            .prepare_cached("SELECT event_id FROM events WHERE profile_id = ?1 LIMIT ?2")?
+            .query_map(
+                params![profile, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| r.get(0),
+            )?
+            .collect()
+    }
+
+    async fn repoint_events(
+        &mut self,
+        ids: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<u64, Self::Error> {
+        let mut repoint = self.tx.prepare_cached(
+            "UPDATE events SET profile_id = ?3 WHERE event_id = ?1 AND profile_id = ?2",
         )?;
+        let mut moved = 0;
+        for id in ids {
+            moved += repoint.execute(params![id, from, to])? as u64;
+        }
+        Ok(moved)
+    }
+
+    async fn add_pending_move(
+        &mut self,
+        from: &str,
+        to: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), Self::Error> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO pending_moves (from_id, to_id, created_at) VALUES (?1, ?2, ?3)",
+            params![from, to, ms(at)],
+        )?;
+        Ok(())
+    }
+
+    async fn retarget_pending_moves(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
+        self.tx
+            .prepare_cached("UPDATE pending_moves SET to_id = ?2 WHERE to_id = ?1")?
+            .execute(params![from, to])?;
+        Ok(())
+    }
+
+    async fn next_pending_move(&mut self) -> Result<Option<PendingMove>, Self::Error> {
+        self.tx
+            .prepare_cached(
+                "SELECT from_id, to_id, created_at FROM pending_moves
+                 ORDER BY created_at, from_id LIMIT 1",
+            )?
+            .query_row([], |r| {
+                Ok(PendingMove {
+                    from: r.get(0)?,
+                    to: r.get(1)?,
+                    created: from_ms(r.get(2)?)?,
+                })
+            })
+            .optional()
+    }
+
+    async fn delete_pending_move(&mut self, from: &str) -> Result<(), Self::Error> {
+        self.tx
+            .prepare_cached("DELETE FROM pending_moves WHERE from_id = ?1")?
+            .execute([from])?;
         Ok(())
     }
 
