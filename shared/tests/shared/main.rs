@@ -6,6 +6,7 @@ mod batcher;
 mod conformance;
 mod conformance_jobs;
 mod conformance_jobs_cas;
+mod conformance_moves;
 mod helpers;
 mod identity_cases;
 mod mongo_topology;
