@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::StoreError;
@@ -147,14 +147,25 @@ async fn step(store: &dyn MoveStore) -> Result<Option<(u64, bool)>, StoreError> 
 pub struct Mover {
     stop: oneshot::Sender<()>,
     handle: JoinHandle<()>,
+    passes: watch::Receiver<u64>,
 }
 
 impl Mover {
     /// Starts the mover on the current Tokio runtime.
     pub fn spawn(store: Arc<dyn MoveStore>) -> Self {
         let (stop, stopped) = oneshot::channel();
-        let handle = tokio::spawn(run(store, stopped));
-        Self { stop, handle }
+        let (passed, passes) = watch::channel(0);
+        let handle = tokio::spawn(run(store, stopped, passed));
+        Self {
+            stop,
+            handle,
+            passes,
+        }
+    }
+
+    /// How many passes (a drain until idle or a failed chunk) the mover has finished.
+    pub fn passes(&self) -> watch::Receiver<u64> {
+        self.passes.clone()
     }
 
     /// Stops after the chunk in progress (a chunk cut short is rolled back, so stopping
@@ -165,7 +176,11 @@ impl Mover {
     }
 }
 
-async fn run(store: Arc<dyn MoveStore>, mut stop: oneshot::Receiver<()>) {
+async fn run(
+    store: Arc<dyn MoveStore>,
+    mut stop: oneshot::Receiver<()>,
+    passed: watch::Sender<u64>,
+) {
     let recorded = store.moves_recorded();
     // The first tick fires at once: resume what a crashed process left.
     let mut tick = tokio::time::interval(RESUME_INTERVAL);
@@ -196,5 +211,6 @@ async fn run(store: Arc<dyn MoveStore>, mut stop: oneshot::Receiver<()>) {
             Ok(n) => metrics::gauge!(PENDING_MOVES).set(n as f64),
             Err(e) => tracing::warn!(error = %e, "Counting pending moves failed."),
         }
+        passed.send_modify(|n| *n += 1);
     }
 }

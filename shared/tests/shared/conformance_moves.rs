@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use futures::FutureExt as _;
 use shared::event::Event;
 use shared::settings::Settings;
 use shared::storage::moves::{Drained, drain};
 use shared::storage::{
-    self, IdentityLink, JourneyQuery, MoveStep, Store, TimedLink, UserQuery, WriteBatch,
+    self, IdentityLink, JourneyQuery, MoveStep, Mover, Store, TimedLink, UserQuery, WriteBatch,
 };
 
 use crate::helpers::*;
@@ -184,8 +185,12 @@ pub async fn an_identify_moves_one_chunk_in_its_batch_and_the_mover_the_rest(t: 
         .expect("write");
     assert_eq!(out.links, [shared::storage::LinkOutcome::Linked]);
 
-    // The batch moved one chunk and left a pending move for the rest.
+    // The batch moved one chunk and left a pending move for the rest, and woke the mover.
     assert_eq!(store.pending_moves().await.expect("pending"), 1);
+    assert!(
+        store.moves_recorded().notified().now_or_never().is_some(),
+        "the mover was woken"
+    );
     let everything = with(history_ids(), &["i-1"]);
     assert_eq!(
         journey_set(&store, "u1").await,
@@ -240,6 +245,10 @@ pub async fn a_history_of_one_chunk_moves_inside_its_batch(t: Reopenable) {
         .await
         .expect("write");
     assert_eq!(store.pending_moves().await.expect("pending"), 0);
+    assert!(
+        store.moves_recorded().notified().now_or_never().is_none(),
+        "nothing to wake the mover for"
+    );
     assert_eq!(store.move_chunk().await.expect("chunk"), MoveStep::Idle);
     assert_eq!(journey_set(&store, "u1").await.len(), CHUNK + 1);
 }
@@ -311,6 +320,40 @@ pub async fn a_merge_chained_during_a_pending_move_ends_on_the_last_person(t: Re
     assert_one_person_over_three_days(&store, "u2", HISTORY as u64 + 2).await;
 }
 
+pub async fn the_background_mover_finishes_what_a_batch_left(t: Reopenable) {
+    let store = t.store;
+    store.insert_batch(history()).await.expect("write");
+    let mover = Mover::spawn(store.clone());
+    let mut passes = mover.passes();
+    store
+        .write(identify("i-1", "anon-1", "u1", DAY0 + HOUR))
+        .await
+        .expect("write");
+    // The batch woke the mover; wait for a pass that leaves nothing pending (the timeout
+    // only turns a mover that never runs into a failure instead of a hang).
+    let drained = async {
+        loop {
+            passes.changed().await.expect("the mover runs");
+            if store.pending_moves().await.expect("pending") == 0 {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), drained)
+        .await
+        .expect("the mover drained the pending move");
+    mover.shutdown().await;
+    assert_eq!(
+        drain(&*store).await.expect("drain"),
+        Drained::default(),
+        "nothing left for an explicit drain"
+    );
+    assert_eq!(
+        journey_set(&store, "u1").await,
+        with(history_ids(), &["i-1"])
+    );
+}
+
 macro_rules! moves_suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -338,4 +381,5 @@ moves_suite!(
     a_history_of_one_chunk_moves_inside_its_batch,
     a_mover_stopped_between_chunks_resumes_without_loss_or_double_moves,
     a_merge_chained_during_a_pending_move_ends_on_the_last_person,
+    the_background_mover_finishes_what_a_batch_left,
 );
