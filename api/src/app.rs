@@ -36,6 +36,8 @@ pub struct App {
     router: Router,
     state: AppState,
     sweeper: tokio::task::JoinHandle<()>,
+    /// Finishes identity merges' event moves in the background (`storage::moves`).
+    mover: shared::storage::Mover,
     /// The in-process job worker (embedded mode, `worker.in_process`): the same apalis
     /// worker the `worker` binary runs.
     jobs: Option<JobWorkerHandle>,
@@ -77,6 +79,7 @@ impl App {
         };
         passwords::warm_up();
         let sweeper = tokio::spawn(sweep_sessions(StoreSessions::new(state.store.clone())));
+        let mover = shared::storage::Mover::spawn(state.store.clone());
         let server = &state.settings.server;
         let addr = format!("{}:{}", server.host, server.port);
         let listener = TcpListener::bind(&addr)
@@ -91,6 +94,7 @@ impl App {
             router,
             state,
             sweeper,
+            mover,
             jobs,
         })
     }
@@ -146,6 +150,7 @@ impl App {
             router,
             state,
             sweeper,
+            mover,
             jobs,
         } = self;
         info!(
@@ -175,6 +180,7 @@ impl App {
             j.shutdown().await;
         }
         state.batcher.shutdown().await;
+        mover.shutdown().await;
         sweeper.abort();
         info!("Stopped.");
         Ok(())

@@ -140,6 +140,14 @@ fn describe() {
         "Profile traits left out because the profile reached its bounds (256 keys, 64 KiB)."
     );
     describe_gauge!(
+        crate::storage::moves::PENDING_MOVES,
+        "Identity merges whose earlier events are still being moved to the person."
+    );
+    describe_counter!(
+        crate::storage::moves::MOVED_EVENTS,
+        "Events moved from a merged earlier id to its person by the background mover."
+    );
+    describe_gauge!(
         "shoptrail_store_up",
         "1 when the last store operation succeeded, else 0."
     );
