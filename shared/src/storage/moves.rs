@@ -94,6 +94,12 @@ pub(crate) async fn move_chunk<T: WriteTx>(tx: &mut T, chunk: usize) -> Result<M
     let finished = events.len() < chunk;
     if finished {
         tx.delete_pending_move(&pending.from).await?;
+    } else {
+        // Every chunk writes the pending move, and so does a merge of its target
+        // (`retarget_pending_moves`). On MongoDB's snapshot isolation that turns a merge
+        // committing while this chunk runs into a write conflict (one retries), instead of
+        // this chunk moving events to a person who has just stopped being one.
+        tx.note_move_chunk(&pending.from).await?;
     }
     Ok(MoveStep::Moved {
         from: pending.from,

@@ -118,6 +118,9 @@ pub(crate) trait WriteTx {
     /// The oldest pending move, if any.
     async fn next_pending_move(&mut self) -> Result<Option<PendingMove>, Self::Error>;
 
+    /// Counts one more committed chunk on the pending move of `from`.
+    async fn note_move_chunk(&mut self, from: &str) -> Result<(), Self::Error>;
+
     /// Forgets the pending move of `from` (whether or not there is one).
     async fn delete_pending_move(&mut self, from: &str) -> Result<(), Self::Error>;
 

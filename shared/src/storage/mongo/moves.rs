@@ -7,6 +7,8 @@
 //! and finds them moved (its filter includes `profile_id: from`). The pending document is
 //! deleted only by a transaction whose snapshot held fewer than a chunk of events under
 //! `from`, all of which it moved; no new event is stored under `from` once it is linked.
+//! Every chunk writes the pending document (`chunks`), as does a merge of its target, so a
+//! chunk and a concurrent merge of the same person conflict rather than interleave.
 
 use std::sync::Arc;
 

@@ -443,7 +443,7 @@ impl WriteTx for MongoTx<'_> {
             .collection::<Document>(moves::PENDING_MOVES)
             .replace_one(
                 doc! { "_id": from },
-                doc! { "_id": from, "to": to, "created": bson_time(at) },
+                doc! { "_id": from, "to": to, "created": bson_time(at), "chunks": 0_i64 },
             )
             .upsert(true)
             .session(&mut *self.session)
@@ -473,6 +473,17 @@ impl WriteTx for MongoTx<'_> {
         found
             .map(|d| moves::pending_from_doc(&d).map_err(Failure::Decode))
             .transpose()
+    }
+
+    async fn note_move_chunk(&mut self, from: &str) -> Result<(), Self::Error> {
+        // Never a no-op write (which the server would skip): see `move_chunk`.
+        self.store
+            .db
+            .collection::<Document>(moves::PENDING_MOVES)
+            .update_one(doc! { "_id": from }, doc! { "$inc": { "chunks": 1_i64 } })
+            .session(&mut *self.session)
+            .await?;
+        Ok(())
     }
 
     async fn delete_pending_move(&mut self, from: &str) -> Result<(), Self::Error> {

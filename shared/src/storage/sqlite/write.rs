@@ -226,6 +226,13 @@ impl WriteTx for SqliteTx<'_> {
             .optional()
     }
 
+    async fn note_move_chunk(&mut self, from: &str) -> Result<(), Self::Error> {
+        self.tx
+            .prepare_cached("UPDATE pending_moves SET chunks = chunks + 1 WHERE from_id = ?1")?
+            .execute([from])?;
+        Ok(())
+    }
+
     async fn delete_pending_move(&mut self, from: &str) -> Result<(), Self::Error> {
         self.tx
             .prepare_cached("DELETE FROM pending_moves WHERE from_id = ?1")?

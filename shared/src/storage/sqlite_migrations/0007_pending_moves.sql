@@ -5,7 +5,8 @@
 CREATE TABLE pending_moves (
     from_id    TEXT    PRIMARY KEY,
     to_id      TEXT    NOT NULL,
-    created_at INTEGER NOT NULL -- ms since the epoch
+    created_at INTEGER NOT NULL, -- ms since the epoch
+    chunks     INTEGER NOT NULL DEFAULT 0 -- mover chunks committed so far
 ) WITHOUT ROWID;
 -- A journey reads the person's pending earlier ids; a later merge retargets them.
 CREATE INDEX pending_moves_to ON pending_moves (to_id);
