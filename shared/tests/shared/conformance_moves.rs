@@ -11,11 +11,10 @@ use futures::FutureExt as _;
 use shared::event::Event;
 use shared::settings::Settings;
 use shared::storage::moves::{Drained, drain};
-use shared::storage::{
-    self, IdentityLink, JourneyQuery, MoveStep, Mover, Store, TimedLink, UserQuery, WriteBatch,
-};
+use shared::storage::{self, IdentityLink, MoveStep, Mover, Store, TimedLink, WriteBatch};
 
 use crate::helpers::*;
+use crate::identity_cases::{anon, listed, timeline};
 
 const CHUNK: usize = 7;
 /// Anonymous events before the identify: several chunks and a remainder.
@@ -28,51 +27,28 @@ pub struct Reopenable {
     pub _dir: Option<tempfile::TempDir>,
 }
 
-fn chunk_setting() -> (&'static str, String) {
-    ("APP__STORAGE__MERGE_MOVE_CHUNK", CHUNK.to_string())
+fn chunk_setting() -> [(&'static str, String); 1] {
+    [("APP__STORAGE__MERGE_MOVE_CHUNK", CHUNK.to_string())]
 }
 
-pub async fn sqlite_small_chunks() -> Reopenable {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let settings = settings(&[
-        ("APP__STORAGE__DATA_DIR", dir.path().display().to_string()),
-        chunk_setting(),
-    ]);
+fn reopenable((t, settings): (TestStore, Settings)) -> Reopenable {
     Reopenable {
-        store: storage::open(&settings).await.expect("sqlite opens"),
+        store: t.store,
         settings,
-        _dir: Some(dir),
+        _dir: t._dir,
     }
 }
 
+pub async fn sqlite_small_chunks() -> Reopenable {
+    reopenable(sqlite_with(&chunk_setting()).await)
+}
+
 pub async fn mongodb_small_chunks() -> Option<Reopenable> {
-    let Ok(uri) = std::env::var("MONGODB_URI") else {
-        eprintln!("SKIP: MONGODB_URI is not set; MongoDB conformance not run");
-        return None;
-    };
-    let db = format!("shoptrail_test_{}", uuid::Uuid::now_v7().simple());
-    let settings = settings(&[
-        ("APP__STORAGE__ENGINE", "mongodb".into()),
-        ("APP__STORAGE__MONGODB_URI", uri),
-        ("APP__STORAGE__MONGODB_DATABASE", db),
-        chunk_setting(),
-    ]);
-    Some(Reopenable {
-        store: storage::open(&settings).await.expect("mongodb opens"),
-        settings,
-        _dir: None,
-    })
+    Some(reopenable(mongodb_with(&chunk_setting()).await?))
 }
 
 fn day(ms: i64) -> NaiveDate {
     at(ms).date_naive()
-}
-
-fn anon(id: &str, anonymous_id: &str, kind: &str, ms: i64) -> Event {
-    let mut e = event(id, "x", kind, ms);
-    e.user_id = None;
-    e.anonymous_id = Some(anonymous_id.to_owned());
-    e
 }
 
 /// `HISTORY` events of `anon-1` over three days, alternating two types.
@@ -113,18 +89,7 @@ fn identify(id: &str, from: &str, user: &str, ms: i64) -> WriteBatch {
 
 /// Every event id of a journey, checking none is listed twice.
 async fn journey_set(store: &Arc<dyn Store>, profile: &str) -> BTreeSet<String> {
-    let q = JourneyQuery {
-        limit: 1000,
-        ..Default::default()
-    };
-    let ids: Vec<String> = store
-        .journey(profile, &q)
-        .await
-        .expect("journey")
-        .items
-        .into_iter()
-        .map(|e| e.event_id)
-        .collect();
+    let ids = timeline(store, profile).await;
     let set: BTreeSet<String> = ids.iter().cloned().collect();
     assert_eq!(set.len(), ids.len(), "an event listed twice: {ids:?}");
     set
@@ -132,23 +97,6 @@ async fn journey_set(store: &Arc<dyn Store>, profile: &str) -> BTreeSet<String> 
 
 fn with(mut ids: BTreeSet<String>, extra: &[&str]) -> BTreeSet<String> {
     ids.extend(extra.iter().map(|s| (*s).to_owned()));
-    ids
-}
-
-async fn listed(store: &Arc<dyn Store>) -> Vec<String> {
-    let q = UserQuery {
-        limit: 100,
-        ..Default::default()
-    };
-    let mut ids: Vec<String> = store
-        .list_users(&q)
-        .await
-        .expect("users")
-        .items
-        .into_iter()
-        .map(|u| u.user_id)
-        .collect();
-    ids.sort();
     ids
 }
 

@@ -23,30 +23,46 @@ pub fn settings(pairs: &[(&str, String)]) -> Settings {
 }
 
 pub async fn sqlite() -> TestStore {
+    sqlite_with(&[]).await.0
+}
+
+/// A SQLite store with `extra` settings, and its settings (to open it again).
+pub async fn sqlite_with(extra: &[(&str, String)]) -> (TestStore, Settings) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let s = settings(&[("APP__STORAGE__DATA_DIR", dir.path().display().to_string())]);
-    TestStore {
+    let mut pairs = vec![("APP__STORAGE__DATA_DIR", dir.path().display().to_string())];
+    pairs.extend_from_slice(extra);
+    let s = settings(&pairs);
+    let store = TestStore {
         store: storage::open(&s).await.expect("sqlite opens"),
         _dir: Some(dir),
-    }
+    };
+    (store, s)
 }
 
 /// A MongoDB store on a fresh database, or `None` (with a SKIP line) without `MONGODB_URI`.
 pub async fn mongodb() -> Option<TestStore> {
+    Some(mongodb_with(&[]).await?.0)
+}
+
+/// [`mongodb`] with `extra` settings, and its settings (to open it again).
+pub async fn mongodb_with(extra: &[(&str, String)]) -> Option<(TestStore, Settings)> {
     let Ok(uri) = std::env::var("MONGODB_URI") else {
         eprintln!("SKIP: MONGODB_URI is not set; MongoDB conformance not run");
         return None;
     };
     let db = format!("shoptrail_test_{}", uuid::Uuid::now_v7().simple());
-    let s = settings(&[
+    let mut pairs = vec![
         ("APP__STORAGE__ENGINE", "mongodb".into()),
         ("APP__STORAGE__MONGODB_URI", uri),
         ("APP__STORAGE__MONGODB_DATABASE", db),
-    ]);
-    Some(TestStore {
+    ];
+    pairs.extend_from_slice(extra);
+    let s = settings(&pairs);
+    let store = TestStore {
         store: storage::open(&s).await.expect("mongodb opens"),
         _dir: None,
-    })
+    };
+    Some((store, s))
 }
 
 pub fn at(ms: i64) -> DateTime<Utc> {

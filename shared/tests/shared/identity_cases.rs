@@ -19,7 +19,7 @@ fn day(ms: i64) -> NaiveDate {
     at(ms).date_naive()
 }
 
-fn anon(id: &str, anonymous_id: &str, kind: &str, ms: i64) -> Event {
+pub(crate) fn anon(id: &str, anonymous_id: &str, kind: &str, ms: i64) -> Event {
     let mut e = event(id, "x", kind, ms);
     e.user_id = None;
     e.anonymous_id = Some(anonymous_id.to_owned());
@@ -33,7 +33,8 @@ fn link(from: &str, to: &str) -> IdentityLink {
     }
 }
 
-async fn timeline(store: &Arc<dyn Store>, profile: &str) -> Vec<String> {
+/// A journey's event ids, newest first.
+pub(crate) async fn timeline(store: &Arc<dyn Store>, profile: &str) -> Vec<String> {
     let q = JourneyQuery {
         limit: 1000,
         ..Default::default()
@@ -48,7 +49,8 @@ async fn timeline(store: &Arc<dyn Store>, profile: &str) -> Vec<String> {
         .collect()
 }
 
-async fn listed(store: &Arc<dyn Store>) -> Vec<String> {
+/// Every listed profile id, sorted.
+pub(crate) async fn listed(store: &Arc<dyn Store>) -> Vec<String> {
     let q = UserQuery {
         limit: 100,
         ..Default::default()
