@@ -174,8 +174,9 @@ impl Mover {
         self.passes.clone()
     }
 
-    /// Stops after the chunk in progress (a chunk cut short is rolled back, so stopping
-    /// at any point loses nothing).
+    /// Stops after the chunk in progress; the pending moves left are resumed by the next
+    /// mover to start (a process killed mid-chunk loses nothing either: an uncommitted
+    /// chunk is rolled back).
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         let _ = self.handle.await;
@@ -190,6 +191,8 @@ async fn run(
     let recorded = store.moves_recorded();
     // The first tick fires at once: resume what a crashed process left.
     let mut tick = tokio::time::interval(RESUME_INTERVAL);
+    // A long drain must not be followed by a burst of catch-up ticks.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = &mut stop => return,
