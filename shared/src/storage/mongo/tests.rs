@@ -237,6 +237,31 @@ fn journey_filter_bounds_types_and_cursor() {
 }
 
 #[test]
+fn a_journey_matches_its_person_alone_or_with_the_pending_earlier_ids() {
+    assert_eq!(
+        moves::profile_match(&["u-1".to_owned()]),
+        Bson::String("u-1".into())
+    );
+    assert_eq!(
+        moves::profile_match(&["u-1".to_owned(), "anon-1".to_owned()]),
+        Bson::Document(doc! { "$in": ["u-1", "anon-1"] })
+    );
+}
+
+#[test]
+fn pending_moves_decode_and_a_malformed_one_is_an_error() {
+    let d = doc! { "_id": "anon-1", "to": "u-1", "created": bson_time(at(5)), "chunks": 2_i64 };
+    let p = moves::pending_from_doc(&d).expect("decodes");
+    assert_eq!(
+        (p.from.as_str(), p.to.as_str(), p.created),
+        ("anon-1", "u-1", at(5))
+    );
+    assert!(
+        moves::pending_from_doc(&doc! { "_id": "anon-1", "created": bson_time(at(5)) }).is_err()
+    );
+}
+
+#[test]
 fn pages_fetch_one_extra_to_find_the_next_cursor() {
     assert_eq!(fetch_limit(0), 1);
     assert_eq!(fetch_limit(usize::MAX), i64::MAX);
