@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0004_identities.sql"),
     include_str!("sqlite_migrations/0005_job_versions.sql"),
     include_str!("sqlite_migrations/0006_active_days_by_profile.sql"),
+    include_str!("sqlite_migrations/0007_event_derived.sql"),
 ];
 
 pub struct SqliteStore {
@@ -249,7 +250,7 @@ fn json_map(s: Option<String>) -> rusqlite::Result<Option<Map<String, Value>>> {
 }
 
 const EVENT_COLUMNS: &str = "event_id, user_id, anonymous_id, session_id, type, occurred_at, \
-    sent_at, received_at, timestamp_clamped, properties, context, traits, source";
+    sent_at, received_at, timestamp_clamped, properties, context, traits, source, derived";
 
 fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     let type_name: String = r.get(4)?;
@@ -269,6 +270,17 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         context: json_map(r.get(10)?)?.unwrap_or_default(),
         traits: json_map(r.get(11)?)?,
         source: r.get(12)?,
+        derived: r
+            .get::<_, Option<String>>(13)?
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    13,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
     })
 }
 

@@ -181,14 +181,20 @@ impl WriteTx for SqliteTx<'_> {
         let mut insert = self.tx.prepare_cached(
             "INSERT INTO events (event_id, profile_id, user_id, anonymous_id, session_id, type,
                 occurred_at, sent_at, received_at, timestamp_clamped, properties, context, traits,
-                source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                source, derived)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (event_id) DO NOTHING",
         )?;
         let mut stored = vec![false; events.len()];
         for i in order {
             let (e, profile) = events[i];
             let traits = e.traits.as_ref().map(json_text).transpose()?;
+            let derived = e
+                .derived
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             let inserted = insert.execute(params![
                 e.event_id,
                 profile,
@@ -204,6 +210,7 @@ impl WriteTx for SqliteTx<'_> {
                 json_text(&e.context)?,
                 traits,
                 e.source,
+                derived,
             ])?;
             stored[i] = inserted == 1;
         }
