@@ -19,6 +19,7 @@ pub mod agent;
 pub mod channel;
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -93,35 +94,55 @@ impl Origin {
 }
 
 /// Derives [`Derived`] for events. Build once (it compiles the bot patterns and parses
-/// the site lists) and share.
+/// the site lists) and share: [`shared`] is the process's one.
 #[derive(Debug, Default)]
 pub struct Enricher {
     sites: Sites,
     agents: AgentParser,
 }
 
+/// The process's enricher, built on first use (the rules and lists are compiled in).
+pub fn shared() -> &'static Enricher {
+    static ENRICHER: LazyLock<Enricher> = LazyLock::new(Enricher::default);
+    &ENRICHER
+}
+
+/// The last user agent parsed and what it said: the events of one request nearly always
+/// share theirs, so each request parses it once.
+#[derive(Debug, Default)]
+pub struct AgentMemo(Option<(String, Agent)>);
+
 impl Enricher {
-    /// Derives every event of one request, parsing each distinct user agent once.
+    /// Derives every event of one request.
     pub fn derive_all<'a>(&self, events: impl IntoIterator<Item = &'a mut Event>, origin: &Origin) {
-        let mut agents: HashMap<String, Agent> = HashMap::new();
+        let mut memo = AgentMemo::default();
         for event in events {
-            let ua = str_at(&event.context, &["userAgent"]).unwrap_or_default();
-            let agent = match agents.get(ua) {
-                Some(a) => a.clone(),
-                None => {
-                    let a = self.agents.parse(ua);
-                    agents.insert(ua.to_owned(), a.clone());
-                    a
-                }
-            };
-            event.derived = Some(self.derive_with(event, agent, origin));
+            event.derived = Some(self.derive_remembering(event, origin, &mut memo));
         }
     }
 
     /// Derives one event.
     pub fn derive(&self, event: &Event, origin: &Origin) -> Derived {
+        self.derive_remembering(event, origin, &mut AgentMemo::default())
+    }
+
+    /// Derives one event, reusing the memo's agent when the user agent is the same.
+    pub fn derive_remembering(
+        &self,
+        event: &Event,
+        origin: &Origin,
+        memo: &mut AgentMemo,
+    ) -> Derived {
         let ua = str_at(&event.context, &["userAgent"]).unwrap_or_default();
-        self.derive_with(event, self.agents.parse(ua), origin)
+        let agent = match &memo.0 {
+            Some((last, agent)) if last == ua => agent.clone(),
+            _ => {
+                let agent = self.agents.parse(ua);
+                memo.0 = Some((ua.to_owned(), agent.clone()));
+                agent
+            }
+        };
+        self.derive_with(event, agent, origin)
     }
 
     fn derive_with(&self, event: &Event, agent: Agent, origin: &Origin) -> Derived {

@@ -257,10 +257,14 @@ pub(crate) struct RollupDelta {
 }
 
 impl RollupDelta {
-    /// Aggregates newly stored events, each with the profile it was stored under.
+    /// Aggregates newly stored events, each with the profile it was stored under. Events a
+    /// bot sent are stored but count in no rollup and make no profile.
     pub fn of(accepted: &[(&Event, &str)]) -> Self {
         let mut delta = RollupDelta::default();
-        let mut ordered: Vec<&(&Event, &str)> = accepted.iter().collect();
+        let mut ordered: Vec<&(&Event, &str)> = accepted
+            .iter()
+            .filter(|(e, _)| !e.derived.as_ref().is_some_and(|d| d.bot))
+            .collect();
         ordered.sort_by(|a, b| {
             (a.0.occurred_at, &a.0.event_id).cmp(&(b.0.occurred_at, &b.0.event_id))
         });

@@ -883,6 +883,64 @@ pub async fn funnels_count_each_profile_once_per_step_in_order_within_the_window
     );
 }
 
+/// What the server derived travels with the event; a bot's events are kept (its journey
+/// shows them) but count in no rollup and make no profile.
+pub async fn derived_fields_round_trip_and_bots_count_nowhere(store: Arc<dyn Store>) {
+    let enricher = shared::enrich::Enricher::default();
+    let origin = shared::enrich::Origin::with_country(Some("ES"));
+    let mut human = event("h1", "u1", "page_view", DAY0 + HOUR);
+    human.context = obj(json!({
+        "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "page": {"url": "https://shop.example/?utm_source=news&utm_medium=email&utm_campaign=May", "referrer": "https://mail.example.org/"}
+    }));
+    let mut bot = event("b1", "crawler-1", "page_view", DAY0 + 2 * HOUR);
+    bot.context = obj(
+        json!({"userAgent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}),
+    );
+    enricher.derive_all([&mut human, &mut bot], &origin);
+    assert!(bot.derived.as_ref().is_some_and(|d| d.bot));
+    store
+        .insert_batch(vec![human.clone(), bot.clone()])
+        .await
+        .expect("write");
+
+    let page = store
+        .journey(
+            "u1",
+            &JourneyQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("journey");
+    assert_eq!(page.items, [human.clone()]);
+    let d = page.items[0].derived.as_ref().expect("derived");
+    assert_eq!(
+        (d.channel.as_str(), d.country.as_deref()),
+        ("Email", Some("ES"))
+    );
+    let page = store
+        .journey(
+            "crawler-1",
+            &JourneyQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("journey");
+    assert_eq!(page.items, [bot], "a bot's events are kept");
+
+    let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
+    assert_eq!(
+        rows.day_type_counts,
+        [(day(DAY0), "page_view".to_owned(), 1)]
+    );
+    assert_eq!(rows.daily_active, [(day(DAY0), 1)]);
+    assert!(store.get_user("crawler-1").await.expect("read").is_none());
+}
+
 macro_rules! conformance_suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -936,4 +994,5 @@ conformance_suite!(
     links_and_events_of_one_batch_commit_together_in_order,
     traits_past_the_bounds_are_dropped_not_the_batch,
     funnels_count_each_profile_once_per_step_in_order_within_the_window,
+    derived_fields_round_trip_and_bots_count_nowhere,
 );
