@@ -5,6 +5,7 @@
 
 pub mod batcher;
 pub mod clock;
+pub mod commerce;
 pub mod enrich;
 pub mod event;
 pub mod identity;
