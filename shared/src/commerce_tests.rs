@@ -6,7 +6,7 @@ use super::*;
 use crate::event::{Event, EventType};
 
 fn eur() -> Currency {
-    Currency::parse("EUR").unwrap()
+    Currency::parse("EUR").expect("valid in this test")
 }
 
 fn ev(kind: &str, properties: Value) -> Event {
@@ -18,7 +18,7 @@ fn ev(kind: &str, properties: Value) -> Event {
         user_id: Some("u".into()),
         anonymous_id: None,
         session_id: None,
-        event_type: EventType::parse(kind).unwrap(),
+        event_type: EventType::parse(kind).expect("valid in this test"),
         properties,
         context: Default::default(),
         traits: None,
@@ -43,7 +43,7 @@ fn an_order_reads_its_id_revenue_currency_and_products_exactly() {
         order_id,
         revenue,
         products,
-    }) = Commerce::of(&e, eur()).unwrap()
+    }) = Commerce::of(&e, eur()).expect("valid in this test")
     else {
         panic!("an order")
     };
@@ -74,7 +74,7 @@ fn revenue_falls_back_to_total_value_then_the_products() {
     let total = ev("purchase", json!({"order_id": 7, "total": 12.5}));
     let Some(Commerce::Order {
         order_id, revenue, ..
-    }) = Commerce::of(&total, eur()).unwrap()
+    }) = Commerce::of(&total, eur()).expect("valid in this test")
     else {
         panic!()
     };
@@ -84,14 +84,16 @@ fn revenue_falls_back_to_total_value_then_the_products() {
         json!({"orderId": "o", "currency": "JPY",
         "products": [{"sku": "a", "price": 1200, "quantity": 3}, {"sku": "b", "price": 500}]}),
     );
-    let Some(Commerce::Order { revenue, .. }) = Commerce::of(&lines, eur()).unwrap() else {
+    let Some(Commerce::Order { revenue, .. }) =
+        Commerce::of(&lines, eur()).expect("valid in this test")
+    else {
         panic!()
     };
     assert_eq!(
         revenue,
         Money {
             minor: 4100,
-            currency: Currency::parse("JPY").unwrap()
+            currency: Currency::parse("JPY").expect("valid in this test")
         }
     );
 }
@@ -100,22 +102,33 @@ fn revenue_falls_back_to_total_value_then_the_products() {
 fn sums_of_many_small_amounts_do_not_drift() {
     // 0.1 added ten times is 1.0 exactly in minor units, unlike f64.
     let sum: i64 = (0..10)
-        .map(|_| Money::from_json(&json!(0.1), eur()).unwrap().minor)
+        .map(|_| {
+            Money::from_json(&json!(0.1), eur())
+                .expect("valid in this test")
+                .minor
+        })
         .sum();
     assert_eq!(sum, 100);
     assert_eq!(
-        Money::from_json(&json!(2.675), eur()).unwrap().minor,
+        Money::from_json(&json!(2.675), eur())
+            .expect("valid in this test")
+            .minor,
         268,
         "half away from zero"
     );
     assert_eq!(
-        Money::from_json(&json!("1.5e2"), eur()).unwrap().minor,
+        Money::from_json(&json!("1.5e2"), eur())
+            .expect("valid in this test")
+            .minor,
         15000
     );
     assert_eq!(
-        Money::from_json(&json!(1.2345), Currency::parse("bhd").unwrap())
-            .unwrap()
-            .minor,
+        Money::from_json(
+            &json!(1.2345),
+            Currency::parse("bhd").expect("valid in this test")
+        )
+        .expect("valid in this test")
+        .minor,
         1235
     );
     assert_eq!(Money::from_json(&json!(true), eur()), None);
@@ -126,7 +139,7 @@ fn sums_of_many_small_amounts_do_not_drift() {
 fn refunds_and_other_events() {
     let full = ev("Order Refunded", json!({"orderId": "o-1"}));
     assert_eq!(
-        Commerce::of(&full, eur()).unwrap(),
+        Commerce::of(&full, eur()).expect("valid in this test"),
         Some(Commerce::Refund {
             order_id: "o-1".into(),
             amount: None
@@ -137,17 +150,17 @@ fn refunds_and_other_events() {
         json!({"orderId": "o-1", "revenue": 5, "currency": "USD"}),
     );
     assert_eq!(
-        Commerce::of(&part, eur()).unwrap(),
+        Commerce::of(&part, eur()).expect("valid in this test"),
         Some(Commerce::Refund {
             order_id: "o-1".into(),
             amount: Some(Money {
                 minor: 500,
-                currency: Currency::parse("USD").unwrap()
+                currency: Currency::parse("USD").expect("valid in this test")
             })
         })
     );
     assert_eq!(
-        Commerce::of(&ev("page_view", json!({"orderId": "x"})), eur()).unwrap(),
+        Commerce::of(&ev("page_view", json!({"orderId": "x"})), eur()).expect("valid in this test"),
         None
     );
 }
@@ -186,7 +199,7 @@ fn unreadable_orders_say_why() {
 
 #[test]
 fn rates_convert_into_the_reporting_currency_or_say_they_cannot() {
-    let usd = Currency::parse("USD").unwrap();
+    let usd = Currency::parse("USD").expect("valid in this test");
     let rates = Rates {
         reporting: eur(),
         to_reporting: [(usd, Decimal::new(92, 2))].into_iter().collect(),
@@ -205,7 +218,7 @@ fn rates_convert_into_the_reporting_currency_or_say_they_cannot() {
         }),
         Some(1000)
     );
-    let gbp = Currency::parse("GBP").unwrap();
+    let gbp = Currency::parse("GBP").expect("valid in this test");
     assert_eq!(
         rates.convert(Money {
             minor: 1000,
@@ -213,12 +226,20 @@ fn rates_convert_into_the_reporting_currency_or_say_they_cannot() {
         }),
         None
     );
-    let json = serde_json::to_value(&rates).unwrap();
+    let json = serde_json::to_value(&rates).expect("valid in this test");
     assert_eq!(
         json,
         json!({"reporting": "EUR", "to_reporting": {"USD": "0.92"}})
     );
-    assert_eq!(serde_json::from_value::<Rates>(json).unwrap(), rates);
+    assert_eq!(
+        serde_json::from_value::<Rates>(json).expect("valid in this test"),
+        rates
+    );
     assert_eq!(Currency::parse("eu"), None);
-    assert_eq!(Currency::parse("JPY").unwrap().exponent(), 0);
+    assert_eq!(
+        Currency::parse("JPY")
+            .expect("valid in this test")
+            .exponent(),
+        0
+    );
 }

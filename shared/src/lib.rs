@@ -15,6 +15,7 @@ pub mod ops;
 pub mod profile;
 pub mod secrets;
 pub mod segment;
+pub mod session;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;

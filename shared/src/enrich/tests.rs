@@ -22,13 +22,16 @@ fn event(context: Value, properties: Value) -> Event {
             _ => Map::new(),
         }
     };
-    let at = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
+    let at = Utc
+        .with_ymd_and_hms(2026, 5, 1, 12, 0, 0)
+        .single()
+        .expect("valid in this test");
     Event {
         event_id: "e1".into(),
         user_id: None,
         anonymous_id: Some("a1".into()),
         session_id: None,
-        event_type: EventType::parse("page_view").unwrap(),
+        event_type: EventType::parse("page_view").expect("valid in this test"),
         properties: obj(properties),
         context: obj(context),
         traits: None,
@@ -217,7 +220,7 @@ fn the_rule_table_in_order() {
     assert_eq!(c("partner", "(not set)", ""), Channel::Unassigned);
     for ch in Channel::ALL {
         assert_eq!(Channel::from_name(&ch.as_str().to_lowercase()), Some(ch));
-        let json = serde_json::to_value(ch).unwrap();
+        let json = serde_json::to_value(ch).expect("valid in this test");
         assert_eq!(json, Value::String(ch.as_str().to_owned()));
     }
 }
@@ -289,7 +292,7 @@ fn the_country_header_is_kept_only_when_it_names_a_country() {
 
 #[test]
 fn derive_all_fills_every_event_and_round_trips_as_json() {
-    let mut events = vec![
+    let mut events = [
         event(json!({"userAgent": IPHONE}), json!({})),
         event(
             json!({"userAgent": IPHONE, "page": {"url": "https://shop.example/?utm_source=x&utm_medium=affiliate"}}),
@@ -298,14 +301,17 @@ fn derive_all_fills_every_event_and_round_trips_as_json() {
         event(json!({"userAgent": GOOGLEBOT}), json!({})),
     ];
     Enricher::default().derive_all(events.iter_mut(), &Origin::default());
-    let d: Vec<&Derived> = events.iter().map(|e| e.derived.as_ref().unwrap()).collect();
+    let d: Vec<&Derived> = events
+        .iter()
+        .map(|e| e.derived.as_ref().expect("valid in this test"))
+        .collect();
     assert_eq!(d[0].device, Some(Device::Mobile));
     assert_eq!(d[1].channel, Channel::Affiliates);
     assert!(d[2].bot);
-    let json = serde_json::to_value(&events[2]).unwrap();
+    let json = serde_json::to_value(&events[2]).expect("valid in this test");
     assert_eq!(json["derived"]["bot"], json!(true));
     assert_eq!(json["derived"]["channel"], json!("Direct"));
-    let back: Event = serde_json::from_value(json).unwrap();
+    let back: Event = serde_json::from_value(json).expect("valid in this test");
     assert_eq!(back, events[2]);
 }
 
@@ -317,6 +323,6 @@ fn long_values_are_clipped_on_a_character_boundary() {
         json!({}),
     );
     let d = derive(&e);
-    let kept = d.campaign.unwrap();
+    let kept = d.campaign.expect("valid in this test");
     assert!(kept.len() <= 512 && kept.chars().all(|c| c == 'é'));
 }
