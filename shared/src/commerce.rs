@@ -257,6 +257,27 @@ fn line_items(p: &Map<String, Value>, currency: Currency) -> Result<Vec<LineItem
         .collect()
 }
 
+/// An order as stored: counted once, whoever sends it again. Its session is where it was
+/// placed (refunds take money off that session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub order_id: String,
+    pub profile_id: String,
+    pub session_key: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub revenue: Money,
+    /// Refunded so far, in the order's currency's minor unit.
+    pub refunded: i64,
+    pub products: Vec<LineItem>,
+}
+
+/// The currency recorded for an amount that named none: "no currency" in ISO 4217.
+/// Reports show such amounts in the shop's currency.
+pub fn unnamed_currency() -> Currency {
+    Currency(*b"XXX")
+}
+
 /// The reporting currency and the rates an admin set: one unit of each other currency in
 /// reporting units (for EUR reporting, `USD → 0.92`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ mod accounts;
 mod funnels;
 mod identity;
 mod jobs;
+mod visits;
 mod write;
 
 use super::*;
@@ -30,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0005_job_versions.sql"),
     include_str!("sqlite_migrations/0006_active_days_by_profile.sql"),
     include_str!("sqlite_migrations/0007_event_derived.sql"),
+    include_str!("sqlite_migrations/0008_sessions_and_orders.sql"),
 ];
 
 pub struct SqliteStore {

@@ -30,6 +30,7 @@ mod errors;
 mod funnels;
 mod identity;
 mod jobs;
+mod visits;
 mod write;
 
 use codec::*;
@@ -44,7 +45,10 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 12] = [
+/// Analytics sessions ("visits": `sessions` holds sign-in sessions).
+const VISITS: &str = "visits";
+const ORDERS: &str = "orders";
+const COLLECTIONS: [&str; 14] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -57,6 +61,8 @@ const COLLECTIONS: [&str; 12] = [
     accounts::AUDIT_LOG,
     identity::IDENTITIES,
     jobs::JOBS,
+    VISITS,
+    ORDERS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -276,6 +282,11 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
         // An identity link moves the earlier id's active days: found by profile.
         (DAILY_ACTIVE_USERS, doc! { "_id.p": 1 }),
+        // A person's visits near a batch's events; visits by start for reports.
+        (VISITS, doc! { "profile_id": 1, "end": 1 }),
+        (VISITS, doc! { "start": 1 }),
+        (ORDERS, doc! { "profile_id": 1 }),
+        (ORDERS, doc! { "at": 1 }),
     ];
     let indexes = indexes
         .into_iter()
