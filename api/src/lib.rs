@@ -13,6 +13,7 @@ pub mod error;
 mod extract;
 mod limits;
 mod middleware;
+mod origin;
 pub mod query;
 pub mod routes;
 mod security;

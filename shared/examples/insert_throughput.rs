@@ -53,6 +53,7 @@ fn main() -> anyhow::Result<()> {
                             sent_at: None,
                             received_at: now,
                             timestamp_clamped: false,
+                            derived: None,
                             source: None,
                         }
                     })

@@ -72,6 +72,7 @@ fn main() -> anyhow::Result<()> {
                         sent_at: None,
                         received_at: now,
                         timestamp_clamped: false,
+                        derived: None,
                         source: Some("seed".to_owned()),
                     }
                 })

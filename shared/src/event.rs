@@ -133,6 +133,10 @@ pub struct Event {
     /// The named source of the write key that sent the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// What the server derived when the event arrived (channel, device, country, ...);
+    /// absent on events stored before derivation existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived: Option<crate::enrich::Derived>,
 }
 
 impl Event {
@@ -300,6 +304,7 @@ pub fn normalise(
         received_at,
         timestamp_clamped,
         source: None,
+        derived: None,
     })
 }
 

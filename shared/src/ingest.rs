@@ -12,6 +12,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::batcher::{Batcher, SubmitError};
+use crate::enrich::{self, AgentMemo, Origin};
 use crate::event::{Event, IncomingEvent, Rejection, normalise};
 use crate::identity::{IdentityLink, LinkOutcome};
 use crate::segment::{BatchDefaults, Kind, Message, parse_message};
@@ -57,6 +58,8 @@ pub struct Intake {
     source: String,
     received_at: DateTime<Utc>,
     items: Vec<Item>,
+    origin: Origin,
+    agents: AgentMemo,
 }
 
 impl Intake {
@@ -67,7 +70,16 @@ impl Intake {
             source: source.into(),
             received_at,
             items: Vec::new(),
+            origin: Origin::default(),
+            agents: AgentMemo::default(),
         }
+    }
+
+    /// Where the request came from (its country, when a trusted proxy said), for what the
+    /// server derives from each event.
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
     }
 
     /// The server time this intake stamps on its events.
@@ -145,6 +157,8 @@ impl Intake {
     /// One valid event (imports build theirs from CSV and NDJSON lines).
     pub fn push_event(&mut self, mut event: Event, link: Option<IdentityLink>) {
         event.source = Some(self.source.clone());
+        event.derived =
+            Some(enrich::shared().derive_remembering(&event, &self.origin, &mut self.agents));
         self.items.push(Item::Ready {
             event: Box::new(event),
             link,

@@ -5,6 +5,8 @@
 
 pub mod batcher;
 pub mod clock;
+pub mod commerce;
+pub mod enrich;
 pub mod event;
 pub mod identity;
 pub mod ingest;
@@ -13,6 +15,7 @@ pub mod ops;
 pub mod profile;
 pub mod secrets;
 pub mod segment;
+pub mod session;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;

@@ -22,6 +22,7 @@ fn event(kind: &str, ms: i64, traits: Option<Value>) -> Event {
         sent_at: None,
         received_at: at(ms),
         timestamp_clamped: false,
+        derived: None,
         source: None,
     }
 }

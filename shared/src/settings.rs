@@ -126,6 +126,11 @@ pub struct IngestSettings {
     pub max_id_bytes: usize,
     /// How far in the future a corrected timestamp may be before it is clamped to `receivedAt`.
     pub future_tolerance_ms: u64,
+    /// A request header carrying the visitor's country (ISO 3166-1 alpha-2), believed only
+    /// on requests from `server.trusted_proxies`: `CloudFront-Viewer-Country` behind
+    /// CloudFront. Unset: no country from headers.
+    #[serde(default)]
+    pub country_header: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

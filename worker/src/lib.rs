@@ -182,6 +182,7 @@ pub async fn seed(settings: Settings, date: chrono::NaiveDate, n: usize) -> anyh
             sent_at: None,
             received_at: at,
             timestamp_clamped: false,
+            derived: None,
             source: Some("bench".into()),
         });
         if batch.len() == 10_000 {

@@ -8,6 +8,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use shared::enrich::Origin;
 use shared::event::{IncomingEvent, Rejection};
 use shared::ingest::{Backpressure, Intake, ItemResult, Receipt, Status};
 use utoipa::ToSchema;
@@ -15,6 +16,7 @@ use utoipa::ToSchema;
 use crate::auth::write_keys::WriteKeyAuth;
 use crate::body;
 use crate::error::{ApiError, ErrorBody};
+use crate::origin::RequestOrigin;
 use crate::state::AppState;
 
 /// Outcome of one event, in request order.
@@ -74,6 +76,7 @@ pub enum IngestRequest {
 fn read(
     state: &AppState,
     source: &str,
+    origin: Origin,
     headers: &HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Intake, ApiError> {
@@ -105,7 +108,7 @@ fn read(
             limits.max_events_per_request
         )));
     }
-    let mut intake = Intake::new(source, state.clock.now());
+    let mut intake = Intake::new(source, state.clock.now()).with_origin(origin);
     for raw in items {
         intake.event_json(raw.get(), limits);
     }
@@ -159,10 +162,11 @@ fn respond(receipt: Receipt) -> Result<(StatusCode, Json<IngestResponse>), ApiEr
 pub async fn ingest(
     key: WriteKeyAuth,
     State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let intake = read(&state, &key.source, &headers, raw)?;
+    let intake = read(&state, &key.source, origin, &headers, raw)?;
     let receipt = state
         .pipeline()
         .submit(intake, Backpressure::Refuse)
@@ -176,8 +180,9 @@ pub async fn ingest(
 pub async fn parse_only(
     key: WriteKeyAuth,
     State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    respond(read(&state, &key.source, &headers, raw)?.preview())
+    respond(read(&state, &key.source, origin, &headers, raw)?.preview())
 }

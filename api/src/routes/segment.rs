@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use shared::enrich::Origin;
 use shared::ingest::{Backpressure, Intake, Status};
 use shared::segment::{BatchDefaults, Kind};
 use utoipa::ToSchema;
@@ -25,6 +26,7 @@ use utoipa::ToSchema;
 use crate::auth::write_keys::{self, WriteKeyAuth};
 use crate::body;
 use crate::error::{ApiError, ErrorBody};
+use crate::origin::RequestOrigin;
 use crate::routes::events::EventResult;
 use crate::state::AppState;
 
@@ -138,6 +140,7 @@ type TopLevel<'a> = BTreeMap<String, &'a RawValue>;
 async fn handle(
     state: AppState,
     kind: Option<Kind>,
+    origin: Origin,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
@@ -201,7 +204,7 @@ async fn handle(
         )));
     }
 
-    let mut intake = Intake::new(key.source.as_str(), state.clock.now());
+    let mut intake = Intake::new(key.source.as_str(), state.clock.now()).with_origin(origin);
     for message in messages {
         intake.segment_json(message.get(), kind, &defaults, limits);
     }
@@ -274,10 +277,11 @@ macro_rules! single_message_route {
         )]
         pub async fn $name(
             State(state): State<AppState>,
+            RequestOrigin(origin): RequestOrigin,
             headers: HeaderMap,
             raw: Result<Bytes, BytesRejection>,
         ) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
-            handle(state, Some($kind), headers, raw).await
+            handle(state, Some($kind), origin, headers, raw).await
         }
     };
 }
@@ -313,8 +317,9 @@ single_message_route!(alias, Kind::Alias, "/v1/alias", "alias");
 )]
 pub async fn batch(
     State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
-    handle(state, None, headers, raw).await
+    handle(state, None, origin, headers, raw).await
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use shared::enrich::Derived;
 use shared::event::Event;
 use shared::storage::UserProfile;
 use utoipa::ToSchema;
@@ -80,6 +81,10 @@ pub struct JourneyEvent {
     /// The named source of the write key that sent the event.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// What the server derived when the event arrived: channel, source and medium,
+    /// campaign, page, device, browser, OS, country, bot (see docs/events.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived: Option<Derived>,
 }
 
 impl From<Event> for JourneyEvent {
@@ -98,6 +103,7 @@ impl From<Event> for JourneyEvent {
             received_at: e.received_at,
             timestamp_clamped: e.timestamp_clamped,
             source: e.source,
+            derived: e.derived,
         }
     }
 }

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod console;
 mod crash;
+mod enrich;
 mod helpers;
 mod ingest;
 mod jobs;

@@ -6,7 +6,12 @@
   var body = document.body;
   var key = body.dataset.writeKey;
   if (!key) return;
-  var shoptrail = window.shoptrail.load({ writeKey: key });
+  // Autocapture is off by default in the tracker; the demo turns it on when asked
+  // (localStorage "demo.autocapture" = "1"), as a shop would with one option.
+  var shoptrail = window.shoptrail.load({
+    writeKey: key,
+    autocapture: localStorage.getItem("demo.autocapture") === "1",
+  });
   shoptrail.page(document.title, { category: "Demo shop" });
 
   var cart = [];

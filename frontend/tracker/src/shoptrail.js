@@ -13,6 +13,10 @@
  * on network errors, 429 and 5xx (honouring Retry-After), and flushed with
  * navigator.sendBeacon when the page is hidden or unloaded. The anonymous id persists in
  * localStorage and a first-party cookie; a session ends after 30 minutes without activity.
+ * The utm_* tags of the landing URL travel as context.campaign for the rest of the session;
+ * every message carries the page, referrer, title, screen, language and time zone.
+ * Optional autocapture (load({ autocapture: true })) records link and button clicks
+ * (navigation_click, button_click) and page_unload with time_on_page in seconds.
  */
 (function (global) {
   "use strict";
@@ -27,6 +31,16 @@
   var MAX_BACKOFF_MS = 60 * 1000;
   // sendBeacon refuses bodies over 64 KiB in every browser; stay well below.
   var MAX_BEACON_BYTES = 60 * 1024;
+
+  // URL parameter → key of Segment's context.campaign.
+  var CAMPAIGN_PARAMS = {
+    utm_source: "source",
+    utm_medium: "medium",
+    utm_campaign: "name",
+    utm_term: "term",
+    utm_content: "content",
+  };
+  var MAX_TEXT = 100;
 
   var memory = {};
   function read(key) {
@@ -96,8 +110,30 @@
     return id;
   }
 
-  /** The current session id; a new one after 30 minutes without activity. */
-  function sessionId() {
+  /** utm_* parameters of the page URL as Segment's context.campaign, or null. */
+  function campaignOf(search) {
+    var found = null;
+    try {
+      var params = new URLSearchParams(search || "");
+      for (var p in CAMPAIGN_PARAMS) {
+        var v = params.get(p);
+        if (v) {
+          found = found || {};
+          found[CAMPAIGN_PARAMS[p]] = v.slice(0, 500);
+        }
+      }
+    } catch (e) {
+      found = null;
+    }
+    return found;
+  }
+
+  /**
+   * The current session: a new one after 30 minutes without activity. The campaign of the
+   * landing URL is kept for the rest of the session (a later URL with its own utm_* tags
+   * replaces it).
+   */
+  function session() {
     var t = now();
     var s = null;
     try {
@@ -107,16 +143,27 @@
     }
     var fresh = !s || typeof s.id !== "string" || t - s.last > SESSION_IDLE_MS;
     if (fresh) s = { id: uuid(), last: t };
+    var tagged = campaignOf(global.location ? global.location.search : "");
+    if (tagged) s.campaign = tagged;
     s.last = t;
     write("session", JSON.stringify(s));
-    return { id: s.id, fresh: fresh };
+    return { id: s.id, fresh: fresh, campaign: s.campaign || null };
   }
 
-  function context() {
+  function timeZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return undefined;
+    }
+  }
+
+  function context(campaign) {
     var d = global.document;
     var l = global.location;
     var nav = global.navigator || {};
-    return {
+    var scr = global.screen;
+    var c = {
       library: { name: "shoptrail.js", version: VERSION },
       page: {
         path: l ? l.pathname : undefined,
@@ -127,7 +174,11 @@
       },
       userAgent: nav.userAgent,
       locale: nav.language,
+      timezone: timeZone(),
+      screen: scr ? { width: scr.width, height: scr.height, density: global.devicePixelRatio } : undefined,
     };
+    if (campaign) c.campaign = campaign;
+    return c;
   }
 
   function persist() {
@@ -136,22 +187,22 @@
 
   function enqueue(type, fields) {
     if (!config) throw new Error("shoptrail.load({ writeKey }) must be called first");
-    var session = sessionId();
+    var current = session();
     var base = function (t, f) {
       var m = {
         type: t,
         messageId: uuid(),
         anonymousId: anonymousId(),
-        sessionId: session.id,
+        sessionId: current.id,
         timestamp: new Date().toISOString(),
-        context: context(),
+        context: context(current.campaign),
       };
       var userId = read("userId");
       if (userId) m.userId = userId;
       for (var k in f) if (Object.prototype.hasOwnProperty.call(f, k)) m[k] = f[k];
       return m;
     };
-    if (session.fresh) queue.push(base("track", { event: "session_start", properties: {} }));
+    if (current.fresh) queue.push(base("track", { event: "session_start", properties: {} }));
     queue.push(base(type, fields));
     if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
     persist();
@@ -253,12 +304,43 @@
     }
   }
 
+  function text(el) {
+    var t = (el.innerText || el.value || el.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim();
+    return t.slice(0, MAX_TEXT);
+  }
+
+  /** Autocapture: a click on a link is navigation_click, on a button button_click. */
+  function onClick(e) {
+    var el = e.target && e.target.closest
+      ? e.target.closest("a[href], button, [role=button], input[type=submit], input[type=button]")
+      : null;
+    if (!el) return;
+    var props = { element_id: el.id || undefined, text: text(el) || undefined };
+    if (el.tagName === "A") {
+      props.href = el.href;
+      api.track("navigation_click", props);
+    } else {
+      api.track("button_click", props);
+    }
+  }
+
+  var shownAt = now();
+  /** Autocapture: page_unload with the seconds the page was open, before the beacon. */
+  function onLeave() {
+    var seconds = Math.round((now() - shownAt) / 100) / 10;
+    api.track("page_unload", { time_on_page: seconds });
+  }
+
   var api = {
     VERSION: VERSION,
-    /** Starts the tracker: { writeKey, host } (host defaults to the page's origin). */
+    /**
+     * Starts the tracker: { writeKey, host, autocapture } (host defaults to the page's
+     * origin; autocapture, off by default, records link and button clicks and a page_unload
+     * with time_on_page).
+     */
     load: function (options) {
       if (!options || !options.writeKey) throw new Error("shoptrail.load needs a writeKey");
-      config = { writeKey: options.writeKey, host: options.host || "" };
+      config = { writeKey: options.writeKey, host: options.host || "", autocapture: options.autocapture === true };
       try {
         var saved = JSON.parse(read("queue") || "[]");
         if (Array.isArray(saved)) queue = saved.concat(queue);
@@ -266,6 +348,11 @@
         queue = [];
       }
       if (global.addEventListener) {
+        if (config.autocapture) {
+          global.document.addEventListener("click", onClick, true);
+          // Registered before the beacon's listener, so the beacon carries it.
+          global.addEventListener("pagehide", onLeave);
+        }
         global.addEventListener("pagehide", beacon);
         global.document.addEventListener("visibilitychange", function () {
           if (global.document.visibilityState === "hidden") beacon();
@@ -277,7 +364,7 @@
     page: function (name, properties) {
       var fields = { properties: properties || {} };
       if (typeof name === "string") fields.name = name;
-      var ctx = context().page;
+      var ctx = context(null).page;
       for (var k in ctx) if (fields.properties[k] === undefined && ctx[k] !== undefined) fields.properties[k] = ctx[k];
       enqueue("page", fields);
     },

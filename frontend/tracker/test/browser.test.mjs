@@ -130,3 +130,43 @@ test("a failed send is retried with backoff and a 30-minute idle gap starts a ne
   assert.equal(starts.length, 1);
   await page.close();
 });
+
+test("the landing URL's campaign stays with the session and sets its channel; autocapture records clicks and time on page", async () => {
+  const page = await context.newPage();
+  await page.goto(`${BASE}/demo/`);
+  // A new visitor (the earlier tests signed in), with the demo's autocapture switched on.
+  await page.evaluate(() => {
+    window.shoptrail.reset();
+    localStorage.setItem("demo.autocapture", "1");
+  });
+  await page.goto(`${BASE}/demo/?utm_source=newsletter&utm_medium=email&utm_campaign=May`);
+  const anon = await page.evaluate(() => window.shoptrail.anonymousId());
+  await page.click("#product-SKU-1");
+  await page.waitForURL(/\/demo\/products\/SKU-1$/);
+  await page.evaluate(() => localStorage.removeItem("demo.autocapture"));
+  await page.goto("about:blank");
+
+  const events = await eventually(async () => {
+    const e = await journey(anon);
+    const t = types(e);
+    return t.filter((x) => x === "page_view").length >= 2 && t.includes("navigation_click") &&
+      t.filter((x) => x === "page_unload").length >= 2 && e;
+  }, "the campaign visit with autocaptured events");
+  const views = events.filter((e) => e.type === "page_view");
+  for (const v of views) {
+    assert.deepEqual(v.context.campaign, { source: "newsletter", medium: "email", name: "May" });
+    assert.equal(v.derived.channel, "Email");
+    assert.equal(v.derived.campaign, "May");
+    assert.equal(typeof v.context.timezone, "string");
+    assert.equal(typeof v.context.screen.width, "number");
+  }
+  assert.deepEqual(views.map((v) => v.derived.page).sort(), ["/demo/", "/demo/products/SKU-1"]);
+  const click = events.find((e) => e.type === "navigation_click");
+  assert.equal(click.properties.element_id, "product-SKU-1");
+  assert.match(click.properties.href, /\/demo\/products\/SKU-1$/);
+  for (const leave of events.filter((e) => e.type === "page_unload")) {
+    assert.equal(typeof leave.properties.time_on_page, "number");
+    assert.ok(leave.properties.time_on_page >= 0);
+  }
+  await page.close();
+});

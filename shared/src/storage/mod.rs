@@ -229,12 +229,31 @@ pub trait RollupStore: Send + Sync {
     async fn rollups(&self, from: NaiveDate, to: NaiveDate) -> Result<RollupRows, StoreError>;
 }
 
+/// Analytics sessions ("visits") and orders, as kept at write time.
+#[async_trait]
+pub trait VisitStore: Send + Sync {
+    /// Visits that start in `[from, to)`, earliest first.
+    async fn visits(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::session::Session>, StoreError>;
+
+    /// Orders placed in `[from, to)`, earliest first.
+    async fn orders(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::commerce::Order>, StoreError>;
+}
+
 /// Everything the API and worker need from one database.
 #[async_trait]
 pub trait Store:
     EventStore
     + UserStore
     + RollupStore
+    + VisitStore
     + AccountStore
     + SessionRecordStore
     + WriteKeyStore

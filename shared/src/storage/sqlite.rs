@@ -16,6 +16,7 @@ mod funnels;
 mod identity;
 mod jobs;
 mod moves;
+mod visits;
 mod write;
 
 use super::*;
@@ -31,6 +32,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0005_job_versions.sql"),
     include_str!("sqlite_migrations/0006_active_days_by_profile.sql"),
     include_str!("sqlite_migrations/0007_pending_moves.sql"),
+    include_str!("sqlite_migrations/0008_event_derived.sql"),
+    include_str!("sqlite_migrations/0009_sessions_and_orders.sql"),
 ];
 
 pub struct SqliteStore {
@@ -262,8 +265,11 @@ fn json_map(s: Option<String>) -> rusqlite::Result<Option<Map<String, Value>>> {
         })
 }
 
+/// How many columns [`EVENT_COLUMNS`] names: a query selecting more reads them from here.
+const EVENT_COLUMN_COUNT: usize = 14;
+
 const EVENT_COLUMNS: &str = "event_id, user_id, anonymous_id, session_id, type, occurred_at, \
-    sent_at, received_at, timestamp_clamped, properties, context, traits, source";
+    sent_at, received_at, timestamp_clamped, properties, context, traits, source, derived";
 
 fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     let type_name: String = r.get(4)?;
@@ -283,6 +289,17 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         context: json_map(r.get(10)?)?.unwrap_or_default(),
         traits: json_map(r.get(11)?)?,
         source: r.get(12)?,
+        derived: r
+            .get::<_, Option<String>>(13)?
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    13,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
     })
 }
 

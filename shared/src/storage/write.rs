@@ -14,9 +14,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::InsertOutcome;
 use super::moves::PendingMove;
+use crate::commerce::{Commerce, Order, REFUND_TYPES, unnamed_currency};
 use crate::event::Event;
 use crate::identity::{IdentityLink, LinkOutcome, Links, NewLink};
 use crate::profile::{Profile, ProfileDelta};
+use crate::session::{self, IDLE, Session};
 
 /// An identity link and when it was received (recorded as the link's time).
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +135,35 @@ pub(crate) trait WriteTx {
         &mut self,
         counts: &BTreeMap<(NaiveDate, String), u64>,
     ) -> Result<(), Self::Error>;
+
+    /// The sessions of `profile` that overlap `window` (end at or after its start, start at
+    /// or before its end), and those whose key is among `keys`.
+    async fn sessions(
+        &mut self,
+        profile: &str,
+        window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        keys: &[&str],
+    ) -> Result<Vec<Session>, Self::Error>;
+
+    /// Writes each session whole, keyed by (profile, key), creating it when absent.
+    async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error>;
+
+    /// Removes every session of `profile`.
+    async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error>;
+
+    /// The stored orders among `ids`.
+    async fn orders(&mut self, ids: &[&str]) -> Result<HashMap<String, Order>, Self::Error>;
+
+    /// Writes each order whole, creating it when absent.
+    async fn put_orders(&mut self, orders: &[Order]) -> Result<(), Self::Error>;
+
+    /// Repoints every order of profile `from` at profile `to`.
+    async fn move_orders(&mut self, from: &str, to: &str) -> Result<(), Self::Error>;
+}
+
+/// Every time, for reading a profile's sessions whole.
+fn all_time() -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    Some((DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC))
 }
 
 /// What [`apply`] did, for the engine that commits it.
@@ -208,6 +239,7 @@ pub(crate) async fn apply<T: WriteTx>(
         .collect();
     if !accepted.is_empty() {
         traits_dropped += apply_rollups(tx, &RollupDelta::of(&accepted)).await?;
+        apply_sessions(tx, &accepted).await?;
     }
     Ok(Applied {
         outcome: WriteOutcome {
@@ -270,6 +302,8 @@ async fn merge_into_person<T: WriteTx>(
             tx.add_daily_users(&deltas).await?;
         }
     }
+    merge_sessions(tx, link).await?;
+    tx.move_orders(&link.from, &link.to).await?;
     let mut found = tx.profiles(&[&link.from, &link.to]).await?;
     // Always, even when there is no profile: on MongoDB this write is what makes a
     // concurrent batch carrying the earlier id's first events conflict with this link.
@@ -286,6 +320,175 @@ async fn merge_into_person<T: WriteTx>(
         traits_dropped,
         move_pending,
     })
+}
+
+/// The earlier id's sessions become the person's, combined by key with theirs.
+async fn merge_sessions<T: WriteTx>(tx: &mut T, link: &NewLink) -> Result<(), T::Error> {
+    let earlier = tx.sessions(&link.from, all_time(), &[]).await?;
+    if earlier.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<&str> = earlier.iter().map(|s| s.key.as_str()).collect();
+    let mut person: HashMap<String, Session> = tx
+        .sessions(&link.to, None, &keys)
+        .await?
+        .into_iter()
+        .map(|s| (s.key.clone(), s))
+        .collect();
+    let merged: Vec<Session> = earlier
+        .into_iter()
+        .map(|mut s| match person.remove(&s.key) {
+            Some(p) => p.merge(s),
+            None => {
+                s.profile_id = link.to.clone();
+                s
+            }
+        })
+        .collect();
+    tx.delete_sessions(&link.from).await?;
+    tx.put_sessions(&merged).await
+}
+
+/// Folds newly stored events (bots left out) into their persons' sessions, and records
+/// their orders and refunds: an order id counts once, whoever sends it again; a refund
+/// takes money off its order and that order's session. A purchase that cannot be read as
+/// an order (no order id, an amount that is not a number) is stored as an event and kept
+/// out of orders and revenue.
+async fn apply_sessions<T: WriteTx>(
+    tx: &mut T,
+    accepted: &[(&Event, &str)],
+) -> Result<(), T::Error> {
+    let mut by_person: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    let mut refunds: Vec<(&Event, &str, String, Commerce)> = Vec::new();
+    for (e, person) in accepted {
+        if e.derived.as_ref().is_some_and(|d| d.bot) {
+            continue;
+        }
+        // A refund is the shop's back office acting, not a visit: it joins no session.
+        if REFUND_TYPES.contains(&e.event_type.as_str()) {
+            if let Ok(Some(c)) = Commerce::of(e, unnamed_currency()) {
+                refunds.push((*e, *person, String::new(), c));
+            }
+            continue;
+        }
+        by_person.entry(*person).or_default().push(*e);
+    }
+    let mut sessions: BTreeMap<(String, String), Session> = BTreeMap::new();
+    let mut commerce: Vec<(&Event, &str, String, Commerce)> = Vec::new();
+    for (person, events) in &by_person {
+        let (Some(lo), Some(hi)) = (
+            events.iter().map(|e| e.occurred_at).min(),
+            events.iter().map(|e| e.occurred_at).max(),
+        ) else {
+            continue;
+        };
+        let keys: BTreeSet<&str> = events
+            .iter()
+            .filter_map(|e| e.session_id.as_deref())
+            .collect();
+        let keys: Vec<&str> = keys.into_iter().collect();
+        let stored = tx
+            .sessions(person, Some((lo - IDLE, hi + IDLE)), &keys)
+            .await?;
+        let (changed, event_keys) = session::fold(person, events, stored);
+        for (e, key) in events.iter().zip(event_keys) {
+            if let Ok(Some(c)) = Commerce::of(e, unnamed_currency()) {
+                commerce.push((*e, *person, key, c));
+            }
+        }
+        sessions.extend(
+            changed
+                .into_iter()
+                .map(|s| ((s.profile_id.clone(), s.key.clone()), s)),
+        );
+    }
+    commerce.extend(refunds);
+    if !commerce.is_empty() {
+        commerce.sort_by(|a, b| {
+            (a.0.occurred_at, &a.0.event_id).cmp(&(b.0.occurred_at, &b.0.event_id))
+        });
+        let ids: BTreeSet<&str> = commerce
+            .iter()
+            .map(|(.., c)| match c {
+                Commerce::Order { order_id, .. } | Commerce::Refund { order_id, .. } => {
+                    order_id.as_str()
+                }
+            })
+            .collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        let mut known = tx.orders(&ids).await?;
+        let mut touched = BTreeSet::new();
+        for (e, person, key, c) in commerce {
+            match c {
+                Commerce::Order {
+                    order_id,
+                    revenue,
+                    products,
+                } => {
+                    if known.contains_key(&order_id) {
+                        continue;
+                    }
+                    let c = Commerce::Order {
+                        order_id: order_id.clone(),
+                        revenue,
+                        products: Vec::new(),
+                    };
+                    if let Some(s) = sessions.get_mut(&(person.to_owned(), key.clone())) {
+                        s.add_order(&c);
+                    }
+                    known.insert(
+                        order_id.clone(),
+                        Order {
+                            order_id: order_id.clone(),
+                            profile_id: person.to_owned(),
+                            session_key: key,
+                            at: e.occurred_at,
+                            revenue,
+                            refunded: 0,
+                            products,
+                        },
+                    );
+                    touched.insert(order_id);
+                }
+                Commerce::Refund { order_id, amount } => {
+                    let Some(order) = known.get_mut(&order_id) else {
+                        continue;
+                    };
+                    let minor = match amount {
+                        None => order.revenue.minor - order.refunded,
+                        Some(m) if m.currency == order.revenue.currency => m.minor,
+                        // A refund in another currency than its order cannot be taken off
+                        // without a rate: it is left out (docs/events.md).
+                        Some(_) => continue,
+                    };
+                    if minor <= 0 {
+                        continue;
+                    }
+                    order.refunded += minor;
+                    let at = (order.profile_id.clone(), order.session_key.clone());
+                    if !sessions.contains_key(&at) {
+                        let found = tx.sessions(&at.0, None, &[at.1.as_str()]).await?;
+                        sessions.extend(
+                            found
+                                .into_iter()
+                                .map(|s| ((s.profile_id.clone(), s.key.clone()), s)),
+                        );
+                    }
+                    if let Some(s) = sessions.get_mut(&at) {
+                        s.refund(order.revenue.currency, minor);
+                    }
+                    touched.insert(order_id);
+                }
+            }
+        }
+        let orders: Vec<Order> = touched.iter().filter_map(|id| known.remove(id)).collect();
+        tx.put_orders(&orders).await?;
+    }
+    if !sessions.is_empty() {
+        let all: Vec<Session> = sessions.into_values().collect();
+        tx.put_sessions(&all).await?;
+    }
+    Ok(())
 }
 
 /// Adds a batch's newly stored events to the counters and profiles.
@@ -341,10 +544,14 @@ pub(crate) struct RollupDelta {
 }
 
 impl RollupDelta {
-    /// Aggregates newly stored events, each with the profile it was stored under.
+    /// Aggregates newly stored events, each with the profile it was stored under. Events a
+    /// bot sent are stored but count in no rollup and make no profile.
     pub fn of(accepted: &[(&Event, &str)]) -> Self {
         let mut delta = RollupDelta::default();
-        let mut ordered: Vec<&(&Event, &str)> = accepted.iter().collect();
+        let mut ordered: Vec<&(&Event, &str)> = accepted
+            .iter()
+            .filter(|(e, _)| !e.derived.as_ref().is_some_and(|d| d.bot))
+            .collect();
         ordered.sort_by(|a, b| {
             (a.0.occurred_at, &a.0.event_id).cmp(&(b.0.occurred_at, &b.0.event_id))
         });

@@ -17,6 +17,7 @@ fn event(id: &str, anonymous: &str, kind: &str, ms: i64) -> Event {
         sent_at: None,
         received_at: DateTime::from_timestamp_millis(ms).expect("time"),
         timestamp_clamped: false,
+        derived: None,
         source: None,
     }
 }

@@ -883,6 +883,243 @@ pub async fn funnels_count_each_profile_once_per_step_in_order_within_the_window
     );
 }
 
+/// What the server derived travels with the event; a bot's events are kept (its journey
+/// shows them) but count in no rollup and make no profile.
+pub async fn derived_fields_round_trip_and_bots_count_nowhere(store: Arc<dyn Store>) {
+    let enricher = shared::enrich::Enricher::default();
+    let origin = shared::enrich::Origin::with_country(Some("ES"));
+    let mut human = event("h1", "u1", "page_view", DAY0 + HOUR);
+    human.context = obj(json!({
+        "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        "page": {"url": "https://shop.example/?utm_source=news&utm_medium=email&utm_campaign=May", "referrer": "https://mail.example.org/"}
+    }));
+    let mut bot = event("b1", "crawler-1", "page_view", DAY0 + 2 * HOUR);
+    bot.context = obj(
+        json!({"userAgent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}),
+    );
+    enricher.derive_all([&mut human, &mut bot], &origin);
+    assert!(bot.derived.as_ref().is_some_and(|d| d.bot));
+    store
+        .insert_batch(vec![human.clone(), bot.clone()])
+        .await
+        .expect("write");
+
+    let page = store
+        .journey(
+            "u1",
+            &JourneyQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("journey");
+    assert_eq!(page.items, [human.clone()]);
+    let d = page.items[0].derived.as_ref().expect("derived");
+    assert_eq!(
+        (d.channel.as_str(), d.country.as_deref()),
+        ("Email", Some("ES"))
+    );
+    let page = store
+        .journey(
+            "crawler-1",
+            &JourneyQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("journey");
+    assert_eq!(page.items, [bot], "a bot's events are kept");
+
+    let rows = store.rollups(day(DAY0), day(DAY0)).await.expect("rollups");
+    assert_eq!(
+        rows.day_type_counts,
+        [(day(DAY0), "page_view".to_owned(), 1)]
+    );
+    assert_eq!(rows.daily_active, [(day(DAY0), 1)]);
+    assert!(store.get_user("crawler-1").await.expect("read").is_none());
+}
+
+/// One enriched event of `person` at `ms`: a page view of `path` arriving from `referrer`,
+/// or another type, in client session `session` (none: inferred).
+fn visit_event(
+    id: &str,
+    person: &str,
+    kind: &str,
+    ms: i64,
+    session: Option<&str>,
+    page: Option<(&str, &str)>,
+    properties: serde_json::Value,
+) -> shared::event::Event {
+    let mut e = event(id, person, kind, ms);
+    e.session_id = session.map(str::to_owned);
+    e.properties = obj(properties);
+    e.context = match page {
+        Some((path, referrer)) => obj(
+            json!({"page": {"url": format!("https://shop.example{path}"), "referrer": referrer}}),
+        ),
+        None => obj(json!({})),
+    };
+    e.derived = Some(shared::enrich::shared().derive(&e, &Default::default()));
+    e
+}
+
+/// Sessions and orders kept at write time: a client session and an inferred one, an order
+/// counted once although sent twice, a refund taken off it and its session, and an
+/// anonymous visit of the same client session joined on identify.
+pub async fn visits_and_orders_are_kept_at_write_time(store: Arc<dyn Store>) {
+    use shared::commerce::Currency;
+    let eur = Currency::parse("EUR").expect("a currency");
+    let m = 60_000;
+    let t0 = DAY0 + 10 * HOUR;
+    let order = json!({"orderId": "o-1", "revenue": 50.00, "currency": "EUR",
+                       "products": [{"sku": "SKU-1", "price": 25, "quantity": 2}]});
+    store
+        .insert_batch(vec![
+            visit_event(
+                "a1",
+                "u1",
+                "page_view",
+                t0,
+                Some("s-1"),
+                Some(("/", "https://www.google.com/")),
+                json!({}),
+            ),
+            visit_event(
+                "a2",
+                "u1",
+                "page_view",
+                t0 + 5 * m,
+                Some("s-1"),
+                Some(("/shoes", "https://shop.example/")),
+                json!({}),
+            ),
+            visit_event(
+                "a3",
+                "u1",
+                "add_to_cart",
+                t0 + 6 * m,
+                Some("s-1"),
+                None,
+                json!({"sku": "SKU-1"}),
+            ),
+            visit_event(
+                "a4",
+                "u1",
+                "purchase",
+                t0 + 7 * m,
+                Some("s-1"),
+                None,
+                order.clone(),
+            ),
+            visit_event(
+                "b1",
+                "u1",
+                "page_view",
+                t0 + 2 * HOUR,
+                None,
+                Some(("/", "")),
+                json!({}),
+            ),
+        ])
+        .await
+        .expect("write");
+    store
+        .insert_batch(vec![
+            // The same order again under another message id, and a partial refund.
+            visit_event("a5", "u1", "purchase", t0 + 8 * m, Some("s-1"), None, order),
+            visit_event(
+                "r1",
+                "u1",
+                "Order Refunded",
+                t0 + 3 * HOUR,
+                None,
+                None,
+                json!({"orderId": "o-1", "revenue": "20.00", "currency": "EUR"}),
+            ),
+        ])
+        .await
+        .expect("write");
+
+    let visits = store
+        .visits(at(DAY0), at(DAY0 + DAY))
+        .await
+        .expect("visits");
+    assert_eq!(visits.len(), 2, "{visits:?}");
+    let (a, b) = (&visits[0], &visits[1]);
+    assert_eq!((a.key.as_str(), a.profile_id.as_str()), ("s-1", "u1"));
+    assert_eq!((a.pageviews, a.add_to_carts, a.orders), (2, 1, 1));
+    assert_eq!(
+        a.revenue.get(&eur),
+        Some(&3000),
+        "50.00 less the 20.00 refund"
+    );
+    assert_eq!(a.duration_seconds(), 8 * 60);
+    assert_eq!(a.landing.as_ref().map(|l| l.1.as_str()), Some("/"));
+    assert_eq!(a.exit.as_ref().map(|l| l.1.as_str()), Some("/shoes"));
+    assert_eq!(a.touch.channel.map(|c| c.as_str()), Some("Organic Search"));
+    assert!(!a.bounced() && a.converted());
+    assert_eq!(
+        b.key,
+        format!("~{}", t0 + 2 * HOUR),
+        "an inferred session, keyed by its start"
+    );
+    assert!(b.bounced() && !b.converted());
+    assert_eq!(b.touch.channel.map(|c| c.as_str()), Some("Direct"));
+
+    let orders = store
+        .orders(at(DAY0), at(DAY0 + DAY))
+        .await
+        .expect("orders");
+    assert_eq!(orders.len(), 1, "one order although sent twice");
+    assert_eq!((orders[0].revenue.minor, orders[0].refunded), (5000, 2000));
+    assert_eq!(orders[0].session_key, "s-1");
+    assert_eq!(orders[0].products.len(), 1);
+
+    // An anonymous visitor browsing in the same client session before signing in.
+    store
+        .insert_batch(vec![visit_event(
+            "n1",
+            "anon-9",
+            "page_view",
+            t0 - 2 * m,
+            Some("s-1"),
+            Some(("/sale", "https://www.facebook.com/")),
+            json!({}),
+        )])
+        .await
+        .expect("write");
+    store
+        .link_identities(
+            &[shared::identity::IdentityLink {
+                from: "anon-9".into(),
+                to: "u1".into(),
+            }],
+            at(t0 + 4 * HOUR),
+        )
+        .await
+        .expect("link");
+    let visits = store
+        .visits(at(DAY0), at(DAY0 + DAY))
+        .await
+        .expect("visits");
+    assert_eq!(
+        visits.len(),
+        2,
+        "the anonymous visit joined the person's session: {visits:?}"
+    );
+    let a = &visits[0];
+    assert_eq!(
+        (a.profile_id.as_str(), a.key.as_str(), a.pageviews),
+        ("u1", "s-1", 3)
+    );
+    assert_eq!(a.start, at(t0 - 2 * m));
+    assert_eq!(a.landing.as_ref().map(|l| l.1.as_str()), Some("/sale"));
+    assert_eq!(a.touch.channel.map(|c| c.as_str()), Some("Organic Social"));
+    assert_eq!(a.revenue.get(&eur), Some(&3000));
+}
+
 macro_rules! conformance_suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -936,4 +1173,6 @@ conformance_suite!(
     links_and_events_of_one_batch_commit_together_in_order,
     traits_past_the_bounds_are_dropped_not_the_batch,
     funnels_count_each_profile_once_per_step_in_order_within_the_window,
+    derived_fields_round_trip_and_bots_count_nowhere,
+    visits_and_orders_are_kept_at_write_time,
 );

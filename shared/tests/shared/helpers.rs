@@ -88,6 +88,7 @@ pub fn event(id: &str, user: &str, kind: &str, occurred_ms: i64) -> Event {
         sent_at: None,
         received_at: at(occurred_ms + 5),
         timestamp_clamped: false,
+        derived: None,
         source: None,
     }
 }

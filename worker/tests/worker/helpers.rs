@@ -49,6 +49,7 @@ pub fn event(id: &str, user: &str, at: DateTime<Utc>) -> Event {
         sent_at: None,
         received_at: at,
         timestamp_clamped: false,
+        derived: None,
         source: Some("test".into()),
     }
 }

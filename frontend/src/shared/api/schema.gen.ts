@@ -710,6 +710,12 @@ export interface components {
             /** @description Id of what was acted on. */
             target: string;
         };
+        /**
+         * @description The marketing channel of an event, GA4's default channel group names. Rules are tried
+         *     in the order listed here; the first that matches wins.
+         * @enum {string}
+         */
+        Channel: "Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned";
         /** @description Start an export (`POST /v1/exports`). */
         CreateExport: {
             /**
@@ -741,6 +747,42 @@ export interface components {
             /** Format: date */
             day: string;
         };
+        /** @description What the server derived from one event. */
+        Derived: {
+            /** @description Sent by a bot or crawler: kept, but left out of every report and counted apart. */
+            bot?: boolean;
+            browser?: string | null;
+            campaign?: string | null;
+            /** @description The marketing channel of the event's source and medium. */
+            channel: components["schemas"]["Channel"];
+            content?: string | null;
+            /** @description ISO 3166-1 alpha-2 country code, upper case. */
+            country?: string | null;
+            device?: null | components["schemas"]["Device"];
+            /**
+             * @description `utm_medium`, `organic` / `referral` for a referrer, `cpc` for an ad click id, or
+             *     `(none)`.
+             */
+            medium: string;
+            os?: string | null;
+            /** @description The page's path (no query string). */
+            page?: string | null;
+            /** @description The referrer's host without `www.`, when it is another site. */
+            referrerDomain?: string | null;
+            /**
+             * Format: int32
+             * @description The channel rule table this was classified with ([`RULES_VERSION`]).
+             */
+            rules: number;
+            /** @description `utm_source`, the referrer's domain, or `(direct)`. */
+            source: string;
+            term?: string | null;
+        };
+        /**
+         * @description The class of device an event came from.
+         * @enum {string}
+         */
+        Device: "desktop" | "mobile" | "tablet" | "other";
         /** @description Error body of every 4xx/5xx answer. */
         ErrorBody: {
             /**
@@ -1042,6 +1084,7 @@ export interface components {
         JourneyEvent: {
             anonymousId?: string | null;
             context: Record<string, never>;
+            derived?: null | components["schemas"]["Derived"];
             eventId: string;
             /**
              * Format: date-time
@@ -1172,6 +1215,7 @@ export interface components {
             items: {
                 anonymousId?: string | null;
                 context: Record<string, never>;
+                derived?: null | components["schemas"]["Derived"];
                 eventId: string;
                 /**
                  * Format: date-time

@@ -55,6 +55,13 @@ pub(super) fn event_to_doc(e: &Event) -> Result<Document, StoreError> {
     if let Some(v) = &e.source {
         d.insert("source", v);
     }
+    // A native subdocument (its keys are ours and its values plain), so the database can
+    // group and filter by it.
+    if let Some(v) = &e.derived {
+        let derived = bson::to_document(v)
+            .map_err(|e| StoreError::Internal(format!("cannot encode derived fields: {e}")))?;
+        d.insert("derived", derived);
+    }
     Ok(d)
 }
 
@@ -79,6 +86,13 @@ pub(super) fn event_from_doc(d: &Document) -> Result<Event, StoreError> {
                 Some(other) => return Err(wrong_type("timestamp_clamped", other)),
             },
             source: opt_str(d, "source")?,
+            derived: match d.get("derived") {
+                None | Some(Bson::Null) => None,
+                Some(Bson::Document(doc)) => {
+                    Some(bson::from_document(doc.clone()).map_err(|e| format!("derived: {e}"))?)
+                }
+                Some(other) => return Err(wrong_type("derived", other)),
+            },
         })
     };
     decode().map_err(|why| malformed("event", d, &why))

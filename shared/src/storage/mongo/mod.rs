@@ -31,6 +31,7 @@ mod funnels;
 mod identity;
 mod jobs;
 mod moves;
+mod visits;
 mod write;
 
 use codec::*;
@@ -45,7 +46,10 @@ const USERS: &str = "users";
 const DAILY_TYPE_COUNTS: &str = "daily_type_counts";
 const DAILY_ACTIVE_USERS: &str = "daily_active_users";
 const DAILY_USER_COUNTS: &str = "daily_user_counts";
-const COLLECTIONS: [&str; 13] = [
+/// Analytics sessions ("visits": `sessions` holds sign-in sessions).
+const VISITS: &str = "visits";
+const ORDERS: &str = "orders";
+const COLLECTIONS: [&str; 15] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -59,6 +63,8 @@ const COLLECTIONS: [&str; 13] = [
     identity::IDENTITIES,
     jobs::JOBS,
     moves::PENDING_MOVES,
+    VISITS,
+    ORDERS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -285,6 +291,11 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
         // An identity link moves the earlier id's active days: found by profile.
         (DAILY_ACTIVE_USERS, doc! { "_id.p": 1 }),
+        // A person's visits near a batch's events; visits by start for reports.
+        (VISITS, doc! { "profile_id": 1, "end": 1 }),
+        (VISITS, doc! { "start": 1 }),
+        (ORDERS, doc! { "profile_id": 1 }),
+        (ORDERS, doc! { "at": 1 }),
     ];
     let indexes = indexes
         .into_iter()

@@ -35,6 +35,7 @@ fn full_event() -> Event {
         sent_at: Some(at(1_767_225_601_000)),
         received_at: at(1_767_225_602_456),
         timestamp_clamped: true,
+        derived: None,
         source: Some("web-shop".into()),
     }
 }
@@ -53,6 +54,7 @@ fn minimal_event() -> Event {
         sent_at: None,
         received_at: at(1_767_225_600_000),
         timestamp_clamped: false,
+        derived: None,
         source: None,
     }
 }

@@ -12,8 +12,10 @@ use std::time::Instant;
 use mongodb::options::{ReadPreference, SelectionCriteria};
 
 use super::*;
+use crate::commerce::Order;
 use crate::identity::NewLink;
 use crate::profile::Profile;
+use crate::session::Session;
 use crate::storage::moves::{MoveStep, PendingMove, move_chunk};
 use crate::storage::write::{Applied, WriteTx, apply};
 
@@ -550,4 +552,140 @@ impl WriteTx for MongoTx<'_> {
             .collect();
         self.update(DAILY_TYPE_COUNTS, statements).await
     }
+
+    async fn sessions(
+        &mut self,
+        profile: &str,
+        window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        keys: &[&str],
+    ) -> Result<Vec<Session>, Self::Error> {
+        let mut any_of = Vec::new();
+        if let Some((from, to)) = window {
+            any_of.push(
+                doc! { "end": { "$gte": bson_time(from) }, "start": { "$lte": bson_time(to) } },
+            );
+        }
+        if !keys.is_empty() {
+            any_of.push(doc! { "key": { "$in": strings(keys.iter().copied()) } });
+        }
+        if any_of.is_empty() {
+            return Ok(Vec::new());
+        }
+        let visits = self.store.db.collection::<Document>(VISITS);
+        self.find_all(&visits, doc! { "profile_id": profile, "$or": any_of })
+            .await?
+            .iter()
+            .map(|d| body_of::<Session>(d, "visit"))
+            .collect()
+    }
+
+    async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
+        let statements = sessions
+            .iter()
+            .map(|s| {
+                let id = visit_id(&s.profile_id, &s.key);
+                Ok(doc! {
+                    "q": { "_id": &id },
+                    "u": {
+                        "_id": &id,
+                        "profile_id": &s.profile_id,
+                        "key": &s.key,
+                        "start": bson_time(s.start),
+                        "end": bson_time(s.end),
+                        "body": body_text(s)?,
+                    },
+                    "upsert": true,
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        self.update(VISITS, statements).await
+    }
+
+    async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error> {
+        self.store
+            .db
+            .collection::<Document>(VISITS)
+            .delete_many(doc! { "profile_id": profile })
+            .session(&mut *self.session)
+            .await?;
+        Ok(())
+    }
+
+    async fn orders(&mut self, ids: &[&str]) -> Result<HashMap<String, Order>, Self::Error> {
+        let orders = self.store.db.collection::<Document>(ORDERS);
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(MAX_ITEMS_PER_COMMAND) {
+            for d in self
+                .find_all(
+                    &orders,
+                    doc! { "_id": { "$in": strings(chunk.iter().copied()) } },
+                )
+                .await?
+            {
+                let o = body_of::<Order>(&d, "order")?;
+                found.insert(o.order_id.clone(), o);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn put_orders(&mut self, orders: &[Order]) -> Result<(), Self::Error> {
+        let statements = orders
+            .iter()
+            .map(|o| {
+                Ok(doc! {
+                    "q": { "_id": &o.order_id },
+                    "u": {
+                        "_id": &o.order_id,
+                        "profile_id": &o.profile_id,
+                        "at": bson_time(o.at),
+                        "body": body_text(o)?,
+                    },
+                    "upsert": true,
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        self.update(ORDERS, statements).await
+    }
+
+    async fn move_orders(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
+        let orders = self.store.db.collection::<Document>(ORDERS);
+        let moved = self
+            .find_all(&orders, doc! { "profile_id": from })
+            .await?
+            .iter()
+            .map(|d| {
+                let mut o = body_of::<Order>(d, "order")?;
+                o.profile_id = to.to_owned();
+                Ok(o)
+            })
+            .collect::<Result<Vec<Order>, Failure>>()?;
+        if moved.is_empty() {
+            return Ok(());
+        }
+        self.put_orders(&moved).await
+    }
+}
+
+/// A visit's `_id`: profile and key joined by a newline, which no id may contain
+/// (ids with control characters are refused at ingestion).
+fn visit_id(profile: &str, key: &str) -> String {
+    format!("{profile}\n{key}")
+}
+
+/// Visits and orders keep their whole value as JSON text in `body`, like event properties.
+fn body_text<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
+    serde_json::to_string(v)
+        .map_err(|e| Failure::Decode(StoreError::Internal(format!("cannot encode: {e}"))))
+}
+
+fn body_of<T: serde::de::DeserializeOwned>(d: &Document, what: &str) -> Result<T, Failure> {
+    let text = d.get_str("body").map_err(|_| {
+        Failure::Decode(StoreError::Internal(format!("a stored {what} has no body")))
+    })?;
+    serde_json::from_str(text).map_err(|e| {
+        Failure::Decode(StoreError::Internal(format!(
+            "a stored {what} cannot be read: {e}"
+        )))
+    })
 }

@@ -276,7 +276,7 @@ impl DayEventStore for SqliteStore {
                      ORDER BY seq LIMIT ?4"
                 ))?
                 .query_map(params![after, start, end, fetch], |r| {
-                    Ok((event_from_row(r)?, r.get::<_, i64>(13)?))
+                    Ok((event_from_row(r)?, r.get::<_, i64>(EVENT_COLUMN_COUNT)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
             })

@@ -8,9 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
 use super::{day, from_ms, json_map, json_text, ms, parse_day};
+use crate::commerce::Order;
 use crate::event::Event;
 use crate::identity::NewLink;
 use crate::profile::Profile;
+use crate::session::Session;
 use crate::storage::moves::PendingMove;
 use crate::storage::write::WriteTx;
 
@@ -250,14 +252,20 @@ impl WriteTx for SqliteTx<'_> {
         let mut insert = self.tx.prepare_cached(
             "INSERT INTO events (event_id, profile_id, user_id, anonymous_id, session_id, type,
                 occurred_at, sent_at, received_at, timestamp_clamped, properties, context, traits,
-                source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                source, derived)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (event_id) DO NOTHING",
         )?;
         let mut stored = vec![false; events.len()];
         for i in order {
             let (e, profile) = events[i];
             let traits = e.traits.as_ref().map(json_text).transpose()?;
+            let derived = e
+                .derived
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             let inserted = insert.execute(params![
                 e.event_id,
                 profile,
@@ -273,6 +281,7 @@ impl WriteTx for SqliteTx<'_> {
                 json_text(&e.context)?,
                 traits,
                 e.source,
+                derived,
             ])?;
             stored[i] = inserted == 1;
         }
@@ -292,4 +301,119 @@ impl WriteTx for SqliteTx<'_> {
         }
         Ok(())
     }
+
+    async fn sessions(
+        &mut self,
+        profile: &str,
+        window: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        keys: &[&str],
+    ) -> Result<Vec<Session>, Self::Error> {
+        let mut found: BTreeMap<String, Session> = BTreeMap::new();
+        if let Some((from, to)) = window {
+            let mut read = self.tx.prepare_cached(
+                "SELECT body FROM visits WHERE profile_id = ?1 AND end_ms >= ?2 AND start_ms <= ?3",
+            )?;
+            let rows = read.query_map(params![profile, ms(from), ms(to)], |r| {
+                json_value::<Session>(r.get(0)?)
+            })?;
+            for s in rows {
+                let s = s?;
+                found.insert(s.key.clone(), s);
+            }
+        }
+        let mut by_key = self
+            .tx
+            .prepare_cached("SELECT body FROM visits WHERE profile_id = ?1 AND key = ?2")?;
+        for key in keys {
+            if found.contains_key(*key) {
+                continue;
+            }
+            if let Some(s) = by_key
+                .query_row(params![profile, key], |r| json_value::<Session>(r.get(0)?))
+                .optional()?
+            {
+                found.insert(s.key.clone(), s);
+            }
+        }
+        Ok(found.into_values().collect())
+    }
+
+    async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
+        let mut put = self.tx.prepare_cached(
+            "INSERT INTO visits (profile_id, key, start_ms, end_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (profile_id, key) DO UPDATE SET start_ms = excluded.start_ms,
+                end_ms = excluded.end_ms, body = excluded.body",
+        )?;
+        for s in sessions {
+            put.execute(params![
+                s.profile_id,
+                s.key,
+                ms(s.start),
+                ms(s.end),
+                to_json(s)?
+            ])?;
+        }
+        Ok(())
+    }
+
+    async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error> {
+        self.tx
+            .execute("DELETE FROM visits WHERE profile_id = ?1", [profile])?;
+        Ok(())
+    }
+
+    async fn orders(&mut self, ids: &[&str]) -> Result<HashMap<String, Order>, Self::Error> {
+        let mut read = self
+            .tx
+            .prepare_cached("SELECT body FROM orders WHERE order_id = ?1")?;
+        let mut found = HashMap::new();
+        for id in ids {
+            if let Some(o) = read
+                .query_row([id], |r| json_value::<Order>(r.get(0)?))
+                .optional()?
+            {
+                found.insert(o.order_id.clone(), o);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn put_orders(&mut self, orders: &[Order]) -> Result<(), Self::Error> {
+        let mut put = self.tx.prepare_cached(
+            "INSERT INTO orders (order_id, profile_id, at_ms, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (order_id) DO UPDATE SET profile_id = excluded.profile_id,
+                at_ms = excluded.at_ms, body = excluded.body",
+        )?;
+        for o in orders {
+            put.execute(params![o.order_id, o.profile_id, ms(o.at), to_json(o)?])?;
+        }
+        Ok(())
+    }
+
+    async fn move_orders(&mut self, from: &str, to: &str) -> Result<(), Self::Error> {
+        // The body holds the profile too: rewrite it with the row.
+        let moved: Vec<Order> = self
+            .tx
+            .prepare_cached("SELECT body FROM orders WHERE profile_id = ?1")?
+            .query_map([from], |r| json_value::<Order>(r.get(0)?))?
+            .collect::<Result<_, _>>()?;
+        let moved: Vec<Order> = moved
+            .into_iter()
+            .map(|mut o| {
+                o.profile_id = to.to_owned();
+                o
+            })
+            .collect();
+        self.put_orders(&moved).await
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+fn json_value<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }

@@ -1,0 +1,320 @@
+//! Visits ("sessions"), kept at write time, written once for every engine: which session an
+//! event belongs to ([`assign`]), what it adds to it ([`Session::absorb`]) and how two
+//! sessions of one person combine when their ids are linked ([`Session::merge`]).
+//!
+//! The rule, in full:
+//! - An event with a client `sessionId` belongs to that session of its person.
+//! - An event without one joins the person's session whose span (first to last event)
+//!   contains it; else the latest session that ended at most [`IDLE`] before it; else the
+//!   earliest that starts at most [`IDLE`] after it; else it starts a new session, keyed by
+//!   its time (`~<ms>`). So an `identify` sent by a server without `sessionId` in the middle
+//!   of a browser session stays in it.
+//! - Events are assigned in time order within a batch; a late event is assigned by the same
+//!   rule against the sessions stored when it arrives, and may extend a session backwards
+//!   (its start, landing page and attribution then come from the late event). Two sessions
+//!   are never merged by a late event.
+//! - Duplicates change nothing (only newly stored events are folded); bots have none.
+//! - When an earlier id is linked to a person, each of its sessions moves to the person,
+//!   combined with the person's session of the same key if there is one.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::commerce::{Commerce, Currency};
+use crate::enrich::{Channel, Derived, Device};
+use crate::event::Event;
+
+/// Inactivity that ends an inferred session.
+pub const IDLE: Duration = Duration::minutes(30);
+
+/// Event types that do not count as engagement (a visit of one page view and these is a
+/// bounce).
+pub const PASSIVE_TYPES: &[&str] = &["session_start", "session_end", "page_unload"];
+
+/// The attribution of a session: where its first event came from and on what.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Touch {
+    pub channel: Option<Channel>,
+    pub source: Option<String>,
+    pub medium: Option<String>,
+    pub campaign: Option<String>,
+    pub content: Option<String>,
+    pub term: Option<String>,
+    pub referrer_domain: Option<String>,
+    pub device: Option<Device>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub country: Option<String>,
+    pub locale: Option<String>,
+}
+
+impl Touch {
+    fn of(e: &Event) -> Self {
+        let locale = e
+            .context
+            .get("locale")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        match &e.derived {
+            None => Touch {
+                locale,
+                ..Touch::default()
+            },
+            Some(d) => {
+                let Derived {
+                    channel,
+                    source,
+                    medium,
+                    campaign,
+                    content,
+                    term,
+                    referrer_domain,
+                    device,
+                    browser,
+                    os,
+                    country,
+                    ..
+                } = d.clone();
+                Touch {
+                    channel: Some(channel),
+                    source: Some(source),
+                    medium: Some(medium),
+                    campaign,
+                    content,
+                    term,
+                    referrer_domain,
+                    device,
+                    browser,
+                    os,
+                    country,
+                    locale,
+                }
+            }
+        }
+    }
+}
+
+/// One visit of one person, as every engine stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// The person (profile id) the session belongs to.
+    pub profile_id: String,
+    /// The client's `sessionId`, or `~<ms of its first event>` for an inferred session.
+    pub key: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub events: u64,
+    /// Events other than [`PASSIVE_TYPES`].
+    pub engaged: u64,
+    pub pageviews: u64,
+    /// The earliest page view's page and time.
+    pub landing: Option<(DateTime<Utc>, String)>,
+    /// The latest page view's page and time.
+    pub exit: Option<(DateTime<Utc>, String)>,
+    pub touch: Touch,
+    pub add_to_carts: u64,
+    /// Order ids placed in this session (each counted once, see the orders store).
+    pub orders: u64,
+    /// Revenue of the session's orders per currency, minor units, less refunds.
+    pub revenue: BTreeMap<Currency, i64>,
+}
+
+impl Session {
+    /// A session begun by `e`.
+    pub fn begin(profile_id: &str, key: String, e: &Event) -> Self {
+        let mut s = Session {
+            profile_id: profile_id.to_owned(),
+            key,
+            start: e.occurred_at,
+            end: e.occurred_at,
+            events: 0,
+            engaged: 0,
+            pageviews: 0,
+            landing: None,
+            exit: None,
+            touch: Touch::of(e),
+            add_to_carts: 0,
+            orders: 0,
+            revenue: BTreeMap::new(),
+        };
+        s.absorb(e);
+        s
+    }
+
+    /// Folds one newly stored event in. An event earlier than the session's start moves
+    /// the start and takes over the attribution.
+    pub fn absorb(&mut self, e: &Event) {
+        let t = e.occurred_at;
+        if t < self.start {
+            self.start = t;
+            self.touch = Touch::of(e);
+        }
+        self.end = self.end.max(t);
+        self.events += 1;
+        let kind = e.event_type.as_str();
+        if !PASSIVE_TYPES.contains(&kind) {
+            self.engaged += 1;
+        }
+        if kind == "add_to_cart" || kind == "Product Added" {
+            self.add_to_carts += 1;
+        }
+        if is_page_view(e) {
+            self.pageviews += 1;
+            if let Some(page) = e.derived.as_ref().and_then(|d| d.page.clone()) {
+                if self.landing.as_ref().is_none_or(|(at, _)| t < *at) {
+                    self.landing = Some((t, page.clone()));
+                }
+                if self.exit.as_ref().is_none_or(|(at, _)| t >= *at) {
+                    self.exit = Some((t, page));
+                }
+            }
+        }
+    }
+
+    /// Adds an order placed in this session (first time its id is seen).
+    pub fn add_order(&mut self, commerce: &Commerce) {
+        match commerce {
+            Commerce::Order { revenue, .. } => {
+                self.orders += 1;
+                *self.revenue.entry(revenue.currency).or_default() += revenue.minor;
+            }
+            Commerce::Refund { .. } => {}
+        }
+    }
+
+    /// Takes a refunded amount off this session's revenue (the session of the order).
+    pub fn refund(&mut self, currency: Currency, minor: i64) {
+        *self.revenue.entry(currency).or_default() -= minor;
+    }
+
+    /// Seconds from the first event to the last.
+    pub fn duration_seconds(&self) -> i64 {
+        (self.end - self.start).num_seconds()
+    }
+
+    /// One page view and nothing else engaging.
+    pub fn bounced(&self) -> bool {
+        self.engaged <= 1
+    }
+
+    pub fn converted(&self) -> bool {
+        self.orders > 0
+    }
+
+    /// Combines two sessions with one key: `other` (an earlier id's session) moves into
+    /// `self` (the person's), which keeps its person. The earlier-starting one gives the
+    /// start and the attribution.
+    pub fn merge(self, other: Session) -> Session {
+        let person = self.profile_id.clone();
+        let (mut first, second) = if other.start < self.start {
+            (other, self)
+        } else {
+            (self, other)
+        };
+        first.end = first.end.max(second.end);
+        first.events += second.events;
+        first.engaged += second.engaged;
+        first.pageviews += second.pageviews;
+        first.add_to_carts += second.add_to_carts;
+        first.orders += second.orders;
+        if let Some(l) = second.landing
+            && first.landing.as_ref().is_none_or(|(at, _)| l.0 < *at)
+        {
+            first.landing = Some(l);
+        }
+        if let Some(x) = second.exit
+            && first.exit.as_ref().is_none_or(|(at, _)| x.0 >= *at)
+        {
+            first.exit = Some(x);
+        }
+        for (c, m) in second.revenue {
+            *first.revenue.entry(c).or_default() += m;
+        }
+        first.profile_id = person;
+        first
+    }
+}
+
+/// Page views: the events API's `page_view`, Segment's `page` (stored as `page_view`) and
+/// `screen`.
+pub fn is_page_view(e: &Event) -> bool {
+    matches!(e.event_type.as_str(), "page_view" | "screen")
+}
+
+/// The key of the session `e` belongs to among `known` (the person's sessions near it,
+/// including those this batch has begun), or a new inferred key.
+pub fn assign(e: &Event, known: &[&Session]) -> String {
+    if let Some(id) = &e.session_id {
+        return id.clone();
+    }
+    let t = e.occurred_at;
+    if let Some(s) = known
+        .iter()
+        .filter(|s| s.start <= t && t <= s.end)
+        .max_by_key(|s| s.start)
+    {
+        return s.key.clone();
+    }
+    if let Some(s) = known
+        .iter()
+        .filter(|s| s.end < t && t - s.end <= IDLE)
+        .max_by_key(|s| s.end)
+    {
+        return s.key.clone();
+    }
+    if let Some(s) = known
+        .iter()
+        .filter(|s| t < s.start && s.start - t <= IDLE)
+        .min_by_key(|s| s.start)
+    {
+        return s.key.clone();
+    }
+    format!("~{}", t.timestamp_millis())
+}
+
+/// Folds one person's newly stored events (any order) into their sessions. `stored` are the
+/// person's sessions near the events as stored now. Returns the sessions that changed or
+/// began, and for each event (index for index) the key of the session it joined.
+pub fn fold(
+    profile_id: &str,
+    events: &[&Event],
+    stored: Vec<Session>,
+) -> (Vec<Session>, Vec<String>) {
+    let mut sessions: BTreeMap<String, Session> =
+        stored.into_iter().map(|s| (s.key.clone(), s)).collect();
+    let mut changed = std::collections::BTreeSet::new();
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by(|&a, &b| {
+        (events[a].occurred_at, &events[a].event_id)
+            .cmp(&(events[b].occurred_at, &events[b].event_id))
+    });
+    let mut keys = vec![String::new(); events.len()];
+    for i in order {
+        let e = events[i];
+        let key = {
+            let known: Vec<&Session> = sessions.values().collect();
+            assign(e, &known)
+        };
+        match sessions.get_mut(&key) {
+            Some(s) => s.absorb(e),
+            None => {
+                sessions.insert(key.clone(), Session::begin(profile_id, key.clone(), e));
+            }
+        }
+        changed.insert(key.clone());
+        keys[i] = key;
+    }
+    let changed = changed
+        .into_iter()
+        .filter_map(|k| sessions.remove(&k))
+        .collect();
+    (changed, keys)
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
