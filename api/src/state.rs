@@ -40,6 +40,9 @@ impl AppState {
     pub fn rollups(&self) -> &dyn RollupStore {
         &*self.store
     }
+    pub fn visits(&self) -> &dyn shared::storage::VisitStore {
+        &*self.store
+    }
     pub fn identities(&self) -> &dyn IdentityStore {
         &*self.store
     }

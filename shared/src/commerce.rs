@@ -102,6 +102,11 @@ impl Money {
         })
     }
 
+    /// A decimal amount in `currency`'s minor unit (rounded half away from zero).
+    pub fn minor_of(amount: Decimal, currency: Currency) -> Option<i64> {
+        to_minor(amount, currency)
+    }
+
     /// The amount as a decimal in major units (50.00 EUR for 5000 minor).
     pub fn major(&self) -> Decimal {
         Decimal::new(self.minor, self.currency.exponent())
@@ -150,8 +155,10 @@ pub enum Commerce {
     },
     Refund {
         order_id: String,
-        /// The amount refunded; the whole order when `None`.
-        amount: Option<Money>,
+        /// The amount refunded, in `currency` or else the order's; the rest of the order
+        /// when `None`.
+        amount: Option<Decimal>,
+        currency: Option<Currency>,
     },
 }
 
@@ -176,19 +183,28 @@ impl Commerce {
         }
         let p = &event.properties;
         let order_id = text(p, &["orderId", "order_id"]).ok_or(CommerceError::MissingOrderId)?;
-        let currency = match p.get("currency") {
-            None | Some(Value::Null) => default,
-            Some(Value::String(s)) => Currency::parse(s).ok_or(CommerceError::BadCurrency)?,
+        let named = match p.get("currency") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(Currency::parse(s).ok_or(CommerceError::BadCurrency)?),
             Some(_) => return Err(CommerceError::BadCurrency),
         };
-        let amount = ["revenue", "total", "value"]
+        let amount_field = ["revenue", "total", "value"]
             .iter()
-            .find_map(|k| p.get(*k).filter(|v| !v.is_null()).map(|v| (*k, v)))
+            .find_map(|k| p.get(*k).filter(|v| !v.is_null()).map(|v| (*k, v)));
+        if is_refund {
+            let amount = amount_field
+                .map(|(k, v)| decimal_of(v).ok_or(CommerceError::BadAmount(k)))
+                .transpose()?;
+            return Ok(Some(Commerce::Refund {
+                order_id,
+                amount,
+                currency: named,
+            }));
+        }
+        let currency = named.unwrap_or(default);
+        let amount = amount_field
             .map(|(k, v)| Money::from_json(v, currency).ok_or(CommerceError::BadAmount(k)))
             .transpose()?;
-        if is_refund {
-            return Ok(Some(Commerce::Refund { order_id, amount }));
-        }
         let products = line_items(p, currency)?;
         let revenue = match amount {
             Some(m) => m,

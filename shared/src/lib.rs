@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod ops;
 pub mod profile;
+pub mod reports;
 pub mod secrets;
 pub mod segment;
 pub mod session;

@@ -23,6 +23,53 @@ pub struct Settings {
     /// The demo shop page (`/demo/`).
     #[serde(default)]
     pub demo: DemoSettings,
+    pub shop: ShopSettings,
+}
+
+/// The shop the reports speak for: its time zone and money.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShopSettings {
+    /// IANA time zone that reports cut hours, days, weeks and months in (`Europe/Madrid`).
+    pub time_zone: String,
+    /// ISO 4217 reporting currency; amounts that name no currency are taken to be in it.
+    pub currency: String,
+    /// One unit of another currency in reporting units (`shop.rates.USD = "0.92"`).
+    /// Amounts in a currency without a rate are reported on their own, never summed in.
+    #[serde(default)]
+    pub rates: std::collections::BTreeMap<String, String>,
+}
+
+impl ShopSettings {
+    /// The time zone (checked at start-up).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The reporting currency and rates (checked at start-up).
+    pub fn rates(&self) -> Result<crate::commerce::Rates, String> {
+        use crate::commerce::Currency;
+        let reporting = Currency::parse(&self.currency)
+            .ok_or_else(|| format!("shop.currency {:?} is not an ISO 4217 code", self.currency))?;
+        let to_reporting =
+            self.rates
+                .iter()
+                .map(|(code, rate)| {
+                    let c = Currency::parse(code)
+                        .ok_or_else(|| format!("shop.rates: {code:?} is not an ISO 4217 code"))?;
+                    let r: rust_decimal::Decimal = rate.trim().parse().map_err(|_| {
+                        format!("shop.rates.{code}: {rate:?} is not a decimal number")
+                    })?;
+                    if r <= rust_decimal::Decimal::ZERO {
+                        return Err(format!("shop.rates.{code} must be above zero"));
+                    }
+                    Ok((c, r))
+                })
+                .collect::<Result<_, String>>()?;
+        Ok(crate::commerce::Rates {
+            reporting,
+            to_reporting,
+        })
+    }
 }
 
 /// The demo shop served at `/demo/`, which sends its events with the browser tracker.
@@ -317,6 +364,10 @@ console_origins = []
 console_dir = "frontend/dist"
 max_header_bytes = 16384
 
+[shop]
+time_zone = "UTC"
+currency = "EUR"
+
 [storage]
 engine = "sqlite"
 data_dir = "./data"
@@ -494,6 +545,12 @@ impl Settings {
         }
         if self.storage.sqlite_pool_size == 0 {
             return fail("storage.sqlite_pool_size must be at least 1");
+        }
+        if self.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return fail("shop.time_zone must be an IANA time zone name such as Europe/Madrid");
+        }
+        if let Err(why) = self.shop.rates() {
+            return fail(&why);
         }
         if self.storage.merge_move_chunk == 0 {
             return fail("storage.merge_move_chunk must be at least 1");

@@ -8,6 +8,7 @@ pub mod events;
 pub mod funnels;
 pub mod jobs;
 pub mod ops;
+pub mod reports;
 pub mod segment;
 pub mod stats;
 pub mod tracker;
@@ -112,6 +113,8 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(users::journey))
         .routes(routes!(users::event_types))
         .routes(routes!(stats::get))
+        .routes(routes!(reports::timeseries))
+        .routes(routes!(reports::breakdown))
         .routes(routes!(funnels::compute))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))

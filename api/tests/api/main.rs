@@ -13,5 +13,6 @@ mod ops;
 mod pipeline;
 mod process;
 mod read;
+mod reports;
 mod secrets;
 mod segment;

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::InsertOutcome;
 use super::moves::PendingMove;
-use crate::commerce::{Commerce, Order, REFUND_TYPES, unnamed_currency};
+use crate::commerce::{Commerce, Money, Order, REFUND_TYPES, unnamed_currency};
 use crate::event::Event;
 use crate::identity::{IdentityLink, LinkOutcome, Links, NewLink};
 use crate::profile::{Profile, ProfileDelta};
@@ -450,13 +450,24 @@ async fn apply_sessions<T: WriteTx>(
                     );
                     touched.insert(order_id);
                 }
-                Commerce::Refund { order_id, amount } => {
+                Commerce::Refund {
+                    order_id,
+                    amount,
+                    currency,
+                } => {
                     let Some(order) = known.get_mut(&order_id) else {
                         continue;
                     };
+                    let of_order = order.revenue.currency;
                     let minor = match amount {
                         None => order.revenue.minor - order.refunded,
-                        Some(m) if m.currency == order.revenue.currency => m.minor,
+                        // An amount naming no currency is in the order's.
+                        Some(d) if currency.is_none_or(|c| c == of_order) => {
+                            match Money::minor_of(d, of_order) {
+                                Some(m) => m,
+                                None => continue,
+                            }
+                        }
                         // A refund in another currency than its order cannot be taken off
                         // without a rate: it is left out (docs/events.md).
                         Some(_) => continue,

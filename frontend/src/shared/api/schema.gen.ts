@@ -558,6 +558,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Figures per value of one dimension (channels, sources, campaigns, pages, locations,
+         *     devices), most visits first, with the total.
+         */
+        get: operations["get_breakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Figures per hour, day, week or month of a range, with an optional comparison period. */
+        get: operations["get_timeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/screen": {
         parameters: {
             query?: never;
@@ -709,6 +746,24 @@ export interface components {
             id: string;
             /** @description Id of what was acted on. */
             target: string;
+        };
+        /** @description Figures per value of a dimension. */
+        BreakdownReport: {
+            currency: string;
+            dimension: string;
+            /** Format: date */
+            from: string;
+            /**
+             * @description `{"value": "<dimension value>", "<metric>": value, ...}`, most visits first;
+             *     `(none)` for visits without a value.
+             */
+            rows: Record<string, never>[];
+            timeZone: string;
+            /** Format: date */
+            to: string;
+            /** @description The figures of every visit of the range that passes the filters. */
+            total: Record<string, never>;
+            unconverted: Record<string, never>;
         };
         /**
          * @description The marketing channel of an event, GA4's default channel group names. Rules are tried
@@ -1463,6 +1518,27 @@ export interface components {
              * @description Distinct profiles active in the range.
              */
             totalUsers: number;
+        };
+        /** @description Figures per bucket of a range. */
+        TimeseriesReport: {
+            /** @description The reporting currency of `revenue` and `aov`. */
+            currency: string;
+            /** Format: date */
+            from: string;
+            interval: string;
+            /**
+             * @description `{"t": "<bucket>", "<metric>": value, ...}` per bucket, every bucket present. Buckets:
+             *     `2026-06-01T10:00` (hour), `2026-06-01` (day; week by its Monday), `2026-06` (month).
+             */
+            points: Record<string, never>[];
+            /** @description The same for the previous period, when `compare=previous`. */
+            previous?: Record<string, never>[] | null;
+            /** @description The IANA time zone buckets are cut in. */
+            timeZone: string;
+            /** Format: date */
+            to: string;
+            /** @description Revenue in currencies without a rate, per currency: never summed into `revenue`. */
+            unconverted: Record<string, never>;
         };
         TypeCount: {
             /** Format: int64 */
@@ -3043,6 +3119,123 @@ export interface operations {
             };
             /** @description Overloaded or store unavailable; see Retry-After */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_breakdown: {
+        parameters: {
+            query: {
+                /**
+                 * @description Comma-separated metrics: visitors, sessions, pageviews, viewsPerSession, bounceRate,
+                 *     avgSessionSeconds, events, orders, revenue, aov, conversionRate, addToCartRate,
+                 *     buyers, newBuyers, returningBuyers. Default `visitors,sessions`.
+                 */
+                metrics?: string;
+                /** @description First local day (the shop's time zone), inclusive; default 29 days before `to`. */
+                from?: string;
+                /** @description Last local day, inclusive; default today in the shop's time zone. */
+                to?: string;
+                /**
+                 * @description Repeatable, all must hold: `dimension:value`, `dimension!=value` or
+                 *     `dimension~value` (contains, ignoring case).
+                 */
+                filter?: string[];
+                /**
+                 * @description channel, referrer, utmSource, utmMedium, utmCampaign, utmContent, utmTerm,
+                 *     landingPage, exitPage, country, device, browser, os or locale.
+                 */
+                dimension: string;
+                /** @description Rows, most visits first (default 10, at most 1000). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreakdownReport"];
+                };
+            };
+            /** @description Unknown metric or dimension; bad filter, limit or range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_timeseries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated metrics: visitors, sessions, pageviews, viewsPerSession, bounceRate,
+                 *     avgSessionSeconds, events, orders, revenue, aov, conversionRate, addToCartRate,
+                 *     buyers, newBuyers, returningBuyers. Default `visitors,sessions`.
+                 */
+                metrics?: string;
+                /** @description First local day (the shop's time zone), inclusive; default 29 days before `to`. */
+                from?: string;
+                /** @description Last local day, inclusive; default today in the shop's time zone. */
+                to?: string;
+                /**
+                 * @description Repeatable, all must hold: `dimension:value`, `dimension!=value` or
+                 *     `dimension~value` (contains, ignoring case).
+                 */
+                filter?: string[];
+                /** @description `hour`, `day` (default), `week` (by Monday) or `month`. */
+                interval?: string;
+                /** @description `previous`: also the period of the same length just before. */
+                compare?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeseriesReport"];
+                };
+            };
+            /** @description Unknown metric, dimension or interval; bad filter or range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

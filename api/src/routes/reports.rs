@@ -1,0 +1,364 @@
+//! The reports family: a timeseries and a breakdown of the visits and orders kept at write
+//! time, in the shop's time zone and currency, with filters. Computed by
+//! `shared::reports`, the same for both engines.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use shared::reports::{self, Dimension, Figures, Filter, Interval, Metric, Range, Unconverted};
+use shared::session::Session;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::RequireViewer;
+use crate::error::{ApiError, ErrorBody};
+use crate::query::MAX_RANGE_DAYS;
+use crate::state::AppState;
+
+const DEFAULT_METRICS: &str = "visitors,sessions";
+const DEFAULT_ROWS: usize = 10;
+const MAX_ROWS: usize = 1000;
+
+/// Query parameters every report takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Read by hand from the raw query (filter repeats); here for the schema.
+pub struct ReportParams {
+    /// Comma-separated metrics: visitors, sessions, pageviews, viewsPerSession, bounceRate,
+    /// avgSessionSeconds, events, orders, revenue, aov, conversionRate, addToCartRate,
+    /// buyers, newBuyers, returningBuyers. Default `visitors,sessions`.
+    metrics: Option<String>,
+    /// First local day (the shop's time zone), inclusive; default 29 days before `to`.
+    from: Option<NaiveDate>,
+    /// Last local day, inclusive; default today in the shop's time zone.
+    to: Option<NaiveDate>,
+    /// Repeatable, all must hold: `dimension:value`, `dimension!=value` or
+    /// `dimension~value` (contains, ignoring case).
+    filter: Option<Vec<String>>,
+}
+
+/// Timeseries parameters (with [`ReportParams`]).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TimeseriesParams {
+    /// `hour`, `day` (default), `week` (by Monday) or `month`.
+    interval: Option<String>,
+    /// `previous`: also the period of the same length just before.
+    compare: Option<String>,
+}
+
+/// Breakdown parameters (with [`ReportParams`]).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct BreakdownParams {
+    /// channel, referrer, utmSource, utmMedium, utmCampaign, utmContent, utmTerm,
+    /// landingPage, exitPage, country, device, browser, os or locale.
+    dimension: String,
+    /// Rows, most visits first (default 10, at most 1000).
+    limit: Option<usize>,
+}
+
+/// Figures per bucket of a range.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TimeseriesReport {
+    /// The IANA time zone buckets are cut in.
+    pub time_zone: String,
+    /// The reporting currency of `revenue` and `aov`.
+    pub currency: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: String,
+    /// `{"t": "<bucket>", "<metric>": value, ...}` per bucket, every bucket present. Buckets:
+    /// `2026-06-01T10:00` (hour), `2026-06-01` (day; week by its Monday), `2026-06` (month).
+    #[schema(value_type = Vec<Object>)]
+    pub points: Vec<Map<String, Value>>,
+    /// The same for the previous period, when `compare=previous`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub previous: Option<Vec<Map<String, Value>>>,
+    /// Revenue in currencies without a rate, per currency: never summed into `revenue`.
+    #[schema(value_type = Object)]
+    pub unconverted: Unconverted,
+}
+
+/// Figures per value of a dimension.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakdownReport {
+    pub time_zone: String,
+    pub currency: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub dimension: String,
+    /// `{"value": "<dimension value>", "<metric>": value, ...}`, most visits first;
+    /// `(none)` for visits without a value.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<Map<String, Value>>,
+    /// The figures of every visit of the range that passes the filters.
+    #[schema(value_type = Object)]
+    pub total: Map<String, Value>,
+    #[schema(value_type = Object)]
+    pub unconverted: Unconverted,
+}
+
+/// The raw query, read once: every parameter may appear once except `filter`.
+struct Params {
+    single: HashMap<String, String>,
+    filters: Vec<Filter>,
+}
+
+impl Params {
+    fn read(raw: Option<String>) -> Result<Self, ApiError> {
+        let mut single = HashMap::new();
+        let mut filters = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            if k == "filter" {
+                filters.push(
+                    Filter::parse(&v).map_err(|m| ApiError::bad_request("invalid_filter", m))?,
+                );
+            } else if single.insert(k.to_string(), v.into_owned()).is_some() {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("{k} may appear only once"),
+                ));
+            }
+        }
+        Ok(Self { single, filters })
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.single.get(key).map(String::as_str)
+    }
+
+    fn day(&self, key: &str) -> Result<Option<NaiveDate>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                    ApiError::bad_request(
+                        "invalid_range",
+                        format!("{key} must be a date (YYYY-MM-DD)"),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    fn metrics(&self) -> Result<Vec<Metric>, ApiError> {
+        Metric::parse_list(self.get("metrics").unwrap_or(DEFAULT_METRICS))
+            .map_err(|m| ApiError::bad_request("invalid_metric", m))
+    }
+
+    /// The range in the shop's time zone (defaults: the last 30 local days).
+    fn range(&self, state: &AppState) -> Result<Range, ApiError> {
+        let tz = state.settings.shop.tz();
+        let today = state.clock.now().with_timezone(&tz).date_naive();
+        let to = self.day("to")?.unwrap_or(today);
+        let from = self.day("from")?.unwrap_or(to - Duration::days(29));
+        if from > to {
+            return Err(ApiError::bad_request(
+                "invalid_range",
+                "from must not be after to",
+            ));
+        }
+        if (to - from).num_days() >= i64::try_from(MAX_RANGE_DAYS).unwrap_or(i64::MAX) {
+            return Err(ApiError::bad_request(
+                "invalid_range",
+                format!("the range may cover at most {MAX_RANGE_DAYS} days"),
+            ));
+        }
+        Ok(Range { from, to, tz })
+    }
+}
+
+/// What every report reads: the visits of a range and each buyer's first order.
+struct Loaded {
+    visits: Vec<Session>,
+    first_order: HashMap<String, DateTime<Utc>>,
+    start: DateTime<Utc>,
+}
+
+async fn load(state: &AppState, range: &Range) -> Result<Loaded, ApiError> {
+    let (start, end) = range.bounds();
+    let visits = state.visits().visits(start, end).await?;
+    let mut first_order: HashMap<String, DateTime<Utc>> = HashMap::new();
+    if visits.iter().any(Session::converted) {
+        for o in state.visits().orders(DateTime::<Utc>::MIN_UTC, end).await? {
+            first_order
+                .entry(o.profile_id)
+                .and_modify(|t| *t = (*t).min(o.at))
+                .or_insert(o.at);
+        }
+    }
+    Ok(Loaded {
+        visits,
+        first_order,
+        start,
+    })
+}
+
+fn figures_map(figures: BTreeMap<&'static str, Value>) -> Map<String, Value> {
+    figures
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+}
+
+fn merge_unconverted(into: &mut Unconverted, more: Unconverted) {
+    for (c, v) in more {
+        let sum = into.get(&c).and_then(Value::as_f64).unwrap_or(0.0) + v.as_f64().unwrap_or(0.0);
+        into.insert(
+            c,
+            serde_json::Number::from_f64(sum).map_or(Value::Null, Value::Number),
+        );
+    }
+}
+
+/// Figures per hour, day, week or month of a range, with an optional comparison period.
+#[utoipa::path(
+    get, path = "/v1/reports/timeseries", tag = "analytics", operation_id = "get_timeseries",
+    params(ReportParams, TimeseriesParams), security(("session" = [])),
+    responses(
+        (status = 200, body = TimeseriesReport),
+        (status = 400, description = "Unknown metric, dimension or interval; bad filter or range", body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+    )
+)]
+pub async fn timeseries(
+    _: RequireViewer,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<TimeseriesReport>, ApiError> {
+    let p = Params::read(raw)?;
+    let metrics = p.metrics()?;
+    let interval = Interval::parse(p.get("interval").unwrap_or("day"))
+        .map_err(|m| ApiError::bad_request("invalid_interval", m))?;
+    let compare = match p.get("compare") {
+        None => false,
+        Some("previous") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_compare",
+                format!("compare {other:?} must be previous"),
+            ));
+        }
+    };
+    let range = p.range(&state)?;
+    let rates = state
+        .settings
+        .shop
+        .rates()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let mut unconverted = Unconverted::new();
+    let mut series = |range: &Range, loaded: &Loaded| -> Vec<Map<String, Value>> {
+        let figures = Figures {
+            rates: &rates,
+            first_order: &loaded.first_order,
+            range_start: loaded.start,
+        };
+        reports::timeseries(reports::select(&loaded.visits, &p.filters), range, interval)
+            .into_iter()
+            .map(|(t, tally)| {
+                let (m, left) = figures.of(&tally, &metrics);
+                merge_unconverted(&mut unconverted, left);
+                let mut point = Map::new();
+                point.insert("t".into(), Value::String(t));
+                point.extend(figures_map(m));
+                point
+            })
+            .collect()
+    };
+    let loaded = load(&state, &range).await?;
+    let points = series(&range, &loaded);
+    let previous = if compare {
+        let before = range.previous();
+        let loaded = load(&state, &before).await?;
+        Some(series(&before, &loaded))
+    } else {
+        None
+    };
+    Ok(Json(TimeseriesReport {
+        time_zone: range.tz.name().to_owned(),
+        currency: rates.reporting.to_string(),
+        from: range.from,
+        to: range.to,
+        interval: p.get("interval").unwrap_or("day").to_owned(),
+        points,
+        previous,
+        unconverted,
+    }))
+}
+
+/// Figures per value of one dimension (channels, sources, campaigns, pages, locations,
+/// devices), most visits first, with the total.
+#[utoipa::path(
+    get, path = "/v1/reports/breakdown", tag = "analytics", operation_id = "get_breakdown",
+    params(ReportParams, BreakdownParams), security(("session" = [])),
+    responses(
+        (status = 200, body = BreakdownReport),
+        (status = 400, description = "Unknown metric or dimension; bad filter, limit or range", body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+    )
+)]
+pub async fn breakdown(
+    _: RequireViewer,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<BreakdownReport>, ApiError> {
+    let p = Params::read(raw)?;
+    let metrics = p.metrics()?;
+    let dimension = Dimension::parse(
+        p.get("dimension")
+            .ok_or_else(|| ApiError::bad_request("invalid_dimension", "dimension is required"))?,
+    )
+    .map_err(|m| ApiError::bad_request("invalid_dimension", m))?;
+    let limit = match p.get("limit") {
+        None => DEFAULT_ROWS,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_ROWS).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_limit", format!("limit must be 1 to {MAX_ROWS}"))
+            })?,
+    };
+    let range = p.range(&state)?;
+    let rates = state
+        .settings
+        .shop
+        .rates()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let loaded = load(&state, &range).await?;
+    let figures = Figures {
+        rates: &rates,
+        first_order: &loaded.first_order,
+        range_start: loaded.start,
+    };
+    let (rows, total) = reports::breakdown(reports::select(&loaded.visits, &p.filters), dimension);
+    let rows = rows
+        .into_iter()
+        .take(limit)
+        .map(|(value, tally)| {
+            let mut row = Map::new();
+            row.insert("value".into(), Value::String(value.to_owned()));
+            row.extend(figures_map(figures.of(&tally, &metrics).0));
+            row
+        })
+        .collect();
+    let (total, unconverted) = figures.of(&total, &metrics);
+    Ok(Json(BreakdownReport {
+        time_zone: range.tz.name().to_owned(),
+        currency: rates.reporting.to_string(),
+        from: range.from,
+        to: range.to,
+        dimension: dimension.name().to_owned(),
+        rows,
+        total: figures_map(total),
+        unconverted,
+    }))
+}

@@ -1,0 +1,560 @@
+//! The reports family (timeseries and breakdowns), computed the same way for every engine
+//! from the visits and orders the write path keeps ([`crate::session`],
+//! [`crate::commerce`]). Every figure here is exact: this version reads each visit of the
+//! range (the metric definitions are in `docs/reports.md`).
+//!
+//! Time: a visit counts in the bucket of its start, in the shop's time zone; a range of
+//! days `[from, to]` runs from local midnight of `from` to local midnight after `to`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Number, Value};
+
+use crate::commerce::{Currency, Money, Rates, unnamed_currency};
+use crate::session::Session;
+
+/// A figure reports can give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Metric {
+    Visitors,
+    Sessions,
+    Pageviews,
+    ViewsPerSession,
+    BounceRate,
+    AvgSessionSeconds,
+    Events,
+    Orders,
+    Revenue,
+    Aov,
+    ConversionRate,
+    AddToCartRate,
+    Buyers,
+    NewBuyers,
+    ReturningBuyers,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 15] = [
+        Metric::Visitors,
+        Metric::Sessions,
+        Metric::Pageviews,
+        Metric::ViewsPerSession,
+        Metric::BounceRate,
+        Metric::AvgSessionSeconds,
+        Metric::Events,
+        Metric::Orders,
+        Metric::Revenue,
+        Metric::Aov,
+        Metric::ConversionRate,
+        Metric::AddToCartRate,
+        Metric::Buyers,
+        Metric::NewBuyers,
+        Metric::ReturningBuyers,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Visitors => "visitors",
+            Metric::Sessions => "sessions",
+            Metric::Pageviews => "pageviews",
+            Metric::ViewsPerSession => "viewsPerSession",
+            Metric::BounceRate => "bounceRate",
+            Metric::AvgSessionSeconds => "avgSessionSeconds",
+            Metric::Events => "events",
+            Metric::Orders => "orders",
+            Metric::Revenue => "revenue",
+            Metric::Aov => "aov",
+            Metric::ConversionRate => "conversionRate",
+            Metric::AddToCartRate => "addToCartRate",
+            Metric::Buyers => "buyers",
+            Metric::NewBuyers => "newBuyers",
+            Metric::ReturningBuyers => "returningBuyers",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Reads a comma-separated list; an unknown name is an error that lists the known ones.
+    pub fn parse_list(list: &str) -> Result<Vec<Metric>, String> {
+        let mut out = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let m = Metric::parse(name).ok_or_else(|| {
+                format!(
+                    "unknown metric {name:?}; known: {}",
+                    Metric::ALL.map(Metric::name).join(", ")
+                )
+            })?;
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+        if out.is_empty() {
+            return Err("metrics must name at least one metric".into());
+        }
+        Ok(out)
+    }
+}
+
+/// What a breakdown groups visits by, and filters test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    Channel,
+    Referrer,
+    UtmSource,
+    UtmMedium,
+    UtmCampaign,
+    UtmContent,
+    UtmTerm,
+    LandingPage,
+    ExitPage,
+    Country,
+    Device,
+    Browser,
+    Os,
+    Locale,
+}
+
+/// The value a visit has no value for.
+pub const NONE: &str = "(none)";
+
+impl Dimension {
+    pub const ALL: [Dimension; 14] = [
+        Dimension::Channel,
+        Dimension::Referrer,
+        Dimension::UtmSource,
+        Dimension::UtmMedium,
+        Dimension::UtmCampaign,
+        Dimension::UtmContent,
+        Dimension::UtmTerm,
+        Dimension::LandingPage,
+        Dimension::ExitPage,
+        Dimension::Country,
+        Dimension::Device,
+        Dimension::Browser,
+        Dimension::Os,
+        Dimension::Locale,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Channel => "channel",
+            Dimension::Referrer => "referrer",
+            Dimension::UtmSource => "utmSource",
+            Dimension::UtmMedium => "utmMedium",
+            Dimension::UtmCampaign => "utmCampaign",
+            Dimension::UtmContent => "utmContent",
+            Dimension::UtmTerm => "utmTerm",
+            Dimension::LandingPage => "landingPage",
+            Dimension::ExitPage => "exitPage",
+            Dimension::Country => "country",
+            Dimension::Device => "device",
+            Dimension::Browser => "browser",
+            Dimension::Os => "os",
+            Dimension::Locale => "locale",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Dimension, String> {
+        Dimension::ALL
+            .into_iter()
+            .find(|d| d.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown dimension {name:?}; known: {}",
+                    Dimension::ALL.map(Dimension::name).join(", ")
+                )
+            })
+    }
+
+    /// The visit's value ([`NONE`] when it has none). Source and medium are the visit's
+    /// attribution: a UTM tag, else what the referrer or a click id gave.
+    pub fn value_of(self, s: &Session) -> &str {
+        let t = &s.touch;
+        let v = match self {
+            Dimension::Channel => t.channel.map(|c| c.as_str()),
+            Dimension::Referrer => t.referrer_domain.as_deref(),
+            Dimension::UtmSource => t.source.as_deref(),
+            Dimension::UtmMedium => t.medium.as_deref(),
+            Dimension::UtmCampaign => t.campaign.as_deref(),
+            Dimension::UtmContent => t.content.as_deref(),
+            Dimension::UtmTerm => t.term.as_deref(),
+            Dimension::LandingPage => s.landing.as_ref().map(|(_, p)| p.as_str()),
+            Dimension::ExitPage => s.exit.as_ref().map(|(_, p)| p.as_str()),
+            Dimension::Country => t.country.as_deref(),
+            Dimension::Device => t.device.map(|d| d.as_str()),
+            Dimension::Browser => t.browser.as_deref(),
+            Dimension::Os => t.os.as_deref(),
+            Dimension::Locale => t.locale.as_deref(),
+        };
+        v.unwrap_or(NONE)
+    }
+}
+
+/// `dimension:value` (is), `dimension!=value` (is not) or `dimension~value` (contains,
+/// ignoring case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    pub dimension: Dimension,
+    pub op: FilterOp,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Is,
+    IsNot,
+    Contains,
+}
+
+impl Filter {
+    pub fn parse(text: &str) -> Result<Filter, String> {
+        let name_end = text
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .ok_or_else(|| format!("filter {text:?} must look like dimension:value"))?;
+        let (name, rest) = text.split_at(name_end);
+        let (op, value) = if let Some(v) = rest.strip_prefix("!=") {
+            (FilterOp::IsNot, v)
+        } else if let Some(v) = rest.strip_prefix('~') {
+            (FilterOp::Contains, v)
+        } else if let Some(v) = rest.strip_prefix(':') {
+            (FilterOp::Is, v)
+        } else {
+            return Err(format!(
+                "filter {text:?} must be dimension:value, dimension!=value or dimension~value"
+            ));
+        };
+        Ok(Filter {
+            dimension: Dimension::parse(name)?,
+            op,
+            value: value.to_owned(),
+        })
+    }
+
+    pub fn matches(&self, s: &Session) -> bool {
+        let v = self.dimension.value_of(s);
+        match self.op {
+            FilterOp::Is => v == self.value,
+            FilterOp::IsNot => v != self.value,
+            FilterOp::Contains => v.to_lowercase().contains(&self.value.to_lowercase()),
+        }
+    }
+}
+
+/// The bucket size of a timeseries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+impl Interval {
+    pub fn parse(name: &str) -> Result<Interval, String> {
+        match name {
+            "hour" => Ok(Interval::Hour),
+            "day" => Ok(Interval::Day),
+            "week" => Ok(Interval::Week),
+            "month" => Ok(Interval::Month),
+            _ => Err(format!(
+                "interval {name:?} must be hour, day, week or month"
+            )),
+        }
+    }
+}
+
+/// A range of local days in the shop's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub tz: Tz,
+}
+
+impl Range {
+    /// The instants `[start, end)` the range covers: local midnight of `from` to local
+    /// midnight after `to`.
+    pub fn bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            local_midnight(self.tz, self.from),
+            local_midnight(self.tz, self.to + Duration::days(1)),
+        )
+    }
+
+    /// The range of the same length just before this one.
+    pub fn previous(&self) -> Range {
+        let days = (self.to - self.from).num_days() + 1;
+        Range {
+            from: self.from - Duration::days(days),
+            to: self.from - Duration::days(1),
+            tz: self.tz,
+        }
+    }
+
+    /// The label of every bucket of the range, in order.
+    pub fn buckets(&self, interval: Interval) -> Vec<String> {
+        let mut out = Vec::new();
+        match interval {
+            Interval::Hour => {
+                let mut d = self.from;
+                while d <= self.to {
+                    for h in 0..24 {
+                        out.push(format!("{}T{h:02}:00", d.format("%Y-%m-%d")));
+                    }
+                    d += Duration::days(1);
+                }
+            }
+            Interval::Day | Interval::Week | Interval::Month => {
+                let mut d = self.from;
+                while d <= self.to {
+                    let label = day_label(d, interval);
+                    if out.last() != Some(&label) {
+                        out.push(label);
+                    }
+                    d += Duration::days(1);
+                }
+            }
+        }
+        out
+    }
+
+    /// The label of the bucket an instant falls in.
+    pub fn bucket_of(&self, t: DateTime<Utc>, interval: Interval) -> String {
+        let local = t.with_timezone(&self.tz);
+        match interval {
+            Interval::Hour => format!("{}T{:02}:00", local.format("%Y-%m-%d"), local.hour()),
+            _ => day_label(local.date_naive(), interval),
+        }
+    }
+}
+
+/// Days as `2026-06-01`; weeks by their Monday; months as `2026-06`.
+fn day_label(d: NaiveDate, interval: Interval) -> String {
+    match interval {
+        Interval::Week => {
+            let monday = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+            monday.format("%Y-%m-%d").to_string()
+        }
+        Interval::Month => d.format("%Y-%m").to_string(),
+        _ => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// The first instant of a local day (the start of the day is 00:00 unless a DST change
+/// skips it, then the first valid time).
+fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
+    let midnight: NaiveDateTime = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    (0..=3)
+        .find_map(|h| {
+            tz.from_local_datetime(&(midnight + Duration::hours(h)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+}
+
+/// Sums of a set of visits, from which every metric follows.
+#[derive(Debug, Default, Clone)]
+pub struct Tally<'a> {
+    visitors: BTreeSet<&'a str>,
+    buyers: BTreeSet<&'a str>,
+    sessions: u64,
+    pageviews: u64,
+    bounces: u64,
+    seconds: i64,
+    events: u64,
+    orders: u64,
+    converted: u64,
+    carts: u64,
+    revenue: BTreeMap<Currency, i64>,
+}
+
+impl<'a> Tally<'a> {
+    pub fn add(&mut self, s: &'a Session) {
+        self.visitors.insert(&s.profile_id);
+        self.sessions += 1;
+        self.pageviews += s.pageviews;
+        self.bounces += u64::from(s.bounced());
+        self.seconds += s.duration_seconds();
+        self.events += s.events;
+        self.orders += s.orders;
+        self.converted += u64::from(s.converted());
+        self.carts += u64::from(s.add_to_carts > 0);
+        if s.converted() {
+            self.buyers.insert(&s.profile_id);
+        }
+        for (c, m) in &s.revenue {
+            *self.revenue.entry(*c).or_default() += m;
+        }
+    }
+}
+
+/// What turns tallies into figures: money rules and who bought before.
+pub struct Figures<'a> {
+    pub rates: &'a Rates,
+    /// Each buyer's first order ever (at or before the range's end).
+    pub first_order: &'a HashMap<String, DateTime<Utc>>,
+    /// When the range starts: a buyer whose first order is earlier is returning.
+    pub range_start: DateTime<Utc>,
+}
+
+/// Revenue a report could not convert: per currency, in major units.
+pub type Unconverted = BTreeMap<String, Value>;
+
+impl Figures<'_> {
+    /// Revenue in the reporting currency (minor units) and what had no rate.
+    fn revenue(&self, tally: &Tally<'_>) -> (i64, Unconverted) {
+        let mut total = 0_i64;
+        let mut left = Unconverted::new();
+        for (c, minor) in &tally.revenue {
+            let c = if *c == unnamed_currency() {
+                self.rates.reporting
+            } else {
+                *c
+            };
+            match self.rates.convert(Money {
+                minor: *minor,
+                currency: c,
+            }) {
+                Some(m) => total += m,
+                None => {
+                    left.insert(
+                        c.to_string(),
+                        money_value(Money {
+                            minor: *minor,
+                            currency: c,
+                        }),
+                    );
+                }
+            }
+        }
+        (total, left)
+    }
+
+    /// The requested metrics of a tally (a ratio over nothing is `null`).
+    pub fn of(
+        &self,
+        tally: &Tally<'_>,
+        metrics: &[Metric],
+    ) -> (BTreeMap<&'static str, Value>, Unconverted) {
+        let (revenue, unconverted) = self.revenue(tally);
+        let ratio = |n: f64, d: u64| -> Value {
+            if d == 0 {
+                Value::Null
+            } else {
+                number(n / d as f64)
+            }
+        };
+        let new_buyers = tally
+            .buyers
+            .iter()
+            .filter(|b| {
+                self.first_order
+                    .get(**b)
+                    .is_some_and(|t| *t >= self.range_start)
+            })
+            .count() as u64;
+        let reporting = self.rates.reporting;
+        let out = metrics
+            .iter()
+            .map(|m| {
+                let v = match m {
+                    Metric::Visitors => Value::from(tally.visitors.len() as u64),
+                    Metric::Sessions => Value::from(tally.sessions),
+                    Metric::Pageviews => Value::from(tally.pageviews),
+                    Metric::ViewsPerSession => ratio(tally.pageviews as f64, tally.sessions),
+                    Metric::BounceRate => ratio(tally.bounces as f64, tally.sessions),
+                    Metric::AvgSessionSeconds => ratio(tally.seconds as f64, tally.sessions),
+                    Metric::Events => Value::from(tally.events),
+                    Metric::Orders => Value::from(tally.orders),
+                    Metric::Revenue => money_value(Money {
+                        minor: revenue,
+                        currency: reporting,
+                    }),
+                    Metric::Aov => {
+                        if tally.orders == 0 {
+                            Value::Null
+                        } else {
+                            let per = Decimal::new(revenue, reporting.exponent())
+                                / Decimal::from(tally.orders);
+                            number(per.round_dp(reporting.exponent()).to_f64().unwrap_or(0.0))
+                        }
+                    }
+                    Metric::ConversionRate => ratio(tally.converted as f64, tally.sessions),
+                    Metric::AddToCartRate => ratio(tally.carts as f64, tally.sessions),
+                    Metric::Buyers => Value::from(tally.buyers.len() as u64),
+                    Metric::NewBuyers => Value::from(new_buyers),
+                    Metric::ReturningBuyers => Value::from(tally.buyers.len() as u64 - new_buyers),
+                };
+                (m.name(), v)
+            })
+            .collect();
+        (out, unconverted)
+    }
+}
+
+fn money_value(m: Money) -> Value {
+    number(m.major().to_f64().unwrap_or(0.0))
+}
+
+fn number(f: f64) -> Value {
+    Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// Visits of the range that pass every filter.
+pub fn select<'a>(visits: &'a [Session], filters: &[Filter]) -> impl Iterator<Item = &'a Session> {
+    visits
+        .iter()
+        .filter(move |s| filters.iter().all(|f| f.matches(s)))
+}
+
+/// One row of a breakdown: a dimension value and its tally.
+pub fn breakdown<'a>(
+    visits: impl Iterator<Item = &'a Session>,
+    dimension: Dimension,
+) -> (Vec<(&'a str, Tally<'a>)>, Tally<'a>) {
+    let mut rows: HashMap<&'a str, Tally<'a>> = HashMap::new();
+    let mut total = Tally::default();
+    for s in visits {
+        rows.entry(dimension.value_of(s)).or_default().add(s);
+        total.add(s);
+    }
+    let mut rows: Vec<(&str, Tally)> = rows.into_iter().collect();
+    // Most visits first; ties by value, so the order is stable.
+    rows.sort_by(|a, b| b.1.sessions.cmp(&a.1.sessions).then(a.0.cmp(b.0)));
+    (rows, total)
+}
+
+/// Tallies per bucket, every bucket of the range present (empty ones too).
+pub fn timeseries<'a>(
+    visits: impl Iterator<Item = &'a Session>,
+    range: &Range,
+    interval: Interval,
+) -> Vec<(String, Tally<'a>)> {
+    let mut points: Vec<(String, Tally)> = range
+        .buckets(interval)
+        .into_iter()
+        .map(|b| (b, Tally::default()))
+        .collect();
+    let index: HashMap<String, usize> = points
+        .iter()
+        .enumerate()
+        .map(|(i, (b, _))| (b.clone(), i))
+        .collect();
+    for s in visits {
+        if let Some(i) = index.get(&range.bucket_of(s.start, interval)) {
+            points[*i].1.add(s);
+        }
+    }
+    points
+}
+
+#[cfg(test)]
+#[path = "reports_tests.rs"]
+mod tests;
