@@ -9,6 +9,7 @@ mod body;
 pub mod cli;
 mod console;
 pub mod db_init;
+pub mod demo;
 pub mod error;
 mod extract;
 mod limits;

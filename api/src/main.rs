@@ -31,6 +31,11 @@ enum Command {
         #[command(subcommand)]
         command: WriteKeyCommand,
     },
+    /// The demo shop's sample traffic, on the configured store.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// One-off first-deploy task: create the application's database user from the
     /// cluster's master secret and write its URI secret.
     DbInit(api::db_init::DbInitArgs),
@@ -52,6 +57,21 @@ enum AdminCommand {
         /// Do nothing (and print nothing) when an active admin exists already.
         #[arg(long)]
         if_no_admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Write a month of realistic shop traffic (campaigns, referrers, devices, countries,
+    /// purchases) so every report has data. Deterministic: running it again stores nothing
+    /// twice. For local and demo installs, not production.
+    Seed {
+        /// Days of traffic, ending now.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        /// People visiting.
+        #[arg(long, default_value_t = 300)]
+        visitors: usize,
     },
 }
 
@@ -132,6 +152,14 @@ async fn main() -> anyhow::Result<()> {
             let settings = settings().await?;
             let secret = api::cli::create_write_key(&settings, &source).await?;
             println!("{}", secret.expose_secret());
+            Ok(())
+        }
+        Command::Demo {
+            command: DemoCommand::Seed { days, visitors },
+        } => {
+            let settings = settings().await?;
+            let stored = api::demo::seed(&settings, days, visitors).await?;
+            eprintln!("Demo traffic: {stored} new events over {days} days.");
             Ok(())
         }
         // Settings only for telemetry: the task has no store yet; its arguments come

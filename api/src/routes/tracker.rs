@@ -173,7 +173,12 @@ async fn home(State(state): State<AppState>) -> Response {
         &state,
         "Home",
         "home",
-        &format!("<h1>Demo shop</h1><ul>{items}</ul>"),
+        &format!(
+            "<h1>Demo shop</h1><ul>{items}</ul>\
+             <p><small>Arrive as a campaign visitor would: \
+             <a id=\"campaign-link\" href=\"/demo/?utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=spring_sale\">\
+             the spring sale newsletter link</a>.</small></p>"
+        ),
     )
 }
 

@@ -310,3 +310,63 @@ async fn bad_report_parameters_are_clear_400s() {
         .expect("sent");
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn the_demo_traffic_fills_every_panel_and_is_written_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = test_settings(dir.path(), &[]);
+    let stored = api::demo::seed(&settings, 30, 80).await.expect("seeded");
+    assert!(stored > 500, "{stored} events");
+    assert_eq!(
+        api::demo::seed(&settings, 30, 80)
+            .await
+            .expect("seeded again"),
+        0,
+        "written once"
+    );
+    let app = spawn_app_in(dir, &[]).await;
+    let metrics = "metrics=sessions,orders,revenue";
+    for (dimension, at_least) in [
+        ("channel", 5),
+        ("device", 3),
+        ("country", 5),
+        ("utmCampaign", 3),
+        ("browser", 3),
+        ("landingPage", 2),
+    ] {
+        let (status, r) = app
+            .get_json(&format!(
+                "/v1/reports/breakdown?dimension={dimension}&{metrics}&limit=50"
+            ))
+            .await;
+        assert_eq!(status, 200, "{r}");
+        let rows = r["rows"].as_array().expect("rows");
+        assert!(rows.len() >= at_least, "{dimension}: {r}");
+    }
+    let (_, total) = app
+        .get_json(&format!(
+            "/v1/reports/breakdown?dimension=channel&{metrics}"
+        ))
+        .await;
+    assert!(
+        total["total"]["orders"].as_u64().expect("orders") > 0,
+        "{total}"
+    );
+    assert!(total["total"]["revenue"].as_f64().expect("revenue") > 0.0);
+    let (_, journey) = app.get_json("/v1/users/demo-crawler/journey").await;
+    assert!(
+        !journey["items"].as_array().expect("events").is_empty(),
+        "the crawler's events are kept"
+    );
+    let (_, os) = app
+        .get_json("/v1/reports/breakdown?dimension=os&metrics=sessions&limit=50")
+        .await;
+    assert!(
+        os["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["value"] != "(none)"),
+        "no crawler session: {os}"
+    );
+}

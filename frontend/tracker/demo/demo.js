@@ -55,7 +55,14 @@
   if (buy) {
     buy.addEventListener("click", function () {
       var total = cart.reduce(function (s, i) { return s + i.price; }, 0);
-      shoptrail.track("purchase", { items: cart, total: total, currency: "EUR" });
+      // Segment's Order Completed shape: the order id counts once, however often it is sent.
+      var orderId = "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8);
+      shoptrail.track("purchase", {
+        orderId: orderId,
+        revenue: total,
+        currency: "EUR",
+        products: cart.map(function (i) { return { sku: i.sku, price: i.price, quantity: 1 }; }),
+      });
       cart = [];
       saveCart();
       window.location.href = "/demo/thanks";
