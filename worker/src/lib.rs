@@ -28,6 +28,8 @@ pub struct Worker {
     store: Arc<dyn Store>,
     batcher: Batcher,
     jobs: JobWorker,
+    /// Finishes identity merges whose event moves an import batch left pending.
+    mover: shared::storage::Mover,
 }
 
 impl Worker {
@@ -39,6 +41,7 @@ impl Worker {
             .await
             .context("Failed to open the store")?;
         let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
+        let mover = shared::storage::Mover::spawn(store.clone());
         let jobs = JobWorker::new(
             store.clone(),
             batcher.clone(),
@@ -57,6 +60,7 @@ impl Worker {
             store,
             batcher,
             jobs,
+            mover,
         })
     }
 
@@ -78,6 +82,7 @@ impl Worker {
             store,
             batcher,
             jobs,
+            mover,
         } = self;
         info!(address = %listener.local_addr()?, engine = store.engine(), "Worker listening.");
         let jobs = jobs.spawn();
@@ -97,6 +102,7 @@ impl Worker {
         info!("Shutting down: no new jobs; finishing running ones.");
         jobs.shutdown().await;
         batcher.shutdown().await;
+        mover.shutdown().await;
         let _ = stop_tx.send(());
         server
             .await
