@@ -205,7 +205,10 @@ pub fn traffic(now: DateTime<Utc>, days: i64, visitors: usize) -> WriteBatch {
             let id = |k: &str| format!("demo-{v:04}-{n}-{k}");
             // Search and ads often land on a product page; others on the home page.
             let path = if rng.random_bool(0.4) {
-                format!("products/{}", PRODUCTS[rng.random_range(0..PRODUCTS.len())].0)
+                format!(
+                    "products/{}",
+                    PRODUCTS[rng.random_range(0..PRODUCTS.len())].0
+                )
             } else {
                 String::new()
             };

@@ -259,7 +259,8 @@ pub fn normalise(
     let event_type = EventType::parse(&name).map_err(|m| Rejection::new("invalid_type", m))?;
 
     let properties = properties.unwrap_or_default();
-    let context = context.unwrap_or_default();
+    let mut context = context.unwrap_or_default();
+    apply_ip_policy(&mut context, limits.ip_addresses);
     for (name, map) in [
         ("properties", Some(&properties)),
         ("context", Some(&context)),
@@ -306,6 +307,41 @@ pub fn normalise(
         source: None,
         derived: None,
     })
+}
+
+/// Keeps of `context.ip` what the setting allows: nothing, its network (/24 or /48) or all
+/// of it. A value that is not an address is dropped under every policy but `keep`.
+fn apply_ip_policy(context: &mut Map<String, Value>, policy: crate::settings::IpAddresses) {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use crate::settings::IpAddresses;
+    match policy {
+        IpAddresses::Keep => {}
+        IpAddresses::Drop => {
+            context.remove("ip");
+        }
+        IpAddresses::Truncate => {
+            let network = match context.get("ip").and_then(Value::as_str).map(str::parse) {
+                Some(Ok(IpAddr::V4(v4))) => {
+                    let [a, b, c, _] = v4.octets();
+                    Some(Ipv4Addr::new(a, b, c, 0).to_string())
+                }
+                Some(Ok(IpAddr::V6(v6))) => {
+                    let s = v6.segments();
+                    Some(Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0).to_string())
+                }
+                _ => None,
+            };
+            match network {
+                Some(n) => {
+                    context.insert("ip".into(), Value::String(n));
+                }
+                None => {
+                    context.remove("ip");
+                }
+            }
+        }
+    }
 }
 
 /// Enforces nesting depth and string/key lengths inside a JSON object. The object itself
@@ -519,6 +555,36 @@ mod tests {
         .expect("valid");
         assert_eq!(e.occurred_at, earliest());
         assert!(!e.timestamp_clamped);
+    }
+
+    #[test]
+    fn ip_addresses_are_dropped_by_default_truncated_or_kept_by_setting() {
+        use crate::settings::IpAddresses;
+        let with_ip = |ip: &str| {
+            parse(
+                json!({"type": "page_view", "userId": "u", "context": {"ip": ip, "locale": "es"}}),
+            )
+        };
+        let mut l = limits();
+        let e = normalise(with_ip("203.0.113.77"), 10, now(), &l).expect("valid");
+        assert_eq!(e.context.get("ip"), None, "dropped by default");
+        assert_eq!(e.context["locale"], "es");
+        l.ip_addresses = IpAddresses::Truncate;
+        let e = normalise(with_ip("203.0.113.77"), 10, now(), &l).expect("valid");
+        assert_eq!(e.context["ip"], "203.0.113.0");
+        let e = normalise(
+            with_ip("2001:db8:85a3:8d3:1319:8a2e:370:7348"),
+            10,
+            now(),
+            &l,
+        )
+        .expect("valid");
+        assert_eq!(e.context["ip"], "2001:db8:85a3::");
+        let e = normalise(with_ip("not an address"), 10, now(), &l).expect("valid");
+        assert_eq!(e.context.get("ip"), None);
+        l.ip_addresses = IpAddresses::Keep;
+        let e = normalise(with_ip("203.0.113.77"), 10, now(), &l).expect("valid");
+        assert_eq!(e.context["ip"], "203.0.113.77");
     }
 
     #[test]

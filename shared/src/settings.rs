@@ -178,6 +178,21 @@ pub struct IngestSettings {
     /// CloudFront. Unset: no country from headers.
     #[serde(default)]
     pub country_header: Option<String>,
+    /// What is kept of an IP address an event carries in `context.ip`: nothing (`drop`,
+    /// the default), its network (`truncate`: /24 for IPv4, /48 for IPv6) or all of it
+    /// (`keep`).
+    #[serde(default)]
+    pub ip_addresses: IpAddresses,
+}
+
+/// See [`IngestSettings::ip_addresses`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpAddresses {
+    #[default]
+    Drop,
+    Truncate,
+    Keep,
 }
 
 #[derive(Debug, Clone, Deserialize)]
