@@ -31,6 +31,18 @@ enum Command {
         #[command(subcommand)]
         command: WriteKeyCommand,
     },
+    /// Copy the embedded database to a new file while the server runs (SQLite only; on
+    /// MongoDB use the cluster's snapshots, see docs/operations.md).
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Put a backup in place as the embedded database of an empty data directory (with the
+    /// server stopped).
+    Restore {
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// The demo shop's sample traffic, on the configured store.
     Demo {
         #[command(subcommand)]
@@ -82,6 +94,17 @@ enum WriteKeyCommand {
         #[arg(long)]
         source: String,
     },
+}
+
+/// Backups and restores are of the embedded engine; MongoDB has its own (docs/operations.md).
+fn embedded_only(settings: &Settings, what: &str) -> anyhow::Result<()> {
+    if settings.storage.engine != shared::settings::Engine::Sqlite {
+        anyhow::bail!(
+            "`api {what}` is for the embedded engine; on MongoDB use the cluster's snapshots \
+             (Atlas backups or DocumentDB snapshots, see docs/operations.md)"
+        );
+    }
+    Ok(())
 }
 
 /// Settings with secrets resolved, ready before anything connects.
@@ -152,6 +175,24 @@ async fn main() -> anyhow::Result<()> {
             let settings = settings().await?;
             let secret = api::cli::create_write_key(&settings, &source).await?;
             println!("{}", secret.expose_secret());
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let settings = Settings::load().context("Failed to load configuration")?;
+            embedded_only(&settings, "backup")?;
+            shared::storage::sqlite::backup(&settings.sqlite_path(), &to)?;
+            eprintln!("Backed up to {}.", to.display());
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let settings = Settings::load().context("Failed to load configuration")?;
+            embedded_only(&settings, "restore")?;
+            shared::storage::sqlite::restore(&from, &settings.sqlite_path())?;
+            eprintln!(
+                "Restored {} into {}.",
+                from.display(),
+                settings.storage.data_dir.display()
+            );
             Ok(())
         }
         Command::Demo {

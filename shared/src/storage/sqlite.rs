@@ -12,12 +12,15 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, 
 use serde_json::{Map, Value};
 
 mod accounts;
+mod backup;
 mod funnels;
 mod identity;
 mod jobs;
 mod moves;
 mod visits;
 mod write;
+
+pub use backup::{backup, restore};
 
 use super::*;
 use crate::event::EventType;
