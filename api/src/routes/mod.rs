@@ -204,6 +204,7 @@ pub fn router(state: AppState) -> Router {
         ),
     )
     .layer(security::ingestion_cors());
+    let ingest = security::ingestion_preflights(ingest);
 
     let (sign_in, _) = sign_in().split_for_parts();
     let sign_in = limited(

@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod compat;
 mod console;
 mod crash;
 mod helpers;
