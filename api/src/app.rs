@@ -176,6 +176,7 @@ impl App {
         }
         state.batcher.shutdown().await;
         sweeper.abort();
+        state.store.close().await;
         info!("Stopped.");
         Ok(())
     }

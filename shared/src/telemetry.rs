@@ -143,6 +143,32 @@ fn describe() {
         "shoptrail_store_up",
         "1 when the last store operation succeeded, else 0."
     );
+    describe_counter!(
+        "shoptrail_cors_preflights_total",
+        "CORS preflights of the ingestion routes by outcome (allowed, refused) and reason."
+    );
+    {
+        use crate::jobs::metric;
+        describe_counter!(metric::JOBS_TOTAL, "Finished job runs by kind and outcome.");
+        describe_histogram!(
+            metric::JOB_DURATION,
+            Unit::Seconds,
+            "Time from a job's start to its end, by kind."
+        );
+        describe_gauge!(metric::JOBS_QUEUED, "Jobs waiting to run, by kind.");
+        describe_counter!(metric::EXPORT_FAILURES, "Daily export runs that failed.");
+        describe_gauge!(
+            metric::EXPORT_LAST_SUCCESS_TS,
+            Unit::Seconds,
+            "Unix time at which the last export succeeded."
+        );
+        describe_gauge!(
+            metric::EXPORT_LAST_SUCCESS_DATE,
+            Unit::Seconds,
+            "Unix time of midnight (UTC) of the day the last successful export covered."
+        );
+        describe_counter!(metric::EXPORT_EVENTS, "Events written by exports.");
+    }
     // A counter only appears on /metrics once touched; alarms and dashboards need the
     // failure counters to exist (at 0) before the first failure.
     metrics::counter!("shoptrail_batch_flush_failures_total").increment(0);

@@ -83,7 +83,7 @@ impl Worker {
         let jobs = jobs.spawn();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let app = ops::router(OpsState {
-            store,
+            store: store.clone(),
             batcher: batcher.clone(),
         });
         let server = tokio::spawn(async move {
@@ -102,6 +102,7 @@ impl Worker {
             .await
             .context("Health server task failed")?
             .context("Health server failed")?;
+        store.close().await;
         info!("Stopped.");
         Ok(())
     }
@@ -144,6 +145,7 @@ pub async fn export_once(settings: Settings, date: chrono::NaiveDate) -> anyhow:
     };
     jobs.shutdown().await;
     batcher.shutdown().await;
+    store.close().await;
     Ok(done)
 }
 
@@ -189,6 +191,7 @@ pub async fn seed(settings: Settings, date: chrono::NaiveDate, n: usize) -> anyh
         }
     }
     store.insert_batch(batch).await?;
+    store.close().await;
     Ok(())
 }
 

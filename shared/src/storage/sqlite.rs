@@ -39,8 +39,14 @@ pub struct SqliteStore {
     /// filled its own cache (peak RSS 473 MB in `scripts/bench`).
     writer: Pool,
     wal_path: std::path::PathBuf,
-    // Dropping the store drops this sender, which stops the checkpointer.
-    _checkpointer: tokio::sync::oneshot::Sender<()>,
+    /// Stops the checkpointer (so does dropping the store, which drops the sender) and the
+    /// task to wait for; taken by [`Store::close`].
+    checkpointer: std::sync::Mutex<Option<Checkpointer>>,
+}
+
+struct Checkpointer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 /// Page cache of the event writer, and of each pooled connection (KiB; SQLite's negative
@@ -103,13 +109,16 @@ impl SqliteStore {
             pool,
             writer,
             wal_path: wal_path.into(),
-            _checkpointer: stop,
+            checkpointer: std::sync::Mutex::new(None),
         };
         store
             .with_writer(migrate)
             .await
             .context("Failed to migrate the SQLite database")?;
-        tokio::spawn(checkpoint_periodically(store.pool.clone(), stopped));
+        let task = tokio::spawn(checkpoint_periodically(store.pool.clone(), stopped));
+        if let Ok(mut slot) = store.checkpointer.lock() {
+            *slot = Some(Checkpointer { stop, task });
+        }
         Ok(store)
     }
 
@@ -468,5 +477,13 @@ impl Store for SqliteStore {
 
     fn engine(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn close(&self) {
+        let checkpointer = self.checkpointer.lock().ok().and_then(|mut c| c.take());
+        if let Some(Checkpointer { stop, task }) = checkpointer {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
     }
 }
