@@ -14,6 +14,7 @@ mod extract;
 mod limits;
 mod middleware;
 pub mod query;
+mod request_span;
 pub mod routes;
 mod security;
 pub mod state;

@@ -220,6 +220,7 @@ async fn handle(
         .submit(intake, Backpressure::Refuse)
         .await
         .map_err(|e| ApiError::from_submit(e, state.settings.batcher.retry_after_s))?;
+    crate::request_span::record_ingest(&key.source, receipt.accepted);
     let all_rejected = receipt.all_rejected();
     let rejected: Vec<EventResult> = receipt
         .results

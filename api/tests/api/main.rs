@@ -15,3 +15,4 @@ mod process;
 mod read;
 mod secrets;
 mod segment;
+mod traces;
