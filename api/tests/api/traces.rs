@@ -1,7 +1,7 @@
 //! Traces reach a collector: the real binary exports over OTLP/HTTP to a receiver in this
 //! test (a real HTTP server decoding the protobuf requests), continuing the caller's W3C
-//! `traceparent`, and its JSON log lines carry the trace ids. Also: a graceful stop logs
-//! no panic.
+//! `traceparent`, and its JSON log lines carry the trace ids. Also: refused preflights are
+//! logged once per origin and reason, and a graceful stop logs no panic.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -130,16 +130,23 @@ async fn spans_of_a_request_its_batch_commit_and_a_job_reach_an_otlp_receiver() 
         .await
         .expect("sent");
     assert_eq!(r.status(), 202);
-    // A refused preflight logs a WARN line inside its request span.
-    let r = client
-        .request(reqwest::Method::OPTIONS, format!("{base}/v1/events"))
-        .header("origin", "https://shop.example")
-        .header("access-control-request-method", "DELETE")
-        .header("traceparent", &traceparent)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(r.status(), 403);
+    // Refused preflights: one WARN line per origin and reason, inside its request span.
+    for origin in [
+        "https://shop.example",
+        "https://shop.example",
+        "https://other.example",
+        "https://shop.example",
+    ] {
+        let r = client
+            .request(reqwest::Method::OPTIONS, format!("{base}/v1/events"))
+            .header("origin", origin)
+            .header("access-control-request-method", "DELETE")
+            .header("traceparent", &traceparent)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status(), 403);
+    }
     let cookie = login(&base, "ops@traces.test", PASSWORD).await;
     let r = with_cookie(&cookie)
         .post(format!("{base}/v1/exports"))
@@ -204,10 +211,22 @@ async fn spans_of_a_request_its_batch_commit_and_a_job_reach_an_otlp_receiver() 
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let refused = lines
+    let refused: Vec<&Value> = lines
         .iter()
-        .find(|l| l["message"] == "CORS preflight refused (logged once per origin and reason).")
-        .unwrap_or_else(|| panic!("no refused-preflight line in:\n{logs}"));
+        .filter(|l| l["message"] == "CORS preflight refused (logged once per origin and reason).")
+        .collect();
+    let origins: Vec<&str> = refused
+        .iter()
+        .filter_map(|l| l["origin"].as_str())
+        .collect();
+    assert_eq!(
+        origins,
+        ["https://shop.example", "https://other.example"],
+        "{logs}"
+    );
+    let refused = refused[0];
+    assert_eq!(refused["level"], "WARN");
+    assert_eq!(refused["reason"], "method_not_allowed");
     assert_eq!(refused["trace_id"], trace_id);
     assert!(refused["span_id"].as_str().is_some_and(|s| s.len() == 16));
     let job_line = lines
