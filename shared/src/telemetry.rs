@@ -59,9 +59,14 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
                     .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
                     .boxed()
             } else {
+                // Spans print nothing in this format: keep the log layer off them, so the
+                // per-request span costs no field formatting.
                 tracing_subscriber::fmt::layer()
                     .event_format(json)
                     .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+                    .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                        meta.is_event()
+                    }))
                     .boxed()
             }
         }
