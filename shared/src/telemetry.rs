@@ -50,8 +50,7 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
             let json = tracing_subscriber::fmt::format()
                 .json()
                 .flatten_event(true)
-                .with_current_span(false)
-                .with_span_list(false);
+                .with_current_span(false);
             // Only with an exporter are there trace ids to print.
             if tracing_on {
                 tracing_subscriber::fmt::layer()
@@ -59,13 +58,13 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
                     .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
                     .boxed()
             } else {
-                // Spans print nothing in this format: keep the log layer off them, so the
-                // per-request span costs no field formatting.
+                // The per-request and batch-commit spans stay out of log lines (their
+                // fields would be formatted on every request for nothing); job spans stay in.
                 tracing_subscriber::fmt::layer()
                     .event_format(json)
                     .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
                     .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-                        meta.is_event()
+                        !(meta.is_span() && PER_REQUEST_SPANS.contains(&meta.name()))
                     }))
                     .boxed()
             }
@@ -103,6 +102,9 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
         .try_init()?;
     Ok(TelemetryGuard { tracer })
 }
+
+/// Spans opened for every request (`api`'s request span, the batcher's commit).
+const PER_REQUEST_SPANS: [&str; 2] = ["request", "batch_commit"];
 
 /// Makes `span` the continuation of the trace named by a W3C `traceparent` (and
 /// `tracestate`) from the caller. Without a valid `traceparent` the span starts a trace.
