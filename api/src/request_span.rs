@@ -1,6 +1,7 @@
 //! One INFO span per request, named by its route template (`POST /v1/batch`), with the
 //! status, and for ingestion the events accepted and the source (never the key). A W3C
-//! `traceparent` from the caller makes it part of the caller's trace.
+//! `traceparent` (or an X-Ray `X-Amzn-Trace-Id` with a parent) from the caller makes it part
+//! of the caller's trace.
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
@@ -38,7 +39,14 @@ fn span_for(req: &Request) -> tracing::Span {
         shoptrail.source = Empty,
     );
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    shared::telemetry::continue_trace(&span, header("traceparent"), header("tracestate"));
+    shared::telemetry::continue_trace(
+        &span,
+        shared::telemetry::TraceHeaders {
+            traceparent: header("traceparent"),
+            tracestate: header("tracestate"),
+            amzn_trace_id: header("x-amzn-trace-id"),
+        },
+    );
     span
 }
 

@@ -106,39 +106,47 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
 /// Spans opened for every request (`api`'s request span, the batcher's commit).
 const PER_REQUEST_SPANS: [&str; 2] = ["request", "batch_commit"];
 
-/// Makes `span` the continuation of the trace named by a W3C `traceparent` (and
-/// `tracestate`) from the caller. Without a valid `traceparent` the span starts a trace.
-pub fn continue_trace(span: &tracing::Span, traceparent: Option<&str>, tracestate: Option<&str>) {
-    let Some(traceparent) = traceparent else {
+/// The trace headers of an incoming request.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TraceHeaders<'a> {
+    /// W3C `traceparent`.
+    pub traceparent: Option<&'a str>,
+    /// W3C `tracestate`.
+    pub tracestate: Option<&'a str>,
+    /// AWS `X-Amzn-Trace-Id` (X-Ray).
+    pub amzn_trace_id: Option<&'a str>,
+}
+
+/// Makes `span` the continuation of the caller's trace: a W3C `traceparent` (and
+/// `tracestate`), else an `X-Amzn-Trace-Id` that names a parent segment (an X-Ray
+/// instrumented caller; the ALB's own header names only a root, which cannot be a parent).
+/// Without either the span starts a trace.
+pub fn continue_trace(span: &tracing::Span, headers: TraceHeaders<'_>) {
+    if headers.traceparent.is_none() && headers.amzn_trace_id.is_none() {
         return;
-    };
-    let carrier = TraceHeaders {
-        traceparent,
-        tracestate,
-    };
-    let parent = TraceContextPropagator::new().extract(&carrier);
+    }
+    let mut parent = TraceContextPropagator::new().extract(&headers);
+    if !parent.span().span_context().is_valid() {
+        parent = opentelemetry_aws::trace::XrayPropagator::new().extract(&headers);
+    }
     if parent.span().span_context().is_valid() {
         // Fails only without the OpenTelemetry layer (no exporter): nothing to continue then.
         let _ = span.set_parent(parent);
     }
 }
 
-struct TraceHeaders<'a> {
-    traceparent: &'a str,
-    tracestate: Option<&'a str>,
-}
-
 impl Extractor for TraceHeaders<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         match key {
-            "traceparent" => Some(self.traceparent),
+            "traceparent" => self.traceparent,
             "tracestate" => self.tracestate,
+            "x-amzn-trace-id" => self.amzn_trace_id,
             _ => None,
         }
     }
 
     fn keys(&self) -> Vec<&str> {
-        vec!["traceparent", "tracestate"]
+        vec!["traceparent", "tracestate", "x-amzn-trace-id"]
     }
 }
 

@@ -130,6 +130,19 @@ async fn spans_of_a_request_its_batch_commit_and_a_job_reach_an_otlp_receiver() 
         .await
         .expect("sent");
     assert_eq!(r.status(), 202);
+    // An X-Ray caller's header (with a parent segment) is continued too.
+    let r = client
+        .post(format!("{base}/v1/batch"))
+        .header("x-write-key", &key)
+        .header(
+            "x-amzn-trace-id",
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+        )
+        .json(&json!({"batch": [{"type": "track", "event": "X", "userId": "u2", "messageId": "traced-2"}]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 200);
     // Refused preflights: one WARN line per origin and reason, inside its request span.
     for origin in [
         "https://shop.example",
@@ -172,6 +185,10 @@ async fn spans_of_a_request_its_batch_commit_and_a_job_reach_an_otlp_receiver() 
         Some(json!("traced-shop"))
     );
     assert_eq!(attribute(&request, "http.route"), Some(json!("/v1/events")));
+
+    let xray = wait_for(&spans, "X-Ray continued", |s| s.name == "POST /v1/batch").await;
+    assert_eq!(hex(&xray.trace_id), "5759e988bd862e3fe1be46a994272793");
+    assert_eq!(hex(&xray.parent_span_id), "53995c3f42cd8ad8");
 
     let commit = wait_for(&spans, "batch commit", |s| {
         s.name == "batch commit" && s.parent_span_id == request.span_id
