@@ -58,9 +58,22 @@ async function waitReady(base) {
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
-/** Starts the API and the edge; returns what the tests need and a stop function. */
+/** Starts the API and the edge; returns what the tests need and a stop function. Cleans up
+ * after itself when a step fails. */
 export async function startStack({ edgePort }) {
   const data = mkdtempSync(join(tmpdir(), 'shoptrail-browser-'));
+  const started = { api: undefined, certDir: undefined };
+  try {
+    return await start(data, edgePort, started);
+  } catch (e) {
+    started.api?.kill('SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+    if (started.certDir) rmSync(started.certDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function start(data, edgePort, started) {
   const apiPort = await freePort();
   const env = {
     ...process.env,
@@ -83,8 +96,8 @@ export async function startStack({ edgePort }) {
   })
     .toString()
     .trim();
-  const logPath = join(data, 'server.log');
   const api = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.api = api;
   const log = [];
   api.stdout.on('data', (d) => log.push(d));
   api.stderr.on('data', (d) => log.push(d));
@@ -100,6 +113,7 @@ export async function startStack({ edgePort }) {
 
   // A certificate for both names, made fresh (Chromium is told to accept it).
   const certDir = mkdtempSync(join(tmpdir(), 'shoptrail-edge-'));
+  started.certDir = certDir;
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
     '-subj', `/CN=${API_HOST}`,
@@ -178,7 +192,6 @@ export async function startStack({ edgePort }) {
     writeKey,
     cookie,
     control: `http://127.0.0.1:${control.address().port}`,
-    logPath,
     log: () => Buffer.concat(log).toString(),
     async stop() {
       clearTimeout(modeTimer);
