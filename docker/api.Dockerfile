@@ -10,10 +10,13 @@
 #   planner  Computes recipe.json: the dependency graph only, so the expensive
 #            dependency build below is cached until Cargo.toml/Cargo.lock change.
 #   builder  Builds dependencies from the recipe, then the `api` binary.
-#   runtime  debian:bookworm-slim, non-root, only the binary + CA bundles.
+#   sdk      Copies analytics-next's standalone bundle from the npm package pinned in
+#            compat/browser/package-lock.json (served to Segment's standard snippet).
+#   runtime  debian:bookworm-slim, non-root, only the binary, the SDK bundle + CA bundles.
 
 ARG RUST_VERSION=1.95
 ARG DEBIAN_RELEASE=bookworm
+ARG NODE_VERSION=20.19
 
 FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS chef
 ARG CARGO_CHEF_VERSION=0.1.78
@@ -36,6 +39,13 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     cargo build --release --locked -p api \
     && install -D -m 0755 target/release/api /out/api
 
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS sdk
+WORKDIR /sdk
+COPY compat/browser/package.json compat/browser/package-lock.json compat/browser/build-bundle.mjs ./
+# No install scripts: only the files of @segment/analytics-next are needed here.
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+    && node build-bundle.mjs
+
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 # curl is only for the HEALTHCHECK below; ca-certificates for outbound TLS
 # (Secrets Manager, S3, MongoDB Atlas). /exports is where a file:// export
@@ -54,11 +64,13 @@ RUN apt-get update \
 # tlsCAFile=/etc/ssl/certs/rds-global-bundle.pem.
 ADD --chmod=0644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 COPY --from=builder /out/api /usr/local/bin/api
+COPY --from=sdk /sdk/dist /usr/share/shoptrail/browser-sdk
 
 # The app binds 127.0.0.1 by default; in a container it must listen on all
 # interfaces for the load balancer to reach it.
 ENV APP__SERVER__HOST=0.0.0.0 \
     APP__SERVER__PORT=8080 \
+    APP__SERVER__BROWSER_SDK_DIR=/usr/share/shoptrail/browser-sdk \
     APP__TELEMETRY__LOG_FORMAT=json
 USER 10001:10001
 EXPOSE 8080

@@ -10,7 +10,6 @@ use axum::error_handling::HandleErrorLayer;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 use tracing::{info, warn};
 
 use shared::batcher::Batcher;
@@ -119,10 +118,10 @@ impl App {
         routes::router(state)
             .layer(overload)
             .layer(axum::middleware::from_fn(middleware::track_metrics))
+            .layer(axum::middleware::from_fn(crate::request_span::in_span))
             .layer(axum::middleware::from_fn(move |req, next| {
                 security::limit_headers(max_header_bytes, req, next)
             }))
-            .layer(TraceLayer::new_for_http())
             // Marks credentials so no log line or debug print shows their values.
             .layer(tower_http::sensitive_headers::SetSensitiveHeadersLayer::from_shared(sensitive))
             .layer(CatchPanicLayer::new())
@@ -182,6 +181,7 @@ impl App {
         state.batcher.shutdown().await;
         mover.shutdown().await;
         sweeper.abort();
+        state.store.close().await;
         info!("Stopped.");
         Ok(())
     }

@@ -71,6 +71,7 @@ pub async fn create_admin(
 ) -> anyhow::Result<AdminCreated> {
     let store = open(settings).await?;
     if only_if_no_admin && store.count_active_admins().await? > 0 {
+        store.close().await;
         return Ok(AdminCreated::Skipped);
     }
     let account = auth::new_account(
@@ -94,6 +95,7 @@ pub async fn create_admin(
         json!({ "email": account.email.as_str(), "role": account.role }),
     )
     .await?;
+    store.close().await;
     Ok(AdminCreated::Created(account.id))
 }
 
@@ -112,6 +114,7 @@ pub async fn create_write_key(settings: &Settings, source: &str) -> anyhow::Resu
     .await?;
     tracing::info!(key_id = %key.id, source = %key.source, prefix = %write_keys::redacted(&secret), "Created a write key.");
     debug_assert!(!secret.expose_secret().is_empty());
+    store.close().await;
     Ok(secret)
 }
 

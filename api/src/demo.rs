@@ -339,5 +339,6 @@ pub async fn seed(settings: &Settings, days: i64, visitors: usize) -> anyhow::Re
             .filter(|o| **o == storage::InsertOutcome::Accepted)
             .count();
     }
+    store.close().await;
     Ok(stored)
 }

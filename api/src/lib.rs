@@ -16,6 +16,7 @@ mod limits;
 mod middleware;
 mod origin;
 pub mod query;
+mod request_span;
 pub mod routes;
 mod security;
 pub mod state;

@@ -1,32 +1,126 @@
 //! Browser-facing hardening: CORS per route group, security headers on every response,
 //! and a bound on request header size.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tracing::warn;
 
-use crate::auth::write_keys::WRITE_KEY_HEADER;
 use crate::state::AppState;
 
 /// Ingestion is called from any shop's pages: any origin, no credentials (the write key
-/// travels in a header).
+/// travels in a header, the body or Basic auth, never in a cookie).
+///
+/// Requested headers are reflected rather than listed. The browser SDKs add headers of their
+/// own (`X-Retry-Count` from analytics-next on every retry; `AnonymousId`, `SentAt` and the
+/// `Rsa-*` retry headers from RudderStack's) and new releases add more; a list would refuse
+/// the next one, and a refused preflight loses the event for good. Reflecting grants nothing:
+/// with credentials never allowed, a header cannot carry anything a page could not already
+/// put in the body.
 pub fn ingestion_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::any())
-        .allow_methods([Method::POST])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::CONTENT_ENCODING,
-            header::AUTHORIZATION,
-            HeaderName::from_static(WRITE_KEY_HEADER),
-        ])
+        .allow_methods(INGESTION_METHODS)
+        .allow_headers(AllowHeaders::mirror_request())
         .max_age(Duration::from_secs(3600))
+}
+
+/// What the ingestion routes answer cross-origin: `POST` for events, `GET` for the settings
+/// documents the browser SDKs load first.
+const INGESTION_METHODS: [Method; 2] = [Method::POST, Method::GET];
+
+/// Why a preflight was refused (the `reason` label of `shoptrail_cors_preflights_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Refusal {
+    /// `Access-Control-Request-Method` is missing or not one the routes answer.
+    Method,
+}
+
+impl Refusal {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Method => "method_not_allowed",
+        }
+    }
+}
+
+/// Distinct origin and reason pairs logged so far are bounded: a page cannot grow memory by
+/// inventing origins.
+const MAX_LOGGED_REFUSALS: usize = 1024;
+
+/// Answers preflights of the ingestion routes that CORS would refuse with `403` (so the
+/// request metrics show them, rather than a `200` the browser then ignores), counts every
+/// preflight in `shoptrail_cors_preflights_total{outcome, reason}` and logs each refused
+/// origin and reason once at WARN. Allowed preflights go on to [`ingestion_cors`].
+pub fn ingestion_preflights(router: Router<AppState>) -> Router<AppState> {
+    let logged: Arc<Mutex<HashSet<(String, Refusal)>>> = Arc::default();
+    router.layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            let logged = logged.clone();
+            async move {
+                if req.method() != Method::OPTIONS || !req.headers().contains_key(header::ORIGIN) {
+                    return next.run(req).await;
+                }
+                let Some(refusal) = preflight_refusal(req.headers()) else {
+                    metrics::counter!(PREFLIGHTS, "outcome" => "allowed", "reason" => "")
+                        .increment(1);
+                    return next.run(req).await;
+                };
+                metrics::counter!(PREFLIGHTS, "outcome" => "refused", "reason" => refusal.as_str())
+                    .increment(1);
+                let origin = req
+                    .headers()
+                    .get(header::ORIGIN)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(not ascii)")
+                    .to_owned();
+                let first = logged.lock().is_ok_and(|mut seen| {
+                    seen.len() < MAX_LOGGED_REFUSALS && seen.insert((origin.clone(), refusal))
+                });
+                if first {
+                    let requested = req
+                        .headers()
+                        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    warn!(
+                        origin = %origin,
+                        reason = refusal.as_str(),
+                        requested_method = %requested,
+                        path = req.uri().path(),
+                        "CORS preflight refused (logged once per origin and reason)."
+                    );
+                }
+                let body = serde_json::json!({
+                    "code": "cors_refused",
+                    "message": format!("preflight refused: {}", refusal.as_str()),
+                });
+                (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+            }
+        },
+    ))
+}
+
+/// The counter of ingestion preflights by outcome and reason.
+pub const PREFLIGHTS: &str = "shoptrail_cors_preflights_total";
+
+fn preflight_refusal(headers: &HeaderMap) -> Option<Refusal> {
+    let method = headers
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|v| Method::from_bytes(v.as_bytes()).ok());
+    match method {
+        Some(m) if INGESTION_METHODS.contains(&m) => None,
+        _ => Some(Refusal::Method),
+    }
 }
 
 /// Console routes: only the configured console origins, with credentials (the session

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tracing::{info, warn};
+use tracing::{Instrument as _, info, warn};
 
 use crate::event::Event;
 use crate::settings::BatcherSettings;
@@ -36,6 +36,8 @@ struct Submission {
     reply: oneshot::Sender<Result<WriteOutcome, SubmitError>>,
     // Released once the batch carrying this submission has been written.
     _permit: OwnedSemaphorePermit,
+    /// The submitter's span (its request or job): the commit span links to it.
+    span: tracing::Span,
 }
 
 /// Cloneable handle used by request handlers and import jobs.
@@ -120,6 +122,7 @@ impl Batcher {
             bytes,
             reply,
             _permit: permit,
+            span: tracing::Span::current(),
         });
         if sent.is_err() {
             self.queued_events.fetch_sub(n, Ordering::Relaxed);
@@ -232,6 +235,20 @@ impl Writer {
             events: Vec::with_capacity(total),
             links: Vec::with_capacity(total_links),
         };
+        // The commit continues the trace of its first submitter and links the others.
+        // (Counts as i64: OpenTelemetry has no unsigned integers.)
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let span = tracing::info_span!(
+            parent: batch.first().map(|s| &s.span).and_then(tracing::Span::id),
+            "batch_commit",
+            otel.name = "batch commit",
+            events = count(total),
+            links = count(total_links),
+            submissions = count(batch.len()),
+        );
+        for s in batch.iter().skip(1) {
+            span.follows_from(&s.span);
+        }
         let mut replies = Vec::with_capacity(batch.len());
         let mut permits = Vec::with_capacity(batch.len());
         for s in batch {
@@ -241,7 +258,7 @@ impl Writer {
             permits.push(s._permit);
         }
         let started = Instant::now();
-        let result = self.store.write(all).await;
+        let result = self.store.write(all).instrument(span).await;
         let elapsed = started.elapsed().as_secs_f64();
         self.queued_events.fetch_sub(total, Ordering::Relaxed);
         metrics::gauge!("shoptrail_batcher_queue_depth_events").decrement(total as f64);

@@ -180,14 +180,24 @@ pub fn parse_message(
             .get_or_insert_with(Map::new)
             .insert("integrations".to_owned(), Value::Object(i));
     }
-    // Our tracker sends `sessionId` at the top level; other libraries in the context.
+    // Our tracker sends `sessionId` at the top level; other libraries in the context, and
+    // RudderStack's browser SDK as a number (milliseconds since the session started).
     let session_id = str_field(&m, "sessionId")?.or_else(|| {
-        context
-            .as_ref()
-            .and_then(|c| c.get("sessionId"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
+        match context.as_ref().and_then(|c| c.get("sessionId")) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
     });
+    // RudderStack's spec puts identify traits in `context.traits`; Segment's at the top.
+    if kind == Kind::Identify && traits.is_none() {
+        traits = context
+            .as_ref()
+            .and_then(|c| c.get("traits"))
+            .and_then(Value::as_object)
+            .filter(|t| !t.is_empty())
+            .cloned();
+    }
 
     let mut link = None;
     let name = match kind {
@@ -426,6 +436,34 @@ mod tests {
         assert_eq!(err.code, "missing_previous_id");
         let m = parse(json!({"type": "identify", "userId": "u1"}), None).expect("valid");
         assert!(m.link.is_none());
+    }
+
+    #[test]
+    fn rudderstack_identify_traits_and_numeric_session_come_from_the_context() {
+        let m = parse(
+            json!({"type": "identify", "userId": "u1", "anonymousId": "a1",
+                "context": {"traits": {"email": "x@y.z"}, "sessionId": 1_764_990_000_123_i64}}),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(m.event.traits.expect("traits")["email"], json!("x@y.z"));
+        assert_eq!(m.event.session_id.as_deref(), Some("1764990000123"));
+        // Top-level traits win; a track call's context traits never reach the profile.
+        let m = parse(
+            json!({"type": "identify", "userId": "u1", "traits": {"plan": "pro"},
+                "context": {"traits": {"plan": "free"}}}),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(m.event.traits.expect("traits")["plan"], json!("pro"));
+        let m = parse(
+            json!({"type": "track", "event": "x", "userId": "u1",
+                "context": {"traits": {"plan": "free"}, "sessionId": "s-1"}}),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(m.event.traits, None);
+        assert_eq!(m.event.session_id.as_deref(), Some("s-1"));
     }
 
     #[test]

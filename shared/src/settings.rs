@@ -122,6 +122,15 @@ pub struct ServerSettings {
     /// `index.html` (relative paths from the working directory). Empty turns it off; a
     /// directory without `index.html` is skipped with a log line.
     pub console_dir: std::path::PathBuf,
+    /// Public base URL of the ingestion API as browsers reach it (`https://t.shop.example`),
+    /// written into the settings documents the browser SDKs load so they send events here.
+    /// Empty: taken from each request's `Host` and `X-Forwarded-Proto`.
+    pub public_url: String,
+    /// Directory holding the browser SDK bundles served to the standard snippets
+    /// (`analytics-next/standalone.js` and its chunks), copied there from the pinned npm
+    /// package by `npm run bundle` in `compat/browser/` (relative paths from the working
+    /// directory). Empty, or no bundle there: those paths answer 404.
+    pub browser_sdk_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -377,6 +386,8 @@ bench_parse_only_route = false
 trusted_proxies = []
 console_origins = []
 console_dir = "frontend/dist"
+public_url = ""
+browser_sdk_dir = "compat/browser/dist"
 max_header_bytes = 16384
 
 [shop]

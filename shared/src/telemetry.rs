@@ -1,13 +1,26 @@
 //! Logs, traces and metrics: structured `tracing` output (JSON or pretty), an optional
-//! OTLP trace exporter, and the process-wide Prometheus recorder.
+//! OTLP trace exporter with W3C trace-context propagation, and the process-wide Prometheus
+//! recorder.
+//!
+//! Spans are `tracing` spans; with `telemetry.otlp_endpoint` set they are exported over
+//! OTLP/HTTP (protobuf) by the SDK's batch processor, which runs on its own thread with a
+//! blocking HTTP client (an async client there has no reactor and exported nothing), and
+//! JSON log lines inside a span carry its `trace_id` and `span_id`.
 
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::propagation::{Extractor, TextMapPropagator as _};
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Subscriber;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
@@ -31,12 +44,31 @@ impl Drop for TelemetryGuard {
 /// Installs the global subscriber. Call once, from `main`.
 pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
     let filter = EnvFilter::try_new(&settings.log_level)?;
+    let tracing_on = settings.otlp_endpoint.is_some();
     let fmt = match settings.log_format {
-        LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .boxed(),
+        LogFormat::Json => {
+            let json = tracing_subscriber::fmt::format()
+                .json()
+                .flatten_event(true)
+                .with_current_span(false);
+            // Only with an exporter are there trace ids to print.
+            if tracing_on {
+                tracing_subscriber::fmt::layer()
+                    .event_format(WithTraceIds(json))
+                    .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+                    .boxed()
+            } else {
+                // The per-request and batch-commit spans stay out of log lines (their
+                // fields would be formatted on every request for nothing); job spans stay in.
+                tracing_subscriber::fmt::layer()
+                    .event_format(json)
+                    .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+                    .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                        !(meta.is_span() && PER_REQUEST_SPANS.contains(&meta.name()))
+                    }))
+                    .boxed()
+            }
+        }
         LogFormat::Pretty => tracing_subscriber::fmt::layer().compact().boxed(),
     };
     // The exporter logs errors when no collector listens, so it is off unless configured.
@@ -54,7 +86,11 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
                         .build(),
                 )
                 .build();
-            let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("shoptrail"));
+            let layer = tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("shoptrail"))
+                // Code locations and thread names on every span cost more than they tell.
+                .with_location(false)
+                .with_threads(false);
             (Some(layer), Some(provider))
         }
         None => (None, None),
@@ -65,6 +101,95 @@ pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGua
         .with(otel)
         .try_init()?;
     Ok(TelemetryGuard { tracer })
+}
+
+/// Spans opened for every request (`api`'s request span, the batcher's commit).
+const PER_REQUEST_SPANS: [&str; 2] = ["request", "batch_commit"];
+
+/// The trace headers of an incoming request.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TraceHeaders<'a> {
+    /// W3C `traceparent`.
+    pub traceparent: Option<&'a str>,
+    /// W3C `tracestate`.
+    pub tracestate: Option<&'a str>,
+    /// AWS `X-Amzn-Trace-Id` (X-Ray).
+    pub amzn_trace_id: Option<&'a str>,
+}
+
+/// Makes `span` the continuation of the caller's trace: a W3C `traceparent` (and
+/// `tracestate`), else an `X-Amzn-Trace-Id` that names a parent segment (an X-Ray
+/// instrumented caller; the ALB's own header names only a root, which cannot be a parent).
+/// Without either the span starts a trace.
+pub fn continue_trace(span: &tracing::Span, headers: TraceHeaders<'_>) {
+    if headers.traceparent.is_none() && headers.amzn_trace_id.is_none() {
+        return;
+    }
+    let mut parent = TraceContextPropagator::new().extract(&headers);
+    if !parent.span().span_context().is_valid() {
+        parent = opentelemetry_aws::trace::XrayPropagator::new().extract(&headers);
+    }
+    if parent.span().span_context().is_valid() {
+        // Fails only without the OpenTelemetry layer (no exporter): nothing to continue then.
+        let _ = span.set_parent(parent);
+    }
+}
+
+impl Extractor for TraceHeaders<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        match key {
+            "traceparent" => self.traceparent,
+            "tracestate" => self.tracestate,
+            "x-amzn-trace-id" => self.amzn_trace_id,
+            _ => None,
+        }
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        vec!["traceparent", "tracestate", "x-amzn-trace-id"]
+    }
+}
+
+/// A JSON event format that adds the current span's `trace_id` and `span_id` as top-level
+/// keys, so a log line leads to its trace.
+struct WithTraceIds<F>(F);
+
+impl<S, N, F> FormatEvent<S, N> for WithTraceIds<F>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+    F: FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let ids = ctx.lookup_current().and_then(|span| {
+            let id = span.id();
+            // The global dispatcher (installed by `init_tracing`) holds the OpenTelemetry layer.
+            let cx = tracing::dispatcher::get_default(|d| {
+                tracing_opentelemetry::get_otel_context(&id, d)
+            })?;
+            let span_context = cx.span().span_context().clone();
+            span_context
+                .is_valid()
+                .then(|| (span_context.trace_id(), span_context.span_id()))
+        });
+        let Some((trace_id, span_id)) = ids else {
+            return self.0.format_event(ctx, writer, event);
+        };
+        let mut line = String::with_capacity(256);
+        self.0.format_event(ctx, Writer::new(&mut line), event)?;
+        match line.trim_end().strip_suffix('}') {
+            Some(head) => writeln!(
+                writer,
+                "{head},\"trace_id\":\"{trace_id}\",\"span_id\":\"{span_id}\"}}"
+            ),
+            None => writer.write_str(&line),
+        }
+    }
 }
 
 /// Latency buckets in seconds, from 0.5 ms to 10 s.
@@ -151,6 +276,32 @@ fn describe() {
         "shoptrail_store_up",
         "1 when the last store operation succeeded, else 0."
     );
+    describe_counter!(
+        "shoptrail_cors_preflights_total",
+        "CORS preflights of the ingestion routes by outcome (allowed, refused) and reason."
+    );
+    {
+        use crate::jobs::metric;
+        describe_counter!(metric::JOBS_TOTAL, "Finished job runs by kind and outcome.");
+        describe_histogram!(
+            metric::JOB_DURATION,
+            Unit::Seconds,
+            "Time from a job's start to its end, by kind."
+        );
+        describe_gauge!(metric::JOBS_QUEUED, "Jobs waiting to run, by kind.");
+        describe_counter!(metric::EXPORT_FAILURES, "Daily export runs that failed.");
+        describe_gauge!(
+            metric::EXPORT_LAST_SUCCESS_TS,
+            Unit::Seconds,
+            "Unix time at which the last export succeeded."
+        );
+        describe_gauge!(
+            metric::EXPORT_LAST_SUCCESS_DATE,
+            Unit::Seconds,
+            "Unix time of midnight (UTC) of the day the last successful export covered."
+        );
+        describe_counter!(metric::EXPORT_EVENTS, "Events written by exports.");
+    }
     // A counter only appears on /metrics once touched; alarms and dashboards need the
     // failure counters to exist (at 0) before the first failure.
     metrics::counter!("shoptrail_batch_flush_failures_total").increment(0);

@@ -88,7 +88,7 @@ impl Worker {
         let jobs = jobs.spawn();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let app = ops::router(OpsState {
-            store,
+            store: store.clone(),
             batcher: batcher.clone(),
         });
         let server = tokio::spawn(async move {
@@ -108,6 +108,7 @@ impl Worker {
             .await
             .context("Health server task failed")?
             .context("Health server failed")?;
+        store.close().await;
         info!("Stopped.");
         Ok(())
     }
@@ -150,6 +151,7 @@ pub async fn export_once(settings: Settings, date: chrono::NaiveDate) -> anyhow:
     };
     jobs.shutdown().await;
     batcher.shutdown().await;
+    store.close().await;
     Ok(done)
 }
 
@@ -196,6 +198,7 @@ pub async fn seed(settings: Settings, date: chrono::NaiveDate, n: usize) -> anyh
         }
     }
     store.insert_batch(batch).await?;
+    store.close().await;
     Ok(())
 }
 

@@ -172,6 +172,7 @@ pub async fn ingest(
         .submit(intake, Backpressure::Refuse)
         .await
         .map_err(|e| ApiError::from_submit(e, state.settings.batcher.retry_after_s))?;
+    crate::request_span::record_ingest(&key.source, receipt.accepted);
     respond(receipt)
 }
 

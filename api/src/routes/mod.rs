@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod browser;
 pub mod events;
 pub mod funnels;
 pub mod jobs;
@@ -91,6 +92,8 @@ fn ingestion() -> OpenApiRouter<AppState> {
         .routes(routes!(segment::group))
         .routes(routes!(segment::alias))
         .routes(routes!(segment::batch))
+        .routes(routes!(segment::beacon_batch))
+        .merge(browser::sdk_config_router())
 }
 
 fn sign_in() -> OpenApiRouter<AppState> {
@@ -207,6 +210,7 @@ pub fn router(state: AppState) -> Router {
         ),
     )
     .layer(security::ingestion_cors());
+    let ingest = security::ingestion_preflights(ingest);
 
     let (sign_in, _) = sign_in().split_for_parts();
     let sign_in = limited(
@@ -253,6 +257,7 @@ pub fn router(state: AppState) -> Router {
     // The tracker script and the demo pages set their own headers (they are not API data).
     let router = api_routes
         .merge(tracker::router(&settings))
+        .merge(browser::bundles(&settings.server.browser_sdk_dir))
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
     let retry_after_s = settings.batcher.retry_after_s;

@@ -1,6 +1,7 @@
 //! The Segment HTTP Tracking API: `POST /v1/{track,identify,page,screen,group,alias,batch}`,
-//! `/v1/import` (an old name of batch), and the short paths analytics.js posts to
-//! (`/v1/t`, `/v1/i`, `/v1/p`, `/v1/s`, `/v1/g`, `/v1/a`, `/v1/b`). Bodies are read as JSON
+//! `/v1/import` (an old name of batch), the short paths analytics.js posts to
+//! (`/v1/t`, `/v1/i`, `/v1/p`, `/v1/s`, `/v1/g`, `/v1/a`, `/v1/b`), and RudderStack's
+//! beacon batch (`/beacon/v1/batch?writeKey=`). Bodies are read as JSON
 //! whatever their `Content-Type` (analytics.js and `sendBeacon` send `text/plain`). The write
 //! key comes from HTTP Basic, `X-Write-Key`, or the body's `writeKey`. Answers are what the
 //! libraries expect: `200 {"success": true}` once stored, `400` for bad input (not retried),
@@ -9,19 +10,19 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use shared::enrich::Origin;
 use shared::ingest::{Backpressure, Intake, Status};
 use shared::segment::{BatchDefaults, Kind};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::write_keys::{self, WriteKeyAuth};
 use crate::body;
@@ -118,13 +119,19 @@ pub fn short_paths() -> Router<AppState> {
         .route("/v1/import", post(batch))
 }
 
-/// The key from the headers, else from the body's `writeKey`.
+/// The key from the headers, else from the query (beacons cannot set headers), else from
+/// the body's `writeKey`.
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
+    query_key: Option<&str>,
     body: Option<&TopLevel<'_>>,
 ) -> Result<WriteKeyAuth, ApiError> {
-    let secret = write_keys::presented(headers).or_else(|| {
+    let query_key = query_key
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned);
+    let secret = write_keys::presented(headers).or(query_key).or_else(|| {
         body.and_then(|b| b.get("writeKey"))
             .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
             .map(|k| k.trim().to_owned())
@@ -142,12 +149,15 @@ async fn handle(
     kind: Option<Kind>,
     origin: Origin,
     headers: HeaderMap,
+    query_key: Option<&str>,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
-    // A key in a header is checked before the body is read; one in the body after.
-    let header_key = write_keys::presented(&headers).is_some();
-    let key = if header_key {
-        Some(authenticate(&state, &headers, None).await?)
+    // A key in a header or the query is checked before the body is read; one in the body
+    // after.
+    let early_key = write_keys::presented(&headers).is_some()
+        || query_key.is_some_and(|k| !k.trim().is_empty());
+    let key = if early_key {
+        Some(authenticate(&state, &headers, query_key, None).await?)
     } else {
         None
     };
@@ -159,7 +169,7 @@ async fn handle(
     let top: Option<TopLevel<'_>> = serde_json::from_slice(&bytes).ok();
     let key = match key {
         Some(k) => k,
-        None => authenticate(&state, &headers, top.as_ref()).await?,
+        None => authenticate(&state, &headers, None, top.as_ref()).await?,
     };
     if let Some(e) = unreadable {
         return Err(e);
@@ -213,6 +223,7 @@ async fn handle(
         .submit(intake, Backpressure::Refuse)
         .await
         .map_err(|e| ApiError::from_submit(e, state.settings.batcher.retry_after_s))?;
+    crate::request_span::record_ingest(&key.source, receipt.accepted);
     let all_rejected = receipt.all_rejected();
     let rejected: Vec<EventResult> = receipt
         .results
@@ -281,7 +292,7 @@ macro_rules! single_message_route {
             headers: HeaderMap,
             raw: Result<Bytes, BytesRejection>,
         ) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
-            handle(state, Some($kind), origin, headers, raw).await
+            handle(state, Some($kind), origin, headers, None, raw).await
         }
     };
 }
@@ -321,5 +332,52 @@ pub async fn batch(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
-    handle(state, None, origin, headers, raw).await
+    handle(state, None, origin, headers, None, raw).await
+}
+
+/// The query of a beacon request.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BeaconQuery {
+    /// The write key (`navigator.sendBeacon` cannot set headers).
+    #[serde(rename = "writeKey")]
+    #[param(rename = "writeKey")]
+    write_key: Option<String>,
+}
+
+/// RudderStack's page-unload beacon: a batch sent by `navigator.sendBeacon`.
+///
+/// Same body and answers as `/v1/batch`; the write key in the query (`?writeKey=`), as the
+/// beacon cannot send headers; the body is `text/plain`.
+#[utoipa::path(
+    post,
+    path = "/beacon/v1/batch",
+    tag = "segment",
+    params(BeaconQuery),
+    request_body(content = SegmentBatch, content_type = "text/plain"),
+    responses(
+        (status = 200, description = "Valid messages are durable", body = SegmentResponse),
+        (status = 400, description = "Not JSON, no batch array, or every message invalid", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked write key", body = ErrorBody),
+        (status = 413, description = "Body over 500 KB or too many messages", body = ErrorBody),
+        (status = 429, description = "Rate limit of this write key; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Overloaded or store unavailable; see Retry-After", body = ErrorBody),
+    )
+)]
+pub async fn beacon_batch(
+    State(state): State<AppState>,
+    RequestOrigin(origin): RequestOrigin,
+    Query(query): Query<BeaconQuery>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
+    handle(
+        state,
+        None,
+        origin,
+        headers,
+        query.write_key.as_deref(),
+        raw,
+    )
+    .await
 }

@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod backup;
+mod compat;
 mod console;
 mod crash;
 mod enrich;
@@ -17,3 +18,4 @@ mod read;
 mod reports;
 mod secrets;
 mod segment;
+mod traces;

@@ -327,6 +327,8 @@ async fn run_claimed(
 ) -> Result<(), BoxDynError> {
     let span = info_span!(
         "apalis_task",
+        otel.name = %format_args!("job {}", claimed.job.kind.as_str()),
+        job.kind = claimed.job.kind.as_str(),
         apalis_worker = worker.name(),
         task_id = %claimed.owner,
         job_id = %claimed.job.id,

@@ -268,6 +268,9 @@ pub trait Store:
     async fn ping(&self) -> Result<(), StoreError>;
     /// `sqlite` or `mongodb`, for logs and metrics.
     fn engine(&self) -> &'static str;
+    /// Stops the engine's background tasks and waits for them. Call before the runtime
+    /// shuts down: a blocking task cut off by the runtime's end panics inside deadpool.
+    async fn close(&self) {}
 }
 
 /// Opens the configured engine (creating schema and indexes as needed).

@@ -52,8 +52,14 @@ pub struct SqliteStore {
     merge_move_chunk: usize,
     /// Woken when a committed batch recorded a pending move.
     moves_recorded: std::sync::Arc<tokio::sync::Notify>,
-    // Dropping the store drops this sender, which stops the checkpointer.
-    _checkpointer: tokio::sync::oneshot::Sender<()>,
+    /// Stops the checkpointer (so does dropping the store, which drops the sender) and the
+    /// task to wait for; taken by [`Store::close`].
+    checkpointer: std::sync::Mutex<Option<Checkpointer>>,
+}
+
+struct Checkpointer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 /// Page cache of the event writer, and of each pooled connection (KiB; SQLite's negative
@@ -123,13 +129,16 @@ impl SqliteStore {
             wal_path: wal_path.into(),
             merge_move_chunk: DEFAULT_MERGE_MOVE_CHUNK,
             moves_recorded: std::sync::Arc::default(),
-            _checkpointer: stop,
+            checkpointer: std::sync::Mutex::new(None),
         };
         store
             .with_writer(migrate)
             .await
             .context("Failed to migrate the SQLite database")?;
-        tokio::spawn(checkpoint_periodically(store.pool.clone(), stopped));
+        let task = tokio::spawn(checkpoint_periodically(store.pool.clone(), stopped));
+        if let Ok(mut slot) = store.checkpointer.lock() {
+            *slot = Some(Checkpointer { stop, task });
+        }
         Ok(store)
     }
 
@@ -524,5 +533,13 @@ impl Store for SqliteStore {
 
     fn engine(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn close(&self) {
+        let checkpointer = self.checkpointer.lock().ok().and_then(|mut c| c.take());
+        if let Some(Checkpointer { stop, task }) = checkpointer {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
     }
 }

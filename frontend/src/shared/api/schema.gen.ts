@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/beacon/v1/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RudderStack's page-unload beacon: a batch sent by `navigator.sendBeacon`.
+         * @description Same body and answers as `/v1/batch`; the write key in the query (`?writeKey=`), as the
+         *     beacon cannot send headers; the body is `text/plain`.
+         */
+        post: operations["beacon_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -47,6 +68,28 @@ export interface paths {
         };
         /** Readiness: the store answers and the batcher can take events. */
         get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sourceConfig/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The source configuration @rudderstack/analytics-js v3 loads before it sends anything
+         *     (`configUrl` pointed at this host): an enabled source with no device-mode destinations
+         *     and the SDK's own error and metrics reporting off.
+         * @description Write key by HTTP Basic (what the SDK sends), else the `writeKey` query parameter.
+         */
+        get: operations["rudderstack_source_config"];
         put?: never;
         post?: never;
         delete?: never;
@@ -536,6 +579,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/m": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * analytics-next's own delivery metrics (`POST /v1/m`): accepted and dropped, so the
+         *     library sees no error. Shoptrail's metrics are on `/metrics`.
+         */
+        post: operations["segment_metrics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/page": {
         parameters: {
             query?: never;
@@ -552,6 +615,29 @@ export interface paths {
          *     path (first letter of the call) does the same.
          */
         post: operations["page"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{writeKey}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The settings document of a write key, in the shape analytics-next reads: its
+         *     `Segment.io` integration points the library at this host (`apiHost`, `protocol`), with the
+         *     key as `apiKey` (the library puts it in every event body). No destinations, no remote
+         *     plugins, no remote metrics.
+         * @description Unknown or revoked key: 404, as Segment's CDN answers, and the library loads nothing.
+         */
+        get: operations["segment_settings"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1608,6 +1694,78 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    beacon_batch: {
+        parameters: {
+            query?: {
+                /** @description The write key (`navigator.sendBeacon` cannot set headers). */
+                writeKey?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": components["schemas"]["SegmentBatch"];
+            };
+        };
+        responses: {
+            /** @description Valid messages are durable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentResponse"];
+                };
+            };
+            /** @description Not JSON, no batch array, or every message invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 500 KB or too many messages */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit of this write key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Overloaded or store unavailable; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -1670,6 +1828,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    rudderstack_source_config: {
+        parameters: {
+            query?: {
+                /** @description The write key, when not sent by HTTP Basic. */
+                writeKey?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source's configuration (cacheable for 5 minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Missing, unknown or revoked write key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3059,6 +3249,24 @@ export interface operations {
             };
         };
     };
+    segment_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted and dropped */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     page: {
         parameters: {
             query?: never;
@@ -3119,6 +3327,38 @@ export interface operations {
             };
             /** @description Overloaded or store unavailable; see Retry-After */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    segment_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The write key, as in the snippet */
+                writeKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Settings for analytics-next (cacheable for 5 minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Unknown or revoked write key */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

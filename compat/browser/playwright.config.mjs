@@ -1,0 +1,37 @@
+// Chromium from Debian (no browser download), one worker: the outage tests switch the
+// shared edge down for everyone.
+import { execFileSync } from 'node:child_process';
+import { defineConfig } from '@playwright/test';
+
+// Chosen once in the runner and inherited by its workers (they load this file again).
+process.env.EDGE_PORT ??= execFileSync(process.execPath, [
+  '-e',
+  "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})",
+])
+  .toString()
+  .trim();
+
+export default defineConfig({
+  testDir: './tests',
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 90_000,
+  reporter: [['list']],
+  globalSetup: './support/global-setup.mjs',
+  use: {
+    browserName: 'chromium',
+    ignoreHTTPSErrors: true,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        `--host-resolver-rules=MAP shoptrail.test 127.0.0.1:${process.env.EDGE_PORT},MAP shop.test 127.0.0.1:${process.env.EDGE_PORT}`,
+      ],
+    },
+  },
+});
