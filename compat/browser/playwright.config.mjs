@@ -22,6 +22,11 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     ignoreHTTPSErrors: true,
+    // Headless Chromium says "HeadlessChrome", which Shoptrail rightly counts as a bot (no
+    // profile, no report); these tests stand for a shopper's browser, so they say what
+    // desktop Chrome says. The libraries under test are unchanged.
+    userAgent:
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

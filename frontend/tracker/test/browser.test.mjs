@@ -29,6 +29,10 @@ before(async () => {
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
+    // Headless Chromium says "HeadlessChrome", which the server counts as a bot (no profile,
+    // no session); the demo shopper's browser says what desktop Chrome says.
+    userAgent:
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
     args: ARGS,
   });
 });
