@@ -111,9 +111,22 @@ test('range and filters survive a reload and a shared link', async ({ page }) =>
   week.append('filter', 'country:ES');
   const expected = (await (await page.request.get(`/v1/reports/breakdown?${week}`)).json()).total.sessions as number;
   await expect(page.locator('[data-kpi="sessions"] .kpi-value')).toHaveAttribute('data-value', String(expected));
+  // The change against the 7 days before, where the seed has visits too.
+  const before = new URLSearchParams({ dimension: 'channel', metrics: 'sessions', from: isoDay(13), to: isoDay(7) });
+  before.append('filter', 'country:ES');
+  const previous = (await (await page.request.get(`/v1/reports/breakdown?${before}`)).json()).total.sessions as number;
+  expect(previous).toBeGreaterThan(0);
+  await expect(page.locator('[data-kpi="sessions"] .kpi-change')).toHaveAttribute('data-change', String((expected - previous) / previous));
+  // The tab and the trend's metric travel in the link too.
+  await page.locator('[data-panel="sources"]').getByRole('tab', { name: 'Campaign' }).click();
+  await page.getByLabel('Metric').selectOption('orders');
+  await expect(page).toHaveURL(/[?&]sources=utmCampaign/);
+  await expect(page).toHaveURL(/[?&]metric=orders/);
   const url = page.url();
 
   await page.reload();
+  await expect(page.locator('[data-panel="sources"]').getByRole('tab', { name: 'Campaign' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('heading', { name: 'Orders over time' })).toBeVisible();
   await expect(page.getByText('Country is ES')).toBeVisible();
   await expect(page.getByLabel('From', { exact: true })).toHaveValue(isoDay(6));
   await expect(page.getByLabel('To', { exact: true })).toHaveValue(isoDay());

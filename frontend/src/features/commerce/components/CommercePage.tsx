@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BarChart } from '@/shared/components/BarChart';
 import { ErrorMessage, Loading } from '@/shared/components/States';
@@ -14,6 +13,7 @@ import { csvName } from '@/shared/reports/lib/csv';
 import { figure, type Metric } from '@/shared/reports/lib/metrics';
 import { formatFilter, intervalFor, previousPeriod, todayIn } from '@/shared/reports/lib/params';
 import { useReportFormat } from '@/shared/reports/lib/use-report-format';
+import { useUrlChoice } from '@/shared/reports/lib/use-url-choice';
 import { useReportState } from '@/shared/reports/lib/use-report-state';
 
 const KPIS: readonly Metric[] = ['revenue', 'orders', 'aov', 'conversionRate', 'buyers', 'newBuyers', 'returningBuyers'];
@@ -24,7 +24,7 @@ const BY_CHANNEL: readonly Metric[] = ['revenue', 'orders', 'aov', 'conversionRa
 export function CommercePage() {
   const { t } = useTranslation();
   const state = useReportState();
-  const [metric, setMetric] = useState<Metric>('revenue');
+  const [metric, setMetric] = useUrlChoice<Metric>('metric', TREND, 'revenue');
   const totals = useBreakdown({ dimension: 'channel', metrics: KPIS, range: state.range, filters: state.filters, limit: 1 });
   const shown = state.range ?? (totals.data ? { from: totals.data.from, to: totals.data.to } : null);
   const prev = shown ? previousPeriod(shown) : null;

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorMessage, Loading } from '@/shared/components/States';
 import { useBreakdown } from '@/shared/reports/api/get-breakdown';
@@ -11,6 +10,7 @@ import { Unconverted } from '@/shared/reports/components/Unconverted';
 import type { Metric } from '@/shared/reports/lib/metrics';
 import { intervalFor, previousPeriod, todayIn } from '@/shared/reports/lib/params';
 import { useReportFormat } from '@/shared/reports/lib/use-report-format';
+import { useUrlChoice } from '@/shared/reports/lib/use-url-choice';
 import { useReportState } from '@/shared/reports/lib/use-report-state';
 
 const KPIS: readonly Metric[] = ['visitors', 'sessions', 'bounceRate', 'avgSessionSeconds', 'orders', 'revenue', 'aov', 'conversionRate'];
@@ -21,7 +21,7 @@ const PANEL: readonly Metric[] = ['visitors', 'sessions', 'bounceRate', 'convers
 export function OverviewPage() {
   const { t } = useTranslation();
   const state = useReportState();
-  const [metric, setMetric] = useState<Metric>('visitors');
+  const [metric, setMetric] = useUrlChoice<Metric>('metric', TREND, 'visitors');
   // The totals come from a breakdown (its `total`); they also tell the range the API used
   // when the URL names none, and the shop's zone and currency.
   const totals = useBreakdown({ dimension: 'channel', metrics: KPIS, range: state.range, filters: state.filters, limit: 1 });

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useBreakdown, type Row } from '../api/get-breakdown';
@@ -7,6 +6,7 @@ import { valueLabel } from '../lib/labels';
 import { figure, type Metric } from '../lib/metrics';
 import { formatFilter, type Dimension, type Range, type ReportFilter } from '../lib/params';
 import { useReportFormat } from '../lib/use-report-format';
+import { useUrlChoice } from '../lib/use-url-choice';
 import { CsvButton } from './CsvButton';
 
 /**
@@ -33,7 +33,8 @@ export function BreakdownPanel({
   limit?: number;
 }) {
   const { t } = useTranslation();
-  const [tab, setTab] = useState<Dimension>(tabs[0]!);
+  // The tab lives in the URL under the panel's id (`?sources=utmCampaign`).
+  const [tab, setTab] = useUrlChoice<Dimension>(id, tabs, tabs[0]!);
   const q = useBreakdown({ dimension: tab, metrics, range, filters, limit });
   const fmt = useReportFormat(q.data?.currency, q.data?.timeZone);
   const rows: Row[] = q.data?.rows ?? [];
