@@ -195,6 +195,37 @@ test('the commerce page: revenue, orders and buyers, by day and by channel', asy
   await shot(page, 'commerce');
 });
 
+test('the overview refreshes itself every minute and says when', async ({ page, api }) => {
+  await page.clock.install();
+  await page.goto('/');
+  await waitForFigures(page);
+  const before = await kpi(page, 'sessions');
+  const updated = await page.locator('.refreshed').textContent();
+  // A new visit arrives while the page is open.
+  const r = await fetch(`${api.baseURL}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-write-key': api.writeKey },
+    body: JSON.stringify([
+      {
+        messageId: `refresh-${Date.now()}`,
+        // A seeded user, so the users list keeps its first page as the users spec expects.
+        userId: 'e2e-user-23',
+        sessionId: `refresh-${Date.now()}`,
+        type: 'page_view',
+        timestamp: new Date(Date.now() - 60_000).toISOString(),
+        context: { page: { path: '/fresh' } },
+      },
+    ]),
+  });
+  expect(r.status).toBe(202);
+  await page.clock.fastForward('00:30');
+  expect(await kpi(page, 'sessions'), 'not refetched before the minute').toBe(before);
+  await page.clock.fastForward('00:31');
+  await expect(page.locator('[data-kpi="sessions"] .kpi-value')).toHaveAttribute('data-value', String(before + 1));
+  await expect(page.locator('.refreshed')).not.toHaveText(updated!);
+  await expect(page.locator('.refreshed')).toContainText('Updated at');
+});
+
 test('the overview fits a tablet without sideways scrolling', async ({ page }) => {
   await page.setViewportSize({ width: 820, height: 1180 });
   await page.goto('/');
