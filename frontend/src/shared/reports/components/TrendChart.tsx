@@ -67,6 +67,8 @@ export function TrendChart({
             points={points.map((p) => ({ label: p.t, value: figure(p, metric) ?? 0 }))}
             formatValue={(v) => fmt.metric(metric, v)}
             formatLabel={fmt.bucket}
+            comparison={previous.length === points.length ? previous.map((p) => figure(p, metric) ?? 0) : undefined}
+            legend={{ current: t('reports.legend.current'), comparison: t('reports.legend.previous') }}
           />
         ))}
     </section>
