@@ -13,6 +13,7 @@ async function visit(page: Page, pages: (readonly [string, string])[]): Promise<
 test('no console errors for the admin', async ({ page, consoleErrors }) => {
   await visit(page, [
     ['/', 'Overview'],
+    ['/commerce', 'Commerce'],
     ['/users', 'Users'],
     ['/users/e2e-user-00', 'Journey'],
     ['/funnels', 'Funnels'],
@@ -49,6 +50,7 @@ test.describe('as a viewer', () => {
   test('no console errors for the viewer', async ({ page, consoleErrors }) => {
     await visit(page, [
       ['/', 'Overview'],
+      ['/commerce', 'Commerce'],
       ['/users', 'Users'],
       ['/users/e2e-user-00', 'Journey'],
       ['/funnels', 'Funnels'],

@@ -1,6 +1,6 @@
-// Times the console's overview on a seeded data directory: the four /v1/stats calls it
-// makes, and the page in headless Chromium from navigation until every KPI card and chart
-// is drawn. Prints figures; asserts nothing. Used by scripts/bench-console.
+// Times the console's overview on a seeded data directory: the report calls it and the
+// commerce page make (7 and 30 days, with and without a filter), and the overview in
+// headless Chromium from navigation until every card, the trend and every panel is drawn. Prints figures; asserts nothing. Used by scripts/bench-console.
 //
 // Env: API_BIN (release api binary), DATA_DIR (seeded), CHROMIUM (default /usr/bin/chromium),
 //      SEED_EVENTS=N to first seed N events through the real ingestion API (10,000 users,
@@ -103,25 +103,40 @@ const login = await fetch(`${base}/v1/auth/login`, {
 });
 const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
 const day = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-const calls = [
-  [`/v1/stats?from=${day(29)}&to=${day(0)}`, 'range (30 days)'],
-  [`/v1/stats?from=${day(59)}&to=${day(30)}`, 'previous period'],
-  [`/v1/stats?from=${day(6)}&to=${day(0)}`, 'last 7 days'],
-];
+const KPIS = 'visitors,sessions,bounceRate,avgSessionSeconds,orders,revenue,aov,conversionRate';
+const PANEL = 'visitors,sessions,bounceRate,conversionRate,revenue';
+const COMMERCE = 'revenue,orders,aov,conversionRate,buyers,newBuyers,returningBuyers';
+const reports = (from, to, filter) => {
+  const f = filter ? `&filter=${encodeURIComponent(filter)}` : '';
+  const r = `from=${from}&to=${to}${f}`;
+  return [
+    [`/v1/reports/breakdown?dimension=channel&metrics=${KPIS}&limit=1&${r}`, 'cards (totals)'],
+    [`/v1/reports/timeseries?metrics=visitors&interval=day&compare=previous&${r}`, 'trend'],
+    [`/v1/reports/breakdown?dimension=channel&metrics=${PANEL}&limit=10&${r}`, 'channels'],
+    [`/v1/reports/breakdown?dimension=landingPage&metrics=${PANEL}&limit=10&${r}`, 'landing pages'],
+    [`/v1/reports/breakdown?dimension=country&metrics=${PANEL}&limit=10&${r}`, 'countries'],
+    [`/v1/reports/breakdown?dimension=device&metrics=${PANEL}&limit=10&${r}`, 'devices'],
+    [`/v1/reports/breakdown?dimension=channel&metrics=${COMMERCE}&limit=1&${r}`, 'commerce cards'],
+    [`/v1/reports/timeseries?metrics=revenue&interval=day&compare=previous&${r}`, 'commerce trend'],
+  ];
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
 
-const total = (await (await fetch(`${base}${calls[0][0]}`, { headers: { cookie } })).json()).totalEvents;
-console.log(`events in the last 30 days: ${total}`);
-for (const [path, name] of calls) {
-  const times = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    const r = await fetch(`${base}${path}`, { headers: { cookie } });
-    await r.json();
-    times.push(performance.now() - t0);
+const first = await (await fetch(`${base}/v1/reports/breakdown?dimension=channel&metrics=sessions,orders&from=${day(29)}&to=${day(0)}`, { headers: { cookie } })).json();
+console.log(`sessions in the last 30 days: ${first.total?.sessions}, orders: ${first.total?.orders}`);
+for (const [days, filter] of [[7, ''], [30, ''], [7, 'device:mobile'], [30, 'device:mobile']]) {
+  for (const [path, name] of reports(day(days - 1), day(0), filter)) {
+    const times = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const r = await fetch(`${base}${path}`, { headers: { cookie } });
+      if (!r.ok) throw new Error(`${path} answered ${r.status}`);
+      await r.json();
+      times.push(performance.now() - t0);
+    }
+    console.log(`${name}, ${days} days${filter ? `, filter ${filter}` : ''}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
   }
-  console.log(`GET /v1/stats ${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
 }
 
 const profile = mkdtempSync(join(tmpdir(), 'shoptrail-bench-'));
@@ -136,16 +151,17 @@ await page.goto(`${base}/sign-in`);
 await page.getByLabel('Email').fill(email);
 await page.getByLabel('Password').fill(password);
 await page.getByRole('button', { name: 'Sign in' }).click();
-await page.locator('[data-kpi="active30"] .kpi-value').waitFor({ timeout: 60_000 });
+await page.locator('[data-kpi="visitors"] .kpi-value').waitFor({ timeout: 60_000 });
 const loads = [];
 for (let i = 0; i < RUNS; i++) {
   const t0 = performance.now();
   await page.goto(`${base}/`);
-  await page.locator('[data-kpi="active30"] .kpi-value').waitFor({ timeout: 60_000 });
+  await page.locator('[data-kpi="visitors"] .kpi-value').waitFor({ timeout: 60_000 });
   await page.locator('.chart-svg').first().waitFor();
+  await page.locator('.state-loading').first().waitFor({ state: 'detached' });
   loads.push(performance.now() - t0);
 }
-console.log(`overview page (full load to KPIs and charts drawn): median ${fmt(median(loads))}, max ${fmt(Math.max(...loads))} over ${RUNS} loads`);
+console.log(`overview page (full load to cards, trend and panels drawn): median ${fmt(median(loads))}, max ${fmt(Math.max(...loads))} over ${RUNS} loads`);
 await ctx.close();
 rmSync(profile, { recursive: true, force: true });
 server.kill('SIGTERM');

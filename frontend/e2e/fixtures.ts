@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, request, type Page } from '@playwright/test';
-import { seedEvents } from './seed';
+import { seedRequests } from './seed';
 
 export { expect };
 
@@ -119,6 +119,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         APP__RATE_LIMIT__AUTH_BURST: '10000',
         APP__RATE_LIMIT__READS_PER_MINUTE: '1000000',
         APP__RATE_LIMIT__READS_BURST: '100000',
+        // The seed says each visitor's country the way CloudFront does, from this machine.
+        APP__INGEST__COUNTRY_HEADER: 'CloudFront-Viewer-Country',
+        APP__SERVER__TRUSTED_PROXIES: '127.0.0.1/32',
       };
       const cli = (args: string[], input?: string) => {
         const r = spawnSync(bin, args, { env, input, encoding: 'utf8' });
@@ -136,13 +139,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       try {
         await waitHealthy(baseURL, server, log);
 
-        const events = seedEvents();
-        const seeded = await fetch(`${baseURL}/v1/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-write-key': writeKey },
-          body: JSON.stringify(events),
-        });
-        if (seeded.status !== 202) throw new Error(`seeding failed: ${seeded.status} ${await seeded.text()}`);
+        for (const { country, events } of seedRequests()) {
+          const seeded = await fetch(`${baseURL}/v1/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-write-key': writeKey, 'cloudfront-viewer-country': country },
+            body: JSON.stringify(events),
+          });
+          if (seeded.status !== 202) throw new Error(`seeding failed: ${seeded.status} ${await seeded.text()}`);
+        }
 
         const states = {} as Record<Member, string>;
         for (const [role, who] of [

@@ -14,6 +14,48 @@ export function sessionSteps(u: number): string[] {
 
 export const userId = (u: number) => `e2e-user-${String(u).padStart(2, '0')}`;
 
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+const WINDOWS_CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** Where user `u` comes from: a Google search, the spring newsletter campaign, or direct. */
+export function arrival(u: number): { channel: 'Organic Search' | 'Email' | 'Direct'; query: string; referrer?: string } {
+  if (u % 3 === 0) return { channel: 'Organic Search', query: '', referrer: 'https://www.google.com/' };
+  if (u % 3 === 1) return { channel: 'Email', query: '?utm_source=newsletter&utm_medium=email&utm_campaign=spring-sale' };
+  return { channel: 'Direct', query: '' };
+}
+
+/** User `u`'s device: even users on an iPhone, odd ones on Windows. */
+export const device = (u: number) => (u % 2 === 0 ? 'mobile' : 'desktop');
+
+/** The country a trusted proxy reports for user `u` (`CloudFront-Viewer-Country`). */
+export const country = (u: number) => (u < 12 ? 'ES' : 'DE');
+
+/** What the seed gives the reports, per channel: sessions, orders and revenue (EUR). */
+export function seededByChannel(): Record<string, { sessions: number; orders: number; revenue: number }> {
+  const out: Record<string, { sessions: number; orders: number; revenue: number }> = {};
+  for (let u = 0; u < SEEDED_USERS; u++) {
+    const c = (out[arrival(u).channel] ??= { sessions: 0, orders: 0, revenue: 0 });
+    c.sessions += 2;
+    if (sessionSteps(u).includes('purchase')) {
+      c.orders += 2;
+      c.revenue += 2 * (20 + u);
+    }
+  }
+  return out;
+}
+
+/** The seed as the requests that send it: one per country header. */
+export function seedRequests(now = Date.now()): { country: string; events: Record<string, unknown>[] }[] {
+  const byCountry = new Map<string, Record<string, unknown>[]>();
+  for (const e of seedEvents(now)) {
+    const c = country(Number(String(e.userId).slice(-2)));
+    byCountry.set(c, [...(byCountry.get(c) ?? []), e]);
+  }
+  return [...byCountry].map(([c, events]) => ({ country: c, events }));
+}
+
 /** Two sessions per user over the last 12 days, always in the past (future timestamps
  * would be clamped to the receive time). */
 export function seedEvents(now = Date.now()): Record<string, unknown>[] {
@@ -24,6 +66,7 @@ export function seedEvents(now = Date.now()): Record<string, unknown>[] {
     for (let s = 0; s < 2; s++) {
       const start = day((u + s * 5) % 12) + u * 60_000;
       const session = `${user}-s${s}`;
+      const from = arrival(u);
       sessionSteps(u).forEach((type, i) => {
         events.push({
           messageId: `${session}-${i}`,
@@ -31,7 +74,14 @@ export function seedEvents(now = Date.now()): Record<string, unknown>[] {
           sessionId: session,
           type,
           timestamp: new Date(start + i * 60_000).toISOString(),
-          properties: { path: `/p/${i}`, ...(type === 'purchase' ? { revenue: 20 + u } : {}) },
+          properties: {
+            path: `/p/${i}`,
+            ...(type === 'purchase' ? { orderId: `${session}-order`, revenue: 20 + u, currency: 'EUR' } : {}),
+          },
+          context: {
+            page: { path: `/p/${i}`, url: `https://shop.e2e.test/p/${i}${from.query}`, referrer: from.referrer },
+            userAgent: u % 2 === 0 ? IPHONE : WINDOWS_CHROME,
+          },
           traits: u % 5 === 0 ? { plan: 'gold', country: 'ES' } : undefined,
         });
       });

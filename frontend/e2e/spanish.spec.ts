@@ -13,6 +13,8 @@ test('Spanish: every page translated, remembered after reload', async ({ page })
 
   const pages = [
     ['/', 'Resumen', 'es-overview'],
+    ['/?filter=channel%3AEmail&filter=device%3Amobile', 'Resumen', 'es-overview-filtered'],
+    ['/commerce', 'Comercio', 'es-commerce'],
     ['/users', 'Usuarios', 'es-users'],
     ['/users/e2e-user-00', 'Recorrido', 'es-user-journey'],
     ['/funnels', 'Embudos', 'es-funnels'],
@@ -30,6 +32,10 @@ test('Spanish: every page translated, remembered after reload', async ({ page })
     if (path === '/funnels') {
       await page.getByRole('button', { name: 'Mostrar embudo' }).click();
       await expect(page.locator('.funnel-step').first()).toBeVisible();
+    }
+    if (path.startsWith('/?filter')) {
+      await expect(page.getByText('Canal es Correo electrónico')).toBeVisible();
+      await expect(page.getByText('Dispositivo es Móvil')).toBeVisible();
     }
     const left = await englishLeftOn(page);
     if (left.length) found[path] = left;

@@ -14,6 +14,7 @@ function named<K extends string>(load: () => Promise<Record<K, ComponentType>>, 
 }
 const AdminPage = named(() => import('@/features/admin/components/AdminPage'), 'AdminPage');
 const SignInPage = named(() => import('@/features/auth/components/SignInPage'), 'SignInPage');
+const CommercePage = named(() => import('@/features/commerce/components/CommercePage'), 'CommercePage');
 const FunnelsPage = named(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage');
 const JobsPage = named(() => import('@/features/jobs/components/JobsPage'), 'JobsPage');
 const OverviewPage = named(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage');
@@ -51,6 +52,7 @@ const router = createBrowserRouter([
     ),
     children: [
       { index: true, element: page(OverviewPage), errorElement: <PageError /> },
+      { path: 'commerce', element: page(CommercePage), errorElement: <PageError /> },
       { path: 'users', element: page(UsersPage), errorElement: <PageError /> },
       { path: 'users/:userId', element: page(UserPage), errorElement: <PageError /> },
       { path: 'funnels', element: page(FunnelsPage), errorElement: <PageError /> },

@@ -7,6 +7,7 @@ import { LANGUAGES, setLanguage, type Language } from '@/shared/i18n';
 
 const NAV: { to: string; key: string; role: Role }[] = [
   { to: '/', key: 'nav.overview', role: 'viewer' },
+  { to: '/commerce', key: 'nav.commerce', role: 'viewer' },
   { to: '/users', key: 'nav.users', role: 'viewer' },
   { to: '/funnels', key: 'nav.funnels', role: 'viewer' },
   { to: '/jobs', key: 'nav.jobs', role: 'analyst' },

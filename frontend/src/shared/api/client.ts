@@ -23,14 +23,16 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   body?: unknown;
   headers?: Record<string, string>;
-  query?: Record<string, string | number | undefined | null>;
+  /** An array value repeats the parameter (`filter=a&filter=b`). */
+  query?: Record<string, string | number | readonly string[] | undefined | null>;
   signal?: AbortSignal;
 }
 
 export function buildUrl(path: string, query?: RequestOptions['query']): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) {
-    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+    if (Array.isArray(v)) v.forEach((x: string) => params.append(k, x));
+    else if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
   }
   const qs = params.toString();
   return `${env.apiBaseUrl}${path}${qs ? `?${qs}` : ''}`;

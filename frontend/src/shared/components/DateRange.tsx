@@ -14,7 +14,8 @@ export function presetRange(days: number, now: Date = new Date()): Range {
   return { from: addDays(to, -(days - 1)), to };
 }
 
-export function DateRange({ value, onChange }: { value: Range; onChange: (r: Range) => void }) {
+/** `today` (YYYY-MM-DD) anchors the presets; reports pass the shop's local day. */
+export function DateRange({ value, onChange, today: anchor }: { value: Range; onChange: (r: Range) => void; today?: string }) {
   const { t } = useTranslation();
   const id = useId();
   return (
@@ -22,7 +23,7 @@ export function DateRange({ value, onChange }: { value: Range; onChange: (r: Ran
       <legend>{t('range.legend')}</legend>
       <div className="presets" role="group" aria-label={t('range.presets')}>
         {PRESETS.map((n) => (
-          <button key={n} type="button" className="button secondary" onClick={() => onChange(presetRange(n))}>
+          <button key={n} type="button" className="button secondary" onClick={() => onChange(anchor ? { from: addDays(anchor, -(n - 1)), to: anchor } : presetRange(n))}>
             {t('range.lastDays', { count: n })}
           </button>
         ))}

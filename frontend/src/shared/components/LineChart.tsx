@@ -12,6 +12,10 @@ interface Props {
   formatValue: (n: number) => string;
   formatLabel: (s: string) => string;
   height?: number;
+  /** A comparison series (the previous period), drawn dashed on the same x positions. */
+  comparison?: number[];
+  /** Names of the two series for the legend, when there is a comparison. */
+  legend?: { current: string; comparison: string };
 }
 
 const W = 640;
@@ -29,11 +33,11 @@ export function linePath(values: number[], width: number, height: number, max: n
     .join(' ');
 }
 
-export function LineChart({ points, title, formatValue, formatLabel, height = 220 }: Props) {
+export function LineChart({ points, title, formatValue, formatLabel, height = 220, comparison, legend }: Props) {
   const id = useId();
   const innerW = W - PAD.left - PAD.right;
   const innerH = height - PAD.top - PAD.bottom;
-  const max = Math.max(0, ...points.map((p) => p.value));
+  const max = Math.max(0, ...points.map((p) => p.value), ...(comparison ?? []));
   const d = linePath(
     points.map((p) => p.value),
     innerW,
@@ -71,6 +75,9 @@ export function LineChart({ points, title, formatValue, formatLabel, height = 22
               {formatLabel(last.label)}
             </text>
           )}
+          {comparison && comparison.length > 0 && (
+            <path d={linePath(comparison.slice(0, Math.max(points.length, 1)), innerW, innerH, max)} className="line comparison" fill="none" />
+          )}
           <path d={d} className="line" fill="none" />
           {points.map((p, i) => {
             const x = points.length > 1 ? (i * innerW) / (points.length - 1) : innerW / 2;
@@ -83,6 +90,12 @@ export function LineChart({ points, title, formatValue, formatLabel, height = 22
           })}
         </g>
       </svg>
+      {comparison && legend && (
+        <figcaption className="legend">
+          <span className="legend-current">{legend.current}</span>
+          <span className="legend-comparison">{legend.comparison}</span>
+        </figcaption>
+      )}
     </figure>
   );
 }

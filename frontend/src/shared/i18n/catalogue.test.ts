@@ -29,6 +29,10 @@ const SAME_IN_BOTH = new Set([
   'account.signedInAs',
   'funnels.stepName',
   'jobs.import.formats.csv',
+  'reports.csv',
+  'reports.channels.Display',
+  'reports.channels.Audio',
+  'reports.channels.SMS',
 ]);
 
 function sourceFiles(dir: string): string[] {

@@ -1,122 +1,106 @@
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router-dom';
-import { BarChart } from '@/shared/components/BarChart';
-import { DateRange, presetRange, type Range } from '@/shared/components/DateRange';
-import { LineChart } from '@/shared/components/LineChart';
-import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
-import { addDays, isDay, today } from '@/shared/lib/dates';
-import { useFormat } from '@/shared/lib/format';
-import { useStats } from '../api/get-stats';
-import { buildKpis, previousPeriod } from '../lib/kpis';
+import { ErrorMessage, Loading } from '@/shared/components/States';
+import { useBreakdown } from '@/shared/reports/api/get-breakdown';
+import { BreakdownPanel } from '@/shared/reports/components/BreakdownPanel';
+import { FilterChips } from '@/shared/reports/components/FilterChips';
+import { KpiCards } from '@/shared/reports/components/KpiCards';
+import { ReportBar } from '@/shared/reports/components/ReportBar';
+import { TrendChart } from '@/shared/reports/components/TrendChart';
+import { Unconverted } from '@/shared/reports/components/Unconverted';
+import type { Metric } from '@/shared/reports/lib/metrics';
+import { intervalFor, previousPeriod, todayIn } from '@/shared/reports/lib/params';
+import { useReportFormat } from '@/shared/reports/lib/use-report-format';
+import { useUrlChoice } from '@/shared/reports/lib/use-url-choice';
+import { useReportState } from '@/shared/reports/lib/use-report-state';
 
+const KPIS: readonly Metric[] = ['visitors', 'sessions', 'bounceRate', 'avgSessionSeconds', 'orders', 'revenue', 'aov', 'conversionRate'];
+const TREND: readonly Metric[] = [...KPIS, 'pageviews', 'viewsPerSession'];
+const PANEL: readonly Metric[] = ['visitors', 'sessions', 'bounceRate', 'conversionRate', 'revenue'];
+
+/** The analyst's home: who came, from where, on what, and what they bought. */
 export function OverviewPage() {
   const { t } = useTranslation();
-  const f = useFormat();
-  const [params, setParams] = useSearchParams();
-  const fallback = presetRange(30);
-  const from = params.get('from');
-  const to = params.get('to');
-  const range: Range = isDay(from) && isDay(to) && from <= to ? { from, to } : fallback;
-  const prev = previousPeriod(range);
-  const now = today();
-  const current = useStats(range.from, range.to);
-  const previous = useStats(prev.from, prev.to);
-  const last7 = useStats(addDays(now, -6), now);
-  const last30 = useStats(addDays(now, -29), now);
-
-  const kpis = current.data ? buildKpis(current.data, previous.data, last7.data, last30.data) : [];
+  const state = useReportState();
+  const [metric, setMetric] = useUrlChoice<Metric>('metric', TREND, 'visitors');
+  // The totals come from a breakdown (its `total`); they also tell the range the API used
+  // when the URL names none, and the shop's zone and currency.
+  const totals = useBreakdown({ dimension: 'channel', metrics: KPIS, range: state.range, filters: state.filters, limit: 1 });
+  const shown = state.range ?? (totals.data ? { from: totals.data.from, to: totals.data.to } : null);
+  const prev = shown ? previousPeriod(shown) : null;
+  const previous = useBreakdown({ dimension: 'channel', metrics: KPIS, range: prev, filters: state.filters, limit: 1 }, !!prev);
+  const fmt = useReportFormat(totals.data?.currency, totals.data?.timeZone);
 
   return (
     <section aria-labelledby="overview-title" className="page">
       <header className="page-header">
         <h1 id="overview-title">{t('overview.title')}</h1>
-        <DateRange value={range} onChange={(r) => setParams({ from: r.from, to: r.to })} />
+        <ReportBar
+          range={shown}
+          today={totals.data ? todayIn(totals.data.timeZone) : undefined}
+          timeZone={totals.data?.timeZone}
+          onRange={state.setRange}
+          updatedAt={totals.dataUpdatedAt}
+          fetching={totals.isFetching}
+          fmt={fmt}
+        />
       </header>
-      {current.isPending && <Loading />}
-      {current.isError && <ErrorMessage error={current.error} onRetry={() => void current.refetch()} />}
-      {current.data && (
+      <FilterChips filters={state.filters} onRemove={state.removeFilter} />
+      {totals.isPending && <Loading />}
+      {totals.isError && <ErrorMessage error={totals.error} onRetry={() => void totals.refetch()} />}
+      {totals.data && (
         <>
-          <p className="muted">
-            {t('overview.comparedWith', { from: f.day(prev.from), to: f.day(prev.to) })}
-          </p>
-          <ul className="kpis" aria-label={t('overview.kpis')}>
-            {kpis.map((k) => (
-              <li key={k.id} className="card kpi" data-kpi={k.id}>
-                <span className="kpi-label">{t(`overview.kpi.${k.id}`)}</span>
-                <span className="kpi-value" data-value={k.value}>
-                  {k.decimals ? f.decimal(k.value) : f.integer(k.value)}
-                </span>
-                {k.change !== null && (
-                  <span className={`kpi-change ${k.change >= 0 ? 'up' : 'down'}`}>
-                    {t('overview.change', { change: f.change(k.change) })}
-                  </span>
-                )}
-              </li>
-            ))}
-          </ul>
-          {current.data.totalEvents === 0 ? (
-            <Empty>{t('overview.empty')}</Empty>
-          ) : (
-            <div className="grid-2">
-              <section className="card" aria-labelledby="per-day-title">
-                <h2 id="per-day-title">{t('overview.perDay')}</h2>
-                <LineChart
-                  title={t('overview.perDay')}
-                  points={current.data.eventsPerDay.map((d) => ({ label: d.day, value: d.count }))}
-                  formatValue={f.integer}
-                  formatLabel={f.shortDay}
-                />
-              </section>
-              <section className="card" aria-labelledby="per-type-title">
-                <h2 id="per-type-title">{t('overview.perType')}</h2>
-                <BarChart
-                  title={t('overview.perType')}
-                  bars={current.data.eventsPerType.map((x) => ({ label: x.type, value: x.count }))}
-                  formatValue={f.integer}
-                />
-              </section>
-              <section className="card" aria-labelledby="top-title">
-                <h2 id="top-title">{t('overview.topTypes')}</h2>
-                <div className="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('overview.rank')}</th>
-                        <th scope="col">{t('overview.type')}</th>
-                        <th scope="col" className="num">
-                          {t('overview.events')}
-                        </th>
-                        <th scope="col" className="num">
-                          {t('overview.share')}
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {current.data.topTypes.map((x, i) => (
-                        <tr key={x.type}>
-                          <td>{f.integer(i + 1)}</td>
-                          <td>{x.type}</td>
-                          <td className="num">{f.integer(x.count)}</td>
-                          <td className="num">{f.percent(x.count / current.data.totalEvents)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              </section>
-              <section className="card" aria-labelledby="dau-title">
-                <h2 id="dau-title">{t('overview.dau')}</h2>
-                <LineChart
-                  title={t('overview.dau')}
-                  points={current.data.dailyActiveUsers.map((d) => ({ label: d.day, value: d.count }))}
-                  formatValue={f.integer}
-                  formatLabel={f.shortDay}
-                />
-              </section>
-            </div>
-          )}
+          {prev && <p className="muted">{t('reports.comparedWith', { from: fmt.day(prev.from), to: fmt.day(prev.to) })}</p>}
+          <KpiCards metrics={KPIS} current={totals.data.total} previous={previous.data?.total} fmt={fmt} />
+          <Unconverted amounts={totals.data.unconverted} />
         </>
       )}
+      <TrendChart
+        id="overview-trend"
+        metrics={TREND}
+        metric={metric}
+        onMetric={setMetric}
+        range={state.range}
+        interval={state.range ? intervalFor(state.range) : 'day'}
+        filters={state.filters}
+      />
+      <div className="grid-2">
+        <BreakdownPanel
+          id="sources"
+          title={t('reports.panel.sources')}
+          tabs={['channel', 'utmSource', 'utmCampaign']}
+          metrics={PANEL}
+          range={state.range}
+          filters={state.filters}
+          onFilter={state.addFilter}
+        />
+        <BreakdownPanel
+          id="pages"
+          title={t('reports.panel.pages')}
+          tabs={['landingPage', 'exitPage']}
+          metrics={PANEL}
+          range={state.range}
+          filters={state.filters}
+          onFilter={state.addFilter}
+        />
+        <BreakdownPanel
+          id="locations"
+          title={t('reports.panel.locations')}
+          tabs={['country']}
+          metrics={PANEL}
+          range={state.range}
+          filters={state.filters}
+          onFilter={state.addFilter}
+        />
+        <BreakdownPanel
+          id="devices"
+          title={t('reports.panel.devices')}
+          tabs={['device', 'browser', 'os']}
+          metrics={PANEL}
+          range={state.range}
+          filters={state.filters}
+          onFilter={state.addFilter}
+        />
+      </div>
     </section>
   );
 }
