@@ -14,6 +14,10 @@ use axum::routing::post;
 use serde_json::value::RawValue;
 use shared::event::IncomingEvent;
 
+// The same allocator as the api binary, so the ratio measures our request path, not malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 async fn parse(body: Bytes) -> Response {
     let Ok(text) = std::str::from_utf8(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
