@@ -30,9 +30,12 @@ pub struct RequestMetricsLayer {
     handles: Arc<RequestHandles>,
 }
 
+/// The handles of one method and status on a route.
+type Handles = (Method, u16, Counter, Histogram);
+
 #[derive(Default)]
 struct RequestHandles {
-    by_route: RwLock<HashMap<Box<str>, Vec<(Method, u16, Counter, Histogram)>>>,
+    by_route: RwLock<HashMap<Box<str>, Vec<Handles>>>,
 }
 
 impl RequestHandles {
