@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use shared::event::{IncomingEvent, Rejection};
@@ -13,7 +13,7 @@ use shared::ingest::{Backpressure, Intake, ItemResult, Receipt, Status};
 use utoipa::ToSchema;
 
 use crate::auth::write_keys::WriteKeyAuth;
-use crate::body;
+use crate::body::{self, ContentEncoding};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -74,11 +74,11 @@ pub enum IngestRequest {
 fn read(
     state: &AppState,
     source: &str,
-    headers: &HeaderMap,
+    encoding: &ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Intake, ApiError> {
     let limits = &state.settings.ingest;
-    let bytes = body::decode(headers, raw, limits.max_request_bytes)?;
+    let bytes = body::decode_encoded(encoding, raw, limits.max_request_bytes)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::bad_request("invalid_json", "body is not UTF-8"))?;
     let items: Vec<&RawValue> = match text.trim_start().as_bytes().first() {
@@ -159,10 +159,10 @@ fn respond(receipt: Receipt) -> Result<(StatusCode, Json<IngestResponse>), ApiEr
 pub async fn ingest(
     key: WriteKeyAuth,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    encoding: ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let intake = read(&state, &key.source, &headers, raw)?;
+    let intake = read(&state, &key.source, &encoding, raw)?;
     let receipt = state
         .pipeline()
         .submit(intake, Backpressure::Refuse)
@@ -176,8 +176,8 @@ pub async fn ingest(
 pub async fn parse_only(
     key: WriteKeyAuth,
     State(state): State<AppState>,
-    headers: HeaderMap,
+    encoding: ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    respond(read(&state, &key.source, &headers, raw)?.preview())
+    respond(read(&state, &key.source, &encoding, raw)?.preview())
 }
