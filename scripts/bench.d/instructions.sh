@@ -4,14 +4,15 @@
 # divides the instructions executed by N. Figures only.
 #   scripts/bench.d/instructions.sh BIN PATH N CONNECTIONS [EVENTS_PER_REQUEST]
 #   e.g. scripts/bench.d/instructions.sh target/release/api /v1/_bench/parse-only 3000 4
-# Needs valgrind (apt-get install valgrind). Set KEEP=file to keep the callgrind profile.
+# Needs valgrind (apt-get install valgrind). Set KEEP=file to keep the callgrind profile;
+# LIMIT_PER_MINUTE (and LIMIT_BURST) turn the per-write-key rate limit on.
 set -euo pipefail
 bin=$1 path=$2 n=$3 conns=$4 batch=${5:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 port=${PORT:-$((19000 + RANDOM % 500))}
 data=$(mktemp -d)
 trap 'kill "$vg" 2>/dev/null || true; wait "$vg" 2>/dev/null || true; rm -rf "$data"' EXIT
-export APP__STORAGE__DATA_DIR=$data APP__RATE_LIMIT__INGEST_PER_MINUTE=0
+export APP__STORAGE__DATA_DIR=$data APP__RATE_LIMIT__INGEST_PER_MINUTE=${LIMIT_PER_MINUTE:-0} APP__RATE_LIMIT__INGEST_BURST=${LIMIT_BURST:-2000}
 key=$("$bin" write-key create --source bench 2>/dev/null | grep -o 'stwk_[A-Za-z0-9_-]*' | head -1)
 AUTH_HEADER="Basic $(printf '%s:' "$key" | base64 -w0)"
 export AUTH_HEADER
