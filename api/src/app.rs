@@ -7,9 +7,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
+use axum::http::{HeaderName, header};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tracing::{info, warn};
 
 use shared::batcher::Batcher;
@@ -98,33 +100,23 @@ impl App {
         })
     }
 
+    /// The routes with the layers that need the matched route (request metrics, and load
+    /// shedding inside them so shed requests are counted too), applied as one stack: each
+    /// `Router::layer` call wraps every route in another boxed, per-request-cloned service.
     fn router(state: AppState) -> Router {
         let server = &state.settings.server;
         let retry_after_s = state.settings.batcher.retry_after_s;
-        let overload = ServiceBuilder::new()
+        let per_route = ServiceBuilder::new()
+            // One INFO span per request, named by its route template (so per route).
+            .layer(axum::middleware::from_fn(crate::request_span::in_span))
+            .layer(middleware::RequestMetricsLayer::default())
             .layer(HandleErrorLayer::new(move |err| {
                 middleware::handle_overload(retry_after_s, err)
             }))
             .load_shed()
             .concurrency_limit(server.max_concurrent_requests)
             .timeout(Duration::from_millis(server.request_timeout_ms));
-        let max_header_bytes = server.max_header_bytes;
-        let sensitive: std::sync::Arc<[axum::http::HeaderName]> = std::sync::Arc::new([
-            axum::http::header::AUTHORIZATION,
-            axum::http::header::COOKIE,
-            axum::http::header::SET_COOKIE,
-            axum::http::HeaderName::from_static(crate::auth::write_keys::WRITE_KEY_HEADER),
-        ]);
-        routes::router(state)
-            .layer(overload)
-            .layer(axum::middleware::from_fn(middleware::track_metrics))
-            .layer(axum::middleware::from_fn(crate::request_span::in_span))
-            .layer(axum::middleware::from_fn(move |req, next| {
-                security::limit_headers(max_header_bytes, req, next)
-            }))
-            // Marks credentials so no log line or debug print shows their values.
-            .layer(tower_http::sensitive_headers::SetSensitiveHeadersLayer::from_shared(sensitive))
-            .layer(CatchPanicLayer::new())
+        routes::router(state).layer(per_route)
     }
 
     pub fn port(&self) -> u16 {
@@ -164,8 +156,25 @@ impl App {
             info!("Shutting down: no new connections; finishing in-flight requests.");
             let _ = stopping_tx.send(());
         };
-        let header_timeout = Duration::from_millis(state.settings.server.header_read_timeout_ms);
-        let serve = tokio::spawn(serve(listener, router, header_timeout, signal));
+        let server = &state.settings.server;
+        let header_timeout = Duration::from_millis(server.header_read_timeout_ms);
+        let max_header_bytes = server.max_header_bytes;
+        let sensitive: Arc<[HeaderName]> = Arc::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::SET_COOKIE,
+            HeaderName::from_static(crate::auth::write_keys::WRITE_KEY_HEADER),
+        ]);
+        // The layers every request passes, around the whole router once (not per route).
+        let service = ServiceBuilder::new()
+            .layer(CatchPanicLayer::new())
+            // Marks credentials so no log line or debug print shows their values.
+            .layer(SetSensitiveHeadersLayer::from_shared(sensitive))
+            .layer(axum::middleware::from_fn(move |req, next| {
+                security::limit_headers(max_header_bytes, req, next)
+            }))
+            .service(router);
+        let serve = tokio::spawn(serve(listener, service, header_timeout, signal));
         let mut serve = serve;
         tokio::select! {
             result = &mut serve => result.context("Server task failed")?.context("Server failed")?,
@@ -190,17 +199,30 @@ impl App {
 /// Accepts connections until `signal` completes, then lets open ones finish. hyper is driven
 /// directly rather than through `axum::serve`, which sets no timer: with one, a client
 /// that has not sent its headers within `header_timeout` is disconnected (slowloris).
-async fn serve(
+async fn serve<S, B>(
     listener: TcpListener,
-    router: Router,
+    service: S,
     header_timeout: Duration,
     signal: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: tower::Service<axum::extract::Request, Response = axum::http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Future: Send + 'static,
+    B: axum::body::HttpBody + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
     use hyper_util::server::graceful::GracefulShutdown;
     use hyper_util::service::TowerToHyperService;
     use tower::Layer as _;
+    use tower::ServiceExt as _;
 
     let mut builder = Builder::new(TokioExecutor::new());
     builder
@@ -225,9 +247,12 @@ async fn serve(
         };
         let _ = stream.set_nodelay(true);
         // What `into_make_service_with_connect_info` did: handlers read the peer address.
-        let service = axum::Extension(axum::extract::ConnectInfo(remote)).layer(router.clone());
+        let service = axum::Extension(axum::extract::ConnectInfo(remote)).layer(service.clone());
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                TowerToHyperService::new(service.map_request(into_axum_body)),
+            )
             .into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -239,6 +264,15 @@ async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// hyper's request body as axum's (what `Router` does for itself when served directly).
+fn into_axum_body<B>(req: axum::http::Request<B>) -> axum::extract::Request
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    req.map(axum::body::Body::new)
 }
 
 /// Removes expired session records now and then; a failed sweep is retried next time.

@@ -4,14 +4,41 @@
 use std::io::Read;
 
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, header};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::error::ApiError;
+
+/// The request's `Content-Encoding`, extracted alone: a `HeaderMap` extractor would clone
+/// every header of every request for this one value.
+pub struct ContentEncoding(Option<HeaderValue>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ContentEncoding {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.headers.get(header::CONTENT_ENCODING).cloned()))
+    }
+}
 
 /// Returns the (decompressed) body, at most `limit` bytes.
 pub fn decode(
     headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    decode_encoded(
+        &ContentEncoding(headers.get(header::CONTENT_ENCODING).cloned()),
+        body,
+        limit,
+    )
+}
+
+/// [`decode`] with the `Content-Encoding` already extracted.
+pub fn decode_encoded(
+    encoding: &ContentEncoding,
     body: Result<Bytes, BytesRejection>,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
@@ -23,8 +50,9 @@ pub fn decode(
             ApiError::bad_request("invalid_body", e.body_text())
         }
     })?;
-    let encoding = headers
-        .get(header::CONTENT_ENCODING)
+    let encoding = encoding
+        .0
+        .as_ref()
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_ascii_lowercase());
     match encoding.as_deref() {

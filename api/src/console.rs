@@ -1,6 +1,8 @@
 //! Serves the built web console (`frontend/dist`) at `/`: its files, and `index.html` for any
 //! other non-API path so the single-page app's own routes load on refresh. Routes registered
-//! explicitly always win over this fallback; unknown `/v1/*` paths stay JSON 404s.
+//! explicitly always win over this fallback; unknown `/v1/*` paths stay JSON 404s. The build
+//! writes a `.br` and a `.gz` beside each text file; those are sent to clients that accept
+//! them (`Vary: Accept-Encoding`), so nothing is compressed per request.
 
 use std::path::Path;
 
@@ -47,7 +49,14 @@ pub fn serve(router: Router, dir: &Path) -> Router {
         return router.fallback(api_not_found);
     }
     info!(console_dir = %dir.display(), "Serving the web console at /.");
-    let files = ServeDir::new(dir).fallback(ServeFile::new(index));
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(index)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     router.fallback(move |req: Request| {
         let files = files.clone();
         async move {
@@ -66,6 +75,8 @@ pub fn serve(router: Router, dir: &Path) -> Router {
             };
             let headers = res.headers_mut();
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            // The same URL answers differently by Accept-Encoding: caches must key on it.
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
             headers.insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(CONSOLE_CSP),

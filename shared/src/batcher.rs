@@ -49,6 +49,8 @@ pub struct Batcher {
     queued_events: Arc<AtomicUsize>,
     healthy: Arc<AtomicBool>,
     writer: Arc<Mutex<Option<WriterControl>>>,
+    /// `shoptrail_batcher_queue_depth_events`, registered once.
+    depth: metrics::Gauge,
 }
 
 /// What an identity link counts for against the queue's byte bound.
@@ -60,6 +62,9 @@ type WriterControl = (oneshot::Sender<()>, JoinHandle<()>);
 impl Batcher {
     /// Starts the writer task on the current Tokio runtime.
     pub fn spawn(store: Arc<dyn EventStore>, settings: BatcherSettings) -> Self {
+        // Handles taken before the recorder is installed would record nothing.
+        crate::telemetry::metrics_handle();
+        let depth = metrics::gauge!("shoptrail_batcher_queue_depth_events");
         let (tx, rx) = mpsc::unbounded_channel();
         let queued_events = Arc::new(AtomicUsize::new(0));
         let healthy = Arc::new(AtomicBool::new(true));
@@ -69,6 +74,9 @@ impl Batcher {
             settings: settings.clone(),
             queued_events: queued_events.clone(),
             healthy: healthy.clone(),
+            depth: depth.clone(),
+            flush_seconds: metrics::histogram!("shoptrail_batch_flush_duration_seconds"),
+            batch_events: metrics::histogram!("shoptrail_batch_size_events"),
         };
         let handle = tokio::spawn(writer.run(rx, stop_rx));
         Self {
@@ -78,6 +86,7 @@ impl Batcher {
             queued_events,
             healthy,
             writer: Arc::new(Mutex::new(Some((stop_tx, handle)))),
+            depth,
         }
     }
 
@@ -116,7 +125,7 @@ impl Batcher {
         let (reply, rx) = oneshot::channel();
         let n = batch.events.len();
         self.queued_events.fetch_add(n, Ordering::Relaxed);
-        metrics::gauge!("shoptrail_batcher_queue_depth_events").increment(n as f64);
+        self.depth.increment(n as f64);
         let sent = self.tx.send(Submission {
             batch,
             bytes,
@@ -126,7 +135,7 @@ impl Batcher {
         });
         if sent.is_err() {
             self.queued_events.fetch_sub(n, Ordering::Relaxed);
-            metrics::gauge!("shoptrail_batcher_queue_depth_events").decrement(n as f64);
+            self.depth.decrement(n as f64);
             return Err(SubmitError::Closed);
         }
         rx.await.map_err(|_| SubmitError::Closed)?
@@ -163,6 +172,9 @@ struct Writer {
     settings: BatcherSettings,
     queued_events: Arc<AtomicUsize>,
     healthy: Arc<AtomicBool>,
+    depth: metrics::Gauge,
+    flush_seconds: metrics::Histogram,
+    batch_events: metrics::Histogram,
 }
 
 impl Writer {
@@ -261,9 +273,9 @@ impl Writer {
         let result = self.store.write(all).instrument(span).await;
         let elapsed = started.elapsed().as_secs_f64();
         self.queued_events.fetch_sub(total, Ordering::Relaxed);
-        metrics::gauge!("shoptrail_batcher_queue_depth_events").decrement(total as f64);
-        metrics::histogram!("shoptrail_batch_flush_duration_seconds").record(elapsed);
-        metrics::histogram!("shoptrail_batch_size_events").record(total as f64);
+        self.depth.decrement(total as f64);
+        self.flush_seconds.record(elapsed);
+        self.batch_events.record(total as f64);
         drop(permits);
         match result {
             Ok(outcome) if outcome.events.len() == total && outcome.links.len() == total_links => {

@@ -42,9 +42,12 @@ pub struct ItemResult {
     pub reason: Option<Rejection>,
 }
 
+// An event is large next to a refusal; boxing it cost an allocation per event for memory
+// that only a refused message in the same request would save.
+#[allow(clippy::large_enum_variant)]
 enum Item {
     Ready {
-        event: Box<Event>,
+        event: Event,
         link: Option<IdentityLink>,
     },
     Refused {
@@ -159,10 +162,7 @@ impl Intake {
         event.source = Some(self.source.clone());
         event.derived =
             Some(enrich::shared().derive_remembering(&event, &self.origin, &mut self.agents));
-        self.items.push(Item::Ready {
-            event: Box::new(event),
-            link,
-        });
+        self.items.push(Item::Ready { event, link });
     }
 
     /// One message that could not be read.
@@ -173,7 +173,10 @@ impl Intake {
     /// What submitting would answer if nothing were stored before, without storing or
     /// counting anything (the parse-only benchmark route).
     pub fn preview(self) -> Receipt {
-        let mut receipt = Receipt::default();
+        let mut receipt = Receipt {
+            results: Vec::with_capacity(self.items.len()),
+            ..Receipt::default()
+        };
         for item in self.items {
             receipt.results.push(match item {
                 Item::Ready { event, .. } => {
@@ -251,7 +254,10 @@ impl Pipeline {
             received_at, items, ..
         } = intake;
         let mut results = Vec::with_capacity(items.len());
-        let mut batch = WriteBatch::default();
+        let mut batch = WriteBatch {
+            events: Vec::with_capacity(items.len()),
+            links: Vec::new(),
+        };
         let mut slots = Vec::with_capacity(items.len());
         for item in items {
             match item {
@@ -268,7 +274,7 @@ impl Pipeline {
                             at: received_at,
                         });
                     }
-                    batch.events.push(*event);
+                    batch.events.push(event);
                 }
                 Item::Refused { id, reason } => results.push(ItemResult {
                     event_id: id,
@@ -278,7 +284,7 @@ impl Pipeline {
             }
         }
         let rejected = results.len() - slots.len();
-        count("rejected", rejected);
+        count(&counters().rejected, rejected);
         if slots.is_empty() {
             return Ok(Receipt {
                 results,
@@ -298,8 +304,8 @@ impl Pipeline {
             }
         }
         let accepted = slots.len() - duplicates;
-        count("accepted", accepted);
-        count("duplicate", duplicates);
+        count(&counters().accepted, accepted);
+        count(&counters().duplicate, duplicates);
         count_links(&outcome.links);
         Ok(Receipt {
             results,
@@ -310,25 +316,54 @@ impl Pipeline {
     }
 }
 
-fn count(outcome: &'static str, n: usize) {
+/// The outcome counters, registered once (after the recorder is installed): the
+/// `counter!` macro would build and look up its key on every submission.
+struct Counters {
+    accepted: metrics::Counter,
+    duplicate: metrics::Counter,
+    rejected: metrics::Counter,
+    links: [(LinkOutcome, metrics::Counter); 4],
+}
+
+fn counters() -> &'static Counters {
+    static COUNTERS: std::sync::OnceLock<Counters> = std::sync::OnceLock::new();
+    COUNTERS.get_or_init(|| {
+        crate::telemetry::metrics_handle();
+        let events = |outcome: &'static str| {
+            metrics::counter!("shoptrail_ingest_events_total", "outcome" => outcome)
+        };
+        let link = |outcome: LinkOutcome| {
+            (
+                outcome,
+                metrics::counter!("shoptrail_identity_links_total", "outcome" => outcome.as_str()),
+            )
+        };
+        Counters {
+            accepted: events("accepted"),
+            duplicate: events("duplicate"),
+            rejected: events("rejected"),
+            links: [
+                link(LinkOutcome::Linked),
+                link(LinkOutcome::AlreadyLinked),
+                link(LinkOutcome::Conflict),
+                link(LinkOutcome::Ignored),
+            ],
+        }
+    })
+}
+
+fn count(counter: &metrics::Counter, n: usize) {
     if n > 0 {
-        metrics::counter!("shoptrail_ingest_events_total", "outcome" => outcome)
-            .increment(n as u64);
+        counter.increment(n as u64);
     }
 }
 
 fn count_links(outcomes: &[LinkOutcome]) {
-    for outcome in [
-        LinkOutcome::Linked,
-        LinkOutcome::AlreadyLinked,
-        LinkOutcome::Conflict,
-        LinkOutcome::Ignored,
-    ] {
-        let n = outcomes.iter().filter(|o| **o == outcome).count();
-        if n > 0 {
-            metrics::counter!("shoptrail_identity_links_total", "outcome" => outcome.as_str())
-                .increment(n as u64);
-        }
+    if outcomes.is_empty() {
+        return;
+    }
+    for (outcome, counter) in &counters().links {
+        count(counter, outcomes.iter().filter(|o| *o == outcome).count());
     }
     let conflicts = outcomes
         .iter()

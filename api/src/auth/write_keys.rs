@@ -34,7 +34,12 @@ pub const WRITE_KEY_HEADER: &str = "x-write-key";
 
 /// Lower-case hex SHA-256 of a key. Keys are 192-bit random, so a fast hash is enough.
 pub fn hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    hex::encode(digest(secret))
+}
+
+/// The SHA-256 of a key: what the cache of verified keys is keyed by (no hex per request).
+fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 /// A source name: 1 to 100 letters, digits, spaces and `_ - . :`.
@@ -91,17 +96,19 @@ pub fn presented(headers: &HeaderMap) -> Option<String> {
     Some(user.to_owned()).filter(|k| !k.is_empty())
 }
 
-#[derive(Clone)]
+/// The (id, source) of a verified key.
+type Verified = Arc<(String, String)>;
+
 struct Cached {
     /// None: no such key (cached too, so garbage keys do not reach the store every time).
-    key: Option<(String, String)>,
+    key: Option<Verified>,
     fetched: Instant,
 }
 
 /// Verified keys of this process, each trusted for at most `ttl`.
 pub struct WriteKeyCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, Cached>>,
+    entries: Mutex<HashMap<[u8; 32], Cached>>,
     touched: Mutex<HashMap<String, Instant>>,
 }
 
@@ -114,21 +121,22 @@ impl WriteKeyCache {
         }
     }
 
-    fn cached(&self, key_hash: &str) -> Option<Cached> {
+    /// `Some(None)`: known not to be a valid key; `None`: not cached (or stale).
+    fn cached(&self, digest: &[u8; 32]) -> Option<Option<Verified>> {
         let entries = self.entries.lock().ok()?;
         entries
-            .get(key_hash)
+            .get(digest)
             .filter(|c| c.fetched.elapsed() < self.ttl)
-            .cloned()
+            .map(|c| c.key.clone())
     }
 
-    fn remember(&self, key_hash: String, key: Option<(String, String)>) {
+    fn remember(&self, digest: [u8; 32], key: Option<Verified>) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_CACHED {
                 entries.clear();
             }
             entries.insert(
-                key_hash,
+                digest,
                 Cached {
                     key,
                     fetched: Instant::now(),
@@ -167,23 +175,24 @@ impl WriteKeyCache {
         store: &Arc<dyn Store>,
         secret: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(String, String)>, StoreError> {
-        let key_hash = hash(secret);
-        let found = match self.cached(&key_hash) {
-            Some(c) => c.key,
+    ) -> Result<Option<Verified>, StoreError> {
+        let digest = digest(secret);
+        let found = match self.cached(&digest) {
+            Some(key) => key,
             None => {
                 let key = store
-                    .write_key_by_hash(&key_hash)
+                    .write_key_by_hash(&hex::encode(digest))
                     .await?
                     .filter(|k| k.revoked_at.is_none())
-                    .map(|k| (k.id, k.source));
-                self.remember(key_hash, key.clone());
+                    .map(|k| Arc::new((k.id, k.source)));
+                self.remember(digest, key.clone());
                 key
             }
         };
-        if let Some((id, _)) = &found
-            && self.due_for_touch(id)
+        if let Some(verified) = &found
+            && self.due_for_touch(&verified.0)
         {
+            let id = &verified.0;
             let (store, id) = (store.clone(), id.clone());
             // Off the request path: a slow store must not slow ingestion down.
             tokio::spawn(async move {
@@ -225,7 +234,10 @@ impl WriteKeyAuth {
             .verify(&state.store, &secret, state.clock.now())
             .await?
         {
-            Some((key_id, source)) => Ok(Self { key_id, source }),
+            Some(verified) => Ok(Self {
+                key_id: verified.0.clone(),
+                source: verified.1.clone(),
+            }),
             None => Err(refused()),
         }
     }

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use shared::enrich::Origin;
@@ -14,7 +14,7 @@ use shared::ingest::{Backpressure, Intake, ItemResult, Receipt, Status};
 use utoipa::ToSchema;
 
 use crate::auth::write_keys::WriteKeyAuth;
-use crate::body;
+use crate::body::{self, ContentEncoding};
 use crate::error::{ApiError, ErrorBody};
 use crate::origin::RequestOrigin;
 use crate::state::AppState;
@@ -77,11 +77,11 @@ fn read(
     state: &AppState,
     source: &str,
     origin: Origin,
-    headers: &HeaderMap,
+    encoding: &ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Intake, ApiError> {
     let limits = &state.settings.ingest;
-    let bytes = body::decode(headers, raw, limits.max_request_bytes)?;
+    let bytes = body::decode_encoded(encoding, raw, limits.max_request_bytes)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| ApiError::bad_request("invalid_json", "body is not UTF-8"))?;
     let items: Vec<&RawValue> = match text.trim_start().as_bytes().first() {
@@ -163,10 +163,10 @@ pub async fn ingest(
     key: WriteKeyAuth,
     State(state): State<AppState>,
     RequestOrigin(origin): RequestOrigin,
-    headers: HeaderMap,
+    encoding: ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let intake = read(&state, &key.source, origin, &headers, raw)?;
+    let intake = read(&state, &key.source, origin, &encoding, raw)?;
     let receipt = state
         .pipeline()
         .submit(intake, Backpressure::Refuse)
@@ -182,8 +182,8 @@ pub async fn parse_only(
     key: WriteKeyAuth,
     State(state): State<AppState>,
     RequestOrigin(origin): RequestOrigin,
-    headers: HeaderMap,
+    encoding: ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    respond(read(&state, &key.source, origin, &headers, raw)?.preview())
+    respond(read(&state, &key.source, origin, &encoding, raw)?.preview())
 }

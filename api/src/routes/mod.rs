@@ -261,9 +261,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
     let retry_after_s = settings.batcher.retry_after_s;
-    security::common_headers(crate::console::serve(router, &settings.server.console_dir)).layer(
-        axum::middleware::from_fn(move |req, next| {
-            crate::middleware::retry_after(retry_after_s, req, next)
-        }),
-    )
+    security::common_headers(crate::console::serve(router, &settings.server.console_dir))
+        .layer(crate::middleware::retry_after(retry_after_s))
 }

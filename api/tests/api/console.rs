@@ -140,3 +140,79 @@ async fn without_a_build_nothing_is_served_at_the_root_and_unknown_paths_are_jso
         assert_eq!(body["code"], "not_found");
     }
 }
+
+#[tokio::test]
+async fn console_files_are_sent_precompressed_to_clients_that_accept_it() {
+    let dist = tempfile::tempdir().expect("dist");
+    std::fs::create_dir(dist.path().join("assets")).expect("assets");
+    // The build writes these beside each file; their bytes are sent as they are.
+    for (name, body) in [
+        ("index.html", "<!doctype html><title>console</title>"),
+        ("index.html.br", "index in brotli"),
+        ("index.html.gz", "index in gzip"),
+        ("assets/app-1a2b.js", "console.log(1)"),
+        ("assets/app-1a2b.js.br", "script in brotli"),
+        ("assets/app-1a2b.js.gz", "script in gzip"),
+    ] {
+        std::fs::write(dist.path().join(name), body).expect("file");
+    }
+    let dir = dist.path().display().to_string();
+    let app = spawn_app_with(&[("APP__SERVER__CONSOLE_DIR", &dir)]).await;
+    let get = |path: &'static str, accept: &'static str| {
+        let mut request = app.anon.get(app.url(path));
+        if !accept.is_empty() {
+            request = request.header("accept-encoding", accept);
+        }
+        async move { request.send().await.expect("sent") }
+    };
+
+    for (path, cache, plain, br, gz) in [
+        (
+            "/assets/app-1a2b.js",
+            "immutable",
+            "console.log(1)",
+            "script in brotli",
+            "script in gzip",
+        ),
+        (
+            "/",
+            "no-cache",
+            "<!doctype html><title>console</title>",
+            "index in brotli",
+            "index in gzip",
+        ),
+        // A route of the single-page app gets index.html, compressed too.
+        (
+            "/users/u1",
+            "no-cache",
+            "<!doctype html><title>console</title>",
+            "index in brotli",
+            "index in gzip",
+        ),
+    ] {
+        for (accept, encoding, body) in [
+            ("gzip, deflate, br", Some("br"), br),
+            ("gzip", Some("gzip"), gz),
+            ("", None, plain),
+        ] {
+            let r = get(path, accept).await;
+            assert_eq!(r.status(), 200, "{path} {accept}");
+            assert_eq!(
+                r.headers()
+                    .get("content-encoding")
+                    .map(|v| v.to_str().expect("encoding")),
+                encoding,
+                "{path} {accept}"
+            );
+            assert_eq!(r.headers()["vary"], "accept-encoding", "{path}");
+            assert!(
+                r.headers()["cache-control"]
+                    .to_str()
+                    .expect("cc")
+                    .contains(cache),
+                "{path}"
+            );
+            assert_eq!(r.text().await.expect("body"), body, "{path} {accept}");
+        }
+    }
+}
