@@ -1,6 +1,7 @@
 //! The job worker: an apalis [`Monitor`] running the export and import jobs from the
-//! store's queue (through [`super::backend`]), up to `worker.concurrency` at once on their
-//! own tasks, and an apalis-cron worker that enqueues the export of the previous UTC day on
+//! store's queue (through [`super::backend`]) on their own tasks, one apalis worker per kind
+//! (imports up to `worker.concurrency` at once, exports one at a time, so imports that stall
+//! can never keep the daily export waiting for a slot), and an apalis-cron worker that enqueues the export of the previous UTC day on
 //! `export.schedule`. Each attempt renews its lease with a heartbeat that also records
 //! progress and notices cancellation, and ends as succeeded, retried with backoff, failed
 //! or cancelled (the store's transitions decide; apalis's own retry is not used). A gauge
@@ -39,8 +40,10 @@ use crate::settings::Settings;
 use crate::storage::jobs::transitions;
 use crate::storage::{EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobKind, Store};
 
-/// The apalis worker that runs queued jobs (its name shows in every job's log lines).
-pub const JOB_WORKER: &str = "shoptrail-jobs";
+/// The apalis worker that runs exports (its name shows in every export's log lines).
+pub const EXPORT_WORKER: &str = "shoptrail-exports";
+/// The apalis worker that runs imports.
+pub const IMPORT_WORKER: &str = "shoptrail-imports";
 /// The apalis worker that fires the export schedule.
 pub const SCHEDULE_WORKER: &str = "shoptrail-export-schedule";
 
@@ -105,18 +108,22 @@ impl JobWorker {
         info!(owner = %self.owner, destination = %self.objects.url(""), "Job worker started.");
         let refresher = tokio::spawn(self.clone().refresh_gauges());
         let grace = Duration::from_millis(self.settings.server.shutdown_grace_ms);
-        let jobs = self.clone();
-        // The backend is built inside the factory: it is made anew for each (re)start.
-        let mut monitor = Monitor::new().register(move |_restarts| {
-            let backend =
-                backend::store_backend(jobs.claim_source()).expect("the backend has every part");
-            WorkerBuilder::new(JOB_WORKER)
-                .backend(backend)
-                .concurrency(jobs.settings.worker.concurrency.max(1))
-                .parallelize(spawn_abortable)
-                .data(jobs.clone())
-                .build(run_claimed)
-        });
+        let mut monitor = Monitor::new();
+        for kind in JobKind::ALL {
+            let (name, slots) = self.lane(kind);
+            let jobs = self.clone();
+            // The backend is built inside the factory: it is made anew for each (re)start.
+            monitor = monitor.register(move |_restarts| {
+                let backend = backend::store_backend(jobs.claim_source(kind))
+                    .expect("the backend has every part");
+                WorkerBuilder::new(name)
+                    .backend(backend)
+                    .concurrency(slots)
+                    .parallelize(spawn_abortable)
+                    .data(jobs.clone())
+                    .build(run_claimed)
+            });
+        }
         if self.settings.export.schedule_enabled {
             match cron::Schedule::from_str(&self.settings.export.schedule) {
                 Ok(schedule) => {
@@ -153,12 +160,24 @@ impl JobWorker {
         info!(owner = %self.owner, "Job worker stopped.");
     }
 
-    fn claim_source(&self) -> ClaimSource {
+    /// The apalis worker that runs jobs of `kind`, and how many at once. Each kind has its
+    /// own slots: two imports of a host that never answers hold the import slots for up to
+    /// `import.url_total_timeout_s`, and the day's export must still run meanwhile.
+    fn lane(&self, kind: JobKind) -> (&'static str, usize) {
+        match kind {
+            // One day per job, idempotent per day: running them one by one is enough.
+            JobKind::Export => (EXPORT_WORKER, 1),
+            JobKind::Import => (IMPORT_WORKER, self.settings.worker.concurrency.max(1)),
+        }
+    }
+
+    fn claim_source(&self, kind: JobKind) -> ClaimSource {
         ClaimSource {
             store: self.store.clone(),
             clock: self.clock.clone(),
             settings: self.settings.worker.clone(),
             process: self.owner.clone(),
+            kind: Some(kind),
         }
     }
 
@@ -463,6 +482,10 @@ fn result_value(r: &impl serde::Serialize) -> Result<serde_json::Value, JobError
     serde_json::to_value(r)
         .map_err(|e| JobError::Permanent(format!("the job's result cannot be encoded: {e}")))
 }
+
+#[cfg(test)]
+#[path = "worker_tests.rs"]
+mod worker_tests;
 
 #[cfg(test)]
 mod tests {

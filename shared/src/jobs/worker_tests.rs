@@ -1,0 +1,112 @@
+//! Each job kind has its own slots: imports stalled on a silent host never keep the daily
+//! export waiting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::JobWorker;
+use crate::batcher::Batcher;
+use crate::clock::SystemClock;
+use crate::jobs::{ImportFormat, ImportParams, ImportSource, export_job, import_job};
+use crate::settings::Settings;
+use crate::storage::{self, EnqueueMode, Job, JobStatus, Store};
+
+async fn wait_for(store: &Arc<dyn Store>, id: &str, done: impl Fn(&Job) -> bool) -> Job {
+    for _ in 0..1200 {
+        let j = store.get_job(id).await.expect("get").expect("job exists");
+        if done(&j) {
+            return j;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job {id} never reached the expected state");
+}
+
+async fn enqueue(store: &Arc<dyn Store>, job: &storage::NewJob) -> String {
+    store
+        .enqueue(job, EnqueueMode::UnlessActive, Utc::now())
+        .await
+        .expect("enqueue")
+        .job()
+        .id
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stalled_imports_do_not_keep_the_export_waiting() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut settings = Settings::load_from(
+        None,
+        [(
+            "APP__STORAGE__DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        )],
+    )
+    .expect("settings");
+    settings.export.schedule_enabled = false;
+    settings.worker.poll_interval_ms = 20;
+    settings.worker.concurrency = 2;
+    settings.server.shutdown_grace_ms = 100;
+    settings.import.url_allowlist = vec!["127.0.0.1".into()];
+    // Longer than the test: the imports stay stalled while the export runs.
+    settings.import.url_read_timeout_ms = 600_000;
+    settings.import.url_total_timeout_s = 600;
+
+    // A host that accepts connections and never writes a byte.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = listener.accept().await {
+            held.push(conn);
+        }
+    });
+
+    let store = storage::open(&settings).await.expect("store");
+    let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
+    let worker = JobWorker::new(
+        store.clone(),
+        batcher,
+        Arc::new(settings.clone()),
+        Arc::new(SystemClock),
+    )
+    .await
+    .expect("worker")
+    .spawn();
+
+    let mut imports = Vec::new();
+    for n in 0..2 {
+        let params = ImportParams {
+            source: ImportSource::Url {
+                url: format!("http://127.0.0.1:{port}/stalled-{n}.ndjson"),
+            },
+            format: ImportFormat::Ndjson,
+            mapping: None,
+            dry_run: false,
+        };
+        imports.push(enqueue(&store, &import_job(&params, 1).expect("job")).await);
+    }
+    for id in &imports {
+        wait_for(&store, id, |j| j.status == JobStatus::Running).await;
+    }
+
+    let day = Utc::now().date_naive().pred_opt().expect("a day");
+    let export = enqueue(&store, &export_job(day, 1).expect("job")).await;
+    let done = wait_for(&store, &export, |j| !j.status.is_active()).await;
+    assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
+    for id in &imports {
+        let j = store.get_job(id).await.expect("get").expect("job");
+        assert_eq!(
+            j.status,
+            JobStatus::Running,
+            "the imports are still stalled"
+        );
+    }
+
+    silent.abort();
+    worker.shutdown().await;
+}
