@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret as _;
 use shared::settings::Settings;
-use shared::storage::Role;
+use shared::storage::{Role, WriteKeyKind};
 
 #[derive(Parser)]
 #[command(name = "api", version, about = "Shoptrail API server")]
@@ -61,6 +61,10 @@ enum WriteKeyCommand {
     Create {
         #[arg(long)]
         source: String,
+        /// browser (public pages and apps: links from anonymous ids only) or server
+        /// (kept secret: may also alias identified ids).
+        #[arg(long, default_value = "browser", value_parser = WriteKeyKind::parse)]
+        kind: WriteKeyKind,
     },
 }
 
@@ -127,10 +131,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::WriteKey {
-            command: WriteKeyCommand::Create { source },
+            command: WriteKeyCommand::Create { source, kind },
         } => {
             let settings = settings().await?;
-            let secret = api::cli::create_write_key(&settings, &source).await?;
+            let secret = api::cli::create_write_key(&settings, &source, kind).await?;
             println!("{}", secret.expose_secret());
             Ok(())
         }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::batcher::{Batcher, SubmitError};
 use crate::event::{Event, IncomingEvent, Rejection, normalise};
-use crate::identity::{IdentityLink, LinkOutcome};
+use crate::identity::{IdentityLink, LinkOutcome, LinkRight};
 use crate::segment::{BatchDefaults, Kind, Message, parse_message};
 use crate::settings::IngestSettings;
 use crate::storage::{InsertOutcome, TimedLink, WriteBatch};
@@ -57,6 +57,7 @@ pub struct Intake {
     source: String,
     received_at: DateTime<Utc>,
     items: Vec<Item>,
+    link_right: LinkRight,
 }
 
 impl Intake {
@@ -67,7 +68,14 @@ impl Intake {
             source: source.into(),
             received_at,
             items: Vec::new(),
+            link_right: LinkRight::Any,
         }
+    }
+
+    /// The links this intake's messages may make (from the write key's kind; any by default).
+    pub fn with_link_right(mut self, right: LinkRight) -> Self {
+        self.link_right = right;
+        self
     }
 
     /// The server time this intake stamps on its events.
@@ -234,7 +242,10 @@ impl Pipeline {
         backpressure: Backpressure,
     ) -> Result<Receipt, SubmitError> {
         let Intake {
-            received_at, items, ..
+            received_at,
+            items,
+            link_right,
+            ..
         } = intake;
         let mut results = Vec::with_capacity(items.len());
         let mut batch = WriteBatch::default();
@@ -252,6 +263,7 @@ impl Pipeline {
                         batch.links.push(TimedLink {
                             link,
                             at: received_at,
+                            right: link_right,
                         });
                     }
                     batch.events.push(*event);
@@ -304,12 +316,7 @@ fn count(outcome: &'static str, n: usize) {
 }
 
 fn count_links(outcomes: &[LinkOutcome]) {
-    for outcome in [
-        LinkOutcome::Linked,
-        LinkOutcome::AlreadyLinked,
-        LinkOutcome::Conflict,
-        LinkOutcome::Ignored,
-    ] {
+    for outcome in LinkOutcome::ALL {
         let n = outcomes.iter().filter(|o| **o == outcome).count();
         if n > 0 {
             metrics::counter!("shoptrail_identity_links_total", "outcome" => outcome.as_str())

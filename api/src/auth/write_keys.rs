@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use sha2::{Digest as _, Sha256};
-use shared::storage::{Store, StoreError, WriteKey, WriteKeyStore};
+use shared::storage::{Store, StoreError, WriteKey, WriteKeyKind, WriteKeyStore};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -51,10 +51,12 @@ pub fn parse_source(raw: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
-/// Creates and stores a key for `source`; the secret is returned once and never stored.
+/// Creates and stores a key of `kind` for `source`; the secret is returned once and never
+/// stored.
 pub async fn create(
     store: &dyn WriteKeyStore,
     source: &str,
+    kind: WriteKeyKind,
     now: DateTime<Utc>,
 ) -> Result<(WriteKey, SecretString), ApiError> {
     let source = parse_source(source).map_err(|m| ApiError::bad_request("invalid_source", m))?;
@@ -63,6 +65,7 @@ pub async fn create(
     let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
     let key = WriteKey {
         id: uuid::Uuid::now_v7().to_string(),
+        kind,
         source,
         key_hash: hash(&secret),
         prefix: secret.chars().take(SHOWN_CHARS).collect(),
@@ -91,10 +94,18 @@ pub fn presented(headers: &HeaderMap) -> Option<String> {
     Some(user.to_owned()).filter(|k| !k.is_empty())
 }
 
+/// What a verified key grants: its id, source and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedKey {
+    pub id: String,
+    pub source: String,
+    pub kind: WriteKeyKind,
+}
+
 #[derive(Clone)]
 struct Cached {
     /// None: no such key (cached too, so garbage keys do not reach the store every time).
-    key: Option<(String, String)>,
+    key: Option<VerifiedKey>,
     fetched: Instant,
 }
 
@@ -122,7 +133,7 @@ impl WriteKeyCache {
             .cloned()
     }
 
-    fn remember(&self, key_hash: String, key: Option<(String, String)>) {
+    fn remember(&self, key_hash: String, key: Option<VerifiedKey>) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MAX_CACHED {
                 entries.clear();
@@ -161,13 +172,13 @@ impl WriteKeyCache {
         }
     }
 
-    /// The (id, source) of a valid, unrevoked key.
+    /// A valid, unrevoked key.
     pub async fn verify(
         &self,
         store: &Arc<dyn Store>,
         secret: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<(String, String)>, StoreError> {
+    ) -> Result<Option<VerifiedKey>, StoreError> {
         let key_hash = hash(secret);
         let found = match self.cached(&key_hash) {
             Some(c) => c.key,
@@ -176,12 +187,16 @@ impl WriteKeyCache {
                     .write_key_by_hash(&key_hash)
                     .await?
                     .filter(|k| k.revoked_at.is_none())
-                    .map(|k| (k.id, k.source));
+                    .map(|k| VerifiedKey {
+                        id: k.id,
+                        source: k.source,
+                        kind: k.kind,
+                    });
                 self.remember(key_hash, key.clone());
                 key
             }
         };
-        if let Some((id, _)) = &found
+        if let Some(VerifiedKey { id, .. }) = &found
             && self.due_for_touch(id)
         {
             let (store, id) = (store.clone(), id.clone());
@@ -200,6 +215,8 @@ impl WriteKeyCache {
 pub struct WriteKeyAuth {
     pub key_id: String,
     pub source: String,
+    /// Decides which identity links the request's messages may make.
+    pub kind: WriteKeyKind,
 }
 
 impl FromRequestParts<AppState> for WriteKeyAuth {
@@ -225,7 +242,11 @@ impl WriteKeyAuth {
             .verify(&state.store, &secret, state.clock.now())
             .await?
         {
-            Some((key_id, source)) => Ok(Self { key_id, source }),
+            Some(k) => Ok(Self {
+                key_id: k.id,
+                source: k.source,
+                kind: k.kind,
+            }),
             None => Err(refused()),
         }
     }

@@ -162,7 +162,7 @@ pub async fn ingest(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let intake = read(&state, &key.source, &headers, raw)?;
+    let intake = read(&state, &key.source, &headers, raw)?.with_link_right(key.kind.link_right());
     let receipt = state
         .pipeline()
         .submit(intake, Backpressure::Refuse)

@@ -201,7 +201,8 @@ async fn handle(
         )));
     }
 
-    let mut intake = Intake::new(key.source.as_str(), state.clock.now());
+    let mut intake =
+        Intake::new(key.source.as_str(), state.clock.now()).with_link_right(key.kind.link_right());
     for message in messages {
         intake.segment_json(message.get(), kind, &defaults, limits);
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::storage::{AuditEntry, Role, WriteKey};
+use shared::storage::{AuditEntry, Role, WriteKey, WriteKeyKind};
 use utoipa::ToSchema;
 
 pub use crate::auth::Member;
@@ -15,6 +15,9 @@ pub use crate::auth::Member;
 pub struct WriteKeyInfo {
     pub id: String,
     pub source: String,
+    /// `browser` keys (public) may not merge identified ids; `server` keys may. Keys made
+    /// before kinds existed are `server` keys.
+    pub kind: WriteKeyKind,
     /// The key's first characters.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
@@ -28,6 +31,7 @@ impl From<&WriteKey> for WriteKeyInfo {
         Self {
             id: k.id.clone(),
             source: k.source.clone(),
+            kind: k.kind,
             prefix: k.prefix.clone(),
             created_at: k.created_at,
             last_used_at: k.last_used_at,
@@ -106,4 +110,9 @@ pub struct CreateWriteKey {
     /// Name of the sending source (web shop, app, server), recorded on its events.
     #[schema(example = "web-shop")]
     pub source: String,
+    /// `browser` (the default) for keys in public pages and apps: they may only link
+    /// anonymous ids to a user. `server` for keys kept secret on a back end: they may also
+    /// `alias` one identified id into another.
+    #[serde(default)]
+    pub kind: WriteKeyKind,
 }

@@ -14,3 +14,4 @@ mod process;
 mod read;
 mod secrets;
 mod segment;
+mod write_key_kinds;

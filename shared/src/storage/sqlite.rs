@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0004_identities.sql"),
     include_str!("sqlite_migrations/0005_job_versions.sql"),
     include_str!("sqlite_migrations/0006_active_days_by_profile.sql"),
+    include_str!("sqlite_migrations/0008_write_key_kinds.sql"),
 ];
 
 pub struct SqliteStore {

@@ -172,7 +172,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace a write key: a new key for the same source, the old one revoked. */
+        /**
+         * Replace a write key: a new key for the same source and of the same kind, the old one
+         *     revoked.
+         */
         post: operations["rotate_write_key"];
         delete?: never;
         options?: never;
@@ -730,6 +733,12 @@ export interface components {
         };
         CreateWriteKey: {
             /**
+             * @description `browser` (the default) for keys in public pages and apps: they may only link
+             *     anonymous ids to a user. `server` for keys kept secret on a back end: they may also
+             *     `alias` one identified id into another.
+             */
+            kind?: components["schemas"]["WriteKeyKind"];
+            /**
              * @description Name of the sending source (web shop, app, server), recorded on its events.
              * @example web-shop
              */
@@ -1255,6 +1264,11 @@ export interface components {
                 createdAt: string;
                 id: string;
                 /**
+                 * @description `browser` keys (public) may not merge identified ids; `server` keys may. Keys made
+                 *     before kinds existed are `server` keys.
+                 */
+                kind: components["schemas"]["WriteKeyKind"];
+                /**
                  * Format: date-time
                  * @description Updated at most once a minute.
                  */
@@ -1469,6 +1483,11 @@ export interface components {
             createdAt: string;
             id: string;
             /**
+             * @description `browser` keys (public) may not merge identified ids; `server` keys may. Keys made
+             *     before kinds existed are `server` keys.
+             */
+            kind: components["schemas"]["WriteKeyKind"];
+            /**
              * Format: date-time
              * @description Updated at most once a minute.
              */
@@ -1479,6 +1498,15 @@ export interface components {
             revokedAt?: string | null;
             source: string;
         };
+        /**
+         * @description What a write key may do. A `browser` key ships inside public pages, so anyone can read
+         *     it: it may link anonymous ids to a user id, but never merge an identified id into
+         *     another (see [`crate::identity::LinkRight`]). A `server` key is kept secret by its owner
+         *     and may make any link. Keys made before kinds existed are `server` keys: they keep
+         *     doing what they did.
+         * @enum {string}
+         */
+        WriteKeyKind: "browser" | "server";
     };
     responses: never;
     parameters: never;
