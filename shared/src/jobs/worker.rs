@@ -33,12 +33,14 @@ use super::backend::{self, ClaimSource, Claimed};
 use super::export::{self, ExportResult};
 use super::import;
 use super::object_store::{self, ObjectStore};
-use super::{ExportParams, ImportParams, JobContext, JobError, export_job, metric};
+use super::{ExportParams, ImportParams, ImportSource, JobContext, JobError, export_job, metric};
 use crate::batcher::Batcher;
 use crate::clock::Clock;
 use crate::settings::Settings;
 use crate::storage::jobs::transitions;
-use crate::storage::{EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobKind, Store};
+use crate::storage::{
+    EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobKind, JobQuery, JobStatus, Store,
+};
 
 /// The apalis worker that runs exports (its name shows in every export's log lines).
 pub const EXPORT_WORKER: &str = "shoptrail-exports";
@@ -258,12 +260,73 @@ impl JobWorker {
                         set_export_gauges(now, r.date);
                     }
                 }
+                if is_final(&finish) {
+                    self.delete_upload_of(&job).await;
+                }
             }
             Ok(false) => warn!(job_id = %job.id, "The job's lease was lost before it finished."),
             Err(e) => {
                 warn!(job_id = %job.id, error = %e, "Recording the job's end failed; its lease will expire and it runs again.")
             }
         }
+    }
+
+    /// Deletes the uploaded file an import has finished with for good, unless another
+    /// queued or running import reads it (the same content uploaded twice has one id).
+    /// A dry run keeps it, so the real import can follow without a second upload.
+    async fn delete_upload_of(&self, job: &Job) {
+        let Ok(ImportParams {
+            source: ImportSource::Upload { upload_id },
+            dry_run: false,
+            ..
+        }) = serde_json::from_value::<ImportParams>(job.params.clone())
+        else {
+            return;
+        };
+        match self.upload_in_use(&upload_id, &job.id).await {
+            Ok(false) => {}
+            Ok(true) => return,
+            Err(e) => {
+                warn!(job_id = %job.id, error = %e, "Could not tell whether an upload is still in use; kept.");
+                return;
+            }
+        }
+        match self.objects.delete(&import::upload_key(&upload_id)).await {
+            Ok(()) => info!(job_id = %job.id, upload_id, "Deleted the import's uploaded file."),
+            Err(e) => {
+                warn!(job_id = %job.id, upload_id, error = %e, "Deleting the import's uploaded file failed.")
+            }
+        }
+    }
+
+    async fn upload_in_use(&self, upload_id: &str, except: &str) -> anyhow::Result<bool> {
+        for status in [JobStatus::Queued, JobStatus::Running] {
+            let mut query = JobQuery {
+                kind: Some(JobKind::Import),
+                status: Some(status),
+                limit: 100,
+                after: None,
+            };
+            loop {
+                let page = self.store.list_jobs(&query).await?;
+                let reads_it = page.items.iter().any(|j| {
+                    j.id != except
+                        && matches!(
+                            serde_json::from_value::<ImportParams>(j.params.clone()),
+                            Ok(ImportParams { source: ImportSource::Upload { upload_id: u }, .. })
+                                if u == upload_id
+                        )
+                });
+                if reads_it {
+                    return Ok(true);
+                }
+                match page.next {
+                    Some(next) => query.after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        Ok(false)
     }
 
     async fn dispatch(&self, job: &Job, ctx: &JobContext) -> Result<serde_json::Value, JobError> {
@@ -392,6 +455,17 @@ impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// Whether a job ends here for good (no retry is scheduled).
+fn is_final(finish: &Finish) -> bool {
+    !matches!(
+        finish,
+        Finish::Failed {
+            retry_at: Some(_),
+            ..
+        }
+    )
 }
 
 /// Sets the queue and last-export gauges from the store.

@@ -1,5 +1,6 @@
-//! Each job kind has its own slots: imports stalled on a silent host never keep the daily
-//! export waiting.
+//! The job worker end to end on SQLite: each job kind has its own slots (imports stalled
+//! on a silent host never keep the daily export waiting), and an uploaded file is deleted
+//! once its import is done with it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use chrono::Utc;
 use super::JobWorker;
 use crate::batcher::Batcher;
 use crate::clock::SystemClock;
+use crate::jobs::import::upload_key;
 use crate::jobs::{ImportFormat, ImportParams, ImportSource, export_job, import_job};
 use crate::settings::Settings;
 use crate::storage::{self, EnqueueMode, Job, JobStatus, Store};
@@ -109,4 +111,83 @@ async fn two_stalled_imports_do_not_keep_the_export_waiting() {
 
     silent.abort();
     worker.shutdown().await;
+}
+
+fn settings_in(dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::load_from(
+        None,
+        [(
+            "APP__STORAGE__DATA_DIR".to_owned(),
+            dir.display().to_string(),
+        )],
+    )
+    .expect("settings");
+    settings.export.schedule_enabled = false;
+    settings.worker.poll_interval_ms = 20;
+    settings.server.shutdown_grace_ms = 100;
+    settings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_is_deleted_when_its_import_ends_and_kept_after_a_dry_run() {
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = settings_in(dir.path());
+    let store = storage::open(&settings).await.expect("store");
+    let batcher = Batcher::spawn(store.clone(), settings.batcher.clone());
+    let worker = JobWorker::new(
+        store.clone(),
+        batcher,
+        Arc::new(settings.clone()),
+        Arc::new(SystemClock),
+    )
+    .await
+    .expect("worker");
+    let objects = worker.objects();
+    let running = worker.spawn();
+
+    let upload_id = "ab".repeat(32);
+    let line = r#"{"messageId":"up-1","userId":"u1","type":"page_view","timestamp":"2026-11-20T10:00:00Z"}"#;
+    objects
+        .put_bytes(&upload_key(&upload_id), format!("{line}\n").into_bytes())
+        .await
+        .expect("uploaded");
+    let import = |dry_run| ImportParams {
+        source: ImportSource::Upload {
+            upload_id: upload_id.clone(),
+        },
+        format: ImportFormat::Ndjson,
+        mapping: None,
+        dry_run,
+    };
+    let stored = |objects: Arc<dyn crate::jobs::object_store::ObjectStore>| {
+        let key = upload_key(&upload_id);
+        async move { objects.list(&key).await.expect("list") }
+    };
+
+    let dry = enqueue(&store, &import_job(&import(true), 1).expect("job")).await;
+    let done = wait_for(&store, &dry, |j| !j.status.is_active()).await;
+    assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
+    assert_eq!(
+        stored(objects.clone()).await.len(),
+        1,
+        "kept after a dry run"
+    );
+
+    let real = enqueue(&store, &import_job(&import(false), 1).expect("job")).await;
+    let done = wait_for(&store, &real, |j| !j.status.is_active()).await;
+    assert_eq!(done.status, JobStatus::Succeeded, "{:?}", done.error);
+    // Deleted right after the job's end is recorded.
+    let mut left = stored(objects.clone()).await;
+    for _ in 0..200 {
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        left = stored(objects.clone()).await;
+    }
+    assert!(
+        left.is_empty(),
+        "the upload is deleted once its import succeeded"
+    );
+    running.shutdown().await;
 }
