@@ -28,9 +28,25 @@ impl Drop for TelemetryGuard {
     }
 }
 
+/// tower-sessions warns on every request whose session cookie is unknown (expired, signed
+/// out, from another installation) or malformed: routine, and anyone can send one with every
+/// request, flooding the logs. These targets log errors only, unless `log_level` names them.
+const QUIET_TARGETS: [&str; 2] = ["tower_sessions_core::session", "tower_sessions::service"];
+
+/// The log filter of `log_level` (an `EnvFilter` spec), with [`QUIET_TARGETS`] quietened.
+pub fn log_filter(log_level: &str) -> anyhow::Result<EnvFilter> {
+    let mut filter = EnvFilter::try_new(log_level)?;
+    for target in QUIET_TARGETS {
+        if !log_level.contains(target) {
+            filter = filter.add_directive(format!("{target}=error").parse()?);
+        }
+    }
+    Ok(filter)
+}
+
 /// Installs the global subscriber. Call once, from `main`.
 pub fn init_tracing(settings: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
-    let filter = EnvFilter::try_new(&settings.log_level)?;
+    let filter = log_filter(&settings.log_level)?;
     let fmt = match settings.log_format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
