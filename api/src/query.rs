@@ -66,6 +66,7 @@ pub fn decode_cursor<C: DeserializeOwned>(raw: &str) -> Result<C, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,

@@ -87,7 +87,12 @@ pub struct CreateMember {
     pub display_name: Option<String>,
     pub role: Role,
     /// Initial password; share it with the member out of band.
-    #[schema(value_type = String, format = Password)]
+    ///
+    /// At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+    /// a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+    /// words, keyboard patterns, repeats and the member's own email or name (400
+    /// `weak_password`). A few unrelated words make a strong one.
+    #[schema(value_type = String, format = Password, min_length = 12)]
     pub password: SecretString,
 }
 
@@ -101,14 +106,25 @@ pub struct UpdateMember {
 
 #[derive(Deserialize, ToSchema)]
 pub struct ResetPassword {
-    #[schema(value_type = String, format = Password)]
+    /// At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+    /// a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+    /// words, keyboard patterns, repeats and the member's own email or name (400
+    /// `weak_password`). A few unrelated words make a strong one.
+    #[schema(value_type = String, format = Password, min_length = 12)]
     pub password: SecretString,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateWriteKey {
     /// Name of the sending source (web shop, app, server), recorded on its events.
-    #[schema(example = "web-shop")]
+    /// 1 to 100 letters, digits, spaces and `_ - . :` (leading and trailing spaces are
+    /// trimmed).
+    #[schema(
+        example = "web-shop",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[A-Za-z0-9 _.:-]*[A-Za-z0-9_.:-][A-Za-z0-9 _.:-]*$"
+    )]
     pub source: String,
     /// `browser` (the default) for keys in public pages and apps: they may only link
     /// anonymous ids to a user. `server` for keys kept secret on a back end: they may also

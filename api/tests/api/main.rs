@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod console;
+mod contract;
 mod crash;
 mod helpers;
 mod ingest;
