@@ -65,3 +65,54 @@ async fn the_documented_429_is_what_a_console_route_answers() {
     }
     assert_eq!(last, 429);
 }
+
+#[tokio::test]
+async fn integers_beyond_64_bits_round_trip_exactly_and_infinite_numbers_are_refused() {
+    let app = spawn_app().await;
+    let body = r#"[
+        {"messageId": "big-1", "userId": "u-big", "type": "purchase",
+         "properties": {"order": 123456789012345678901234567890, "ratio": 0.1000000000000000055511151231257827},
+         "traits": {"account": -98765432109876543210987654321}},
+        {"messageId": "big-2", "userId": "u-big", "type": "purchase", "properties": {"x": 1e309}}
+    ]"#;
+    let r = app
+        .client
+        .post(app.url("/v1/events"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 202);
+    let answer: Value = r.json().await.expect("json");
+    assert_eq!(answer["accepted"], 1, "{answer}");
+    assert_eq!(answer["results"][1]["status"], "rejected", "{answer}");
+
+    let text = |path: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(path))
+                .send()
+                .await
+                .expect("sent")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let journey = text("/v1/users/u-big/journey").await;
+    assert!(
+        journey.contains(r#""order":123456789012345678901234567890"#),
+        "{journey}"
+    );
+    assert!(
+        journey.contains(r#""ratio":0.1000000000000000055511151231257827"#),
+        "{journey}"
+    );
+    let user = text("/v1/users/u-big").await;
+    assert!(
+        user.contains(r#""account":-98765432109876543210987654321"#),
+        "{user}"
+    );
+}
