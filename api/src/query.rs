@@ -83,7 +83,13 @@ impl<C: DeserializeOwned> Pagination<C> {
     pub fn parse(p: PageParams) -> Result<Self, ApiError> {
         Ok(Self {
             limit: Limit::parse(p.limit)?.get(),
-            after: p.cursor.as_deref().map(decode_cursor).transpose()?,
+            // `cursor=` (empty) is the first page, as an absent cursor is.
+            after: p
+                .cursor
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(decode_cursor)
+                .transpose()?,
         })
     }
 }

@@ -78,11 +78,18 @@ impl Modify for ConsoleResponses {
                 if !session && !sign_in {
                     continue;
                 }
+                let takes_body = op.request_body.is_some();
                 let responses = &mut op.responses.responses;
                 let mut add = |code: &str, r: Response| {
                     responses.entry(code.to_owned()).or_insert(RefOr::T(r));
                 };
                 add("429", too_many());
+                if takes_body {
+                    add(
+                        "400",
+                        error("The body is not the JSON this route takes, or breaks its rules"),
+                    );
+                }
                 if session {
                     add("401", error("Not signed in, or the session ended"));
                 }

@@ -65,7 +65,6 @@ pub struct IngestResponse {
 /// Request body: one event (a JSON object), or an array of 1 to 2,500 events
 /// (`ingest.max_events_per_request`). Only the schema: the handler reads the body itself.
 #[derive(ToSchema)]
-#[schema(no_recursion)]
 #[allow(dead_code)]
 #[serde(untagged)]
 pub enum IngestRequest {

@@ -101,6 +101,8 @@ pub struct CreateMember {
 pub struct UpdateMember {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
+    /// 1 to 100 characters once leading and trailing spaces are trimmed.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub display_name: Option<String>,
 }
 

@@ -19,6 +19,10 @@ fn the_events_body_is_an_event_or_an_array_of_events() {
     assert_eq!(body[1]["type"], "array");
     assert_eq!(body[1]["maxItems"], 2500);
     assert_eq!(body[1]["minItems"], 1);
+    assert!(
+        doc["components"]["schemas"]["IncomingEvent"].is_object(),
+        "the event schema the body refers to is in the document"
+    );
 }
 
 #[test]
