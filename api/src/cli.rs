@@ -8,7 +8,7 @@ use chrono::Utc;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::json;
 use shared::settings::Settings;
-use shared::storage::{self, AuditEntry, Role, Store};
+use shared::storage::{self, AuditEntry, Role, Store, WriteKeyKind};
 
 use crate::auth::{self, write_keys};
 
@@ -100,16 +100,20 @@ pub async fn create_admin(
 }
 
 /// Creates a write key for `source` and returns its secret.
-pub async fn create_write_key(settings: &Settings, source: &str) -> anyhow::Result<SecretString> {
+pub async fn create_write_key(
+    settings: &Settings,
+    source: &str,
+    kind: WriteKeyKind,
+) -> anyhow::Result<SecretString> {
     let store = open(settings).await?;
-    let (key, secret) = write_keys::create(store.as_ref(), source, Utc::now())
+    let (key, secret) = write_keys::create(store.as_ref(), source, kind, Utc::now())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     audit(
         store.as_ref(),
         "write_key.create",
         &key.id,
-        json!({ "source": key.source, "prefix": key.prefix }),
+        json!({ "source": key.source, "prefix": key.prefix, "kind": key.kind }),
     )
     .await?;
     tracing::info!(key_id = %key.id, source = %key.source, prefix = %write_keys::redacted(&secret), "Created a write key.");

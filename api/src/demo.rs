@@ -266,6 +266,7 @@ pub fn traffic(now: DateTime<Utc>, days: i64, visitors: usize) -> WriteBatch {
                             to: email.clone(),
                         },
                         at,
+                        right: shared::identity::LinkRight::Any,
                     });
                     signed_in = Some(email.clone());
                 }

@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret as _;
 use shared::settings::Settings;
-use shared::storage::Role;
+use shared::storage::{Role, WriteKeyKind};
 
 // glibc's malloc and free were about 30% of the instructions of an ingestion request
 // (callgrind, docs/performance.md); mimalloc does the same work in a fraction of them.
@@ -98,6 +98,10 @@ enum WriteKeyCommand {
     Create {
         #[arg(long)]
         source: String,
+        /// browser (public pages and apps: links from anonymous ids only) or server
+        /// (kept secret: may also alias identified ids).
+        #[arg(long, default_value = "browser", value_parser = WriteKeyKind::parse)]
+        kind: WriteKeyKind,
     },
 }
 
@@ -175,10 +179,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::WriteKey {
-            command: WriteKeyCommand::Create { source },
+            command: WriteKeyCommand::Create { source, kind },
         } => {
             let settings = settings().await?;
-            let secret = api::cli::create_write_key(&settings, &source).await?;
+            let secret = api::cli::create_write_key(&settings, &source, kind).await?;
             println!("{}", secret.expose_secret());
             Ok(())
         }

@@ -66,6 +66,7 @@ pub fn decode_cursor<C: DeserializeOwned>(raw: &str) -> Result<C, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
     /// `nextCursor` of the previous page.
     cursor: Option<String>,
@@ -82,7 +83,13 @@ impl<C: DeserializeOwned> Pagination<C> {
     pub fn parse(p: PageParams) -> Result<Self, ApiError> {
         Ok(Self {
             limit: Limit::parse(p.limit)?.get(),
-            after: p.cursor.as_deref().map(decode_cursor).transpose()?,
+            // `cursor=` (empty) is the first page, as an absent cursor is.
+            after: p
+                .cursor
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(decode_cursor)
+                .transpose()?,
         })
     }
 }

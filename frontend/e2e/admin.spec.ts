@@ -9,6 +9,7 @@ test('an admin creates and revokes a write key', async ({ page, baseURL }) => {
 
   await page.getByRole('link', { name: 'Write keys' }).click();
   await page.getByLabel('Source').fill('e2e-created');
+  await page.getByLabel('Kind').selectOption('server');
   await page.getByRole('button', { name: 'Create write key' }).click();
   const secret = await page.getByLabel('Secret').inputValue();
   expect(secret.length, 'the secret is shown once').toBeGreaterThan(20);
@@ -17,6 +18,7 @@ test('an admin creates and revokes a write key', async ({ page, baseURL }) => {
   await page.getByRole('button', { name: 'Revoke e2e-created' }).click();
   await page.getByRole('button', { name: 'Confirm: revoke e2e-created' }).click();
   const row = page.locator('tr[data-key-source="e2e-created"]');
+  await expect(row.locator('td', { hasText: 'Server (secret)' })).toBeVisible();
   await expect(row.locator('td', { hasText: 'Revoked' })).toBeVisible();
   // Stored, not just drawn: still revoked after a reload.
   await page.reload();

@@ -37,7 +37,7 @@ export APP__SERVER__PORT=$port
 admin_email=compat@shoptrail.test
 admin_password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
 printf '%s\n' "$admin_password" | "$api" admin create --email "$admin_email" --role admin >/dev/null
-write_key=$("$api" write-key create --source segment-compat)
+write_key=$("$api" write-key create --source segment-compat --kind server)
 APP__DEMO__WRITE_KEY=$("$api" write-key create --source demo)
 export APP__DEMO__WRITE_KEY
 "$api" serve >"$log" 2>&1 &

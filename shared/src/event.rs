@@ -407,6 +407,12 @@ fn check_value(
                 .try_for_each(|i| check_value(i, depth + 1, field, limits))
         }
         Value::Object(o) => check_map(o, depth + 1, field, limits),
+        // Numbers keep every digit (serde_json's `arbitrary_precision`), but one beyond
+        // f64's range (`1e309`) would read as Infinity in JavaScript: refused.
+        Value::Number(n) if n.as_f64().is_none() => Err(Rejection::new(
+            "number_out_of_range",
+            format!("a number in {field} is beyond the range of a double"),
+        )),
         _ => Ok(()),
     }
 }

@@ -11,6 +11,11 @@
 //! person's ([`crate::profile::Profile::merge`]) and makes its active-day rows the person's
 //! (a day both were active on counts once). Events that arrive later under the earlier id
 //! alone are written to the person directly (resolved at write time).
+//!
+//! Who may link what: a link sent with a public (browser) write key may only link an id
+//! that was never identified ([`LinkRight::AnonymousOnly`]); merging a user id into another
+//! takes a server key. Otherwise anyone reading a shop's page could move a customer's
+//! profile and email to an id of their choosing with one `alias`.
 
 use std::collections::HashMap;
 
@@ -36,9 +41,41 @@ pub enum LinkOutcome {
     Conflict,
     /// A link of an id to itself, or one that would close a cycle: nothing to do.
     Ignored,
+    /// `from` is an identified id and the sender may only link anonymous ids (a browser
+    /// key): nothing changed.
+    Refused,
+}
+
+/// Which links a sender may make, from the kind of its write key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LinkRight {
+    /// Server keys and imports: any link.
+    #[default]
+    Any,
+    /// Browser keys: only links from ids that were never identified.
+    AnonymousOnly,
+}
+
+impl LinkRight {
+    /// Whether a link from an id may be made, given whether that id is identified (a
+    /// profile or event carries it as a user id).
+    pub fn permits(self, from_identified: bool) -> bool {
+        match self {
+            LinkRight::Any => true,
+            LinkRight::AnonymousOnly => !from_identified,
+        }
+    }
 }
 
 impl LinkOutcome {
+    pub const ALL: [LinkOutcome; 5] = [
+        LinkOutcome::Linked,
+        LinkOutcome::AlreadyLinked,
+        LinkOutcome::Conflict,
+        LinkOutcome::Ignored,
+        LinkOutcome::Refused,
+    ];
+
     /// The metric label of this outcome.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +83,7 @@ impl LinkOutcome {
             LinkOutcome::AlreadyLinked => "already_linked",
             LinkOutcome::Conflict => "conflict",
             LinkOutcome::Ignored => "ignored",
+            LinkOutcome::Refused => "refused",
         }
     }
 }

@@ -72,13 +72,18 @@ fn recording_a_link_repoints_the_ids_linked_to_it() {
 
 #[test]
 fn outcomes_have_metric_labels() {
-    let labels: Vec<&str> = [
-        LinkOutcome::Linked,
-        LinkOutcome::AlreadyLinked,
-        LinkOutcome::Conflict,
-        LinkOutcome::Ignored,
-    ]
-    .map(LinkOutcome::as_str)
-    .to_vec();
-    assert_eq!(labels, ["linked", "already_linked", "conflict", "ignored"]);
+    let labels: Vec<&str> = LinkOutcome::ALL.map(LinkOutcome::as_str).to_vec();
+    assert_eq!(
+        labels,
+        ["linked", "already_linked", "conflict", "ignored", "refused"]
+    );
+}
+
+#[test]
+fn browser_keys_link_anonymous_ids_only_and_server_keys_link_any() {
+    assert!(LinkRight::AnonymousOnly.permits(false));
+    assert!(!LinkRight::AnonymousOnly.permits(true));
+    assert!(LinkRight::Any.permits(false));
+    assert!(LinkRight::Any.permits(true));
+    assert_eq!(LinkRight::default(), LinkRight::Any);
 }

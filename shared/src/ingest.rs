@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::batcher::{Batcher, SubmitError};
 use crate::enrich::{self, AgentMemo, Origin};
 use crate::event::{Event, IncomingEvent, Rejection, normalise};
-use crate::identity::{IdentityLink, LinkOutcome};
+use crate::identity::{IdentityLink, LinkOutcome, LinkRight};
 use crate::segment::{BatchDefaults, Kind, Message, parse_message};
 use crate::settings::IngestSettings;
 use crate::storage::{InsertOutcome, TimedLink, WriteBatch};
@@ -63,6 +63,7 @@ pub struct Intake {
     items: Vec<Item>,
     origin: Origin,
     agents: AgentMemo,
+    link_right: LinkRight,
 }
 
 impl Intake {
@@ -75,6 +76,7 @@ impl Intake {
             items: Vec::new(),
             origin: Origin::default(),
             agents: AgentMemo::default(),
+            link_right: LinkRight::Any,
         }
     }
 
@@ -82,6 +84,12 @@ impl Intake {
     /// server derives from each event.
     pub fn with_origin(mut self, origin: Origin) -> Self {
         self.origin = origin;
+        self
+    }
+
+    /// The links this intake's messages may make (from the write key's kind; any by default).
+    pub fn with_link_right(mut self, right: LinkRight) -> Self {
+        self.link_right = right;
         self
     }
 
@@ -251,7 +259,10 @@ impl Pipeline {
         backpressure: Backpressure,
     ) -> Result<Receipt, SubmitError> {
         let Intake {
-            received_at, items, ..
+            received_at,
+            items,
+            link_right,
+            ..
         } = intake;
         let mut results = Vec::with_capacity(items.len());
         let mut batch = WriteBatch {
@@ -272,6 +283,7 @@ impl Pipeline {
                         batch.links.push(TimedLink {
                             link,
                             at: received_at,
+                            right: link_right,
                         });
                     }
                     batch.events.push(event);
@@ -322,7 +334,7 @@ struct Counters {
     accepted: metrics::Counter,
     duplicate: metrics::Counter,
     rejected: metrics::Counter,
-    links: [(LinkOutcome, metrics::Counter); 4],
+    links: [(LinkOutcome, metrics::Counter); LinkOutcome::ALL.len()],
 }
 
 fn counters() -> &'static Counters {
@@ -342,12 +354,7 @@ fn counters() -> &'static Counters {
             accepted: events("accepted"),
             duplicate: events("duplicate"),
             rejected: events("rejected"),
-            links: [
-                link(LinkOutcome::Linked),
-                link(LinkOutcome::AlreadyLinked),
-                link(LinkOutcome::Conflict),
-                link(LinkOutcome::Ignored),
-            ],
+            links: LinkOutcome::ALL.map(link),
         }
     })
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use sha2::{Digest as _, Sha256};
-use shared::storage::{Store, StoreError, WriteKey, WriteKeyStore};
+use shared::storage::{Store, StoreError, WriteKey, WriteKeyKind, WriteKeyStore};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -56,10 +56,12 @@ pub fn parse_source(raw: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
-/// Creates and stores a key for `source`; the secret is returned once and never stored.
+/// Creates and stores a key of `kind` for `source`; the secret is returned once and never
+/// stored.
 pub async fn create(
     store: &dyn WriteKeyStore,
     source: &str,
+    kind: WriteKeyKind,
     now: DateTime<Utc>,
 ) -> Result<(WriteKey, SecretString), ApiError> {
     let source = parse_source(source).map_err(|m| ApiError::bad_request("invalid_source", m))?;
@@ -68,6 +70,7 @@ pub async fn create(
     let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
     let key = WriteKey {
         id: uuid::Uuid::now_v7().to_string(),
+        kind,
         source,
         key_hash: hash(&secret),
         prefix: secret.chars().take(SHOWN_CHARS).collect(),
@@ -96,8 +99,16 @@ pub fn presented(headers: &HeaderMap) -> Option<String> {
     Some(user.to_owned()).filter(|k| !k.is_empty())
 }
 
-/// The (id, source) of a verified key.
-type Verified = Arc<(String, String)>;
+/// What a verified key grants: its id, source and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedKey {
+    pub id: String,
+    pub source: String,
+    pub kind: WriteKeyKind,
+}
+
+/// A verified key, shared by every cache hit.
+type Verified = Arc<VerifiedKey>;
 
 struct Cached {
     /// None: no such key (cached too, so garbage keys do not reach the store every time).
@@ -169,7 +180,7 @@ impl WriteKeyCache {
         }
     }
 
-    /// The (id, source) of a valid, unrevoked key.
+    /// A valid, unrevoked key.
     pub async fn verify(
         &self,
         store: &Arc<dyn Store>,
@@ -184,15 +195,21 @@ impl WriteKeyCache {
                     .write_key_by_hash(&hex::encode(digest))
                     .await?
                     .filter(|k| k.revoked_at.is_none())
-                    .map(|k| Arc::new((k.id, k.source)));
+                    .map(|k| {
+                        Arc::new(VerifiedKey {
+                            id: k.id,
+                            source: k.source,
+                            kind: k.kind,
+                        })
+                    });
                 self.remember(digest, key.clone());
                 key
             }
         };
         if let Some(verified) = &found
-            && self.due_for_touch(&verified.0)
+            && self.due_for_touch(&verified.id)
         {
-            let id = &verified.0;
+            let id = &verified.id;
             let (store, id) = (store.clone(), id.clone());
             // Off the request path: a slow store must not slow ingestion down.
             tokio::spawn(async move {
@@ -209,6 +226,8 @@ impl WriteKeyCache {
 pub struct WriteKeyAuth {
     pub key_id: String,
     pub source: String,
+    /// Decides which identity links the request's messages may make.
+    pub kind: WriteKeyKind,
 }
 
 impl FromRequestParts<AppState> for WriteKeyAuth {
@@ -235,8 +254,9 @@ impl WriteKeyAuth {
             .await?
         {
             Some(verified) => Ok(Self {
-                key_id: verified.0.clone(),
-                source: verified.1.clone(),
+                key_id: verified.id.clone(),
+                source: verified.source.clone(),
+                kind: verified.kind,
             }),
             None => Err(refused()),
         }

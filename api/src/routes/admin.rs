@@ -229,13 +229,13 @@ pub async fn create_write_key(
 ) -> Result<(StatusCode, Json<NewWriteKey>), ApiError> {
     let req = body(req)?;
     let (key, secret) =
-        write_keys::create(state.write_keys(), &req.source, state.clock.now()).await?;
+        write_keys::create(state.write_keys(), &req.source, req.kind, state.clock.now()).await?;
     audit(
         &state,
         &admin.account.id,
         "write_key.create",
         &key.id,
-        json!({ "source": key.source, "prefix": key.prefix }),
+        json!({ "source": key.source, "prefix": key.prefix, "kind": key.kind }),
     )
     .await?;
     Ok((
@@ -290,7 +290,8 @@ pub async fn revoke_write_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Replace a write key: a new key for the same source, the old one revoked.
+/// Replace a write key: a new key for the same source and of the same kind, the old one
+/// revoked.
 #[utoipa::path(
     post, path = "/v1/admin/write-keys/{id}/rotate", tag = "admin", security(("session" = [])),
     params(("id" = String, Path, description = "Write key id")),
@@ -317,7 +318,7 @@ pub async fn rotate_write_key(
         });
     }
     let (key, secret) =
-        write_keys::create(state.write_keys(), &old.source, state.clock.now()).await?;
+        write_keys::create(state.write_keys(), &old.source, old.kind, state.clock.now()).await?;
     revoke(&state, &old.id).await?;
     audit(
         &state,

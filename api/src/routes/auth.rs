@@ -146,7 +146,11 @@ pub async fn current(user: CurrentUser) -> Json<Member> {
 pub struct SignupRequest {
     pub email: String,
     pub display_name: Option<String>,
-    #[schema(value_type = String, format = Password)]
+    /// At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+    /// a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+    /// words, keyboard patterns, repeats and the member's own email or name (400
+    /// `weak_password`). A few unrelated words make a strong one.
+    #[schema(value_type = String, format = Password, min_length = 12)]
     pub password: SecretString,
 }
 

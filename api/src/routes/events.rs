@@ -64,9 +64,11 @@ pub struct IngestResponse {
     pub results: Vec<EventResult>,
 }
 
-/// Request body: one event, or an array of up to 2,500 events.
+/// Request body: one event (a JSON object), or an array of 1 to 2,500 events
+/// (`ingest.max_events_per_request`). Only the schema: the handler reads the body itself.
 #[derive(ToSchema)]
 #[allow(dead_code)]
+#[serde(untagged)]
 pub enum IngestRequest {
     One(Box<IncomingEvent>),
     Many(Vec<IncomingEvent>),
@@ -166,7 +168,8 @@ pub async fn ingest(
     encoding: ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
-    let intake = read(&state, &key.source, origin, &encoding, raw)?;
+    let intake =
+        read(&state, &key.source, origin, &encoding, raw)?.with_link_right(key.kind.link_right());
     let receipt = state
         .pipeline()
         .submit(intake, Backpressure::Refuse)

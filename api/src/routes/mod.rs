@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod browser;
+pub mod contract;
 pub mod events;
 pub mod funnels;
 pub mod jobs;
@@ -153,10 +154,16 @@ fn documented() -> OpenApiRouter<AppState> {
         .merge(operations())
 }
 
+/// The OpenAPI document, with the answers every console route can give.
+fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = documented().split_for_parts();
+    contract::ConsoleResponses.modify(&mut api);
+    api
+}
+
 /// The OpenAPI document as pretty JSON (what `api/openapi.json` holds).
 pub fn openapi_json() -> anyhow::Result<String> {
-    let (_, api) = documented().split_for_parts();
-    Ok(api.to_pretty_json()? + "\n")
+    Ok(document().to_pretty_json()? + "\n")
 }
 
 /// Cookie-signing key derived from `auth.session_key` (cookie keys need 64 bytes).
@@ -252,7 +259,7 @@ pub fn router(state: AppState) -> Router {
     }
 
     let (ops, _) = operations().split_for_parts();
-    let (_, api) = documented().split_for_parts();
+    let api = document();
     let api_routes = security::api_csp(ingest.merge(console).merge(ops));
     // The tracker script and the demo pages set their own headers (they are not API data).
     let router = api_routes

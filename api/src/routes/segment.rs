@@ -214,7 +214,9 @@ async fn handle(
         )));
     }
 
-    let mut intake = Intake::new(key.source.as_str(), state.clock.now()).with_origin(origin);
+    let mut intake = Intake::new(key.source.as_str(), state.clock.now())
+        .with_origin(origin)
+        .with_link_right(key.kind.link_right());
     for message in messages {
         intake.segment_json(message.get(), kind, &defaults, limits);
     }

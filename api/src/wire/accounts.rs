@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shared::storage::{AuditEntry, Role, WriteKey};
+use shared::storage::{AuditEntry, Role, WriteKey, WriteKeyKind};
 use utoipa::ToSchema;
 
 pub use crate::auth::Member;
@@ -15,6 +15,9 @@ pub use crate::auth::Member;
 pub struct WriteKeyInfo {
     pub id: String,
     pub source: String,
+    /// `browser` keys (public) may not merge identified ids; `server` keys may. Keys made
+    /// before kinds existed are `server` keys.
+    pub kind: WriteKeyKind,
     /// The key's first characters.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
@@ -28,6 +31,7 @@ impl From<&WriteKey> for WriteKeyInfo {
         Self {
             id: k.id.clone(),
             source: k.source.clone(),
+            kind: k.kind,
             prefix: k.prefix.clone(),
             created_at: k.created_at,
             last_used_at: k.last_used_at,
@@ -83,7 +87,12 @@ pub struct CreateMember {
     pub display_name: Option<String>,
     pub role: Role,
     /// Initial password; share it with the member out of band.
-    #[schema(value_type = String, format = Password)]
+    ///
+    /// At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+    /// a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+    /// words, keyboard patterns, repeats and the member's own email or name (400
+    /// `weak_password`). A few unrelated words make a strong one.
+    #[schema(value_type = String, format = Password, min_length = 12)]
     pub password: SecretString,
 }
 
@@ -92,18 +101,36 @@ pub struct CreateMember {
 pub struct UpdateMember {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
+    /// 1 to 100 characters once leading and trailing spaces are trimmed.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub display_name: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct ResetPassword {
-    #[schema(value_type = String, format = Password)]
+    /// At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+    /// a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+    /// words, keyboard patterns, repeats and the member's own email or name (400
+    /// `weak_password`). A few unrelated words make a strong one.
+    #[schema(value_type = String, format = Password, min_length = 12)]
     pub password: SecretString,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateWriteKey {
     /// Name of the sending source (web shop, app, server), recorded on its events.
-    #[schema(example = "web-shop")]
+    /// 1 to 100 letters, digits, spaces and `_ - . :` (leading and trailing spaces are
+    /// trimmed).
+    #[schema(
+        example = "web-shop",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[A-Za-z0-9 _.:-]*[A-Za-z0-9_.:-][A-Za-z0-9 _.:-]*$"
+    )]
     pub source: String,
+    /// `browser` (the default) for keys in public pages and apps: they may only link
+    /// anonymous ids to a user. `server` for keys kept secret on a back end: they may also
+    /// `alias` one identified id into another.
+    #[serde(default)]
+    pub kind: WriteKeyKind,
 }

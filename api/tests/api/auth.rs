@@ -842,3 +842,49 @@ async fn easily_guessed_passwords_are_refused() {
         assert_eq!(body["code"], "weak_password", "{weak}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_or_malformed_session_cookies_log_no_warning_per_request() {
+    use crate::process::{free_port, start, stop_and_read_logs, wait_ready};
+
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = start(
+        dir.path(),
+        port,
+        &[("APP__EXPORT__SCHEDULE_ENABLED", "false")],
+        true,
+    );
+    let client = reqwest::Client::new();
+    wait_ready(&client, &base).await;
+    // A well-formed id no store knows, and a value that is no id at all.
+    for cookie in ["AAAAAAAAAAAAAAAAAAAAAA", "not-a-session-id!"] {
+        for _ in 0..3 {
+            let r = client
+                .get(format!("{base}/v1/auth/session"))
+                .header("cookie", format!("shoptrail_session={cookie}"))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(r.status().as_u16(), 401);
+        }
+    }
+    let logs = stop_and_read_logs(server);
+    let warnings: Vec<&str> = logs
+        .lines()
+        .filter(|l| {
+            serde_json::from_str::<Value>(l).is_ok_and(|v| {
+                v["level"] == "WARN"
+                    && v["target"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("tower_sessions"))
+            })
+        })
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    assert!(
+        logs.contains("\"level\":\"INFO\""),
+        "the logs were captured: {logs:.500}"
+    );
+}

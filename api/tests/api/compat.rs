@@ -214,10 +214,14 @@ async fn analytics_next_settings_point_the_library_at_this_host() {
         .expect("sent");
     assert_eq!(r.status(), 404);
 
-    let (key, secret) =
-        api::auth::write_keys::create(app.store.as_ref(), "revoked", chrono::Utc::now())
-            .await
-            .expect("key");
+    let (key, secret) = api::auth::write_keys::create(
+        app.store.as_ref(),
+        "revoked",
+        shared::storage::WriteKeyKind::Browser,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("key");
     app.store
         .revoke_write_key(&key.id, chrono::Utc::now())
         .await

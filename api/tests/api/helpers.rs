@@ -89,9 +89,14 @@ pub async fn add_member(store: &Arc<dyn Store>, email: &str, role: Role) {
 }
 
 pub async fn add_write_key(store: &Arc<dyn Store>, source: &str) -> String {
-    let (_, secret) = api::auth::write_keys::create(store.as_ref(), source, chrono::Utc::now())
-        .await
-        .expect("key created");
+    let (_, secret) = api::auth::write_keys::create(
+        store.as_ref(),
+        source,
+        shared::storage::WriteKeyKind::Server,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("key created");
     secret.expose_secret().to_owned()
 }
 

@@ -300,7 +300,7 @@ async fn the_embedded_api_runs_jobs_on_the_same_apalis_job_worker_as_the_worker(
         .collect();
     assert_eq!(started.len(), 1, "{logs:.2000}");
     assert_eq!(
-        started[0]["apalis_worker"], "shoptrail-jobs",
+        started[0]["apalis_worker"], "shoptrail-exports",
         "{}",
         started[0]
     );

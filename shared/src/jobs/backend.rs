@@ -17,7 +17,7 @@ use tracing::warn;
 
 use crate::clock::Clock;
 use crate::settings::WorkerSettings;
-use crate::storage::{Job, Store, StoreError};
+use crate::storage::{Job, JobKind, Store, StoreError};
 
 /// A job claimed for one attempt, and the lease owner name that attempt holds it under.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub struct ClaimSource {
     pub settings: WorkerSettings,
     /// Unique per process; each claim's owner extends it.
     pub process: String,
+    /// The only kind of job claimed (every kind when `None`).
+    pub kind: Option<JobKind>,
 }
 
 pub type ClaimStream = BoxStream<'static, Result<Option<Task<Claimed>>, BoxDynError>>;
@@ -71,7 +73,14 @@ impl ClaimSource {
             // One owner name per claim, not per process: a task that stalled past its lease
             // must not keep writing after this same process claimed the job again.
             let owner = format!("{}:{}", self.process, uuid::Uuid::now_v7().simple());
-            match ClaimInFlight::start(self.store.clone(), owner.clone(), now + lease, now).await {
+            let claim = ClaimInFlight::start(
+                self.store.clone(),
+                self.kind,
+                owner.clone(),
+                now + lease,
+                now,
+            );
+            match claim.await {
                 Ok(Some(job)) => {
                     return TaskBuilder::new(Claimed {
                         job,
@@ -102,12 +111,13 @@ struct ClaimInFlight {
 impl ClaimInFlight {
     fn start(
         store: Arc<dyn Store>,
+        kind: Option<JobKind>,
         owner: String,
         lease_until: chrono::DateTime<chrono::Utc>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Self {
         let (s, o) = (store.clone(), owner.clone());
-        let handle = tokio::spawn(async move { s.claim(&o, lease_until, now).await });
+        let handle = tokio::spawn(async move { s.claim_kind(kind, &o, lease_until, now).await });
         Self {
             handle: Some(handle),
             store,

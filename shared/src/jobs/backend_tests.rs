@@ -46,6 +46,7 @@ async fn a_claim_dropped_before_it_is_seen_is_released() {
     let (until, now) = lease();
     drop(ClaimInFlight::start(
         store.clone(),
+        None,
         "p:1".into(),
         until,
         now,
@@ -69,7 +70,7 @@ async fn a_claim_dropped_before_it_is_seen_is_released() {
 async fn a_claim_that_was_seen_keeps_its_lease() {
     let (_dir, store, job) = store_with_a_job().await;
     let (until, now) = lease();
-    let claimed = ClaimInFlight::start(store.clone(), "p:2".into(), until, now)
+    let claimed = ClaimInFlight::start(store.clone(), None, "p:2".into(), until, now)
         .await
         .expect("claim")
         .expect("the job");

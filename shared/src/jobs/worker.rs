@@ -1,6 +1,7 @@
 //! The job worker: an apalis [`Monitor`] running the export and import jobs from the
-//! store's queue (through [`super::backend`]), up to `worker.concurrency` at once on their
-//! own tasks, and an apalis-cron worker that enqueues the export of the previous UTC day on
+//! store's queue (through [`super::backend`]) on their own tasks, one apalis worker per kind
+//! (imports up to `worker.concurrency` at once, exports one at a time, so imports that stall
+//! can never keep the daily export waiting for a slot), and an apalis-cron worker that enqueues the export of the previous UTC day on
 //! `export.schedule`. Each attempt renews its lease with a heartbeat that also records
 //! progress and notices cancellation, and ends as succeeded, retried with backoff, failed
 //! or cancelled (the store's transitions decide; apalis's own retry is not used). A gauge
@@ -32,15 +33,19 @@ use super::backend::{self, ClaimSource, Claimed};
 use super::export::{self, ExportResult};
 use super::import;
 use super::object_store::{self, ObjectStore};
-use super::{ExportParams, ImportParams, JobContext, JobError, export_job, metric};
+use super::{ExportParams, ImportParams, ImportSource, JobContext, JobError, export_job, metric};
 use crate::batcher::Batcher;
 use crate::clock::Clock;
 use crate::settings::Settings;
 use crate::storage::jobs::transitions;
-use crate::storage::{EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobKind, Store};
+use crate::storage::{
+    EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobKind, JobQuery, JobStatus, Store,
+};
 
-/// The apalis worker that runs queued jobs (its name shows in every job's log lines).
-pub const JOB_WORKER: &str = "shoptrail-jobs";
+/// The apalis worker that runs exports (its name shows in every export's log lines).
+pub const EXPORT_WORKER: &str = "shoptrail-exports";
+/// The apalis worker that runs imports.
+pub const IMPORT_WORKER: &str = "shoptrail-imports";
 /// The apalis worker that fires the export schedule.
 pub const SCHEDULE_WORKER: &str = "shoptrail-export-schedule";
 
@@ -105,18 +110,22 @@ impl JobWorker {
         info!(owner = %self.owner, destination = %self.objects.url(""), "Job worker started.");
         let refresher = tokio::spawn(self.clone().refresh_gauges());
         let grace = Duration::from_millis(self.settings.server.shutdown_grace_ms);
-        let jobs = self.clone();
-        // The backend is built inside the factory: it is made anew for each (re)start.
-        let mut monitor = Monitor::new().register(move |_restarts| {
-            let backend =
-                backend::store_backend(jobs.claim_source()).expect("the backend has every part");
-            WorkerBuilder::new(JOB_WORKER)
-                .backend(backend)
-                .concurrency(jobs.settings.worker.concurrency.max(1))
-                .parallelize(spawn_abortable)
-                .data(jobs.clone())
-                .build(run_claimed)
-        });
+        let mut monitor = Monitor::new();
+        for kind in JobKind::ALL {
+            let (name, slots) = self.lane(kind);
+            let jobs = self.clone();
+            // The backend is built inside the factory: it is made anew for each (re)start.
+            monitor = monitor.register(move |_restarts| {
+                let backend = backend::store_backend(jobs.claim_source(kind))
+                    .expect("the backend has every part");
+                WorkerBuilder::new(name)
+                    .backend(backend)
+                    .concurrency(slots)
+                    .parallelize(spawn_abortable)
+                    .data(jobs.clone())
+                    .build(run_claimed)
+            });
+        }
         if self.settings.export.schedule_enabled {
             match cron::Schedule::from_str(&self.settings.export.schedule) {
                 Ok(schedule) => {
@@ -153,12 +162,24 @@ impl JobWorker {
         info!(owner = %self.owner, "Job worker stopped.");
     }
 
-    fn claim_source(&self) -> ClaimSource {
+    /// The apalis worker that runs jobs of `kind`, and how many at once. Each kind has its
+    /// own slots: two imports of a host that never answers hold the import slots for up to
+    /// `import.url_total_timeout_s`, and the day's export must still run meanwhile.
+    fn lane(&self, kind: JobKind) -> (&'static str, usize) {
+        match kind {
+            // One day per job, idempotent per day: running them one by one is enough.
+            JobKind::Export => (EXPORT_WORKER, 1),
+            JobKind::Import => (IMPORT_WORKER, self.settings.worker.concurrency.max(1)),
+        }
+    }
+
+    fn claim_source(&self, kind: JobKind) -> ClaimSource {
         ClaimSource {
             store: self.store.clone(),
             clock: self.clock.clone(),
             settings: self.settings.worker.clone(),
             process: self.owner.clone(),
+            kind: Some(kind),
         }
     }
 
@@ -239,12 +260,73 @@ impl JobWorker {
                         set_export_gauges(now, r.date);
                     }
                 }
+                if is_final(&finish) {
+                    self.delete_upload_of(&job).await;
+                }
             }
             Ok(false) => warn!(job_id = %job.id, "The job's lease was lost before it finished."),
             Err(e) => {
                 warn!(job_id = %job.id, error = %e, "Recording the job's end failed; its lease will expire and it runs again.")
             }
         }
+    }
+
+    /// Deletes the uploaded file an import has finished with for good, unless another
+    /// queued or running import reads it (the same content uploaded twice has one id).
+    /// A dry run keeps it, so the real import can follow without a second upload.
+    async fn delete_upload_of(&self, job: &Job) {
+        let Ok(ImportParams {
+            source: ImportSource::Upload { upload_id },
+            dry_run: false,
+            ..
+        }) = serde_json::from_value::<ImportParams>(job.params.clone())
+        else {
+            return;
+        };
+        match self.upload_in_use(&upload_id, &job.id).await {
+            Ok(false) => {}
+            Ok(true) => return,
+            Err(e) => {
+                warn!(job_id = %job.id, error = %e, "Could not tell whether an upload is still in use; kept.");
+                return;
+            }
+        }
+        match self.objects.delete(&import::upload_key(&upload_id)).await {
+            Ok(()) => info!(job_id = %job.id, upload_id, "Deleted the import's uploaded file."),
+            Err(e) => {
+                warn!(job_id = %job.id, upload_id, error = %e, "Deleting the import's uploaded file failed.")
+            }
+        }
+    }
+
+    async fn upload_in_use(&self, upload_id: &str, except: &str) -> anyhow::Result<bool> {
+        for status in [JobStatus::Queued, JobStatus::Running] {
+            let mut query = JobQuery {
+                kind: Some(JobKind::Import),
+                status: Some(status),
+                limit: 100,
+                after: None,
+            };
+            loop {
+                let page = self.store.list_jobs(&query).await?;
+                let reads_it = page.items.iter().any(|j| {
+                    j.id != except
+                        && matches!(
+                            serde_json::from_value::<ImportParams>(j.params.clone()),
+                            Ok(ImportParams { source: ImportSource::Upload { upload_id: u }, .. })
+                                if u == upload_id
+                        )
+                });
+                if reads_it {
+                    return Ok(true);
+                }
+                match page.next {
+                    Some(next) => query.after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        Ok(false)
     }
 
     async fn dispatch(&self, job: &Job, ctx: &JobContext) -> Result<serde_json::Value, JobError> {
@@ -377,6 +459,17 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
+/// Whether a job ends here for good (no retry is scheduled).
+fn is_final(finish: &Finish) -> bool {
+    !matches!(
+        finish,
+        Finish::Failed {
+            retry_at: Some(_),
+            ..
+        }
+    )
+}
+
 /// Sets the queue and last-export gauges from the store.
 pub async fn refresh_from_store(store: &dyn Store) -> anyhow::Result<()> {
     let counts = store.queued_counts().await?;
@@ -465,6 +558,10 @@ fn result_value(r: &impl serde::Serialize) -> Result<serde_json::Value, JobError
     serde_json::to_value(r)
         .map_err(|e| JobError::Permanent(format!("the job's result cannot be encoded: {e}")))
 }
+
+#[cfg(test)]
+#[path = "worker_tests.rs"]
+mod worker_tests;
 
 #[cfg(test)]
 mod tests {

@@ -93,11 +93,52 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a write key may do. A `browser` key ships inside public pages, so anyone can read
+/// it: it may link anonymous ids to a user id, but never merge an identified id into
+/// another (see [`crate::identity::LinkRight`]). A `server` key is kept secret by its owner
+/// and may make any link. Keys made before kinds existed are `server` keys: they keep
+/// doing what they did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteKeyKind {
+    /// Public (web pages, apps): links from anonymous ids only.
+    #[default]
+    Browser,
+    /// Secret (back ends, imports): any link, `alias` of identified ids included.
+    Server,
+}
+
+impl WriteKeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteKeyKind::Browser => "browser",
+            WriteKeyKind::Server => "server",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "browser" => Ok(WriteKeyKind::Browser),
+            "server" => Ok(WriteKeyKind::Server),
+            other => Err(format!("unknown write key kind {other:?}")),
+        }
+    }
+
+    /// The links events sent with a key of this kind may make.
+    pub fn link_right(self) -> crate::identity::LinkRight {
+        match self {
+            WriteKeyKind::Browser => crate::identity::LinkRight::AnonymousOnly,
+            WriteKeyKind::Server => crate::identity::LinkRight::Any,
+        }
+    }
+}
+
 /// An ingestion write key. Only the SHA-256 of the secret is stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WriteKey {
     /// UUIDv7.
     pub id: String,
+    pub kind: WriteKeyKind,
     /// The named source the key belongs to (recorded on every event it sends).
     pub source: String,
     /// Lower-case hex SHA-256 of the secret.

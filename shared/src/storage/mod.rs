@@ -13,7 +13,7 @@ pub mod write;
 pub use crate::identity::{IdentityLink, LinkOutcome};
 pub use accounts::{
     Account, AccountStore, AccountUpdate, AuditCursor, AuditEntry, AuditStore, Email, Role,
-    SessionRecord, SessionRecordStore, WriteKey, WriteKeyStore,
+    SessionRecord, SessionRecordStore, WriteKey, WriteKeyKind, WriteKeyStore,
 };
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
 pub use identity::IdentityStore;
@@ -189,6 +189,7 @@ pub trait EventStore: Send + Sync {
             .map(|link| TimedLink {
                 link: link.clone(),
                 at,
+                right: crate::identity::LinkRight::Any,
             })
             .collect();
         Ok(self

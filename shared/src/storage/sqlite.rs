@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0007_pending_moves.sql"),
     include_str!("sqlite_migrations/0008_event_derived.sql"),
     include_str!("sqlite_migrations/0009_sessions_and_orders.sql"),
+    include_str!("sqlite_migrations/0010_write_key_kinds.sql"),
 ];
 
 pub struct SqliteStore {

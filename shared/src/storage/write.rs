@@ -16,7 +16,7 @@ use super::InsertOutcome;
 use super::moves::PendingMove;
 use crate::commerce::{Commerce, Money, Order, REFUND_TYPES, unnamed_currency};
 use crate::event::Event;
-use crate::identity::{IdentityLink, LinkOutcome, Links, NewLink};
+use crate::identity::{IdentityLink, LinkOutcome, LinkRight, Links, NewLink};
 use crate::profile::{Profile, ProfileDelta};
 use crate::session::{self, IDLE, Session};
 
@@ -25,6 +25,8 @@ use crate::session::{self, IDLE, Session};
 pub struct TimedLink {
     pub link: IdentityLink,
     pub at: DateTime<Utc>,
+    /// What the sender may link (from its write key's kind).
+    pub right: LinkRight,
 }
 
 /// What one transaction writes: events, and the identity links applied before them.
@@ -196,7 +198,13 @@ pub(crate) async fn apply<T: WriteTx>(
     let mut moves_recorded = 0;
     let mut link_outcomes = Vec::with_capacity(batch.links.len());
     for l in &batch.links {
-        let (outcome, new) = links.decide(&l.link);
+        let (mut outcome, mut new) = links.decide(&l.link);
+        if let Some(n) = &new
+            && l.right != LinkRight::Any
+            && !l.right.permits(identified(tx, batch, &n.from).await?)
+        {
+            (outcome, new) = (LinkOutcome::Refused, None);
+        }
         if let Some(new) = new {
             tx.add_link(&new, l.at).await?;
             links.record(&new);
@@ -257,6 +265,27 @@ struct Merged {
     traits_dropped: usize,
     /// The earlier id holds more events than one chunk: a pending move was recorded.
     move_pending: bool,
+}
+
+/// Whether `id` is an identified id: a stored profile or an event of this batch carries it
+/// as a user id.
+async fn identified<T: WriteTx>(
+    tx: &mut T,
+    batch: &WriteBatch,
+    id: &str,
+) -> Result<bool, T::Error> {
+    if batch
+        .events
+        .iter()
+        .any(|e| e.user_id.as_deref() == Some(id))
+    {
+        return Ok(true);
+    }
+    Ok(tx
+        .profiles(&[id])
+        .await?
+        .get(id)
+        .is_some_and(|p| p.user_id.is_some()))
 }
 
 /// A new link: the earlier id's events, active days and profile become the person's.

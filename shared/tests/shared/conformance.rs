@@ -9,7 +9,7 @@ use serde_json::json;
 use shared::storage::{
     Account, AccountUpdate, AuditCursor, AuditEntry, Email, FunnelQuery,
     InsertOutcome::{Accepted, Duplicate},
-    JourneyQuery, Role, SessionRecord, Store, StoreError, UserQuery, WriteKey,
+    JourneyQuery, Role, SessionRecord, Store, StoreError, UserQuery, WriteKey, WriteKeyKind,
 };
 
 use crate::helpers::*;
@@ -705,6 +705,11 @@ pub async fn session_records_load_until_they_expire(store: Arc<dyn Store>) {
 fn write_key(id: &str, hash: &str, created_ms: i64) -> WriteKey {
     WriteKey {
         id: id.to_owned(),
+        kind: if created_ms % 2 == 0 {
+            WriteKeyKind::Server
+        } else {
+            WriteKeyKind::Browser
+        },
         source: format!("source-{id}"),
         key_hash: hash.to_owned(),
         prefix: format!("stwk_{id}"),
@@ -1171,6 +1176,7 @@ conformance_suite!(
     alias_chains_resolve_to_one_user,
     funnels_follow_a_merged_person_as_one_profile,
     links_and_events_of_one_batch_commit_together_in_order,
+    browser_keys_cannot_merge_identified_ids_and_server_keys_can,
     traits_past_the_bounds_are_dropped_not_the_batch,
     funnels_count_each_profile_once_per_step_in_order_within_the_window,
     derived_fields_round_trip_and_bots_count_nowhere,

@@ -470,7 +470,52 @@ pub async fn a_days_events_page_once_each_in_a_stable_order(store: Arc<dyn Store
     assert!(empty.items.is_empty() && empty.next.is_none());
 }
 
+/// A worker slot kept for one kind claims only that kind, even when older jobs of another
+/// kind are due first.
+pub async fn a_claim_of_one_kind_skips_jobs_of_other_kinds(store: Arc<dyn Store>) {
+    let now = at(DAY0);
+    let mut import = job("import:1", 3);
+    import.kind = JobKind::Import;
+    let import = created(
+        store
+            .enqueue(&import, EnqueueMode::UnlessActive, now)
+            .await
+            .expect("enqueue"),
+    );
+    let export = created(
+        store
+            .enqueue(
+                &job("export:2026-03-10", 3),
+                EnqueueMode::UnlessActive,
+                lease(1),
+            )
+            .await
+            .expect("enqueue"),
+    );
+    let claimed = store
+        .claim_kind(Some(JobKind::Export), "w-exports", lease(60_000), lease(2))
+        .await
+        .expect("claim")
+        .expect("the export");
+    assert_eq!(claimed.id, export.id);
+    assert_eq!(
+        store
+            .claim_kind(Some(JobKind::Export), "w-exports", lease(60_000), lease(3))
+            .await
+            .expect("claim"),
+        None,
+        "no other export is due; the import is not taken"
+    );
+    let claimed = store
+        .claim_kind(None, "w-any", lease(60_000), lease(4))
+        .await
+        .expect("claim")
+        .expect("the import");
+    assert_eq!(claimed.id, import.id);
+}
+
 conformance_suite!(
+    a_claim_of_one_kind_skips_jobs_of_other_kinds,
     one_active_job_per_key_and_a_succeeded_export_is_not_rescheduled,
     concurrent_enqueues_of_one_key_create_one_job,
     a_claim_is_exclusive_until_its_lease_expires,

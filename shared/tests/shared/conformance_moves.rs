@@ -83,6 +83,7 @@ fn identify(id: &str, from: &str, user: &str, ms: i64) -> WriteBatch {
                 to: user.to_owned(),
             },
             at: at(ms),
+            right: shared::identity::LinkRight::Any,
         }],
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde_json::json;
 use shared::event::Event;
+use shared::identity::LinkRight;
 use shared::profile::MAX_TRAIT_KEYS;
 use shared::storage::{
     FunnelQuery, IdentityLink, InsertOutcome, JourneyQuery, LinkOutcome, Store, TimedLink,
@@ -314,6 +315,7 @@ pub async fn links_and_events_of_one_batch_commit_together_in_order(store: Arc<d
             links: vec![TimedLink {
                 link: link("anon-b", "u-batch"),
                 at: at(DAY0 + HOUR),
+                right: LinkRight::Any,
             }],
         })
         .await
@@ -340,6 +342,7 @@ pub async fn links_and_events_of_one_batch_commit_together_in_order(store: Arc<d
             links: vec![TimedLink {
                 link: link("anon-b", "u-batch"),
                 at: at(DAY0 + 3 * HOUR),
+                right: LinkRight::Any,
             }],
         })
         .await
@@ -380,4 +383,88 @@ pub async fn traits_past_the_bounds_are_dropped_not_the_batch(store: Arc<dyn Sto
     assert_eq!(user.traits.len(), MAX_TRAIT_KEYS);
     assert_eq!(user.traits.get("k000"), Some(&json!(0)));
     assert!(store.get_user("u-other").await.expect("read").is_some());
+}
+
+fn link_with(from: &str, to: &str, ms: i64, right: LinkRight) -> TimedLink {
+    TimedLink {
+        link: link(from, to),
+        at: at(ms),
+        right,
+    }
+}
+
+/// A browser key (public) may link an anonymous id to a user, but never merge an
+/// identified id into another: the victim keeps their profile and events. A server key may.
+pub async fn browser_keys_cannot_merge_identified_ids_and_server_keys_can(store: Arc<dyn Store>) {
+    let mut victim = event("v-1", "u-victim", "identify", DAY0);
+    victim.traits = Some(obj(json!({"email": "victim@example.com"})));
+    store
+        .insert_batch(vec![
+            victim,
+            anon("x-1", "anon-x", "page_view", DAY0 + HOUR / 2),
+        ])
+        .await
+        .expect("write");
+
+    let alias = |from: &str, to: &str, ms: i64, right| WriteBatch {
+        events: Vec::new(),
+        links: vec![link_with(from, to, ms, right)],
+    };
+    let out = store
+        .write(alias(
+            "u-victim",
+            "u-attacker",
+            DAY0 + HOUR,
+            LinkRight::AnonymousOnly,
+        ))
+        .await
+        .expect("write");
+    assert_eq!(out.links, [LinkOutcome::Refused]);
+    assert_eq!(timeline(&store, "u-victim").await, ["v-1"]);
+    let victim = store
+        .get_user("u-victim")
+        .await
+        .expect("read")
+        .expect("the victim keeps their profile");
+    assert_eq!(
+        victim.traits.get("email"),
+        Some(&json!("victim@example.com"))
+    );
+
+    // A user id sent in the same batch counts as identified too.
+    let out = store
+        .write(WriteBatch {
+            events: vec![event("n-1", "u-new", "identify", DAY0 + HOUR)],
+            links: vec![link_with(
+                "u-new",
+                "u-attacker",
+                DAY0 + HOUR,
+                LinkRight::AnonymousOnly,
+            )],
+        })
+        .await
+        .expect("write");
+    assert_eq!(out.links, [LinkOutcome::Refused]);
+    assert_eq!(timeline(&store, "u-new").await, ["n-1"]);
+
+    // Anonymous ids are still linked from a browser key.
+    let out = store
+        .write(alias(
+            "anon-x",
+            "u-victim",
+            DAY0 + 2 * HOUR,
+            LinkRight::AnonymousOnly,
+        ))
+        .await
+        .expect("write");
+    assert_eq!(out.links, [LinkOutcome::Linked]);
+    assert_eq!(timeline(&store, "u-victim").await, ["x-1", "v-1"]);
+
+    // A server key merges identified ids.
+    let out = store
+        .write(alias("u-new", "u-victim", DAY0 + 3 * HOUR, LinkRight::Any))
+        .await
+        .expect("write");
+    assert_eq!(out.links, [LinkOutcome::Linked]);
+    assert_eq!(timeline(&store, "u-victim").await, ["n-1", "x-1", "v-1"]);
 }

@@ -388,7 +388,7 @@ async fn a_worker_killed_mid_export_is_replaced_after_its_lease_expires() {
         "one attempt on the second worker: {logs:.2000}"
     );
     let line = started[0];
-    assert_eq!(line["apalis_worker"], "shoptrail-jobs", "{line}");
+    assert_eq!(line["apalis_worker"], "shoptrail-exports", "{line}");
     assert_eq!(
         (&line["job_id"], &line["attempt"]),
         (&json!(id), &json!(2)),
@@ -402,7 +402,7 @@ async fn a_worker_killed_mid_export_is_replaced_after_its_lease_expires() {
             .unwrap_or_else(|| panic!("no apalis_task span: {l}"))
     };
     let span = task(line);
-    assert_eq!(span["apalis_worker"], "shoptrail-jobs", "{span}");
+    assert_eq!(span["apalis_worker"], "shoptrail-exports", "{span}");
     assert!(
         span["task_id"].as_str().is_some_and(|t| !t.is_empty()),
         "{span}"

@@ -205,6 +205,8 @@ async fn segment_lines_import_with_identity_links_and_a_reimport_stores_nothing(
         1
     );
 
+    // A finished import deletes its upload: the file is uploaded again.
+    upload(dir.path(), text.as_bytes()).await;
     let again = run_import(&store, params(false)).await;
     assert_succeeded(&again);
     let r = again.result.expect("report");
@@ -259,6 +261,8 @@ async fn importing_the_same_100000_line_file_twice_stores_each_event_once() {
         (json!(99_990), json!(10), json!(99_990))
     );
     assert_eq!(r["errors"].as_array().expect("errors").len(), 10);
+    // A finished import deletes its upload: the file is uploaded again.
+    upload(dir.path(), text.as_bytes()).await;
     let second = run_import(
         &store,
         ndjson(ImportSource::Upload { upload_id: id }, false),
@@ -345,6 +349,8 @@ async fn csv_rows_become_events_through_the_column_mapping() {
     assert!(derived.items[0].event_id.starts_with("imp-"));
     assert_eq!(derived.items[0].properties["coupon"], "a;b");
     // Again: the derived id is the same, so nothing new.
+    // A finished import deletes its upload: the file is uploaded again.
+    upload(dir.path(), csv.as_bytes()).await;
     let again = run_import(&store, params).await;
     assert_eq!(again.result.expect("report")["duplicates"], 2);
     handle.shutdown().await;

@@ -215,7 +215,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace a write key: a new key for the same source, the old one revoked. */
+        /**
+         * Replace a write key: a new key for the same source and of the same kind, the old one
+         *     revoked.
+         */
         post: operations["rotate_write_key"];
         delete?: never;
         options?: never;
@@ -871,13 +874,26 @@ export interface components {
             /**
              * Format: password
              * @description Initial password; share it with the member out of band.
+             *
+             *     At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+             *     a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+             *     words, keyboard patterns, repeats and the member's own email or name (400
+             *     `weak_password`). A few unrelated words make a strong one.
              */
             password: string;
             role: components["schemas"]["Role"];
         };
         CreateWriteKey: {
             /**
+             * @description `browser` (the default) for keys in public pages and apps: they may only link
+             *     anonymous ids to a user. `server` for keys kept secret on a back end: they may also
+             *     `alias` one identified id into another.
+             */
+            kind?: components["schemas"]["WriteKeyKind"];
+            /**
              * @description Name of the sending source (web shop, app, server), recorded on its events.
+             *     1 to 100 letters, digits, spaces and `_ - . :` (leading and trailing spaces are
+             *     trimmed).
              * @example web-shop
              */
             source: string;
@@ -1158,12 +1174,11 @@ export interface components {
             /** @example user-42 */
             userId?: string | null;
         };
-        /** @description Request body: one event, or an array of up to 2,500 events. */
-        IngestRequest: {
-            One: components["schemas"]["IncomingEvent"];
-        } | {
-            Many: components["schemas"]["IncomingEvent"][];
-        };
+        /**
+         * @description Request body: one event (a JSON object), or an array of 1 to 2,500 events
+         *     (`ingest.max_events_per_request`). Only the schema: the handler reads the body itself.
+         */
+        IngestRequest: components["schemas"]["IncomingEvent"] | components["schemas"]["IncomingEvent"][];
         IngestResponse: {
             accepted: number;
             duplicates: number;
@@ -1440,6 +1455,11 @@ export interface components {
                 createdAt: string;
                 id: string;
                 /**
+                 * @description `browser` keys (public) may not merge identified ids; `server` keys may. Keys made
+                 *     before kinds existed are `server` keys.
+                 */
+                kind: components["schemas"]["WriteKeyKind"];
+                /**
                  * Format: date-time
                  * @description Updated at most once a minute.
                  */
@@ -1490,7 +1510,13 @@ export interface components {
             message: string;
         };
         ResetPassword: {
-            /** Format: password */
+            /**
+             * Format: password
+             * @description At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+             *     a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+             *     words, keyboard patterns, repeats and the member's own email or name (400
+             *     `weak_password`). A few unrelated words make a strong one.
+             */
             password: string;
         };
         /**
@@ -1563,7 +1589,13 @@ export interface components {
         SignupRequest: {
             displayName?: string | null;
             email: string;
-            /** Format: password */
+            /**
+             * Format: password
+             * @description At least 12 characters (`auth.min_password_chars`), not blank, and not easy to guess:
+             *     a strength estimator (zxcvbn, score 3 or more) refuses common passwords, dictionary
+             *     words, keyboard patterns, repeats and the member's own email or name (400
+             *     `weak_password`). A few unrelated words make a strong one.
+             */
             password: string;
         };
         /** @description Where an import's file comes from. */
@@ -1633,6 +1665,7 @@ export interface components {
         };
         UpdateMember: {
             disabled?: boolean | null;
+            /** @description 1 to 100 characters once leading and trailing spaces are trimmed. */
             displayName?: string | null;
             role?: null | components["schemas"]["Role"];
         };
@@ -1675,6 +1708,11 @@ export interface components {
             createdAt: string;
             id: string;
             /**
+             * @description `browser` keys (public) may not merge identified ids; `server` keys may. Keys made
+             *     before kinds existed are `server` keys.
+             */
+            kind: components["schemas"]["WriteKeyKind"];
+            /**
              * Format: date-time
              * @description Updated at most once a minute.
              */
@@ -1685,6 +1723,15 @@ export interface components {
             revokedAt?: string | null;
             source: string;
         };
+        /**
+         * @description What a write key may do. A `browser` key ships inside public pages, so anyone can read
+         *     it: it may link anonymous ids to a user id, but never merge an identified id into
+         *     another (see [`crate::identity::LinkRight`]). A `server` key is kept secret by its owner
+         *     and may make any link. Keys made before kinds existed are `server` keys: they keep
+         *     doing what they did.
+         * @enum {string}
+         */
+        WriteKeyKind: "browser" | "server";
     };
     responses: never;
     parameters: never;
@@ -1910,6 +1957,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_members: {
@@ -1939,6 +1997,17 @@ export interface operations {
             };
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1995,6 +2064,17 @@ export interface operations {
             /** @description Email taken */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2068,6 +2148,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     reset_password: {
@@ -2125,6 +2216,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_write_keys: {
@@ -2154,6 +2256,17 @@ export interface operations {
             };
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2207,6 +2320,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     revoke_write_key: {
@@ -2246,6 +2370,17 @@ export interface operations {
             };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2301,6 +2436,17 @@ export interface operations {
             /** @description Already revoked */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2400,8 +2546,26 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
+            /** @description The body is not the JSON this route takes, or breaks its rules */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Wrong email or password */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow it, or a change sent from another origin without a JSON body (see docs/api.md) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2436,6 +2600,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The role does not allow it, or a change sent from another origin without a JSON body (see docs/api.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     current: {
@@ -2458,6 +2642,17 @@ export interface operations {
             /** @description Not signed in */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2507,6 +2702,17 @@ export interface operations {
             /** @description Email taken */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2712,6 +2918,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     export_status: {
@@ -2758,6 +2975,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     compute: {
@@ -2791,6 +3019,26 @@ export interface operations {
             };
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The role does not allow it, or a change sent from another origin without a JSON body (see docs/api.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2983,6 +3231,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     upload: {
@@ -3033,6 +3292,17 @@ export interface operations {
             };
             413: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3091,6 +3361,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get: {
@@ -3131,6 +3412,17 @@ export interface operations {
             };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3192,6 +3484,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     retry: {
@@ -3241,6 +3544,17 @@ export interface operations {
             /** @description Not failed or cancelled, or its key is taken */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3417,6 +3731,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
@@ -3467,6 +3790,15 @@ export interface operations {
             };
             /** @description Unknown metric, dimension or interval; bad filter or range */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3584,6 +3916,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     track: {
@@ -3688,6 +4040,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     get_user: {
@@ -3710,8 +4082,28 @@ export interface operations {
                     "application/json": components["schemas"]["UserDetail"];
                 };
             };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,6 +4134,17 @@ export interface operations {
             };
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3784,6 +4187,26 @@ export interface operations {
             /** @description Bad parameter or cursor */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

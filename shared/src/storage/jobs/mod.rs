@@ -250,6 +250,18 @@ pub trait JobStore: Send + Sync {
         owner: &str,
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
+    ) -> Result<Option<Job>, StoreError> {
+        self.claim_kind(None, owner, lease_until, now).await
+    }
+
+    /// [`JobStore::claim`] limited to jobs of `kind` (any kind when `None`), so a worker
+    /// slot kept for one kind is never filled by another.
+    async fn claim_kind(
+        &self,
+        kind: Option<JobKind>,
+        owner: &str,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<Option<Job>, StoreError>;
 
     /// Extends `owner`'s lease and records progress.

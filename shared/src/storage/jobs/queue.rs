@@ -48,12 +48,13 @@ pub trait JobRows: Send + Sync {
     /// Replaces the row of `job.id` with `job` if its stored version is `expected`.
     async fn replace_job_row(&self, expected: u64, job: &Job) -> Result<Written, StoreError>;
 
-    /// Up to `limit` jobs a claim may take at `now`: queued and due, or running with an
-    /// expired lease; oldest due first.
+    /// Up to `limit` jobs (of `kind`, where given) a claim may take at `now`: queued and
+    /// due, or running with an expired lease; oldest due first.
     async fn claim_candidates(
         &self,
         now: DateTime<Utc>,
         limit: usize,
+        kind: Option<JobKind>,
     ) -> Result<Vec<Job>, StoreError>;
 
     /// Jobs newest first (by id), filtered and paged.
@@ -144,14 +145,15 @@ impl<T: JobRows + ?Sized> JobStore for T {
         ))
     }
 
-    async fn claim(
+    async fn claim_kind(
         &self,
+        kind: Option<JobKind>,
         owner: &str,
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<Job>, StoreError> {
         for _ in 0..CAS_ROUNDS {
-            let candidates = self.claim_candidates(now, CLAIM_BATCH).await?;
+            let candidates = self.claim_candidates(now, CLAIM_BATCH, kind).await?;
             if candidates.is_empty() {
                 return Ok(None);
             }

@@ -136,6 +136,7 @@ fn key_to_doc(k: &WriteKey) -> Document {
         "created_at": bson_time(k.created_at),
         "last_used_at": opt_bson_time(k.last_used_at),
         "revoked_at": opt_bson_time(k.revoked_at),
+        "kind": k.kind.as_str(),
     }
 }
 
@@ -143,6 +144,13 @@ fn key_from_doc(d: &Document) -> Result<WriteKey, StoreError> {
     let decode = || -> Result<WriteKey, String> {
         Ok(WriteKey {
             id: req_str(d, "_id")?.to_owned(),
+            // Keys stored before kinds existed have no field: they are server keys (see
+            // `WriteKeyKind`).
+            kind: match d.get_str("kind") {
+                Ok(k) => WriteKeyKind::parse(k)?,
+                Err(_) if !d.contains_key("kind") => WriteKeyKind::Server,
+                Err(e) => return Err(format!("kind: {e}")),
+            },
             source: req_str(d, "source")?.to_owned(),
             key_hash: req_str(d, "key_hash")?.to_owned(),
             prefix: req_str(d, "prefix")?.to_owned(),
@@ -562,8 +570,18 @@ mod tests {
             disabled: true,
         };
         assert_eq!(account_from_doc(&account_to_doc(&a)).expect("decode"), a);
+        let legacy = doc! {
+            "_id": "k-0", "source": "web", "key_hash": "00", "prefix": "stwk_00",
+            "created_at": bson_time(at(1_000)), "last_used_at": null, "revoked_at": null,
+        };
+        assert_eq!(
+            key_from_doc(&legacy).expect("decode").kind,
+            WriteKeyKind::Server,
+            "keys stored before kinds existed are server keys"
+        );
         let k = WriteKey {
             id: "k-1".into(),
+            kind: WriteKeyKind::Browser,
             source: "web".into(),
             key_hash: "ab".into(),
             prefix: "stwk_ab".into(),

@@ -208,8 +208,8 @@ pub(super) fn req_count(d: &Document, key: &str) -> Result<u64, String> {
 }
 
 /// JSON → BSON without extended-JSON interpretation: `{"$date": ...}` in user data stays a
-/// plain sub-document. Integers beyond `i64` become Decimal128 so they stay exact. Object
-/// keys go through [`encode_key`].
+/// plain sub-document. Integers beyond `i64` (up to Decimal128's 34 digits) become
+/// Decimal128 so they stay exact. Object keys go through [`encode_key`].
 pub(super) fn json_to_bson(v: &Value) -> Bson {
     match v {
         Value::Null => Bson::Null,
@@ -217,10 +217,7 @@ pub(super) fn json_to_bson(v: &Value) -> Bson {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
                 Bson::Int64(i)
-            } else if let Some(d) = n
-                .as_u64()
-                .and_then(|u| u.to_string().parse::<Decimal128>().ok())
-            {
+            } else if let Some(d) = exact_integer(n).and_then(|t| t.parse::<Decimal128>().ok()) {
                 Bson::Decimal128(d)
             } else {
                 n.as_f64().map_or(Bson::Null, Bson::Double)
@@ -230,6 +227,14 @@ pub(super) fn json_to_bson(v: &Value) -> Bson {
         Value::Array(items) => Bson::Array(items.iter().map(json_to_bson).collect()),
         Value::Object(m) => Bson::Document(map_to_doc(m)),
     }
+}
+
+/// The digits of an integer Decimal128 holds exactly (34 significant digits at most).
+fn exact_integer(n: &serde_json::Number) -> Option<String> {
+    let text = n.to_string();
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    (!digits.is_empty() && digits.len() <= 34 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(text)
 }
 
 pub(super) fn map_to_doc(m: &Map<String, Value>) -> Document {
@@ -295,10 +300,11 @@ pub(super) fn bson_to_json(b: &Bson) -> Value {
         Bson::Double(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         Bson::Decimal128(d) => {
             let text = d.to_string();
-            if let Ok(u) = text.parse::<u64>() {
-                Value::from(u)
-            } else if let Ok(i) = text.parse::<i64>() {
-                Value::from(i)
+            if text.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+                && let Ok(n) = text.parse::<serde_json::Number>()
+            {
+                // Every digit, as written (serde_json keeps them: `arbitrary_precision`).
+                Value::Number(n)
             } else {
                 text.parse::<f64>()
                     .ok()

@@ -269,12 +269,16 @@ impl JobRows for MongoStore {
         &self,
         now: DateTime<Utc>,
         limit: usize,
+        kind: Option<JobKind>,
     ) -> Result<Vec<Job>, StoreError> {
         let now = bson_time(now);
-        let filter = doc! { "$or": [
+        let mut filter = doc! { "$or": [
             { "status": "queued", "run_after": { "$lte": now } },
             { "status": "running", "lease_until": { "$lt": now } },
         ] };
+        if let Some(k) = kind {
+            filter.insert("kind", k.as_str());
+        }
         let sort = doc! { "run_after": 1, "created_at": 1, "_id": 1 };
         self.jobs_where(filter, sort, i64::try_from(limit).unwrap_or(i64::MAX))
             .await

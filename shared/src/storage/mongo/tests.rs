@@ -114,6 +114,16 @@ fn json_values_survive_bson_exactly() {
     assert_eq!(back, v);
     assert_eq!(back["max"].as_u64(), Some(u64::MAX));
     assert!(back["whole"].is_f64() && back["i"].is_i64());
+
+    let big: Value = serde_json::from_str(
+        r#"{"big": 123456789012345678901234567890, "neg": -98765432109876543210987654321}"#,
+    )
+    .expect("json");
+    let back = bson_to_json(&json_to_bson(&big));
+    assert_eq!(
+        back.to_string(),
+        r#"{"big":123456789012345678901234567890,"neg":-98765432109876543210987654321}"#
+    );
 }
 
 #[test]

@@ -27,11 +27,16 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
-const KEY_COLUMNS: &str = "id, source, key_hash, prefix, created_at, last_used_at, revoked_at";
+const KEY_COLUMNS: &str =
+    "id, source, key_hash, prefix, created_at, last_used_at, revoked_at, kind";
 
 fn key_from_row(r: &Row<'_>) -> rusqlite::Result<WriteKey> {
+    let kind: String = r.get(7)?;
     Ok(WriteKey {
         id: r.get(0)?,
+        kind: WriteKeyKind::parse(&kind).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, e.into())
+        })?,
         source: r.get(1)?,
         key_hash: r.get(2)?,
         prefix: r.get(3)?,
@@ -255,7 +260,7 @@ impl WriteKeyStore for SqliteStore {
         let created = self
             .with_conn(move |c| {
                 c.prepare_cached(&format!(
-                    "INSERT INTO write_keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                    "INSERT INTO write_keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
                 ))?
                 .execute(params![
                     k.id,
@@ -265,6 +270,7 @@ impl WriteKeyStore for SqliteStore {
                     ms(k.created_at),
                     k.last_used_at.map(ms),
                     k.revoked_at.map(ms),
+                    k.kind.as_str(),
                 ])
                 .map(|_| true)
                 .or_else(|e| {
@@ -406,5 +412,46 @@ impl AuditStore for SqliteStore {
             None
         };
         Ok(Page { items, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn keys_made_before_kinds_existed_become_server_keys() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("shoptrail.db");
+        {
+            // A database as the release before kinds left it.
+            let mut c = Connection::open(&path).expect("open");
+            let before = MIGRATIONS
+                .iter()
+                .position(|m| m.contains("write_keys ADD COLUMN kind"))
+                .expect("the kinds migration");
+            let tx = c.transaction().expect("tx");
+            for m in &MIGRATIONS[..before] {
+                tx.execute_batch(m).expect("migration");
+            }
+            tx.pragma_update(None, "user_version", before)
+                .expect("version");
+            tx.execute(
+                "INSERT INTO write_keys (id, source, key_hash, prefix, created_at)
+                 VALUES ('old', 'web', 'h', 'stwk_h', 0)",
+                [],
+            )
+            .expect("old key");
+            tx.commit().expect("commit");
+        }
+        let store = SqliteStore::open_file(&path, 2, SqliteSynchronous::Normal)
+            .await
+            .expect("migrated");
+        let key = store
+            .write_key_by_id("old")
+            .await
+            .expect("read")
+            .expect("the old key");
+        assert_eq!(key.kind, WriteKeyKind::Server);
     }
 }

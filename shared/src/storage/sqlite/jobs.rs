@@ -192,15 +192,21 @@ impl JobRows for SqliteStore {
         &self,
         now: DateTime<Utc>,
         limit: usize,
+        kind: Option<JobKind>,
     ) -> Result<Vec<Job>, StoreError> {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs
-             WHERE (status = 'queued' AND run_after <= ?1)
-                OR (status = 'running' AND lease_until < ?1)
+             WHERE ((status = 'queued' AND run_after <= ?1)
+                OR (status = 'running' AND lease_until < ?1))
+               AND (?3 IS NULL OR kind = ?3)
              ORDER BY run_after, created_at, id LIMIT ?2"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.job_query(sql, vec![ms(now).into(), limit.into()])
+        let kind: rusqlite::types::Value = match kind {
+            Some(k) => k.as_str().to_owned().into(),
+            None => rusqlite::types::Value::Null,
+        };
+        self.job_query(sql, vec![ms(now).into(), limit.into(), kind])
             .await
     }
 

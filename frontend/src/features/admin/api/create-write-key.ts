@@ -3,6 +3,8 @@ import { apiFetch, type Schemas } from '@/shared/api/client';
 import { writeKeysQueryKey } from './list-write-keys';
 
 export type NewWriteKey = Schemas['NewWriteKey'];
+export type WriteKeyKind = Schemas['WriteKeyKind'];
+export const WRITE_KEY_KINDS: readonly WriteKeyKind[] = ['browser', 'server'];
 
 export function createWriteKey(input: Schemas['CreateWriteKey']): Promise<NewWriteKey> {
   return apiFetch<NewWriteKey>('/v1/admin/write-keys', { method: 'POST', body: input });

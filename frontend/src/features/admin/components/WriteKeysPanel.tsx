@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
-import { useCreateWriteKey, type NewWriteKey } from '../api/create-write-key';
+import { useCreateWriteKey, WRITE_KEY_KINDS, type NewWriteKey, type WriteKeyKind } from '../api/create-write-key';
 import { useWriteKeys } from '../api/list-write-keys';
 import { useRevokeWriteKey } from '../api/revoke-write-key';
 import { useRotateWriteKey } from '../api/rotate-write-key';
@@ -16,6 +16,7 @@ export function WriteKeysPanel() {
   const revoke = useRevokeWriteKey();
   const rotate = useRotateWriteKey();
   const [source, setSource] = useState('');
+  const [kind, setKind] = useState<WriteKeyKind>('browser');
   const [secret, setSecret] = useState<NewWriteKey | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
 
@@ -27,7 +28,7 @@ export function WriteKeysPanel() {
         onSubmit={(e) => {
           e.preventDefault();
           create.mutate(
-            { source },
+            { source, kind },
             {
               onSuccess: (k) => {
                 setSecret(k);
@@ -41,10 +42,28 @@ export function WriteKeysPanel() {
           <label htmlFor={`${id}-source`}>{t('admin.keys.source')}</label>
           <input id={`${id}-source`} required value={source} onChange={(e) => setSource(e.target.value)} />
         </div>
+        <div className="field">
+          <label htmlFor={`${id}-kind`}>{t('admin.keys.kind')}</label>
+          <select
+            id={`${id}-kind`}
+            value={kind}
+            aria-describedby={`${id}-kind-help`}
+            onChange={(e) => setKind(e.target.value as WriteKeyKind)}
+          >
+            {WRITE_KEY_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {t(`admin.keys.kinds.${k}`)}
+              </option>
+            ))}
+          </select>
+        </div>
         <button type="submit" className="button" disabled={create.isPending}>
           {t('admin.keys.create')}
         </button>
       </form>
+      <p id={`${id}-kind-help`} className="muted">
+        {t('admin.keys.kindHelp')}
+      </p>
       {create.isError && <ErrorMessage error={create.error} />}
       {(revoke.isError || rotate.isError) && <ErrorMessage error={revoke.error ?? rotate.error} />}
       {secret && (
@@ -66,6 +85,7 @@ export function WriteKeysPanel() {
             <thead>
               <tr>
                 <th scope="col">{t('admin.keys.source')}</th>
+                <th scope="col">{t('admin.keys.kind')}</th>
                 <th scope="col">{t('admin.keys.prefix')}</th>
                 <th scope="col">{t('admin.keys.created')}</th>
                 <th scope="col">{t('admin.keys.lastUsed')}</th>
@@ -77,6 +97,7 @@ export function WriteKeysPanel() {
               {keys.data.map((k) => (
                 <tr key={k.id} data-key-source={k.source}>
                   <td>{k.source}</td>
+                  <td>{t(`admin.keys.kinds.${k.kind}`)}</td>
                   <td>
                     <code>{k.prefix}</code>
                   </td>
