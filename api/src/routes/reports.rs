@@ -183,11 +183,16 @@ struct Loaded {
     start: DateTime<Utc>,
 }
 
-async fn load(state: &AppState, range: &Range) -> Result<Loaded, ApiError> {
+/// Each buyer's first order is read only when new or returning buyers are asked for: it
+/// reads the orders of all time up to the range's end.
+async fn load(state: &AppState, range: &Range, metrics: &[Metric]) -> Result<Loaded, ApiError> {
     let (start, end) = range.bounds();
     let visits = state.visits().visits(start, end).await?;
     let mut first_order: HashMap<String, DateTime<Utc>> = HashMap::new();
-    if visits.iter().any(Session::converted) {
+    let wanted = metrics
+        .iter()
+        .any(|m| matches!(m, Metric::NewBuyers | Metric::ReturningBuyers));
+    if wanted && visits.iter().any(Session::converted) {
         for o in state.visits().orders(DateTime::<Utc>::MIN_UTC, end).await? {
             first_order
                 .entry(o.profile_id)
@@ -273,11 +278,11 @@ pub async fn timeseries(
             })
             .collect()
     };
-    let loaded = load(&state, &range).await?;
+    let loaded = load(&state, &range, &metrics).await?;
     let points = series(&range, &loaded);
     let previous = if compare {
         let before = range.previous();
-        let loaded = load(&state, &before).await?;
+        let loaded = load(&state, &before, &metrics).await?;
         Some(series(&before, &loaded))
     } else {
         None
@@ -333,7 +338,7 @@ pub async fn breakdown(
         .shop
         .rates()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let loaded = load(&state, &range).await?;
+    let loaded = load(&state, &range, &metrics).await?;
     let figures = Figures {
         rates: &rates,
         first_order: &loaded.first_order,

@@ -270,6 +270,18 @@ fn json_text(m: &Map<String, Value>) -> rusqlite::Result<String> {
     serde_json::to_string(m).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
+/// A visit's or order's whole value, as stored in its `body` column.
+fn to_json<T: serde::Serialize>(v: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// Reads a `body` column back.
+fn json_value<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 fn json_map(s: Option<String>) -> rusqlite::Result<Option<Map<String, Value>>> {
     s.map(|s| serde_json::from_str(&s))
         .transpose()

@@ -345,3 +345,20 @@ pub(super) fn parse_active_user_id(id: &Bson) -> Option<(String, String)> {
 pub(super) fn opt_bson(v: Option<&String>) -> Bson {
     v.map_or(Bson::Null, |s| Bson::String(s.clone()))
 }
+
+/// Visits and orders keep their whole value as JSON text in `body`, like event properties.
+pub(super) fn body_text<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Internal(format!("cannot encode: {e}")))
+}
+
+/// Reads a visit's or order's `body` back.
+pub(super) fn body_of<T: serde::de::DeserializeOwned>(
+    d: &Document,
+    what: &str,
+) -> Result<T, StoreError> {
+    let text = d
+        .get_str("body")
+        .map_err(|_| StoreError::Internal(format!("a stored {what} has no body")))?;
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Internal(format!("a stored {what} cannot be read: {e}")))
+}

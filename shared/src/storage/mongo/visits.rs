@@ -21,15 +21,7 @@ async fn bodies<T: serde::de::DeserializeOwned>(
         .try_collect()
         .await
         .map_err(|e| driver_error(&e))?;
-    docs.iter()
-        .map(|d| {
-            let text = d
-                .get_str("body")
-                .map_err(|_| StoreError::Internal(format!("a stored {what} has no body")))?;
-            serde_json::from_str(text)
-                .map_err(|e| StoreError::Internal(format!("a stored {what} cannot be read: {e}")))
-        })
-        .collect()
+    docs.iter().map(|d| body_of(d, what)).collect()
 }
 
 #[async_trait]

@@ -575,7 +575,7 @@ impl WriteTx for MongoTx<'_> {
         self.find_all(&visits, doc! { "profile_id": profile, "$or": any_of })
             .await?
             .iter()
-            .map(|d| body_of::<Session>(d, "visit"))
+            .map(|d| body_of::<Session>(d, "visit").map_err(Failure::Decode))
             .collect()
     }
 
@@ -592,7 +592,7 @@ impl WriteTx for MongoTx<'_> {
                         "key": &s.key,
                         "start": bson_time(s.start),
                         "end": bson_time(s.end),
-                        "body": body_text(s)?,
+                        "body": body_text(s).map_err(Failure::Decode)?,
                     },
                     "upsert": true,
                 })
@@ -622,7 +622,7 @@ impl WriteTx for MongoTx<'_> {
                 )
                 .await?
             {
-                let o = body_of::<Order>(&d, "order")?;
+                let o = body_of::<Order>(&d, "order").map_err(Failure::Decode)?;
                 found.insert(o.order_id.clone(), o);
             }
         }
@@ -639,7 +639,7 @@ impl WriteTx for MongoTx<'_> {
                         "_id": &o.order_id,
                         "profile_id": &o.profile_id,
                         "at": bson_time(o.at),
-                        "body": body_text(o)?,
+                        "body": body_text(o).map_err(Failure::Decode)?,
                     },
                     "upsert": true,
                 })
@@ -655,7 +655,7 @@ impl WriteTx for MongoTx<'_> {
             .await?
             .iter()
             .map(|d| {
-                let mut o = body_of::<Order>(d, "order")?;
+                let mut o = body_of::<Order>(d, "order").map_err(Failure::Decode)?;
                 o.profile_id = to.to_owned();
                 Ok(o)
             })
@@ -671,21 +671,4 @@ impl WriteTx for MongoTx<'_> {
 /// (ids with control characters are refused at ingestion).
 fn visit_id(profile: &str, key: &str) -> String {
     format!("{profile}\n{key}")
-}
-
-/// Visits and orders keep their whole value as JSON text in `body`, like event properties.
-fn body_text<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
-    serde_json::to_string(v)
-        .map_err(|e| Failure::Decode(StoreError::Internal(format!("cannot encode: {e}"))))
-}
-
-fn body_of<T: serde::de::DeserializeOwned>(d: &Document, what: &str) -> Result<T, Failure> {
-    let text = d.get_str("body").map_err(|_| {
-        Failure::Decode(StoreError::Internal(format!("a stored {what} has no body")))
-    })?;
-    serde_json::from_str(text).map_err(|e| {
-        Failure::Decode(StoreError::Internal(format!(
-            "a stored {what} cannot be read: {e}"
-        )))
-    })
 }

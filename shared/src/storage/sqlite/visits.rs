@@ -4,16 +4,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{SqliteStore, ms};
+use super::{SqliteStore, json_value, ms};
 use crate::commerce::Order;
 use crate::session::Session;
 use crate::storage::{StoreError, VisitStore};
-
-fn body<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
 
 #[async_trait]
 impl VisitStore for SqliteStore {
@@ -27,7 +21,7 @@ impl VisitStore for SqliteStore {
                 "SELECT body FROM visits WHERE start_ms >= ?1 AND start_ms < ?2
                  ORDER BY start_ms, profile_id, key",
             )?
-            .query_map([ms(from), ms(to)], |r| body::<Session>(r.get(0)?))?
+            .query_map([ms(from), ms(to)], |r| json_value::<Session>(r.get(0)?))?
             .collect()
         })
         .await
@@ -42,7 +36,7 @@ impl VisitStore for SqliteStore {
             c.prepare_cached(
                 "SELECT body FROM orders WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, order_id",
             )?
-            .query_map([ms(from), ms(to)], |r| body::<Order>(r.get(0)?))?
+            .query_map([ms(from), ms(to)], |r| json_value::<Order>(r.get(0)?))?
             .collect()
         })
         .await

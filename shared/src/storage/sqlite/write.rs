@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
-use super::{day, from_ms, json_map, json_text, ms, parse_day};
+use super::{day, from_ms, json_map, json_text, json_value, ms, parse_day, to_json};
 use crate::commerce::Order;
 use crate::event::Event;
 use crate::identity::NewLink;
@@ -406,14 +406,4 @@ impl WriteTx for SqliteTx<'_> {
             .collect();
         self.put_orders(&moved).await
     }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> rusqlite::Result<String> {
-    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-}
-
-fn json_value<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
 }
