@@ -159,26 +159,38 @@ fn unreachable_type() -> EventType {
     EventType::parse("page_view").unwrap_or_else(|_| panic!("page_view is a valid type"))
 }
 
-/// The demo traffic of `visitors` people over the `days` days before `now`.
-pub fn traffic(now: DateTime<Utc>, days: i64, visitors: usize) -> WriteBatch {
-    let mut rng = StdRng::seed_from_u64(20_260_601);
+/// How much demo traffic: `visitors` people over the `days` days before the seed's start,
+/// each visiting `visits` times on average.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub days: i64,
+    pub visitors: usize,
+    pub visits: usize,
+}
+
+/// The demo traffic of the people `people` (indices into [`Shape::visitors`]) over the
+/// `days` days before `now`. Each person's traffic depends only on their index, so the
+/// people can be generated (and written) a slice at a time; the crawler comes with the
+/// slice that holds person 0.
+pub fn traffic(now: DateTime<Utc>, shape: Shape, people: std::ops::Range<usize>) -> WriteBatch {
+    let Shape { days, visits, .. } = shape;
     let mut batch = WriteBatch::default();
     let start = now - Duration::days(days);
-    for v in 0..visitors {
+    let with_crawler = people.contains(&0);
+    for v in people {
+        let mut rng =
+            StdRng::seed_from_u64(20_260_601 ^ (v as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let anon = format!("demo-anon-{v:04}");
-        let (country, locale) = {
-            let (c, l) = pick(
-                &mut rng,
-                &COUNTRIES
-                    .iter()
-                    .map(|(w, c, l)| (*w, (*c, *l)))
-                    .collect::<Vec<_>>(),
-            )
-            .to_owned();
-            (c, l)
-        };
+        let (country, locale) = *pick(
+            &mut rng,
+            &COUNTRIES
+                .iter()
+                .map(|(w, c, l)| (*w, (*c, *l)))
+                .collect::<Vec<_>>(),
+        );
         let agent = *pick(&mut rng, AGENTS);
-        let visits = 1 + rng.random_range(0..3) + usize::from(rng.random_bool(0.1)) * 3;
+        // Between one and twice the mean less one: the mean is `visits`.
+        let visits = rng.random_range(1..=(2 * visits.max(1) - 1));
         let mut signed_in: Option<String> = None;
         for n in 0..visits {
             let (query, referrer) = *pick(
@@ -291,7 +303,14 @@ pub fn traffic(now: DateTime<Utc>, days: i64, visitors: usize) -> WriteBatch {
             }
         }
     }
-    // A crawler, which every report leaves out.
+    if with_crawler {
+        crawl(now, &mut batch);
+    }
+    batch
+}
+
+/// A crawler, which every report leaves out.
+fn crawl(now: DateTime<Utc>, batch: &mut WriteBatch) {
     let bot = Visit {
         anon: "demo-crawler".into(),
         user: None,
@@ -311,35 +330,98 @@ pub fn traffic(now: DateTime<Utc>, days: i64, visitors: usize) -> WriteBatch {
             json!({}),
         ));
     }
-    batch
 }
 
-/// Writes the demo traffic, in batches, and says how many events were new.
-pub async fn seed(settings: &Settings, days: i64, visitors: usize) -> anyhow::Result<usize> {
+/// Writes the demo traffic a slice of people at a time (their sign-ins first, so their
+/// anonymous events land on the person), and says how many events were new. Memory stays
+/// bounded whatever the shape: `api demo seed --visitors 200000 --visits 8` writes about ten
+/// million events for the reports benchmark.
+pub async fn seed(settings: &Settings, shape: Shape) -> anyhow::Result<usize> {
+    const PEOPLE_PER_SLICE: usize = 500;
     let store = storage::open(settings)
         .await
         .context("Failed to open the store")?;
-    let WriteBatch { events, links } = traffic(Utc::now(), days, visitors);
-    // The sign-ins first: each shopper's anonymous events then land on the person.
-    store
-        .write(WriteBatch {
-            events: Vec::new(),
-            links,
-        })
-        .await
-        .context("Failed to write the demo sign-ins")?;
+    let now = Utc::now();
     let mut stored = 0;
-    for chunk in events.chunks(1000) {
-        let outcome = store
-            .write(WriteBatch::from(chunk.to_vec()))
+    let mut from = 0;
+    while from < shape.visitors {
+        let to = (from + PEOPLE_PER_SLICE).min(shape.visitors);
+        let WriteBatch { events, links } = traffic(now, shape, from..to);
+        store
+            .write(WriteBatch {
+                events: Vec::new(),
+                links,
+            })
             .await
-            .context("Failed to write the demo traffic")?;
-        stored += outcome
-            .events
-            .iter()
-            .filter(|o| **o == storage::InsertOutcome::Accepted)
-            .count();
+            .context("Failed to write the demo sign-ins")?;
+        for chunk in events.chunks(1000) {
+            let outcome = store
+                .write(WriteBatch::from(chunk.to_vec()))
+                .await
+                .context("Failed to write the demo traffic")?;
+            stored += outcome
+                .events
+                .iter()
+                .filter(|o| **o == storage::InsertOutcome::Accepted)
+                .count();
+        }
+        from = to;
     }
     store.close().await;
     Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(batch: &WriteBatch) -> Vec<String> {
+        let mut ids: Vec<String> = batch.events.iter().map(|e| e.event_id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn traffic_written_in_slices_is_the_traffic_written_at_once() {
+        let now = Utc::now();
+        let shape = Shape {
+            days: 30,
+            visitors: 12,
+            visits: 3,
+        };
+        let whole = traffic(now, shape, 0..12);
+        let mut sliced = traffic(now, shape, 0..5);
+        let rest = traffic(now, shape, 5..12);
+        sliced.events.extend(rest.events.iter().cloned());
+        sliced.links.extend(rest.links.iter().cloned());
+        assert_eq!(ids(&whole), ids(&sliced));
+        assert_eq!(whole.links.len(), sliced.links.len());
+        assert!(
+            whole
+                .events
+                .iter()
+                .any(|e| e.anonymous_id.as_deref() == Some("demo-crawler")),
+            "the crawler comes with person 0"
+        );
+        assert!(
+            !rest
+                .events
+                .iter()
+                .any(|e| e.anonymous_id.as_deref() == Some("demo-crawler")),
+            "and only with person 0"
+        );
+    }
+
+    #[test]
+    fn more_visits_per_person_make_more_traffic() {
+        let now = Utc::now();
+        let shape = |visits| Shape {
+            days: 30,
+            visitors: 200,
+            visits,
+        };
+        let two = traffic(now, shape(2), 0..200).events.len();
+        let eight = traffic(now, shape(8), 0..200).events.len();
+        assert!(eight > 3 * two, "{two} events at 2 visits, {eight} at 8");
+    }
 }

@@ -89,6 +89,9 @@ enum DemoCommand {
         /// People visiting.
         #[arg(long, default_value_t = 300)]
         visitors: usize,
+        /// Visits per person, on average.
+        #[arg(long, default_value_t = 2)]
+        visits: usize,
     },
 }
 
@@ -205,10 +208,20 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo {
-            command: DemoCommand::Seed { days, visitors },
+            command:
+                DemoCommand::Seed {
+                    days,
+                    visitors,
+                    visits,
+                },
         } => {
             let settings = settings().await?;
-            let stored = api::demo::seed(&settings, days, visitors).await?;
+            let shape = api::demo::Shape {
+                days,
+                visitors,
+                visits,
+            };
+            let stored = api::demo::seed(&settings, shape).await?;
             eprintln!("Demo traffic: {stored} new events over {days} days.");
             Ok(())
         }

@@ -17,7 +17,7 @@ const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const apiBin = process.env.API_BIN;
 const dataDir = process.env.DATA_DIR;
 if (!apiBin || !dataDir) throw new Error('set API_BIN and DATA_DIR');
-const RUNS = 7;
+const RUNS = Number(process.env.RUNS ?? 7);
 
 const port = await new Promise((ok) => {
   const s = createServer();

@@ -315,10 +315,15 @@ async fn bad_report_parameters_are_clear_400s() {
 async fn the_demo_traffic_fills_every_panel_and_is_written_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = test_settings(dir.path(), &[]);
-    let stored = api::demo::seed(&settings, 30, 80).await.expect("seeded");
+    let shape = api::demo::Shape {
+        days: 30,
+        visitors: 80,
+        visits: 2,
+    };
+    let stored = api::demo::seed(&settings, shape).await.expect("seeded");
     assert!(stored > 500, "{stored} events");
     assert_eq!(
-        api::demo::seed(&settings, 30, 80)
+        api::demo::seed(&settings, shape)
             .await
             .expect("seeded again"),
         0,
