@@ -1,18 +1,56 @@
-/* The demo shop's behaviour: a page view on every page, product views, add to cart,
- * sign-in (identify) and purchase, all through the Shoptrail tracker (/sdk.js). The write
- * key and the page's role come from data attributes on <body> (no inline script). */
+/* The demo shop's behaviour: a consent banner, a page view on every page, product views,
+ * add to cart, sign-in (identify) and purchase, all through the Shoptrail tracker (/sdk.js).
+ * The write key and the page's role come from data attributes on <body> (no inline script). */
 (function () {
   "use strict";
   var body = document.body;
   var key = body.dataset.writeKey;
   if (!key) return;
+  // The shop keeps the visitor's choice itself (as a consent manager would) and tells the
+  // tracker on every page; until a choice is made the tracker holds events in memory.
+  var choice = localStorage.getItem("demo.consent");
   // Autocapture is off by default in the tracker; the demo turns it on when asked
   // (localStorage "demo.autocapture" = "1"), as a shop would with one option.
   var shoptrail = window.shoptrail.load({
     writeKey: key,
     autocapture: localStorage.getItem("demo.autocapture") === "1",
+    consent: choice === "granted" || choice === "denied" ? choice : "pending",
+    respectDoNotTrack: true,
   });
+  if (shoptrail.consent() === "pending") banner();
   shoptrail.page(document.title, { category: "Demo shop" });
+
+  function banner() {
+    var box = document.createElement("div");
+    box.id = "consent-banner";
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", "Cookie consent");
+    box.style.cssText =
+      "position:fixed;left:0;right:0;bottom:0;padding:1rem;background:#1f2937;color:#fff;" +
+      "display:flex;gap:1rem;align-items:center;flex-wrap:wrap";
+    var text = document.createElement("p");
+    text.style.margin = "0";
+    text.textContent =
+      "We use a first-party cookie and local storage to understand how the shop is used. " +
+      "Nothing is sent until you choose.";
+    box.appendChild(text);
+    [
+      ["consent-accept", "Accept", "granted"],
+      ["consent-decline", "Decline", "denied"],
+    ].forEach(function (b) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.id = b[0];
+      button.textContent = b[1];
+      button.addEventListener("click", function () {
+        localStorage.setItem("demo.consent", b[2]);
+        shoptrail.consent(b[2]);
+        box.remove();
+      });
+      box.appendChild(button);
+    });
+    body.appendChild(box);
+  }
 
   var cart = [];
   try {

@@ -17,6 +17,13 @@
  * every message carries the page, referrer, title, screen, language and time zone.
  * Optional autocapture (load({ autocapture: true })) records link and button clicks
  * (navigation_click, button_click) and page_unload with time_on_page in seconds.
+ *
+ * Consent: load({ consent: "pending" }) reads and writes no cookie and no localStorage and
+ * sends nothing until shoptrail.consent("granted"). Calls made meanwhile are held in memory
+ * (the first 100; later ones are dropped) and sent on "granted" with their own timestamps;
+ * "denied" drops them and removes everything the tracker stored. load({ respectDoNotTrack:
+ * true }) makes a browser's Global Privacy Control or Do Not Track signal mean "denied",
+ * whatever the page grants. Without a consent option the tracker runs as "granted".
  */
 (function (global) {
   "use strict";
@@ -41,19 +48,32 @@
     utm_content: "content",
   };
   var MAX_TEXT = 100;
+  // Calls held while consent is pending.
+  var MAX_HELD = 100;
+  var STORED_KEYS = ["queue", "anonymousId", "userId", "session"];
+
+  // "pending" | "granted" | "denied": only "granted" touches browser storage or the network.
+  var consentState = "granted";
+  var held = [];
+  function granted() {
+    return consentState === "granted";
+  }
 
   var memory = {};
   function read(key) {
-    try {
-      var v = global.localStorage.getItem(PREFIX + key);
-      if (v !== null) return v;
-    } catch (e) {
-      /* storage blocked: fall back to memory */
+    if (granted()) {
+      try {
+        var v = global.localStorage.getItem(PREFIX + key);
+        if (v !== null) return v;
+      } catch (e) {
+        /* storage blocked: fall back to memory */
+      }
     }
     return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null;
   }
   function write(key, value) {
     memory[key] = value;
+    if (!granted()) return;
     try {
       if (value === null) global.localStorage.removeItem(PREFIX + key);
       else global.localStorage.setItem(PREFIX + key, value);
@@ -62,6 +82,7 @@
     }
   }
   function readCookie(name) {
+    if (!granted()) return null;
     var parts = (global.document && global.document.cookie ? global.document.cookie : "").split("; ");
     for (var i = 0; i < parts.length; i++) {
       var eq = parts[i].indexOf("=");
@@ -70,6 +91,7 @@
     return null;
   }
   function writeCookie(name, value) {
+    if (!granted()) return;
     try {
       global.document.cookie =
         name + "=" + encodeURIComponent(value) + "; Max-Age=31536000; Path=/; SameSite=Lax";
@@ -133,7 +155,7 @@
    * landing URL is kept for the rest of the session (a later URL with its own utm_* tags
    * replaces it).
    */
-  function session() {
+  function session(search) {
     var t = now();
     var s = null;
     try {
@@ -143,7 +165,8 @@
     }
     var fresh = !s || typeof s.id !== "string" || t - s.last > SESSION_IDLE_MS;
     if (fresh) s = { id: uuid(), last: t };
-    var tagged = campaignOf(global.location ? global.location.search : "");
+    if (search === undefined) search = global.location ? global.location.search : "";
+    var tagged = campaignOf(search);
     if (tagged) s.campaign = tagged;
     s.last = t;
     write("session", JSON.stringify(s));
@@ -185,19 +208,89 @@
     write("queue", JSON.stringify(queue));
   }
 
+  /** Whether the browser asks not to be tracked (Global Privacy Control or Do Not Track). */
+  function privacySignal() {
+    var nav = global.navigator || {};
+    var dnt = nav.doNotTrack || global.doNotTrack || nav.msDoNotTrack;
+    return nav.globalPrivacyControl === true || dnt === "1" || dnt === "yes";
+  }
+
+  /** Removes every cookie and localStorage key the tracker wrote, and forgets its state. */
+  function forget() {
+    held = [];
+    queue = [];
+    memory = {};
+    if (timer !== null) {
+      global.clearTimeout(timer);
+      timer = null;
+    }
+    STORED_KEYS.forEach(function (key) {
+      try {
+        global.localStorage.removeItem(PREFIX + key);
+      } catch (e) {
+        /* nothing stored */
+      }
+    });
+    try {
+      // Expiring a cookie writes nothing that identifies anyone.
+      if (global.document && readCookieRaw(COOKIE) !== null) {
+        global.document.cookie = COOKIE + "=; Max-Age=0; Path=/; SameSite=Lax";
+      }
+    } catch (e) {
+      /* no cookies */
+    }
+  }
+  function readCookieRaw(name) {
+    var all = global.document && global.document.cookie ? global.document.cookie : "";
+    return ("; " + all).indexOf("; " + name + "=") >= 0 ? name : null;
+  }
+
+  /** A call made while consent is pending, kept in memory only, bounded. */
+  function hold(type, fields) {
+    if (held.length >= MAX_HELD) return;
+    held.push({
+      type: type,
+      fields: fields,
+      timestamp: new Date().toISOString(),
+      page: context(null).page,
+      search: global.location ? global.location.search : "",
+      userId: read("userId"),
+    });
+  }
+
+  /** After "granted": the held calls become messages, with the time and page they had. */
+  function release() {
+    var calls = held;
+    held = [];
+    calls.forEach(function (c) {
+      record(c.type, c.fields, c);
+    });
+  }
+
   function enqueue(type, fields) {
     if (!config) throw new Error("shoptrail.load({ writeKey }) must be called first");
-    var current = session();
+    if (consentState === "denied") return;
+    if (consentState === "pending") {
+      hold(type, fields);
+      return;
+    }
+    record(type, fields, null);
+  }
+
+  function record(type, fields, was) {
+    var current = session(was ? was.search : undefined);
     var base = function (t, f) {
+      var ctx = context(current.campaign);
+      if (was) ctx.page = was.page;
       var m = {
         type: t,
         messageId: uuid(),
         anonymousId: anonymousId(),
         sessionId: current.id,
-        timestamp: new Date().toISOString(),
-        context: context(current.campaign),
+        timestamp: was ? was.timestamp : new Date().toISOString(),
+        context: ctx,
       };
-      var userId = read("userId");
+      var userId = was ? was.userId : read("userId");
       if (userId) m.userId = userId;
       for (var k in f) if (Object.prototype.hasOwnProperty.call(f, k)) m[k] = f[k];
       return m;
@@ -245,7 +338,7 @@
 
   /** Sends the oldest queued messages; retries later on failure. Returns a promise. */
   function flush() {
-    if (!config || sending || queue.length === 0) return Promise.resolve();
+    if (!config || !granted() || sending || queue.length === 0) return Promise.resolve();
     sending = true;
     var messages = queue.slice(0, MAX_BATCH);
     return global
@@ -275,7 +368,7 @@
 
   /** Hands everything queued to the browser (sendBeacon), which sends it after unload. */
   function beacon() {
-    if (!config || queue.length === 0) return;
+    if (!config || !granted() || queue.length === 0) return;
     var nav = global.navigator;
     if (!nav || typeof nav.sendBeacon !== "function") {
       flush();
@@ -301,6 +394,27 @@
       // Queued by the browser: forget them. Otherwise they stay persisted for the next page.
       if (ok) remove(chunk);
       else break;
+    }
+  }
+
+  /** Takes over the queue a previous page persisted (only with consent). */
+  function restore() {
+    if (!granted()) return;
+    try {
+      var saved = JSON.parse(read("queue") || "[]");
+      if (Array.isArray(saved)) {
+        var known = {};
+        queue.forEach(function (m) {
+          known[m.messageId] = true;
+        });
+        queue = saved
+          .filter(function (m) {
+            return m && !known[m.messageId];
+          })
+          .concat(queue);
+      }
+    } catch (e) {
+      /* a damaged queue is dropped */
     }
   }
 
@@ -334,19 +448,26 @@
   var api = {
     VERSION: VERSION,
     /**
-     * Starts the tracker: { writeKey, host, autocapture } (host defaults to the page's
-     * origin; autocapture, off by default, records link and button clicks and a page_unload
-     * with time_on_page).
+     * Starts the tracker: { writeKey, host, autocapture, consent, respectDoNotTrack } (host
+     * defaults to the page's origin; autocapture, off by default, records link and button
+     * clicks and a page_unload with time_on_page; consent is "granted" (the default),
+     * "pending" or "denied"; respectDoNotTrack turns a GPC or DNT signal into "denied").
      */
     load: function (options) {
       if (!options || !options.writeKey) throw new Error("shoptrail.load needs a writeKey");
-      config = { writeKey: options.writeKey, host: options.host || "", autocapture: options.autocapture === true };
-      try {
-        var saved = JSON.parse(read("queue") || "[]");
-        if (Array.isArray(saved)) queue = saved.concat(queue);
-      } catch (e) {
-        queue = [];
+      var start = options.consent === undefined ? "granted" : options.consent;
+      if (start !== "granted" && start !== "pending" && start !== "denied") {
+        throw new Error('shoptrail.load: consent must be "granted", "pending" or "denied"');
       }
+      config = {
+        writeKey: options.writeKey,
+        host: options.host || "",
+        autocapture: options.autocapture === true,
+        respectDoNotTrack: options.respectDoNotTrack === true,
+      };
+      consentState = config.respectDoNotTrack && privacySignal() ? "denied" : start;
+      if (consentState === "denied") forget();
+      else restore();
       if (global.addEventListener) {
         if (config.autocapture) {
           global.document.addEventListener("click", onClick, true);
@@ -360,6 +481,36 @@
       }
       if (queue.length > 0) schedule(0);
       return api;
+    },
+    /**
+     * Records the visitor's choice ("granted" or "denied") and returns the state now in
+     * force; with no argument, returns it ("pending", "granted" or "denied"). "granted"
+     * sends what was held; "denied" drops it and removes what the tracker stored. A privacy
+     * signal the page asked to respect keeps the state "denied".
+     */
+    consent: function (choice) {
+      if (choice === undefined) return consentState;
+      if (choice !== "granted" && choice !== "denied") {
+        throw new Error('shoptrail.consent needs "granted" or "denied"');
+      }
+      if (choice === "granted" && config && config.respectDoNotTrack && privacySignal()) choice = "denied";
+      if (choice === "denied") {
+        consentState = "denied";
+        forget();
+        return consentState;
+      }
+      if (consentState === "granted") return consentState;
+      consentState = "granted";
+      // What was set in memory while pending (a user id from identify) is stored now.
+      var kept = memory;
+      memory = {};
+      for (var k in kept) if (Object.prototype.hasOwnProperty.call(kept, k)) write(k, kept[k]);
+      if (config) {
+        restore();
+        release();
+        if (queue.length > 0) schedule(0);
+      }
+      return consentState;
     },
     page: function (name, properties) {
       var fields = { properties: properties || {} };
@@ -382,17 +533,23 @@
       write("userId", null);
       write("anonymousId", null);
       write("session", null);
-      writeCookie(COOKIE, "");
-      global.document.cookie = COOKIE + "=; Max-Age=0; Path=/";
+      if (granted()) {
+        writeCookie(COOKIE, "");
+        global.document.cookie = COOKIE + "=; Max-Age=0; Path=/";
+      }
     },
     anonymousId: anonymousId,
     userId: function () {
       return read("userId");
     },
     flush: flush,
-    /** For tests: the messages not yet sent. */
+    /** For tests: the messages not yet sent (not the calls held for consent). */
     pending: function () {
       return queue.slice();
+    },
+    /** For tests: how many calls are held until consent is given. */
+    held: function () {
+      return held.length;
     },
   };
 

@@ -1,6 +1,8 @@
 // The tracker in a real browser (headless Chromium via playwright-core) on the demo shop:
 // page views and track events for one anonymous id, delivered across navigations by
-// sendBeacon on page hide, then joined to the user's journey by identify.
+// sendBeacon on page hide, then joined to the user's journey by identify; and consent: nothing
+// stored or sent before the visitor accepts, nothing at all when they decline or their browser
+// sends Global Privacy Control.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,8 +23,13 @@ const ARGS = [
   "--disable-sync",
 ];
 
+// A desktop Chrome user agent: the server counts "HeadlessChrome" as a bot.
+const USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
 let profileDir;
 let context;
+let browser;
 
 before(async () => {
   profileDir = mkdtempSync(join(tmpdir(), "shoptrail-chromium-"));
@@ -31,14 +38,20 @@ before(async () => {
     headless: true,
     // Headless Chromium says "HeadlessChrome", which the server counts as a bot (no profile,
     // no session); the demo shopper's browser says what desktop Chrome says.
-    userAgent:
-      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+    userAgent: USER_AGENT,
+    args: ARGS,
+  });
+  // Consent cases each get a fresh, isolated browser context (no earlier choice, no storage).
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
     args: ARGS,
   });
 });
 
 after(async () => {
   await context?.close();
+  await browser?.close();
   rmSync(profileDir, { recursive: true, force: true });
 });
 
@@ -47,6 +60,8 @@ test("clicking through the demo shop records one anonymous journey, across navig
   const failures = [];
   page.on("pageerror", (e) => failures.push(String(e)));
   await page.goto(`${BASE}/demo/`);
+  // The shopper accepts the demo's consent banner (remembered for the later tests).
+  await page.click("#consent-accept");
   const anon = await page.evaluate(() => window.shoptrail.anonymousId());
   assert.match(anon, /^[0-9a-f-]{36}$/);
 
@@ -173,4 +188,112 @@ test("the landing URL's campaign stays with the session and sets its channel; au
     assert.ok(leave.properties.time_on_page >= 0);
   }
   await page.close();
+});
+
+/** A fresh context whose requests to the API's ingestion endpoints are recorded. */
+async function freshPage(init) {
+  const ctx = await browser.newContext({ userAgent: USER_AGENT });
+  if (init) await ctx.addInitScript(init);
+  const page = await ctx.newPage();
+  const sent = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/v1/")) sent.push(r.url());
+  });
+  const failures = [];
+  page.on("pageerror", (e) => failures.push(String(e)));
+  return { ctx, page, sent, failures };
+}
+
+/** The tracker's cookie and localStorage keys on the page (the demo's own keys excluded). */
+async function trackerStorage(page) {
+  const keys = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("shoptrail.")));
+  const cookies = (await page.context().cookies()).map((c) => c.name).filter((n) => n.startsWith("shoptrail"));
+  return { keys, cookies };
+}
+
+test("with consent pending nothing is stored or sent until the visitor accepts; then the held events arrive", async () => {
+  const { ctx, page, sent, failures } = await freshPage();
+  await page.goto(`${BASE}/demo/`);
+  await page.waitForSelector("#consent-banner");
+  assert.equal(await page.evaluate(() => window.shoptrail.consent()), "pending");
+  await page.evaluate(() => window.shoptrail.track("consent_probe", { step: "before" }));
+  // Flushing and hiding the page would send anything queued; nothing must go.
+  await page.evaluate(async () => {
+    await window.shoptrail.flush();
+    window.dispatchEvent(new Event("pagehide"));
+  });
+  assert.equal(await page.evaluate(() => window.shoptrail.held()), 2, "page view and probe held in memory");
+  assert.deepEqual(await trackerStorage(page), { keys: [], cookies: [] });
+  assert.deepEqual(sent, [], "no request reached the API before consent");
+
+  await page.click("#consent-accept");
+  assert.equal(await page.evaluate(() => window.shoptrail.consent()), "granted");
+  const anon = await page.evaluate(() => window.shoptrail.anonymousId());
+  const stored = await trackerStorage(page);
+  assert.ok(stored.keys.includes("shoptrail.anonymousId"), `stored after consent: ${stored.keys}`);
+  assert.deepEqual(stored.cookies, ["shoptrail_aid"]);
+  const events = await eventually(async () => {
+    const e = await journey(anon);
+    return types(e).includes("consent_probe") && types(e).includes("page_view") && e;
+  }, "the events held until consent");
+  const probe = events.find((e) => e.type === "consent_probe");
+  assert.deepEqual(probe.properties, { step: "before" });
+  assert.ok(sent.length >= 1);
+  assert.deepEqual(failures, []);
+  await ctx.close();
+});
+
+test("a visitor who declines is never tracked and what the tracker stored is removed", async () => {
+  // An earlier visit with consent left an id, a session and a queue behind.
+  const { ctx, page, sent } = await freshPage(() => {
+    if (location.pathname.startsWith("/demo") && !sessionStorage.getItem("seeded")) {
+      sessionStorage.setItem("seeded", "1");
+      localStorage.setItem("shoptrail.anonymousId", "00000000-0000-4000-8000-000000000001");
+      localStorage.setItem("shoptrail.queue", "[]");
+      document.cookie = "shoptrail_aid=00000000-0000-4000-8000-000000000001; Path=/";
+    }
+  });
+  await page.goto(`${BASE}/demo/`);
+  await page.click("#consent-decline");
+  assert.equal(await page.evaluate(() => window.shoptrail.consent()), "denied");
+  assert.deepEqual(await trackerStorage(page), { keys: [], cookies: [] });
+  await page.click("#product-SKU-1");
+  await page.waitForURL(/\/demo\/products\/SKU-1$/);
+  await page.click("#add-to-cart");
+  await page.evaluate(async () => {
+    window.shoptrail.identify("declined@example.com");
+    await window.shoptrail.flush();
+    window.dispatchEvent(new Event("pagehide"));
+  });
+  assert.equal(await page.evaluate(() => window.shoptrail.consent()), "denied", "the choice is kept across pages");
+  assert.deepEqual(await trackerStorage(page), { keys: [], cookies: [] });
+  assert.equal(await page.$("#consent-banner"), null, "no banner once the choice is made");
+  assert.deepEqual(sent, [], "nothing was sent");
+  await ctx.close();
+});
+
+test("Global Privacy Control means denied when the page respects it, even if the page grants", async () => {
+  const { ctx, page, sent } = await freshPage(() => {
+    Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true });
+  });
+  await page.goto(`${BASE}/demo/`);
+  assert.equal(await page.evaluate(() => window.shoptrail.consent()), "denied");
+  assert.equal(await page.$("#consent-banner"), null, "nothing to ask");
+  const afterGrant = await page.evaluate(async () => {
+    const state = window.shoptrail.consent("granted");
+    window.shoptrail.track("gpc_probe");
+    await window.shoptrail.flush();
+    return state;
+  });
+  assert.equal(afterGrant, "denied");
+  // A page that does not ask for privacy signals to be respected tracks as it is told.
+  const ignoring = await page.evaluate(() => {
+    const t = window.shoptrail.load({ writeKey: document.body.dataset.writeKey });
+    return t.consent();
+  });
+  assert.equal(ignoring, "granted");
+  await page.evaluate(() => window.shoptrail.consent("denied"));
+  assert.deepEqual(sent, [], "nothing was sent while GPC was respected");
+  assert.deepEqual(await trackerStorage(page), { keys: [], cookies: [] });
+  await ctx.close();
 });
