@@ -30,6 +30,39 @@ pub const ORDER_TYPES: &[&str] = &["purchase", "Order Completed"];
 /// Event types that are refunds.
 pub const REFUND_TYPES: &[&str] = &["Order Refunded", "refund"];
 
+/// Event types that are a view of one product (`sku`, `name`, `category` in properties).
+pub const PRODUCT_VIEW_TYPES: &[&str] = &["product_view", "product_viewed", "Product Viewed"];
+/// Event types that add one product to a cart.
+pub const CART_TYPES: &[&str] = &["add_to_cart", "Product Added"];
+
+/// The product a view or cart event names: `sku` (else `product_id`, `productId`, `id`),
+/// `name`, `category`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductRef<'a> {
+    pub sku: &'a str,
+    pub name: Option<&'a str>,
+    pub category: Option<&'a str>,
+}
+
+impl<'a> ProductRef<'a> {
+    /// `None` when the properties name no product (a number sku counts only in orders).
+    pub fn of(p: &'a Map<String, Value>) -> Option<Self> {
+        let s = |keys: &[&str]| {
+            keys.iter().find_map(|k| {
+                p.get(*k)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+            })
+        };
+        Some(ProductRef {
+            sku: s(&["sku", "product_id", "productId", "id"])?,
+            name: s(&["name"]),
+            category: s(&["category"]),
+        })
+    }
+}
+
 /// An ISO 4217 currency code (three upper-case letters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

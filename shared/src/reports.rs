@@ -35,10 +35,12 @@ pub enum Metric {
     Buyers,
     NewBuyers,
     ReturningBuyers,
+    Quantity,
+    ProductViews,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 15] = [
+    pub const ALL: [Metric; 17] = [
         Metric::Visitors,
         Metric::Sessions,
         Metric::Pageviews,
@@ -54,6 +56,8 @@ impl Metric {
         Metric::Buyers,
         Metric::NewBuyers,
         Metric::ReturningBuyers,
+        Metric::Quantity,
+        Metric::ProductViews,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +77,8 @@ impl Metric {
             Metric::Buyers => "buyers",
             Metric::NewBuyers => "newBuyers",
             Metric::ReturningBuyers => "returningBuyers",
+            Metric::Quantity => "quantity",
+            Metric::ProductViews => "productViews",
         }
     }
 
@@ -112,7 +118,11 @@ pub enum Dimension {
     UtmContent,
     UtmTerm,
     LandingPage,
+    Page,
     ExitPage,
+    EventType,
+    Product,
+    ProductCategory,
     Country,
     Device,
     Browser,
@@ -124,7 +134,7 @@ pub enum Dimension {
 pub const NONE: &str = "(none)";
 
 impl Dimension {
-    pub const ALL: [Dimension; 14] = [
+    pub const ALL: [Dimension; 18] = [
         Dimension::Channel,
         Dimension::Referrer,
         Dimension::UtmSource,
@@ -133,7 +143,11 @@ impl Dimension {
         Dimension::UtmContent,
         Dimension::UtmTerm,
         Dimension::LandingPage,
+        Dimension::Page,
         Dimension::ExitPage,
+        Dimension::EventType,
+        Dimension::Product,
+        Dimension::ProductCategory,
         Dimension::Country,
         Dimension::Device,
         Dimension::Browser,
@@ -152,6 +166,10 @@ impl Dimension {
             Dimension::UtmTerm => "utmTerm",
             Dimension::LandingPage => "landingPage",
             Dimension::ExitPage => "exitPage",
+            Dimension::Page => "page",
+            Dimension::EventType => "eventType",
+            Dimension::Product => "product",
+            Dimension::ProductCategory => "productCategory",
             Dimension::Country => "country",
             Dimension::Device => "device",
             Dimension::Browser => "browser",
@@ -172,11 +190,28 @@ impl Dimension {
             })
     }
 
-    /// The visit's value ([`NONE`] when it has none). Source and medium are the visit's
+    /// Event-level dimensions: a visit has any number of their values (the pages it
+    /// viewed, the types of its events, the products it viewed, added or ordered).
+    pub fn is_event_level(self) -> bool {
+        matches!(
+            self,
+            Dimension::Page
+                | Dimension::EventType
+                | Dimension::Product
+                | Dimension::ProductCategory
+        )
+    }
+
+    /// The visit's value of a visit-level dimension ([`NONE`] when it has none; for an
+    /// event-level one see [`Dimension::parts`]). Source and medium are the visit's
     /// attribution: a UTM tag, else what the referrer or a click id gave.
     pub fn value_of(self, s: &Session) -> &str {
         let t = &s.touch;
         let v = match self {
+            Dimension::Page
+            | Dimension::EventType
+            | Dimension::Product
+            | Dimension::ProductCategory => None,
             Dimension::Channel => t.channel.map(|c| c.as_str()),
             Dimension::Referrer => t.referrer_domain.as_deref(),
             Dimension::UtmSource => t.source.as_deref(),
@@ -193,6 +228,147 @@ impl Dimension {
             Dimension::Locale => t.locale.as_deref(),
         };
         v.unwrap_or(NONE)
+    }
+
+    /// Every value the visit has, each with what the visit gives that value's row. A
+    /// visit-level dimension gives one value and the whole visit; an event-level one gives
+    /// one part per value (none when the visit has none): a page its views, an event type
+    /// its events, a product (by name, else sku) or category its views, cart adds, orders,
+    /// units and line revenue.
+    pub fn parts<'a>(self, s: &'a Session) -> Vec<(&'a str, Part<'a>)> {
+        let whole = || Part::of(s);
+        match self {
+            Dimension::Page => s
+                .pages
+                .iter()
+                .map(|(page, n)| {
+                    (
+                        page.as_str(),
+                        Part {
+                            pageviews: *n,
+                            events: *n,
+                            ..whole()
+                        },
+                    )
+                })
+                .collect(),
+            Dimension::EventType => s
+                .types
+                .iter()
+                .map(|(kind, n)| {
+                    let views = if matches!(kind.as_str(), "page_view" | "screen") {
+                        *n
+                    } else {
+                        0
+                    };
+                    (
+                        kind.as_str(),
+                        Part {
+                            pageviews: views,
+                            events: *n,
+                            ..whole()
+                        },
+                    )
+                })
+                .collect(),
+            Dimension::Product | Dimension::ProductCategory => {
+                let mut out: Vec<(&'a str, Part<'a>)> = Vec::new();
+                for (sku, a) in &s.products {
+                    let value = if self == Dimension::Product {
+                        a.name.as_deref().unwrap_or(sku)
+                    } else {
+                        a.category.as_deref().unwrap_or(NONE)
+                    };
+                    let part = Part {
+                        orders: a.orders,
+                        quantity: a.quantity,
+                        product_views: a.views,
+                        converted: a.orders > 0,
+                        carted: a.carts > 0,
+                        revenue: vec![&a.revenue],
+                        ..whole()
+                    };
+                    match out.iter_mut().find(|(v, _)| *v == value) {
+                        Some((_, p)) => p.combine(part),
+                        None => out.push((value, part)),
+                    }
+                }
+                out
+            }
+            _ => vec![(self.value_of(s), whole())],
+        }
+    }
+
+    /// The values a filter tests: those of [`Dimension::parts`], or [`NONE`] for a visit
+    /// without any.
+    pub fn values_of(self, s: &Session) -> Vec<&str> {
+        if !self.is_event_level() {
+            return vec![self.value_of(s)];
+        }
+        let values: Vec<&str> = match self {
+            Dimension::Page => s.pages.keys().map(String::as_str).collect(),
+            Dimension::EventType => s.types.keys().map(String::as_str).collect(),
+            Dimension::Product => s
+                .products
+                .iter()
+                .map(|(sku, a)| a.name.as_deref().unwrap_or(sku))
+                .collect(),
+            _ => s
+                .products
+                .values()
+                .map(|a| a.category.as_deref().unwrap_or(NONE))
+                .collect(),
+        };
+        if values.is_empty() {
+            vec![NONE]
+        } else {
+            values
+        }
+    }
+}
+
+/// What one visit adds to one row of a report. Visitors, sessions, bounces and durations
+/// are always the visit's; the rest is the visit's too for a visit-level row, and the
+/// value's own share for an event-level one (see `docs/reports.md`).
+#[derive(Debug, Clone)]
+pub struct Part<'a> {
+    pub pageviews: u64,
+    pub events: u64,
+    pub orders: u64,
+    pub quantity: u64,
+    pub product_views: u64,
+    /// Counts towards `conversionRate` and `buyers`.
+    pub converted: bool,
+    /// Counts towards `addToCartRate`.
+    pub carted: bool,
+    /// Revenue per currency, minor units (several maps for a category of several products).
+    pub revenue: Vec<&'a BTreeMap<Currency, i64>>,
+}
+
+impl<'a> Part<'a> {
+    /// The whole visit.
+    pub fn of(s: &'a Session) -> Self {
+        Part {
+            pageviews: s.pageviews,
+            events: s.events,
+            orders: s.orders,
+            quantity: s.products.values().map(|a| a.quantity).sum(),
+            product_views: s.products.values().map(|a| a.views).sum(),
+            converted: s.converted(),
+            carted: s.add_to_carts > 0,
+            revenue: vec![&s.revenue],
+        }
+    }
+
+    /// Two products of one visit with the same name or category make one row.
+    fn combine(&mut self, other: Part<'a>) {
+        self.pageviews = self.pageviews.max(other.pageviews);
+        self.orders += other.orders;
+        self.quantity += other.quantity;
+        self.product_views += other.product_views;
+        self.converted |= other.converted;
+        self.carted |= other.carted;
+        self.revenue.extend(other.revenue);
     }
 }
 
@@ -236,12 +412,18 @@ impl Filter {
         })
     }
 
+    /// A visit passes when one of its values is (or contains) the filter's value, or, for
+    /// `!=`, when none of them is it: `page!=/cart` keeps the visits that never viewed
+    /// `/cart`.
     pub fn matches(&self, s: &Session) -> bool {
-        let v = self.dimension.value_of(s);
+        let values = self.dimension.values_of(s);
         match self.op {
-            FilterOp::Is => v == self.value,
-            FilterOp::IsNot => v != self.value,
-            FilterOp::Contains => v.to_lowercase().contains(&self.value.to_lowercase()),
+            FilterOp::Is => values.contains(&self.value.as_str()),
+            FilterOp::IsNot => !values.contains(&self.value.as_str()),
+            FilterOp::Contains => {
+                let needle = self.value.to_lowercase();
+                values.iter().any(|v| v.to_lowercase().contains(&needle))
+            }
         }
     }
 }
@@ -372,25 +554,37 @@ pub struct Tally<'a> {
     orders: u64,
     converted: u64,
     carts: u64,
+    quantity: u64,
+    product_views: u64,
     revenue: BTreeMap<Currency, i64>,
 }
 
 impl<'a> Tally<'a> {
+    /// Adds a whole visit.
     pub fn add(&mut self, s: &'a Session) {
+        self.add_part(s, Part::of(s));
+    }
+
+    /// Adds what a visit gives one row.
+    pub fn add_part(&mut self, s: &'a Session, part: Part<'a>) {
         self.visitors.insert(&s.profile_id);
         self.sessions += 1;
-        self.pageviews += s.pageviews;
+        self.pageviews += part.pageviews;
         self.bounces += u64::from(s.bounced());
         self.seconds += s.duration_seconds();
-        self.events += s.events;
-        self.orders += s.orders;
-        self.converted += u64::from(s.converted());
-        self.carts += u64::from(s.add_to_carts > 0);
-        if s.converted() {
+        self.events += part.events;
+        self.orders += part.orders;
+        self.quantity += part.quantity;
+        self.product_views += part.product_views;
+        self.converted += u64::from(part.converted);
+        self.carts += u64::from(part.carted);
+        if part.converted {
             self.buyers.insert(&s.profile_id);
         }
-        for (c, m) in &s.revenue {
-            *self.revenue.entry(*c).or_default() += m;
+        for map in part.revenue {
+            for (c, m) in map {
+                *self.revenue.entry(*c).or_default() += m;
+            }
         }
     }
 }
@@ -491,6 +685,8 @@ impl Figures<'_> {
                     Metric::Buyers => Value::from(tally.buyers.len() as u64),
                     Metric::NewBuyers => Value::from(new_buyers),
                     Metric::ReturningBuyers => Value::from(tally.buyers.len() as u64 - new_buyers),
+                    Metric::Quantity => Value::from(tally.quantity),
+                    Metric::ProductViews => Value::from(tally.product_views),
                 };
                 (m.name(), v)
             })
@@ -514,7 +710,9 @@ pub fn select<'a>(visits: &'a [Session], filters: &[Filter]) -> impl Iterator<It
         .filter(move |s| filters.iter().all(|f| f.matches(s)))
 }
 
-/// One row of a breakdown: a dimension value and its tally.
+/// The rows of a breakdown (a dimension value and its tally) and the total of every visit.
+/// An event-level dimension gives a visit a row per value it has (so rows may add up to
+/// more than the total) and none when it has none.
 pub fn breakdown<'a>(
     visits: impl Iterator<Item = &'a Session>,
     dimension: Dimension,
@@ -522,7 +720,9 @@ pub fn breakdown<'a>(
     let mut rows: HashMap<&'a str, Tally<'a>> = HashMap::new();
     let mut total = Tally::default();
     for s in visits {
-        rows.entry(dimension.value_of(s)).or_default().add(s);
+        for (value, part) in dimension.parts(s) {
+            rows.entry(value).or_default().add_part(s, part);
+        }
         total.add(s);
     }
     let mut rows: Vec<(&str, Tally)> = rows.into_iter().collect();

@@ -38,6 +38,9 @@ fn visit(
         } else {
             BTreeMap::new()
         },
+        pages: [("/".to_owned(), pageviews)].into_iter().collect(),
+        types: [("page_view".to_owned(), pageviews)].into_iter().collect(),
+        products: BTreeMap::new(),
     }
 }
 

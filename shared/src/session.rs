@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::commerce::{Commerce, Currency};
+use crate::commerce::{CART_TYPES, Commerce, Currency, PRODUCT_VIEW_TYPES, ProductRef};
 use crate::enrich::{Channel, Derived, Device};
 use crate::event::Event;
 
@@ -121,6 +121,85 @@ pub struct Session {
     pub orders: u64,
     /// Revenue of the session's orders per currency, minor units, less refunds.
     pub revenue: BTreeMap<Currency, i64>,
+    /// Page views per page (path): what the `page` dimension reads.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pages: BTreeMap<String, u64>,
+    /// Events per type: what the `eventType` dimension reads.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub types: BTreeMap<String, u64>,
+    /// Products viewed, added to a cart or ordered in the session, by sku: what the
+    /// `product` and `productCategory` dimensions read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub products: BTreeMap<String, ProductActivity>,
+}
+
+/// What one session did with one product.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductActivity {
+    /// The latest name and category an event or order gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub views: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub carts: u64,
+    /// Orders with a line of this product (each order once).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub orders: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub quantity: u64,
+    /// Price × quantity of its lines, per currency, minor units (refunds name orders, not
+    /// lines: they are not taken off here).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub revenue: BTreeMap<Currency, i64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl ProductActivity {
+    fn name_from(&mut self, name: Option<&str>, category: Option<&str>) {
+        if let Some(n) = name {
+            self.name = Some(n.to_owned());
+        }
+        if let Some(c) = category {
+            self.category = Some(c.to_owned());
+        }
+    }
+
+    fn merge(&mut self, other: ProductActivity) {
+        if other.name.is_some() {
+            self.name = other.name;
+        }
+        if other.category.is_some() {
+            self.category = other.category;
+        }
+        self.views += other.views;
+        self.carts += other.carts;
+        self.orders += other.orders;
+        self.quantity += other.quantity;
+        add_money(&mut self.revenue, other.revenue);
+    }
+}
+
+fn add_money(into: &mut BTreeMap<Currency, i64>, more: BTreeMap<Currency, i64>) {
+    for (c, m) in more {
+        *into.entry(c).or_default() += m;
+    }
+}
+
+/// Adds one to a count keyed by text, allocating the key only the first time.
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
 }
 
 impl Session {
@@ -140,6 +219,9 @@ impl Session {
             add_to_carts: 0,
             orders: 0,
             revenue: BTreeMap::new(),
+            pages: BTreeMap::new(),
+            types: BTreeMap::new(),
+            products: BTreeMap::new(),
         };
         s.absorb(e);
         s
@@ -156,15 +238,29 @@ impl Session {
         self.end = self.end.max(t);
         self.events += 1;
         let kind = e.event_type.as_str();
+        bump(&mut self.types, kind);
         if !PASSIVE_TYPES.contains(&kind) {
             self.engaged += 1;
         }
-        if kind == "add_to_cart" || kind == "Product Added" {
+        let cart = CART_TYPES.contains(&kind);
+        if cart {
             self.add_to_carts += 1;
+        }
+        if (cart || PRODUCT_VIEW_TYPES.contains(&kind))
+            && let Some(p) = ProductRef::of(&e.properties)
+        {
+            let a = self.product(p.sku);
+            a.name_from(p.name, p.category);
+            if cart {
+                a.carts += 1;
+            } else {
+                a.views += 1;
+            }
         }
         if is_page_view(e) {
             self.pageviews += 1;
             if let Some(page) = e.derived.as_ref().and_then(|d| d.page.clone()) {
+                bump(&mut self.pages, &page);
                 if self.landing.as_ref().is_none_or(|(at, _)| t < *at) {
                     self.landing = Some((t, page.clone()));
                 }
@@ -175,12 +271,34 @@ impl Session {
         }
     }
 
-    /// Adds an order placed in this session (first time its id is seen).
+    fn product(&mut self, sku: &str) -> &mut ProductActivity {
+        self.products.entry(sku.to_owned()).or_default()
+    }
+
+    /// Adds an order placed in this session (first time its id is seen), and its lines to
+    /// the products: each product counts the order once, its units and its lines' price ×
+    /// quantity (a line without a price adds no revenue).
     pub fn add_order(&mut self, commerce: &Commerce) {
         match commerce {
-            Commerce::Order { revenue, .. } => {
+            Commerce::Order {
+                revenue, products, ..
+            } => {
                 self.orders += 1;
                 *self.revenue.entry(revenue.currency).or_default() += revenue.minor;
+                let mut seen: Vec<&str> = Vec::with_capacity(products.len());
+                for line in products {
+                    let a = self.product(&line.sku);
+                    a.name_from(line.name.as_deref(), line.category.as_deref());
+                    if !seen.contains(&line.sku.as_str()) {
+                        a.orders += 1;
+                        seen.push(&line.sku);
+                    }
+                    a.quantity += u64::try_from(line.quantity).unwrap_or(0);
+                    if let Some(price) = line.price {
+                        *a.revenue.entry(revenue.currency).or_default() +=
+                            price.saturating_mul(line.quantity);
+                    }
+                }
             }
             Commerce::Refund { .. } => {}
         }
@@ -231,8 +349,15 @@ impl Session {
         {
             first.exit = Some(x);
         }
-        for (c, m) in second.revenue {
-            *first.revenue.entry(c).or_default() += m;
+        add_money(&mut first.revenue, second.revenue);
+        for (page, n) in second.pages {
+            *first.pages.entry(page).or_default() += n;
+        }
+        for (kind, n) in second.types {
+            *first.types.entry(kind).or_default() += n;
+        }
+        for (sku, a) in second.products {
+            first.products.entry(sku).or_default().merge(a);
         }
         first.profile_id = person;
         first

@@ -29,14 +29,17 @@ const MAX_ROWS: usize = 1000;
 pub struct ReportParams {
     /// Comma-separated metrics: visitors, sessions, pageviews, viewsPerSession, bounceRate,
     /// avgSessionSeconds, events, orders, revenue, aov, conversionRate, addToCartRate,
-    /// buyers, newBuyers, returningBuyers. Default `visitors,sessions`.
+    /// buyers, newBuyers, returningBuyers, quantity, productViews. Default
+    /// `visitors,sessions`.
     metrics: Option<String>,
     /// First local day (the shop's time zone), inclusive; default 29 days before `to`.
     from: Option<NaiveDate>,
     /// Last local day, inclusive; default today in the shop's time zone.
     to: Option<NaiveDate>,
     /// Repeatable, all must hold: `dimension:value`, `dimension!=value` or
-    /// `dimension~value` (contains, ignoring case).
+    /// `dimension~value` (contains, ignoring case). On an event-level dimension (page,
+    /// eventType, product, productCategory) a visit passes when one of its values does
+    /// (`!=`: when none is the value).
     filter: Option<Vec<String>>,
 }
 
@@ -57,7 +60,9 @@ pub struct TimeseriesParams {
 #[allow(dead_code)]
 pub struct BreakdownParams {
     /// channel, referrer, utmSource, utmMedium, utmCampaign, utmContent, utmTerm,
-    /// landingPage, exitPage, country, device, browser, os or locale.
+    /// landingPage, page, exitPage, eventType, product, productCategory, country, device,
+    /// browser, os or locale. The event-level ones (page, eventType, product,
+    /// productCategory) give a visit one row per value it has.
     dimension: String,
     /// Rows, most visits first (default 10, at most 1000).
     limit: Option<usize>,
@@ -97,7 +102,8 @@ pub struct BreakdownReport {
     pub to: NaiveDate,
     pub dimension: String,
     /// `{"value": "<dimension value>", "<metric>": value, ...}`, most visits first;
-    /// `(none)` for visits without a value.
+    /// `(none)` for visits without a value (an event-level dimension leaves such visits
+    /// out of its rows; `productCategory` has `(none)` for products without a category).
     #[schema(value_type = Vec<Object>)]
     pub rows: Vec<Map<String, Value>>,
     /// The figures of every visit of the range that passes the filters.
@@ -299,8 +305,8 @@ pub async fn timeseries(
     }))
 }
 
-/// Figures per value of one dimension (channels, sources, campaigns, pages, locations,
-/// devices), most visits first, with the total.
+/// Figures per value of one dimension (channels, sources, campaigns, pages, event types,
+/// products, locations, devices), most visits first, with the total.
 #[utoipa::path(
     get, path = "/v1/reports/breakdown", tag = "analytics", operation_id = "get_breakdown",
     params(ReportParams, BreakdownParams), security(("session" = [])),

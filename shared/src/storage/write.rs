@@ -460,7 +460,7 @@ async fn apply_sessions<T: WriteTx>(
                     let c = Commerce::Order {
                         order_id: order_id.clone(),
                         revenue,
-                        products: Vec::new(),
+                        products: products.clone(),
                     };
                     if let Some(s) = sessions.get_mut(&(person.to_owned(), key.clone())) {
                         s.add_order(&c);
