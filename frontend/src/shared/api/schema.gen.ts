@@ -655,8 +655,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Figures per value of one dimension (channels, sources, campaigns, pages, locations,
-         *     devices), most visits first, with the total.
+         * Figures per value of one dimension (channels, sources, campaigns, pages, event types,
+         *     products, locations, devices), most visits first, with the total.
          */
         get: operations["get_breakdown"];
         put?: never;
@@ -844,7 +844,8 @@ export interface components {
             from: string;
             /**
              * @description `{"value": "<dimension value>", "<metric>": value, ...}`, most visits first;
-             *     `(none)` for visits without a value.
+             *     `(none)` for visits without a value (an event-level dimension leaves such visits
+             *     out of its rows; `productCategory` has `(none)` for products without a category).
              */
             rows: Record<string, never>[];
             timeZone: string;
@@ -3688,7 +3689,8 @@ export interface operations {
                 /**
                  * @description Comma-separated metrics: visitors, sessions, pageviews, viewsPerSession, bounceRate,
                  *     avgSessionSeconds, events, orders, revenue, aov, conversionRate, addToCartRate,
-                 *     buyers, newBuyers, returningBuyers. Default `visitors,sessions`.
+                 *     buyers, newBuyers, returningBuyers, quantity, productViews. Default
+                 *     `visitors,sessions`.
                  */
                 metrics?: string;
                 /** @description First local day (the shop's time zone), inclusive; default 29 days before `to`. */
@@ -3697,12 +3699,16 @@ export interface operations {
                 to?: string;
                 /**
                  * @description Repeatable, all must hold: `dimension:value`, `dimension!=value` or
-                 *     `dimension~value` (contains, ignoring case).
+                 *     `dimension~value` (contains, ignoring case). On an event-level dimension (page,
+                 *     eventType, product, productCategory) a visit passes when one of its values does
+                 *     (`!=`: when none is the value).
                  */
                 filter?: string[];
                 /**
                  * @description channel, referrer, utmSource, utmMedium, utmCampaign, utmContent, utmTerm,
-                 *     landingPage, exitPage, country, device, browser, os or locale.
+                 *     landingPage, page, exitPage, eventType, product, productCategory, country, device,
+                 *     browser, os or locale. The event-level ones (page, eventType, product,
+                 *     productCategory) give a visit one row per value it has.
                  */
                 dimension: string;
                 /** @description Rows, most visits first (default 10, at most 1000). */
@@ -3757,7 +3763,8 @@ export interface operations {
                 /**
                  * @description Comma-separated metrics: visitors, sessions, pageviews, viewsPerSession, bounceRate,
                  *     avgSessionSeconds, events, orders, revenue, aov, conversionRate, addToCartRate,
-                 *     buyers, newBuyers, returningBuyers. Default `visitors,sessions`.
+                 *     buyers, newBuyers, returningBuyers, quantity, productViews. Default
+                 *     `visitors,sessions`.
                  */
                 metrics?: string;
                 /** @description First local day (the shop's time zone), inclusive; default 29 days before `to`. */
@@ -3766,7 +3773,9 @@ export interface operations {
                 to?: string;
                 /**
                  * @description Repeatable, all must hold: `dimension:value`, `dimension!=value` or
-                 *     `dimension~value` (contains, ignoring case).
+                 *     `dimension~value` (contains, ignoring case). On an event-level dimension (page,
+                 *     eventType, product, productCategory) a visit passes when one of its values does
+                 *     (`!=`: when none is the value).
                  */
                 filter?: string[];
                 /** @description `hour`, `day` (default), `week` (by Monday) or `month`. */
