@@ -1,5 +1,5 @@
 //! Command-line administration on the configured store, for the first admin and for
-//! scripts: `api admin create` and `api write-key create`.
+//! scripts: `api admin create`, `api write-key create` and `api user erase`.
 
 use std::io::BufRead as _;
 
@@ -120,6 +120,42 @@ pub async fn create_write_key(
     debug_assert!(!secret.expose_secret().is_empty());
     store.close().await;
     Ok(secret)
+}
+
+/// Queues the erasure of the person `id` belongs to (see `shared::privacy`) and returns
+/// the job's id: a new job, or the erasure of that person already queued or running.
+pub async fn erase_user(settings: &Settings, id: &str, suppress: bool) -> anyhow::Result<String> {
+    let store = open(settings).await?;
+    let person = store
+        .linked_to(id)
+        .await
+        .context("Failed to read the identity links")?
+        .unwrap_or_else(|| id.to_owned());
+    let job = shared::privacy::erase_job(
+        &shared::privacy::ErasureParams {
+            person: person.clone(),
+            suppress,
+            requested_by: CLI_ACTOR.to_owned(),
+        },
+        settings.worker.max_attempts,
+    )
+    .context("Failed to encode the erasure's parameters")?;
+    let enqueued = store
+        .enqueue(&job, storage::EnqueueMode::UnlessActive, Utc::now())
+        .await
+        .context("Failed to queue the erasure")?;
+    let job_id = enqueued.job().id.clone();
+    if matches!(enqueued, storage::Enqueued::Created(_)) {
+        audit(
+            store.as_ref(),
+            "user.erase_requested",
+            &person,
+            json!({ "jobId": job_id, "requestedId": id, "suppress": suppress }),
+        )
+        .await?;
+    }
+    store.close().await;
+    Ok(job_id)
 }
 
 #[cfg(test)]

@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: WriteKeyCommand,
     },
+    /// Tracked people, on the configured store.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Copy the embedded database to a new file while the server runs (SQLite only; on
     /// MongoDB use the cluster's snapshots, see docs/operations.md).
     Backup {
@@ -74,6 +79,20 @@ enum AdminCommand {
         /// Do nothing (and print nothing) when an active admin exists already.
         #[arg(long)]
         if_no_admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Queue the erasure of a person (the one `--id` belongs to, with every id linked to
+    /// them) and print the job's id; the worker (or the server, in embedded mode) runs it.
+    Erase {
+        /// User id or anonymous id.
+        #[arg(long)]
+        id: String,
+        /// Also drop every later event of their ids at ingestion.
+        #[arg(long)]
+        suppress: bool,
     },
 }
 
@@ -187,6 +206,15 @@ async fn main() -> anyhow::Result<()> {
             let settings = settings().await?;
             let secret = api::cli::create_write_key(&settings, &source, kind).await?;
             println!("{}", secret.expose_secret());
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Erase { id, suppress },
+        } => {
+            let settings = settings().await?;
+            let job_id = api::cli::erase_user(&settings, &id, suppress).await?;
+            println!("{job_id}");
+            eprintln!("Erasure queued; the worker (or the server, in embedded mode) runs it.");
             Ok(())
         }
         Command::Backup { to } => {

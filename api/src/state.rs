@@ -8,8 +8,8 @@ use shared::ingest::Pipeline;
 use shared::jobs::object_store::ObjectStore;
 use shared::settings::Settings;
 use shared::storage::{
-    AccountStore, AuditStore, EventStore, FunnelStore, IdentityStore, JobStore, RollupStore, Store,
-    UserStore, WriteKeyStore,
+    AccountStore, AuditStore, EventStore, FunnelStore, IdentityStore, JobStore, PrivacyStore,
+    RollupStore, Store, UserStore, WriteKeyStore,
 };
 
 use crate::auth::throttle::SignInThrottle;
@@ -61,9 +61,12 @@ impl AppState {
     pub fn jobs(&self) -> &dyn JobStore {
         &*self.store
     }
+    pub fn privacy(&self) -> &dyn PrivacyStore {
+        &*self.store
+    }
 
     /// The ingestion pipeline every ingestion route submits to (a handle on the batcher).
     pub fn pipeline(&self) -> Pipeline {
-        Pipeline::new(self.batcher.clone())
+        Pipeline::new(self.batcher.clone(), self.store.clone())
     }
 }

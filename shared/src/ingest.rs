@@ -2,9 +2,14 @@
 //! endpoints and imports are thin adapters that read their input into an [`Intake`]
 //! (message by message: one bad message never costs the others), and [`Pipeline::submit`]
 //! stamps the source, hands the valid events and the identity links they carry to the
-//! group-commit batcher as one batch, and answers with an outcome per message. The outcome
+//! group-commit batcher as one batch, and answers with an outcome per message. Events of
+//! suppressed ids (people erased with suppression, [`crate::privacy`]) are dropped here and
+//! answered as accepted, so a sender learns nothing and does not retry. The outcome
 //! counters (`shoptrail_ingest_events_total{outcome}`, `shoptrail_identity_links_total`)
 //! are emitted here, once per submission, so every source counts alike.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -17,7 +22,7 @@ use crate::event::{Event, IncomingEvent, Rejection, normalise};
 use crate::identity::{IdentityLink, LinkOutcome, LinkRight};
 use crate::segment::{BatchDefaults, Kind, Message, parse_message};
 use crate::settings::IngestSettings;
-use crate::storage::{InsertOutcome, TimedLink, WriteBatch};
+use crate::storage::{InsertOutcome, PrivacyStore, TimedLink, WriteBatch};
 
 /// What happened to one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -213,7 +218,10 @@ impl Intake {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Receipt {
     pub results: Vec<ItemResult>,
+    /// Stored, or dropped as suppressed (the sender sees both as accepted).
     pub accepted: usize,
+    /// Of the accepted, dropped because an id of theirs is suppressed.
+    pub suppressed: usize,
     pub duplicates: usize,
     pub rejected: usize,
 }
@@ -225,10 +233,11 @@ impl Receipt {
     }
 }
 
-/// Cheap to clone: a handle on the batcher.
+/// Cheap to clone: a handle on the batcher and on the suppression list.
 #[derive(Clone)]
 pub struct Pipeline {
     batcher: Batcher,
+    privacy: Arc<dyn PrivacyStore>,
 }
 
 /// Whether a submission may wait for room in a full queue.
@@ -241,8 +250,33 @@ pub enum Backpressure {
 }
 
 impl Pipeline {
-    pub fn new(batcher: Batcher) -> Self {
-        Self { batcher }
+    /// `privacy` is the store holding the suppression list.
+    pub fn new(batcher: Batcher, privacy: Arc<dyn PrivacyStore>) -> Self {
+        Self { batcher, privacy }
+    }
+
+    /// The suppressed ids among those `ready` messages carry. One indexed read per
+    /// submission.
+    async fn suppressed_ids(
+        &self,
+        ready: &[(&Event, Option<&IdentityLink>)],
+    ) -> Result<HashSet<String>, SubmitError> {
+        let ids: BTreeSet<&str> = ready
+            .iter()
+            .flat_map(|(e, link)| {
+                crate::privacy::event_ids(e)
+                    .chain(link.iter().flat_map(|l| [l.from.as_str(), l.to.as_str()]))
+            })
+            .collect();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let ids: Vec<&str> = ids.into_iter().collect();
+        let found = self.privacy.suppressed(&ids).await.map_err(|e| match e {
+            crate::storage::StoreError::Unavailable(m) => SubmitError::Store(m),
+            other => SubmitError::Store(other.to_string()),
+        })?;
+        Ok(found.into_iter().collect())
     }
 
     /// The batcher behind the pipeline (for health and shutdown).
@@ -269,16 +303,37 @@ impl Pipeline {
             events: Vec::with_capacity(items.len()),
             links: Vec::new(),
         };
+        let ready: Vec<(&Event, Option<&IdentityLink>)> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Ready { event, link } => Some((event, link.as_ref())),
+                Item::Refused { .. } => None,
+            })
+            .collect();
+        let suppressed_ids = if ready.is_empty() {
+            HashSet::new()
+        } else {
+            self.suppressed_ids(&ready).await?
+        };
         let mut slots = Vec::with_capacity(items.len());
+        let mut suppressed = 0;
         for item in items {
             match item {
                 Item::Ready { event, link } => {
-                    slots.push(results.len());
+                    let dropped = crate::privacy::is_suppressed(&event, &suppressed_ids)
+                        || link.as_ref().is_some_and(|l| {
+                            suppressed_ids.contains(&l.from) || suppressed_ids.contains(&l.to)
+                        });
                     results.push(ItemResult {
                         event_id: Some(event.event_id.clone()),
                         status: Status::Accepted,
                         reason: None,
                     });
+                    if dropped {
+                        suppressed += 1;
+                        continue;
+                    }
+                    slots.push(results.len() - 1);
                     if let Some(link) = link {
                         batch.links.push(TimedLink {
                             link,
@@ -295,11 +350,14 @@ impl Pipeline {
                 }),
             }
         }
-        let rejected = results.len() - slots.len();
+        let rejected = results.len() - slots.len() - suppressed;
         count(&counters().rejected, rejected);
+        count(&counters().suppressed, suppressed);
         if slots.is_empty() {
             return Ok(Receipt {
                 results,
+                accepted: suppressed,
+                suppressed,
                 rejected,
                 ..Receipt::default()
             });
@@ -321,7 +379,8 @@ impl Pipeline {
         count_links(&outcome.links);
         Ok(Receipt {
             results,
-            accepted,
+            accepted: accepted + suppressed,
+            suppressed,
             duplicates,
             rejected,
         })
@@ -334,6 +393,7 @@ struct Counters {
     accepted: metrics::Counter,
     duplicate: metrics::Counter,
     rejected: metrics::Counter,
+    suppressed: metrics::Counter,
     links: [(LinkOutcome, metrics::Counter); LinkOutcome::ALL.len()],
 }
 
@@ -354,6 +414,7 @@ fn counters() -> &'static Counters {
             accepted: events("accepted"),
             duplicate: events("duplicate"),
             rejected: events("rejected"),
+            suppressed: events("suppressed"),
             links: LinkOutcome::ALL.map(link),
         }
     })

@@ -1,5 +1,5 @@
 //! Background jobs: list and inspect them, retry or cancel one, start an export of a day
-//! (backfill or re-export) or an import. Jobs run in the worker (or in this process in
+//! (backfill or re-export) or an import (erasures start at `DELETE /v1/users/{userId}`). Jobs run in the worker (or in this process in
 //! embedded mode); these routes only enqueue and read. All need the `analyst` role.
 
 use axum::Json;
@@ -34,7 +34,7 @@ use crate::wire::jobs::{CreateExport, ExportStatus, ImportRequest, JobCursor, Jo
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// `export` or `import`.
+    /// `export`, `import` or `erase`.
     kind: Option<String>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
     status: Option<String>,

@@ -48,7 +48,7 @@ const CONSOLE_BODY_BYTES: usize = 64 * 1024;
     tags(
         (name = "ingestion", description = "Send behaviour events (write key)"),
         (name = "segment", description = "Segment-compatible HTTP Tracking API (write key)"),
-        (name = "users", description = "Tracked users and their journeys (viewer)"),
+        (name = "users", description = "Tracked users and their journeys (viewer); erasure and subject access (admin)"),
         (name = "analytics", description = "KPIs from rollups and funnels (viewer)"),
         (name = "auth", description = "Sign in and out"),
         (name = "admin", description = "Members, write keys and the audit log (admin)"),
@@ -113,7 +113,8 @@ fn session_check() -> OpenApiRouter<AppState> {
 fn console() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(users::list))
-        .routes(routes!(users::get))
+        .routes(routes!(users::get, users::erase))
+        .routes(routes!(users::export))
         .routes(routes!(users::journey))
         .routes(routes!(users::event_types))
         .routes(routes!(stats::get))

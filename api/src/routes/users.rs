@@ -1,20 +1,33 @@
-//! Tracked users (profiles), their journeys and the event types each one has.
+//! Tracked users (profiles), their journeys and the event types each one has; erasing a
+//! person and downloading everything stored about them (admin).
+
+use std::sync::Arc;
 
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
+use futures::StreamExt as _;
 
 use crate::extract::Path;
 use serde::Deserialize;
-use shared::storage::{JourneyCursor, JourneyQuery, UserCursor, UserQuery};
+use serde_json::json;
+use shared::privacy::{ErasureParams, erase_job};
+use shared::storage::{
+    EnqueueMode, Enqueued, JourneyCursor, JourneyQuery, Store, UserCursor, UserQuery,
+};
 use utoipa::IntoParams;
 
-use crate::auth::RequireViewer;
+use crate::audit::record as audit;
+use crate::auth::{RequireAdmin, RequireViewer};
 use crate::error::{ApiError, ErrorBody};
 use crate::query::{PageParams, Pagination, TimeRange, TimeRangeParams, query};
 use crate::state::AppState;
 use crate::wire::Page;
-use crate::wire::users::{JourneyEvent, User, UserDetail};
+use crate::wire::jobs::JobView;
+use crate::wire::users::{AccessRecord, JourneyEvent, User, UserDetail};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -141,4 +154,194 @@ pub async fn event_types(
     Ok(Json(Page::whole(
         state.events().journey_types(&user_id).await?,
     )))
+}
+
+/// The person an id belongs to: the id itself unless it was merged into someone.
+async fn person_of(state: &AppState, user_id: &str) -> Result<String, ApiError> {
+    Ok(state
+        .identities()
+        .linked_to(user_id)
+        .await?
+        .unwrap_or_else(|| user_id.to_owned()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EraseParams {
+    /// Also drop every later event of the person's ids at ingestion (counted as
+    /// `suppressed`).
+    #[serde(default)]
+    suppress: bool,
+}
+
+/// Erase a person: starts the erasure job that removes the events, profile, identity
+/// links, visits, orders and active-day marks of the person and every id linked to them
+/// (an id merged into a person erases that person). Answers with the job; when an erasure
+/// of that person is queued or running already, with that job. Erasing an id nothing is
+/// stored for is allowed (with `suppress`, it blocks the id's future events).
+#[utoipa::path(
+    delete, path = "/v1/users/{userId}", tag = "users", operation_id = "erase_user",
+    security(("session" = [])),
+    params(("userId" = String, Path, description = "User id, or anonymous id"), EraseParams),
+    responses(
+        (status = 202, body = JobView),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    )
+)]
+pub async fn erase(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+    params: Result<Query<EraseParams>, QueryRejection>,
+) -> Result<(StatusCode, Json<JobView>), ApiError> {
+    let p = query(params)?;
+    let person = person_of(&state, &user_id).await?;
+    let job = erase_job(
+        &ErasureParams {
+            person: person.clone(),
+            suppress: p.suppress,
+            requested_by: admin.account.id.clone(),
+        },
+        state.settings.worker.max_attempts,
+    )
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    let r = state
+        .jobs()
+        .enqueue(&job, EnqueueMode::UnlessActive, state.clock.now())
+        .await?;
+    let job = r.job().clone();
+    if matches!(r, Enqueued::Created(_)) {
+        audit(
+            &state,
+            &admin.account.id,
+            "user.erase_requested",
+            &person,
+            json!({ "jobId": job.id, "requestedId": user_id, "suppress": p.suppress }),
+        )
+        .await?;
+    }
+    let view = JobView::try_from(job).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
+}
+
+/// Events per page of a subject-access download.
+const EXPORT_PAGE: usize = 500;
+
+/// Download everything stored about a person (subject access) as one NDJSON file: a
+/// `profile` record, an `ids` record (the person's id and every id linked to them), then
+/// one `event` record per stored event, newest first. Audit-logged.
+#[utoipa::path(
+    get, path = "/v1/users/{userId}/export", tag = "users", operation_id = "export_user",
+    security(("session" = [])),
+    params(("userId" = String, Path, description = "User id, or anonymous id")),
+    responses(
+        (status = 200, description = "One JSON record per line",
+         content_type = "application/x-ndjson", body = AccessRecord),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+pub async fn export(
+    RequireAdmin(admin): RequireAdmin,
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let person = person_of(&state, &user_id).await?;
+    let profile = state.users().get_user(&person).await?;
+    let ids = state.privacy().linked_ids(&person).await?;
+    let first = state
+        .events()
+        .journey(
+            &person,
+            &JourneyQuery {
+                limit: EXPORT_PAGE,
+                ..JourneyQuery::default()
+            },
+        )
+        .await?;
+    if profile.is_none() && first.items.is_empty() {
+        return Err(ApiError::NotFound(format!("no user {user_id:?}")));
+    }
+    audit(
+        &state,
+        &admin.account.id,
+        "user.export",
+        &person,
+        json!({ "requestedId": user_id, "ids": ids }),
+    )
+    .await?;
+    let mut head = Vec::new();
+    if let Some(p) = profile {
+        push_line(&mut head, &AccessRecord::Profile { profile: p.into() })?;
+    }
+    push_line(&mut head, &AccessRecord::Ids { ids })?;
+    for e in first.items {
+        push_line(&mut head, &AccessRecord::Event { event: e.into() })?;
+    }
+    let rest = futures::stream::try_unfold(
+        (state.store.clone(), person.clone(), first.next),
+        |(store, person, after)| async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            next_page(store, person, after).await.map(Some)
+        },
+    );
+    let body = futures::stream::once(async { Ok(Bytes::from(head)) }).chain(rest);
+    let file = format!("attachment; filename=\"{}.ndjson\"", file_stem(&person));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson".to_owned()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+type PageState = (Arc<dyn Store>, String, Option<JourneyCursor>);
+
+/// The next page of a download as NDJSON bytes. A failure ends the download early (the
+/// client sees a truncated transfer); it is logged here.
+async fn next_page(
+    store: Arc<dyn Store>,
+    person: String,
+    after: JourneyCursor,
+) -> Result<(Bytes, PageState), std::io::Error> {
+    let q = JourneyQuery {
+        limit: EXPORT_PAGE,
+        after: Some(after),
+        ..JourneyQuery::default()
+    };
+    let page = store.journey(&person, &q).await.map_err(|e| {
+        tracing::warn!(error = %e, "A subject-access download failed midway.");
+        std::io::Error::other("store read failed")
+    })?;
+    let mut out = Vec::new();
+    for e in page.items {
+        push_line(&mut out, &AccessRecord::Event { event: e.into() })
+            .map_err(|_| std::io::Error::other("encoding failed"))?;
+    }
+    Ok((Bytes::from(out), (store, person, page.next)))
+}
+
+fn push_line(out: &mut Vec<u8>, record: &AccessRecord) -> Result<(), ApiError> {
+    serde_json::to_writer(&mut *out, record).map_err(|e| ApiError::Internal(e.into()))?;
+    out.push(b'\n');
+    Ok(())
+}
+
+/// A file name made of the id's safe characters (the id is the caller's input).
+fn file_stem(id: &str) -> String {
+    let stem: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
+    if stem.is_empty() {
+        "person".to_owned()
+    } else {
+        format!("person-{stem}")
+    }
 }

@@ -11,6 +11,7 @@ use shared::jobs::ExportParams;
 use shared::jobs::export::ExportResult;
 use shared::jobs::import::{ImportReport, LineError};
 use shared::jobs::{CsvMapping, ImportFormat, ImportParams, ImportSource};
+use shared::privacy::{ErasureParams, ErasureResult};
 use shared::storage::{Job, JobKind, JobProgress, JobStatus};
 use utoipa::ToSchema;
 
@@ -83,6 +84,19 @@ impl From<JobProgress> for Progress {
 pub enum JobParams {
     Export(ExportJobParams),
     Import(ImportRequest),
+    Erase(ErasureJobParams),
+}
+
+/// Parameters of an erasure.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureJobParams {
+    /// The person erased (their profile id).
+    pub person: String,
+    /// Their ids also go on the suppression list.
+    pub suppress: bool,
+    /// The account that asked (or `cli`).
+    pub requested_by: String,
 }
 
 /// Parameters of an export.
@@ -99,6 +113,20 @@ pub struct ExportJobParams {
 pub enum JobResult {
     Export(ExportReport),
     Import(ImportSummary),
+    Erase(ErasureReport),
+}
+
+/// What an erasure removed.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureReport {
+    pub person: String,
+    /// Every id it covered: the person's and every id linked to them.
+    pub ids: Vec<String>,
+    pub suppressed: bool,
+    /// Rows removed per kind (`events`, `visits`, `orders`, `activeDays` (re-keyed to an
+    /// anonymous id), `pendingMoves`, `profiles`, `identityLinks`).
+    pub rows: BTreeMap<String, u64>,
 }
 
 /// What an export produced.
@@ -287,6 +315,14 @@ impl TryFrom<Job> for JobView {
                     dry_run: p.dry_run,
                 })
             }
+            JobKind::Erase => {
+                let p: ErasureParams = read(&j.id, "params", j.params)?;
+                JobParams::Erase(ErasureJobParams {
+                    person: p.person,
+                    suppress: p.suppress,
+                    requested_by: p.requested_by,
+                })
+            }
         };
         let result = match (j.kind, j.result) {
             (_, None) => None,
@@ -313,6 +349,19 @@ impl TryFrom<Job> for JobView {
                     duplicates: r.duplicates,
                     bytes: r.bytes,
                     errors: r.errors.into_iter().map(ImportLineError::from).collect(),
+                }))
+            }
+            (JobKind::Erase, Some(v)) => {
+                let r: ErasureResult = read(&j.id, "result", v)?;
+                Some(JobResult::Erase(ErasureReport {
+                    person: r.person,
+                    ids: r.ids,
+                    suppressed: r.suppressed,
+                    rows: r
+                        .rows
+                        .into_iter()
+                        .map(|(k, n)| (k.as_str().to_owned(), n))
+                        .collect(),
                 }))
             }
         };

@@ -107,3 +107,16 @@ impl From<Event> for JourneyEvent {
         }
     }
 }
+
+/// One line of a subject-access download (`GET /v1/users/{userId}/export`, NDJSON): the
+/// profile first (when one is stored), then the ids, then every event, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "record", rename_all = "camelCase")]
+pub enum AccessRecord {
+    /// The stored profile.
+    Profile { profile: User },
+    /// The person's id and every id linked to them.
+    Ids { ids: Vec<String> },
+    /// One stored event.
+    Event { event: JourneyEvent },
+}

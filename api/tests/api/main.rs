@@ -14,6 +14,7 @@ mod ingest;
 mod jobs;
 mod ops;
 mod pipeline;
+mod privacy;
 mod process;
 mod read;
 mod reports;

@@ -647,7 +647,7 @@ async fn flush(
             .map_err(|e| JobError::Transient(anyhow::anyhow!(e)))?;
         duplicates = receipt.duplicates as u64;
         report.duplicates += duplicates;
-        report.stored += receipt.accepted as u64;
+        report.stored += (receipt.accepted - receipt.suppressed) as u64;
     }
     ctx.add_events(lines, invalid, duplicates);
     Ok(())

@@ -1,4 +1,4 @@
-//! The job worker: an apalis [`Monitor`] running the export and import jobs from the
+//! The job worker: an apalis [`Monitor`] running the export, import and erasure jobs from the
 //! store's queue (through [`super::backend`]) on their own tasks, one apalis worker per kind
 //! (imports up to `worker.concurrency` at once, exports one at a time, so imports that stall
 //! can never keep the daily export waiting for a slot), and an apalis-cron worker that enqueues the export of the previous UTC day on
@@ -46,6 +46,8 @@ use crate::storage::{
 pub const EXPORT_WORKER: &str = "shoptrail-exports";
 /// The apalis worker that runs imports.
 pub const IMPORT_WORKER: &str = "shoptrail-imports";
+/// The apalis worker that runs erasures (their own lane: never behind a slow import).
+pub const ERASE_WORKER: &str = "shoptrail-erasures";
 /// The apalis worker that fires the export schedule.
 pub const SCHEDULE_WORKER: &str = "shoptrail-export-schedule";
 
@@ -170,6 +172,9 @@ impl JobWorker {
             // One day per job, idempotent per day: running them one by one is enough.
             JobKind::Export => (EXPORT_WORKER, 1),
             JobKind::Import => (IMPORT_WORKER, self.settings.worker.concurrency.max(1)),
+            // Each step is a short write transaction; one at a time keeps them from
+            // crowding out ingestion's batches.
+            JobKind::Erase => (ERASE_WORKER, 1),
         }
     }
 
@@ -352,7 +357,22 @@ impl JobWorker {
                     &p,
                     &self.settings,
                     self.objects.as_ref(),
-                    &crate::ingest::Pipeline::new(self.batcher.clone()),
+                    &crate::ingest::Pipeline::new(self.batcher.clone(), self.store.clone()),
+                    ctx,
+                    self.clock.now(),
+                )
+                .await?;
+                result_value(&r)
+            }
+            JobKind::Erase => {
+                let p: crate::privacy::ErasureParams =
+                    serde_json::from_value(job.params.clone())
+                        .map_err(|e| JobError::Permanent(format!("bad erasure params: {e}")))?;
+                let r = crate::privacy::erase(
+                    self.store.as_ref(),
+                    &job.id,
+                    &p,
+                    crate::privacy::ERASE_BATCH_ROWS,
                     ctx,
                     self.clock.now(),
                 )

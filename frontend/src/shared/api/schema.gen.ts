@@ -777,7 +777,14 @@ export interface paths {
         get: operations["get_user"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a person: starts the erasure job that removes the events, profile, identity
+         *     links, visits, orders and active-day marks of the person and every id linked to them
+         *     (an id merged into a person erases that person). Answers with the job; when an erasure
+         *     of that person is queued or running already, with that job. Erasing an id nothing is
+         *     stored for is allowed (with `suppress`, it blocks the id's future events).
+         */
+        delete: operations["erase_user"];
         options?: never;
         head?: never;
         patch?: never;
@@ -792,6 +799,27 @@ export interface paths {
         };
         /** Every event type in a person's journey, by name: what the journey's type filter offers. */
         get: operations["list_user_event_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything stored about a person (subject access) as one NDJSON file: a
+         *     `profile` record, an `ids` record (the person's id and every id linked to them), then
+         *     one `event` record per stored event, newest first. Audit-logged.
+         */
+        get: operations["export_user"];
         put?: never;
         post?: never;
         delete?: never;
@@ -821,6 +849,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description One line of a subject-access download (`GET /v1/users/{userId}/export`, NDJSON): the
+         *     profile first (when one is stored), then the ids, then every event, newest first.
+         */
+        AccessRecord: {
+            profile: components["schemas"]["User"];
+            /** @enum {string} */
+            record: "profile";
+        } | {
+            ids: string[];
+            /** @enum {string} */
+            record: "ids";
+        } | {
+            event: components["schemas"]["JourneyEvent"];
+            /** @enum {string} */
+            record: "event";
+        };
         /** @description One audit log entry: who did what to whom, when. */
         AuditRecord: {
             /** @description Dotted verb, e.g. `member.create`, `write_key.revoke`. */
@@ -941,6 +986,29 @@ export interface components {
          * @enum {string}
          */
         Device: "desktop" | "mobile" | "tablet" | "other";
+        /** @description Parameters of an erasure. */
+        ErasureJobParams: {
+            /** @description The person erased (their profile id). */
+            person: string;
+            /** @description The account that asked (or `cli`). */
+            requestedBy: string;
+            /** @description Their ids also go on the suppression list. */
+            suppress: boolean;
+        };
+        /** @description What an erasure removed. */
+        ErasureReport: {
+            /** @description Every id it covered: the person's and every id linked to them. */
+            ids: string[];
+            person: string;
+            /**
+             * @description Rows removed per kind (`events`, `visits`, `orders`, `activeDays` (re-keyed to an
+             *     anonymous id), `pendingMoves`, `profiles`, `identityLinks`).
+             */
+            rows: {
+                [key: string]: number;
+            };
+            suppressed: boolean;
+        };
         /** @description Error body of every 4xx/5xx answer. */
         ErrorBody: {
             /**
@@ -1190,11 +1258,11 @@ export interface components {
          * @description What a job does.
          * @enum {string}
          */
-        JobKind: "export" | "import";
+        JobKind: "export" | "import" | "erase";
         /** @description A job's parameters, by kind. */
-        JobParams: components["schemas"]["ExportJobParams"] | components["schemas"]["ImportRequest"];
+        JobParams: components["schemas"]["ExportJobParams"] | components["schemas"]["ImportRequest"] | components["schemas"]["ErasureJobParams"];
         /** @description A job's result, by kind. */
-        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"];
+        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"] | components["schemas"]["ErasureReport"];
         /**
          * @description Where a job is in its life. `queued` and `running` are active; the others are final.
          * @enum {string}
@@ -3315,7 +3383,7 @@ export interface operations {
     list: {
         parameters: {
             query?: {
-                /** @description `export` or `import`. */
+                /** @description `export`, `import` or `erase`. */
                 kind?: string;
                 /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
                 status?: string;
@@ -4121,6 +4189,69 @@ export interface operations {
             };
         };
     };
+    erase_user: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Also drop every later event of the person's ids at ingestion (counted as
+                 *     `suppressed`).
+                 */
+                suppress?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description User id, or anonymous id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_user_event_types: {
         parameters: {
             query?: never;
@@ -4142,6 +4273,64 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id, or anonymous id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One JSON record per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["AccessRecord"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-//! The job queue every engine keeps (exports, imports): jobs with an idempotency key, claimed
+//! The job queue every engine keeps (exports, imports, erasures): jobs with an idempotency key, claimed
 //! under a lease, retried with backoff, cancellable; and the paged read of one UTC day's
 //! events that the export streams from.
 //!
@@ -32,15 +32,18 @@ pub enum JobKind {
     Export,
     /// Reads events from a file (S3, URL or upload) into the store.
     Import,
+    /// Erases a person: every row of every id linked to them (see `crate::privacy`).
+    Erase,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::Export, JobKind::Import];
+    pub const ALL: [JobKind; 3] = [JobKind::Export, JobKind::Import, JobKind::Erase];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Export => "export",
             JobKind::Import => "import",
+            JobKind::Erase => "erase",
         }
     }
 
@@ -48,7 +51,10 @@ impl JobKind {
         match s {
             "export" => Ok(JobKind::Export),
             "import" => Ok(JobKind::Import),
-            other => Err(format!("job kind {other:?} is not one of export, import")),
+            "erase" => Ok(JobKind::Erase),
+            other => Err(format!(
+                "job kind {other:?} is not one of export, import, erase"
+            )),
         }
     }
 }

@@ -31,6 +31,7 @@ mod funnels;
 mod identity;
 mod jobs;
 mod moves;
+mod privacy;
 mod visits;
 mod write;
 
@@ -49,7 +50,7 @@ const DAILY_USER_COUNTS: &str = "daily_user_counts";
 /// Analytics sessions ("visits": `sessions` holds sign-in sessions).
 const VISITS: &str = "visits";
 const ORDERS: &str = "orders";
-const COLLECTIONS: [&str; 15] = [
+const COLLECTIONS: [&str; 17] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -65,6 +66,8 @@ const COLLECTIONS: [&str; 15] = [
     moves::PENDING_MOVES,
     VISITS,
     ORDERS,
+    privacy::ERASURES,
+    privacy::SUPPRESSIONS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;

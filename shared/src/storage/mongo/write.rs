@@ -164,7 +164,13 @@ pub(super) struct MongoTx<'a> {
     session: &'a mut ClientSession,
 }
 
-impl MongoTx<'_> {
+impl<'a> MongoTx<'a> {
+    /// The store and the session of the open transaction, for transaction bodies kept in
+    /// other modules (erasure).
+    pub(super) fn parts(&mut self) -> (&'a MongoStore, &mut ClientSession) {
+        (self.store, &mut *self.session)
+    }
+
     /// Runs a raw `update` command (many statements, one round trip) in the transaction.
     async fn update(
         &mut self,

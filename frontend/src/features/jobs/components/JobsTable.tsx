@@ -4,9 +4,9 @@ import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
 import { useChangeJob } from '../api/change-job';
 import { useJobs, type Job, type JobFilter, type JobKind, type JobStatus } from '../api/list-jobs';
-import { exportDay, isActive, isDryRun, progressFraction } from '../lib/jobs';
+import { erasedPerson, exportDay, isActive, isDryRun, progressFraction } from '../lib/jobs';
 
-const KINDS: JobKind[] = ['export', 'import'];
+const KINDS: JobKind[] = ['export', 'import', 'erase'];
 const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 function Progress({ job }: { job: Job }) {
@@ -86,13 +86,16 @@ export function JobsTable() {
             <tbody>
               {items.map((j) => {
                 const day = exportDay(j);
+                const person = erasedPerson(j);
                 return (
                   <tr key={j.id} data-job-kind={j.kind} data-job-status={j.status}>
                     <td>{t(`jobs.kinds.${j.kind}`)}</td>
                     <td>
                       {day
                         ? t('jobs.exportOf', { day: f.day(day) })
-                        : isDryRun(j)
+                        : person !== null
+                          ? t('jobs.eraseOf', { id: person })
+                          : isDryRun(j)
                           ? t('jobs.dryRun')
                           : t('jobs.importRun')}
                     </td>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportDay, importReport, isActive, isDryRun, progressFraction } from './jobs';
+import { erasedPerson, exportDay, importReport, isActive, isDryRun, progressFraction } from './jobs';
 
 const progress = { bytesProcessed: 0, eventsProcessed: 0, eventsInvalid: 0, eventsDuplicate: 0 };
 
@@ -39,5 +39,9 @@ describe('jobs', () => {
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: true } })).toBe(true);
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: false } })).toBe(false);
     expect(isDryRun({ kind: 'export', params: { date: '2026-11-21' } })).toBe(false);
+  });
+  it('names the person of an erasure job and nothing for other kinds', () => {
+    expect(erasedPerson({ kind: 'erase', params: { person: 'u7', suppress: false, requestedBy: 'cli' } })).toBe('u7');
+    expect(erasedPerson({ kind: 'export', params: { date: '2026-11-20' } })).toBeNull();
   });
 });

@@ -34,3 +34,8 @@ export function exportDay(job: Pick<Job, 'kind' | 'key'>): string | null {
   const m = job.kind === 'export' ? /^export:(\d{4}-\d{2}-\d{2})$/.exec(job.key) : null;
   return m?.[1] ?? null;
 }
+
+/** The person an erasure job erases, from its parameters. */
+export function erasedPerson(job: Pick<Job, 'kind' | 'params'>): string | null {
+  return job.kind === 'erase' && 'person' in job.params ? job.params.person : null;
+}

@@ -2,12 +2,14 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useLocation, useParams } from 'react-router-dom';
 import { ApiError } from '@/shared/api/client';
+import { hasRole, useSession } from '@/shared/auth/session';
 import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
 import { useEventTypes } from '../api/get-event-types';
 import { useJourney, type JourneyFilter } from '../api/get-journey';
 import { useUser } from '../api/get-user';
 import { groupBySession, summarize } from '../lib/sessions';
+import { PersonPrivacy } from './PersonPrivacy';
 
 export function UserPage() {
   const { t } = useTranslation();
@@ -16,6 +18,8 @@ export function UserPage() {
   const f = useFormat();
   const location = useLocation();
   const mergedFrom = (location.state as { mergedFrom?: string } | null)?.mergedFrom;
+  const session = useSession();
+  const isAdmin = hasRole(session.data, 'admin');
 
   // An id that was merged into a person (an identified anonymous id) leads to that person.
   if (user.data?.mergedFrom && user.data.userId !== userId) {
@@ -65,6 +69,7 @@ export function UserPage() {
           </dl>
         </div>
       )}
+      {user.data && isAdmin && <PersonPrivacy userId={userId} />}
       {user.data && <Journey userId={userId} />}
     </section>
   );
