@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod ops;
 pub mod profile;
 pub mod reports;
+pub mod retention;
 pub mod secrets;
 pub mod segment;
 pub mod session;

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod jobs;
 pub mod mongo;
 pub mod moves;
+pub mod retention;
 pub mod sqlite;
 pub mod write;
 
@@ -22,6 +23,7 @@ pub use jobs::{
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
 pub use moves::{MoveStep, MoveStore, Mover};
+pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
@@ -264,6 +266,7 @@ pub trait Store:
     + JobStore
     + DayEventStore
     + MoveStore
+    + RetentionStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

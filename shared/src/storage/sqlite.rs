@@ -17,6 +17,7 @@ mod funnels;
 mod identity;
 mod jobs;
 mod moves;
+mod retention;
 mod visits;
 mod write;
 
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0008_event_derived.sql"),
     include_str!("sqlite_migrations/0009_sessions_and_orders.sql"),
     include_str!("sqlite_migrations/0010_write_key_kinds.sql"),
+    include_str!("sqlite_migrations/0014_retention_marks.sql"),
 ];
 
 pub struct SqliteStore {
