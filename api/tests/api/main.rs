@@ -17,6 +17,7 @@ mod pipeline;
 mod process;
 mod read;
 mod reports;
+mod retention;
 mod secrets;
 mod segment;
 mod traces;
