@@ -49,6 +49,9 @@ impl AppState {
     pub fn funnels(&self) -> &dyn FunnelStore {
         &*self.store
     }
+    pub fn retention(&self) -> &dyn shared::storage::RetentionStore {
+        &*self.store
+    }
     pub fn accounts(&self) -> &dyn AccountStore {
         &*self.store
     }

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod privacy;
 pub mod profile;
 pub mod reports;
+pub mod retention;
 pub mod secrets;
 pub mod segment;
 pub mod session;

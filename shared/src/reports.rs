@@ -517,7 +517,7 @@ impl Range {
 }
 
 /// Days as `2026-06-01`; weeks by their Monday; months as `2026-06`.
-fn day_label(d: NaiveDate, interval: Interval) -> String {
+pub fn day_label(d: NaiveDate, interval: Interval) -> String {
     match interval {
         Interval::Week => {
             let monday = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
@@ -530,7 +530,7 @@ fn day_label(d: NaiveDate, interval: Interval) -> String {
 
 /// The first instant of a local day (the start of the day is 00:00 unless a DST change
 /// skips it, then the first valid time).
-fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
+pub fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
     let midnight: NaiveDateTime = d.and_hms_opt(0, 0, 0).unwrap_or_default();
     (0..=3)
         .find_map(|h| {
@@ -604,31 +604,7 @@ pub type Unconverted = BTreeMap<String, Value>;
 impl Figures<'_> {
     /// Revenue in the reporting currency (minor units) and what had no rate.
     fn revenue(&self, tally: &Tally<'_>) -> (i64, Unconverted) {
-        let mut total = 0_i64;
-        let mut left = Unconverted::new();
-        for (c, minor) in &tally.revenue {
-            let c = if *c == unnamed_currency() {
-                self.rates.reporting
-            } else {
-                *c
-            };
-            match self.rates.convert(Money {
-                minor: *minor,
-                currency: c,
-            }) {
-                Some(m) => total += m,
-                None => {
-                    left.insert(
-                        c.to_string(),
-                        money_value(Money {
-                            minor: *minor,
-                            currency: c,
-                        }),
-                    );
-                }
-            }
-        }
-        (total, left)
+        to_reporting(self.rates, &tally.revenue)
     }
 
     /// The requested metrics of a tally (a ratio over nothing is `null`).
@@ -695,7 +671,33 @@ impl Figures<'_> {
     }
 }
 
-fn money_value(m: Money) -> Value {
+/// Sums per currency (minor units) in the reporting currency's minor unit, and what had no
+/// rate (never summed in). Amounts that named no currency are in the reporting currency.
+pub fn to_reporting(rates: &Rates, sums: &BTreeMap<Currency, i64>) -> (i64, Unconverted) {
+    let mut total = 0_i64;
+    let mut left = Unconverted::new();
+    for (c, minor) in sums {
+        let c = if *c == unnamed_currency() {
+            rates.reporting
+        } else {
+            *c
+        };
+        let money = Money {
+            minor: *minor,
+            currency: c,
+        };
+        match rates.convert(money) {
+            Some(m) => total += m,
+            None => {
+                left.insert(c.to_string(), money_value(money));
+            }
+        }
+    }
+    (total, left)
+}
+
+/// An amount as a JSON number in major units.
+pub fn money_value(m: Money) -> Value {
     number(m.major().to_f64().unwrap_or(0.0))
 }
 

@@ -120,6 +120,7 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::get))
         .routes(routes!(reports::timeseries))
         .routes(routes!(reports::breakdown))
+        .routes(routes!(reports::retention))
         .routes(routes!(funnels::compute))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))

@@ -9,7 +9,9 @@ use axum::extract::{RawQuery, State};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use shared::event::EventType;
 use shared::reports::{self, Dimension, Figures, Filter, Interval, Metric, Range, Unconverted};
+use shared::retention::{self, Spec};
 use shared::session::Session;
 use utoipa::{IntoParams, ToSchema};
 
@@ -66,6 +68,72 @@ pub struct BreakdownParams {
     dimension: String,
     /// Rows, most visits first (default 10, at most 1000).
     limit: Option<usize>,
+}
+
+/// Retention parameters; `from`, `to` and `filter` as every report takes them.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RetentionParams {
+    /// First local day (the shop's time zone) of the first cohort's period, inclusive;
+    /// default 29 days before `to`. Cohorts are whole periods.
+    from: Option<NaiveDate>,
+    /// A day of the last cohort's period; default today in the shop's time zone.
+    to: Option<NaiveDate>,
+    /// `day`, `week` (default; by Monday) or `month`: the cohorts' and the periods' length.
+    interval: Option<String>,
+    /// Periods followed per cohort, its own included: 1 to 60 (default 8).
+    periods: Option<u32>,
+    /// Cohorts by the first event of this type; `any` (default): by first seen.
+    cohort_event: Option<String>,
+    /// Coming back means an event of this type; `any` (default): any event.
+    returning: Option<String>,
+    /// Repeatable, as in the other reports: a person counts only when one of their
+    /// visits in their cohort's period passes every filter.
+    filter: Option<Vec<String>>,
+}
+
+/// One cohort of a retention report.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionCohort {
+    /// The cohort's period: `2026-06-01` (day; a week by its Monday) or `2026-06` (month).
+    pub cohort: String,
+    /// People whose first (chosen) event is in the period.
+    pub size: u64,
+    /// Per period from the cohort's own (index 0): members who came back in it. Periods
+    /// that have not begun are left out.
+    pub returning: Vec<u64>,
+    /// Per period: the members' order revenue less refunds, in the reporting currency.
+    pub revenue: Vec<f64>,
+    /// True when the last period listed is still in progress.
+    pub partial: bool,
+}
+
+/// Cohorts by first (chosen) event and who came back in each later period.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionReport {
+    pub time_zone: String,
+    /// The reporting currency of `revenue`.
+    pub currency: String,
+    /// The first day of the first cohort and the last day of the last.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub interval: String,
+    pub periods: u32,
+    /// `any` or the event type cohorts are made by.
+    pub cohort_event: String,
+    /// `any` or the event type that counts as coming back.
+    pub returning: String,
+    /// Every period of the range, earliest first (empty ones with size 0).
+    pub cohorts: Vec<RetentionCohort>,
+    /// Per period: members who came back ÷ members, over the cohorts that have completed
+    /// the period; `null` where none has.
+    pub curve: Vec<Option<f64>>,
+    #[schema(value_type = Object)]
+    pub unconverted: Unconverted,
 }
 
 /// Figures per bucket of a range.
@@ -371,5 +439,107 @@ pub async fn breakdown(
         rows,
         total: figures_map(total),
         unconverted,
+    }))
+}
+
+/// `any` (or absent) for any event, else a valid event type.
+fn event_choice(p: &Params, key: &str) -> Result<Option<String>, ApiError> {
+    match p.get(key) {
+        None | Some("any") => Ok(None),
+        Some(name) => EventType::parse(name)
+            .map(|t| Some(t.as_str().to_owned()))
+            .map_err(|m| ApiError::bad_request("invalid_event", format!("{key}: {m}"))),
+    }
+}
+
+/// Retention cohorts: people by the day, week or month of their first event (or first event
+/// of a type), and per later period how many came back (any event, or a type) and the
+/// revenue they brought; read from per-person state kept at write time.
+#[utoipa::path(
+    get, path = "/v1/reports/retention", tag = "analytics", operation_id = "get_retention",
+    params(RetentionParams), security(("session" = [])),
+    responses(
+        (status = 200, body = RetentionReport),
+        (status = 400, description = "Bad interval, periods, event type, filter or range", body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+    )
+)]
+pub async fn retention(
+    _: RequireViewer,
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<RetentionReport>, ApiError> {
+    let p = Params::read(raw)?;
+    let interval = Interval::parse(p.get("interval").unwrap_or("week"))
+        .ok()
+        .filter(|i| *i != Interval::Hour)
+        .ok_or_else(|| {
+            ApiError::bad_request("invalid_interval", "interval must be day, week or month")
+        })?;
+    let periods = match p.get("periods") {
+        None => 8,
+        Some(v) => v.parse::<u32>().map_err(|_| {
+            ApiError::bad_request("invalid_periods", "periods must be a whole number")
+        })?,
+    };
+    let cohort_event = event_choice(&p, "cohortEvent")?;
+    let returning = event_choice(&p, "returning")?;
+    let spec = Spec::new(
+        p.range(&state)?,
+        interval,
+        periods,
+        cohort_event.clone(),
+        returning.clone(),
+    )
+    .map_err(|m| ApiError::bad_request("invalid_periods", m))?;
+    let rates = state
+        .settings
+        .shop
+        .rates()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let rows = state.retention().retention_rows(&spec.query()).await?;
+    let (from, to) = spec.followed_bounds();
+    let orders = state.visits().orders(from, to).await?;
+    // Visits are read only when filters ask for them.
+    let visits = if p.filters.is_empty() {
+        None
+    } else {
+        let (from, to) = spec.cohort_bounds();
+        Some(state.visits().visits(from, to).await?)
+    };
+    let passing: Option<Vec<&Session>> = visits
+        .as_deref()
+        .map(|v| reports::select(v, &p.filters).collect());
+    let matrix = retention::compute(
+        &spec,
+        &rows,
+        &orders,
+        &rates,
+        state.clock.now(),
+        passing.as_deref(),
+    );
+    let (first_day, last_day) = spec.days();
+    Ok(Json(RetentionReport {
+        time_zone: spec.range.tz.name().to_owned(),
+        currency: rates.reporting.to_string(),
+        from: first_day,
+        to: last_day,
+        interval: p.get("interval").unwrap_or("week").to_owned(),
+        periods,
+        cohort_event: cohort_event.unwrap_or_else(|| "any".into()),
+        returning: returning.unwrap_or_else(|| "any".into()),
+        cohorts: matrix
+            .cohorts
+            .into_iter()
+            .map(|c| RetentionCohort {
+                cohort: c.cohort,
+                size: c.size,
+                returning: c.returning,
+                revenue: c.revenue,
+                partial: c.partial,
+            })
+            .collect(),
+        curve: matrix.curve,
+        unconverted: matrix.unconverted,
     }))
 }

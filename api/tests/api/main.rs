@@ -18,6 +18,7 @@ mod privacy;
 mod process;
 mod read;
 mod reports;
+mod retention;
 mod secrets;
 mod segment;
 mod traces;

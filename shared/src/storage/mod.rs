@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod mongo;
 pub mod moves;
 pub mod privacy;
+pub mod retention;
 pub mod sqlite;
 pub mod write;
 
@@ -24,6 +25,7 @@ pub use jobs::{
 };
 pub use moves::{MoveStep, MoveStore, Mover};
 pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
+pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
@@ -267,6 +269,7 @@ pub trait Store:
     + DayEventStore
     + MoveStore
     + PrivacyStore
+    + RetentionStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

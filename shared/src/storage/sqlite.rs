@@ -18,6 +18,7 @@ mod identity;
 mod jobs;
 mod moves;
 mod privacy;
+mod retention;
 mod visits;
 mod write;
 
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0009_sessions_and_orders.sql"),
     include_str!("sqlite_migrations/0010_write_key_kinds.sql"),
     include_str!("sqlite_migrations/0011_erasure.sql"),
+    include_str!("sqlite_migrations/0014_retention_marks.sql"),
 ];
 
 pub struct SqliteStore {

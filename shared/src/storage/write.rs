@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::InsertOutcome;
 use super::moves::PendingMove;
+use super::retention::{self, DayMark, FirstMark};
 use crate::commerce::{Commerce, Money, Order, REFUND_TYPES, unnamed_currency};
 use crate::event::Event;
 use crate::identity::{IdentityLink, LinkOutcome, LinkRight, Links, NewLink};
@@ -161,6 +162,22 @@ pub(crate) trait WriteTx {
 
     /// Repoints every order of profile `from` at profile `to`.
     async fn move_orders(&mut self, from: &str, to: &str) -> Result<(), Self::Error>;
+
+    /// Adds each retention day mark: creates it, or keeps the earlier first and the later
+    /// last instant of the stored one and this.
+    async fn mark_days(&mut self, marks: &[DayMark]) -> Result<(), Self::Error>;
+
+    /// Adds each first mark: creates it, or keeps the earlier of the stored one and this.
+    async fn mark_firsts(&mut self, firsts: &[FirstMark]) -> Result<(), Self::Error>;
+
+    /// Every retention day mark of `profile`.
+    async fn day_marks(&mut self, profile: &str) -> Result<Vec<DayMark>, Self::Error>;
+
+    /// Every first mark of `profile`.
+    async fn first_marks(&mut self, profile: &str) -> Result<Vec<FirstMark>, Self::Error>;
+
+    /// Removes every retention mark (day and first) of `profile`.
+    async fn delete_marks(&mut self, profile: &str) -> Result<(), Self::Error>;
 }
 
 /// Every time, for reading a profile's sessions whole.
@@ -248,6 +265,11 @@ pub(crate) async fn apply<T: WriteTx>(
     if !accepted.is_empty() {
         traits_dropped += apply_rollups(tx, &RollupDelta::of(&accepted)).await?;
         apply_sessions(tx, &accepted).await?;
+        let (days, firsts) = retention::marks_of(&accepted);
+        if !days.is_empty() {
+            tx.mark_days(&days).await?;
+            tx.mark_firsts(&firsts).await?;
+        }
     }
     Ok(Applied {
         outcome: WriteOutcome {
@@ -333,6 +355,7 @@ async fn merge_into_person<T: WriteTx>(
     }
     merge_sessions(tx, link).await?;
     tx.move_orders(&link.from, &link.to).await?;
+    merge_retention_marks(tx, link).await?;
     let mut found = tx.profiles(&[&link.from, &link.to]).await?;
     // Always, even when there is no profile: on MongoDB this write is what makes a
     // concurrent batch carrying the earlier id's first events conflict with this link.
@@ -349,6 +372,26 @@ async fn merge_into_person<T: WriteTx>(
         traits_dropped,
         move_pending,
     })
+}
+
+/// The earlier id's retention marks become the person's (a row per kind and day, moved
+/// whole like active days): the earlier first and later last instant of both win, so the
+/// person's cohort is the earlier of the two ids' first events.
+async fn merge_retention_marks<T: WriteTx>(tx: &mut T, link: &NewLink) -> Result<(), T::Error> {
+    let mut days = tx.day_marks(&link.from).await?;
+    let mut firsts = tx.first_marks(&link.from).await?;
+    if days.is_empty() && firsts.is_empty() {
+        return Ok(());
+    }
+    for m in &mut days {
+        m.profile.clone_from(&link.to);
+    }
+    for f in &mut firsts {
+        f.profile.clone_from(&link.to);
+    }
+    tx.delete_marks(&link.from).await?;
+    tx.mark_days(&days).await?;
+    tx.mark_firsts(&firsts).await
 }
 
 /// The earlier id's sessions become the person's, combined by key with theirs.

@@ -667,6 +667,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention cohorts: people by the day, week or month of their first event (or first event
+         *     of a type), and per later period how many came back (any event, or a type) and the
+         *     revenue they brought; read from per-person state kept at write time.
+         */
+        get: operations["get_retention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/timeseries": {
         parameters: {
             query?: never;
@@ -1587,6 +1608,53 @@ export interface components {
              *     `weak_password`). A few unrelated words make a strong one.
              */
             password: string;
+        };
+        /** @description One cohort of a retention report. */
+        RetentionCohort: {
+            /** @description The cohort's period: `2026-06-01` (day; a week by its Monday) or `2026-06` (month). */
+            cohort: string;
+            /** @description True when the last period listed is still in progress. */
+            partial: boolean;
+            /**
+             * @description Per period from the cohort's own (index 0): members who came back in it. Periods
+             *     that have not begun are left out.
+             */
+            returning: number[];
+            /** @description Per period: the members' order revenue less refunds, in the reporting currency. */
+            revenue: number[];
+            /**
+             * Format: int64
+             * @description People whose first (chosen) event is in the period.
+             */
+            size: number;
+        };
+        /** @description Cohorts by first (chosen) event and who came back in each later period. */
+        RetentionReport: {
+            /** @description `any` or the event type cohorts are made by. */
+            cohortEvent: string;
+            /** @description Every period of the range, earliest first (empty ones with size 0). */
+            cohorts: components["schemas"]["RetentionCohort"][];
+            /** @description The reporting currency of `revenue`. */
+            currency: string;
+            /**
+             * @description Per period: members who came back ÷ members, over the cohorts that have completed
+             *     the period; `null` where none has.
+             */
+            curve: (number | null)[];
+            /**
+             * Format: date
+             * @description The first day of the first cohort and the last day of the last.
+             */
+            from: string;
+            interval: string;
+            /** Format: int32 */
+            periods: number;
+            /** @description `any` or the event type that counts as coming back. */
+            returning: string;
+            timeZone: string;
+            /** Format: date */
+            to: string;
+            unconverted: Record<string, never>;
         };
         /**
          * @description What a console member may do; each role includes the ones below it
@@ -3797,6 +3865,73 @@ export interface operations {
                 };
             };
             /** @description Unknown metric or dimension; bad filter, limit or range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_retention: {
+        parameters: {
+            query?: {
+                /**
+                 * @description First local day (the shop's time zone) of the first cohort's period, inclusive;
+                 *     default 29 days before `to`. Cohorts are whole periods.
+                 */
+                from?: string;
+                /** @description A day of the last cohort's period; default today in the shop's time zone. */
+                to?: string;
+                /** @description `day`, `week` (default; by Monday) or `month`: the cohorts' and the periods' length. */
+                interval?: string;
+                /** @description Periods followed per cohort, its own included: 1 to 60 (default 8). */
+                periods?: number;
+                /** @description Cohorts by the first event of this type; `any` (default): by first seen. */
+                cohortEvent?: string;
+                /** @description Coming back means an event of this type; `any` (default): any event. */
+                returning?: string;
+                /**
+                 * @description Repeatable, as in the other reports: a person counts only when one of their
+                 *     visits in their cohort's period passes every filter.
+                 */
+                filter?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionReport"];
+                };
+            };
+            /** @description Bad interval, periods, event type, filter or range */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -32,6 +32,7 @@ mod identity;
 mod jobs;
 mod moves;
 mod privacy;
+mod retention;
 mod visits;
 mod write;
 
@@ -50,7 +51,7 @@ const DAILY_USER_COUNTS: &str = "daily_user_counts";
 /// Analytics sessions ("visits": `sessions` holds sign-in sessions).
 const VISITS: &str = "visits";
 const ORDERS: &str = "orders";
-const COLLECTIONS: [&str; 17] = [
+const COLLECTIONS: &[&str] = &[
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -68,6 +69,8 @@ const COLLECTIONS: [&str; 17] = [
     ORDERS,
     privacy::ERASURES,
     privacy::SUPPRESSIONS,
+    retention::RETENTION_DAYS,
+    retention::RETENTION_FIRSTS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -306,7 +309,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         .chain(accounts::indexes())
         .chain(identity::indexes())
         .chain(jobs::indexes())
-        .chain(moves::indexes());
+        .chain(moves::indexes())
+        .chain(retention::indexes());
     for (name, model) in indexes {
         // Re-creating an identical index (same keys, options and the driver's derived name)
         // is a no-op for the server, so restarts are fine.

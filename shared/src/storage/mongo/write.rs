@@ -17,6 +17,7 @@ use crate::identity::NewLink;
 use crate::profile::Profile;
 use crate::session::Session;
 use crate::storage::moves::{MoveStep, PendingMove, move_chunk};
+use crate::storage::retention::{DayMark, FirstMark};
 use crate::storage::write::{Applied, WriteTx, apply};
 
 /// The write concern and read preference every transaction runs with.
@@ -670,6 +671,77 @@ impl WriteTx for MongoTx<'_> {
             return Ok(());
         }
         self.put_orders(&moved).await
+    }
+
+    async fn mark_days(&mut self, marks: &[DayMark]) -> Result<(), Self::Error> {
+        let statements = marks
+            .iter()
+            .map(|m| {
+                doc! {
+                    "q": { "_id": retention::day_id(&m.profile, &m.kind, m.day) },
+                    "u": {
+                        "$min": { "first": bson_time(m.first) },
+                        "$max": { "last": bson_time(m.last) },
+                        "$setOnInsert": { "p": &m.profile, "k": &m.kind, "d": m.day },
+                    },
+                    "upsert": true,
+                }
+            })
+            .collect();
+        self.update(retention::RETENTION_DAYS, statements).await
+    }
+
+    async fn mark_firsts(&mut self, firsts: &[FirstMark]) -> Result<(), Self::Error> {
+        let statements = firsts
+            .iter()
+            .map(|f| {
+                doc! {
+                    "q": { "_id": retention::first_id(&f.profile, &f.kind) },
+                    "u": {
+                        "$min": { "first": bson_time(f.first) },
+                        "$setOnInsert": { "p": &f.profile, "k": &f.kind },
+                    },
+                    "upsert": true,
+                }
+            })
+            .collect();
+        self.update(retention::RETENTION_FIRSTS, statements).await
+    }
+
+    async fn day_marks(&mut self, profile: &str) -> Result<Vec<DayMark>, Self::Error> {
+        let coll = self
+            .store
+            .db
+            .collection::<Document>(retention::RETENTION_DAYS);
+        self.find_all(&coll, doc! { "p": profile })
+            .await?
+            .iter()
+            .map(|d| retention::day_mark(d).map_err(Failure::Decode))
+            .collect()
+    }
+
+    async fn first_marks(&mut self, profile: &str) -> Result<Vec<FirstMark>, Self::Error> {
+        let coll = self
+            .store
+            .db
+            .collection::<Document>(retention::RETENTION_FIRSTS);
+        self.find_all(&coll, doc! { "p": profile })
+            .await?
+            .iter()
+            .map(|d| retention::first_mark(d).map_err(Failure::Decode))
+            .collect()
+    }
+
+    async fn delete_marks(&mut self, profile: &str) -> Result<(), Self::Error> {
+        for name in [retention::RETENTION_DAYS, retention::RETENTION_FIRSTS] {
+            self.store
+                .db
+                .collection::<Document>(name)
+                .delete_many(doc! { "p": profile })
+                .session(&mut *self.session)
+                .await?;
+        }
+        Ok(())
     }
 }
 

@@ -14,6 +14,7 @@ use crate::identity::NewLink;
 use crate::profile::Profile;
 use crate::session::Session;
 use crate::storage::moves::PendingMove;
+use crate::storage::retention::{DayMark, FirstMark};
 use crate::storage::write::WriteTx;
 
 pub(super) struct SqliteTx<'a> {
@@ -405,5 +406,72 @@ impl WriteTx for SqliteTx<'_> {
             })
             .collect();
         self.put_orders(&moved).await
+    }
+
+    async fn mark_days(&mut self, marks: &[DayMark]) -> Result<(), Self::Error> {
+        let mut put = self.tx.prepare_cached(
+            "INSERT INTO retention_days (profile_id, kind, day, first_at, last_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (profile_id, kind, day) DO UPDATE SET
+                first_at = min(first_at, excluded.first_at),
+                last_at = max(last_at, excluded.last_at)
+             WHERE excluded.first_at < first_at OR excluded.last_at > last_at",
+        )?;
+        for m in marks {
+            put.execute(params![m.profile, m.kind, m.day, ms(m.first), ms(m.last)])?;
+        }
+        Ok(())
+    }
+
+    async fn mark_firsts(&mut self, firsts: &[FirstMark]) -> Result<(), Self::Error> {
+        let mut put = self.tx.prepare_cached(
+            "INSERT INTO retention_firsts (profile_id, kind, first_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (profile_id, kind) DO UPDATE SET first_at = excluded.first_at
+             WHERE excluded.first_at < first_at",
+        )?;
+        for f in firsts {
+            put.execute(params![f.profile, f.kind, ms(f.first)])?;
+        }
+        Ok(())
+    }
+
+    async fn day_marks(&mut self, profile: &str) -> Result<Vec<DayMark>, Self::Error> {
+        self.tx
+            .prepare_cached(
+                "SELECT kind, day, first_at, last_at FROM retention_days WHERE profile_id = ?1",
+            )?
+            .query_map([profile], |r| {
+                Ok(DayMark {
+                    profile: profile.to_owned(),
+                    kind: r.get(0)?,
+                    day: r.get(1)?,
+                    first: from_ms(r.get(2)?)?,
+                    last: from_ms(r.get(3)?)?,
+                })
+            })?
+            .collect()
+    }
+
+    async fn first_marks(&mut self, profile: &str) -> Result<Vec<FirstMark>, Self::Error> {
+        self.tx
+            .prepare_cached("SELECT kind, first_at FROM retention_firsts WHERE profile_id = ?1")?
+            .query_map([profile], |r| {
+                Ok(FirstMark {
+                    profile: profile.to_owned(),
+                    kind: r.get(0)?,
+                    first: from_ms(r.get(1)?)?,
+                })
+            })?
+            .collect()
+    }
+
+    async fn delete_marks(&mut self, profile: &str) -> Result<(), Self::Error> {
+        self.tx
+            .prepare_cached("DELETE FROM retention_days WHERE profile_id = ?1")?
+            .execute([profile])?;
+        self.tx
+            .prepare_cached("DELETE FROM retention_firsts WHERE profile_id = ?1")?
+            .execute([profile])?;
+        Ok(())
     }
 }

@@ -1,0 +1,332 @@
+//! Retention cohorts: people grouped by the day, week or month (in the shop's time zone) of
+//! their first event (or first event of a chosen type), and per later period how many of
+//! them came back (any event, or a chosen type) and the revenue they brought. Computed here
+//! for both engines from the compact per-person state of [`crate::storage::retention`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::commerce::{Currency, Money, Order, Rates};
+use crate::reports::{Interval, Range, Unconverted, day_label, local_midnight, money_value};
+use crate::session::Session;
+use crate::storage::retention::{ANY, RetentionQuery, RetentionRows, utc_day};
+
+/// Most periods one report may follow.
+pub const MAX_PERIODS: u32 = 60;
+
+/// What a retention report asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spec {
+    /// Cohorts whose period overlaps these local days (whole periods are taken).
+    pub range: Range,
+    /// `Day`, `Week` (by Monday) or `Month`.
+    pub interval: Interval,
+    /// Periods followed per cohort, the cohort's own included.
+    pub periods: u32,
+    /// Cohorts by the first event of this type; `None`: first seen (any event).
+    pub cohort_event: Option<String>,
+    /// Returning means an event of this type; `None`: any event.
+    pub returning: Option<String>,
+}
+
+impl Spec {
+    /// Checks the interval (no hours) and the number of periods.
+    pub fn new(
+        range: Range,
+        interval: Interval,
+        periods: u32,
+        cohort_event: Option<String>,
+        returning: Option<String>,
+    ) -> Result<Spec, String> {
+        if interval == Interval::Hour {
+            return Err("interval must be day, week or month".into());
+        }
+        if !(1..=MAX_PERIODS).contains(&periods) {
+            return Err(format!("periods must be 1 to {MAX_PERIODS}"));
+        }
+        Ok(Spec {
+            range,
+            interval,
+            periods,
+            cohort_event,
+            returning,
+        })
+    }
+
+    fn first_index(&self) -> i64 {
+        index(self.range.from, self.interval)
+    }
+
+    fn last_index(&self) -> i64 {
+        index(self.range.to, self.interval)
+    }
+
+    /// The first instant of period `i`.
+    fn instant(&self, i: i64) -> DateTime<Utc> {
+        local_midnight(self.range.tz, start(i, self.interval))
+    }
+
+    /// The first local day of the first cohort and the last of the last.
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        (
+            start(self.first_index(), self.interval),
+            start(self.last_index() + 1, self.interval) - Duration::days(1),
+        )
+    }
+
+    /// The instants `[start, end)` in which the cohorts' members did what makes the cohort.
+    pub fn cohort_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            self.instant(self.first_index()),
+            self.instant(self.last_index() + 1),
+        )
+    }
+
+    /// The instants `[start, end)` of every period followed: orders are read from these.
+    pub fn followed_bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            self.instant(self.first_index()),
+            self.instant(self.last_index() + i64::from(self.periods)),
+        )
+    }
+
+    /// What to read from the store.
+    pub fn query(&self) -> RetentionQuery {
+        let (from, to) = self.cohort_bounds();
+        let (_, until) = self.followed_bounds();
+        RetentionQuery {
+            cohort_kind: self.cohort_event.clone().unwrap_or_else(|| ANY.to_owned()),
+            from,
+            to,
+            returning_kind: self.returning.clone().unwrap_or_else(|| ANY.to_owned()),
+            from_day: utc_day(from),
+            to_day: utc_day(until - Duration::milliseconds(1)),
+        }
+    }
+}
+
+/// One cohort: its members and, per period followed, how many came back and their revenue.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Cohort {
+    /// The cohort's period: `2026-06-01` (day; a week by its Monday) or `2026-06` (month).
+    pub cohort: String,
+    /// People whose first (chosen) event is in the period.
+    pub size: u64,
+    /// Per period from the cohort's own (index 0): members with a returning event in it.
+    /// Periods that have not begun are left out.
+    pub returning: Vec<u64>,
+    /// Per period: the members' order revenue less refunds, in the reporting currency.
+    pub revenue: Vec<f64>,
+    /// True when the last period listed is still in progress.
+    pub partial: bool,
+}
+
+/// The cohorts of a range and the curve averaged over them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    pub cohorts: Vec<Cohort>,
+    /// Per period: returning members ÷ members, over the cohorts for which the period is
+    /// complete (`None` where no cohort has completed it).
+    pub curve: Vec<Option<f64>>,
+    /// Revenue in currencies without a rate, per currency: never summed into `revenue`.
+    pub unconverted: Unconverted,
+}
+
+/// A period's number: days and Mondays counted from the common era, months from year 0.
+fn index(d: NaiveDate, interval: Interval) -> i64 {
+    match interval {
+        Interval::Week => {
+            let monday = d - Duration::days(i64::from(d.weekday().num_days_from_monday()));
+            // 0001-01-01 was a Monday (day 1), so Mondays are 1 more than a multiple of 7.
+            i64::from(monday.num_days_from_ce()).div_euclid(7)
+        }
+        Interval::Month => i64::from(d.year()) * 12 + i64::from(d.month0()),
+        Interval::Day | Interval::Hour => i64::from(d.num_days_from_ce()),
+    }
+}
+
+/// The first local day of period `i`.
+fn start(i: i64, interval: Interval) -> NaiveDate {
+    let day = |n: i64| {
+        i32::try_from(n)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .unwrap_or_default()
+    };
+    match interval {
+        Interval::Week => day(i * 7 + 1),
+        Interval::Month => i32::try_from(i.div_euclid(12))
+            .ok()
+            .and_then(|y| NaiveDate::from_ymd_opt(y, u32::try_from(i.rem_euclid(12)).ok()? + 1, 1))
+            .unwrap_or_default(),
+        Interval::Day | Interval::Hour => day(i),
+    }
+}
+
+/// A member being counted.
+struct Counted {
+    /// Position of the member's cohort in the answer.
+    cohort: usize,
+    /// The cohort's period number.
+    period: i64,
+    /// Per period followed: came back in it.
+    back: Vec<bool>,
+}
+
+/// The matrix of `spec` from the store's rows and the orders placed in
+/// [`Spec::followed_bounds`]. With `visits` (the visits of [`Spec::cohort_bounds`] that
+/// pass the report's filters), a person counts only when one of those visits starts in
+/// their cohort's period. `now` decides which periods have begun and which are complete.
+pub fn compute(
+    spec: &Spec,
+    rows: &RetentionRows,
+    orders: &[Order],
+    rates: &Rates,
+    now: DateTime<Utc>,
+    visits: Option<&[&Session]>,
+) -> Matrix {
+    let tz = spec.range.tz;
+    let local = |t: DateTime<Utc>| index(t.with_timezone(&tz).date_naive(), spec.interval);
+    let first = spec.first_index();
+    let periods = spec.periods as usize;
+    let mut cohorts: Vec<Cohort> = (first..=spec.last_index())
+        .map(|i| {
+            let begun = (0..i64::from(spec.periods))
+                .take_while(|k| spec.instant(i + k) <= now)
+                .count();
+            Cohort {
+                cohort: day_label(start(i, spec.interval), spec.interval),
+                size: 0,
+                returning: vec![0; begun],
+                revenue: vec![0.0; begun],
+                partial: begun > 0 && spec.instant(i + begun as i64) > now,
+            }
+        })
+        .collect();
+
+    let visited: Option<HashMap<&str, Vec<i64>>> = visits.map(|vs| {
+        let mut by: HashMap<&str, Vec<i64>> = HashMap::new();
+        for v in vs {
+            by.entry(v.profile_id.as_str())
+                .or_default()
+                .push(local(v.start));
+        }
+        by
+    });
+    let mut members: HashMap<&str, Counted> = HashMap::new();
+    for m in &rows.members {
+        let period = local(m.first);
+        let Some(c) = usize::try_from(period - first)
+            .ok()
+            .filter(|c| *c < cohorts.len())
+        else {
+            continue;
+        };
+        if let Some(by) = &visited
+            && !by
+                .get(m.profile.as_str())
+                .is_some_and(|ps| ps.contains(&period))
+        {
+            continue;
+        }
+        cohorts[c].size += 1;
+        members.insert(
+            &m.profile,
+            Counted {
+                cohort: c,
+                period,
+                back: vec![false; periods],
+            },
+        );
+    }
+
+    // A UTC day's first and last instants fall on the (at most two) local days it touches.
+    for a in &rows.activity {
+        let Some(m) = members.get_mut(a.profile.as_str()) else {
+            continue;
+        };
+        for t in [a.first, a.last] {
+            if let Some(k) = usize::try_from(local(t) - m.period)
+                .ok()
+                .filter(|k| *k < periods)
+            {
+                m.back[k] = true;
+            }
+        }
+    }
+    for m in members.values() {
+        let listed = cohorts[m.cohort].returning.len();
+        for (k, back) in m.back.iter().take(listed).enumerate() {
+            if *back {
+                cohorts[m.cohort].returning[k] += 1;
+            }
+        }
+    }
+
+    let mut sums: BTreeMap<(usize, usize), BTreeMap<Currency, i64>> = BTreeMap::new();
+    for o in orders {
+        let Some(m) = members.get(o.profile_id.as_str()) else {
+            continue;
+        };
+        let Some(k) = usize::try_from(local(o.at) - m.period)
+            .ok()
+            .filter(|k| *k < cohorts[m.cohort].revenue.len())
+        else {
+            continue;
+        };
+        *sums
+            .entry((m.cohort, k))
+            .or_default()
+            .entry(o.revenue.currency)
+            .or_default() += o.revenue.minor - o.refunded;
+    }
+    let mut unconverted = Unconverted::new();
+    for ((c, k), by_currency) in sums {
+        let (minor, left) = crate::reports::to_reporting(rates, &by_currency);
+        cohorts[c].revenue[k] = money_value(Money {
+            minor,
+            currency: rates.reporting,
+        })
+        .as_f64()
+        .unwrap_or(0.0);
+        for (currency, v) in left {
+            let sum = unconverted
+                .get(&currency)
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0)
+                + v.as_f64().unwrap_or(0.0);
+            unconverted.insert(currency, Value::from(sum));
+        }
+    }
+
+    let curve = (0..periods)
+        .map(|k| {
+            let (back, size) = cohorts
+                .iter()
+                .filter(|c| c.size > 0 && complete(c, k))
+                .fold((0, 0), |(b, s), c| (b + c.returning[k], s + c.size));
+            // Counts stay far below 2^53.
+            #[allow(clippy::cast_precision_loss)]
+            (size > 0).then(|| back as f64 / size as f64)
+        })
+        .collect();
+    Matrix {
+        cohorts,
+        curve,
+        unconverted,
+    }
+}
+
+/// Whether period `k` of a cohort has begun and ended.
+fn complete(c: &Cohort, k: usize) -> bool {
+    k < c.returning.len() && !(c.partial && k + 1 == c.returning.len())
+}
+
+#[cfg(test)]
+#[path = "retention_tests.rs"]
+mod tests;

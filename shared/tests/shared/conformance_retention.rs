@@ -1,0 +1,166 @@
+//! Conformance cases for retention cohorts (run per engine): the per-person state written
+//! with each batch, read back as rows, gives a known matrix; an identity merge moves the
+//! earlier id's activity to the person, whose cohort is then the earlier first event.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Tz;
+use serde_json::json;
+use shared::commerce::{Currency, Rates};
+use shared::reports::{Interval, Range};
+use shared::retention::{Matrix, Spec, compute};
+use shared::storage::{IdentityLink, Store, TimedLink, WriteBatch};
+
+use crate::helpers::*;
+use crate::identity_cases::anon;
+
+fn day(ms: i64) -> NaiveDate {
+    at(ms).date_naive()
+}
+
+async fn matrix(
+    store: &Arc<dyn Store>,
+    periods: u32,
+    cohort_event: Option<&str>,
+    returning: Option<&str>,
+) -> Matrix {
+    let spec = Spec::new(
+        Range {
+            from: day(DAY0),
+            to: day(DAY0 + DAY),
+            tz: Tz::UTC,
+        },
+        Interval::Day,
+        periods,
+        cohort_event.map(str::to_owned),
+        returning.map(str::to_owned),
+    )
+    .expect("spec");
+    let rows = store.retention_rows(&spec.query()).await.expect("rows");
+    let (from, to) = spec.followed_bounds();
+    let orders = store.orders(from, to).await.expect("orders");
+    let rates = Rates {
+        reporting: Currency::parse("EUR").expect("EUR"),
+        to_reporting: Default::default(),
+    };
+    compute(
+        &spec,
+        &rows,
+        &orders,
+        &rates,
+        at(DAY0) + Duration::days(365),
+        None,
+    )
+}
+
+fn table(m: &Matrix) -> Vec<(String, u64, Vec<u64>)> {
+    m.cohorts
+        .iter()
+        .map(|c| (c.cohort.clone(), c.size, c.returning.clone()))
+        .collect()
+}
+
+/// Day 0 (2026-03-10): u1, u2 and anonymous anon-1 arrive, and a crawler. Day 1: u1 and u4
+/// come back or arrive, anon-1 signs in as u3. Day 2: u1 buys, u3 and u4 come back.
+pub async fn retention_cohorts_follow_first_events_and_merged_people(store: Arc<dyn Store>) {
+    let mut crawler = event("bot-1", "crawler", "page_view", DAY0 + HOUR);
+    crawler.context = obj(
+        json!({"userAgent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}),
+    );
+    shared::enrich::Enricher::default().derive_all([&mut crawler], &Default::default());
+    assert!(crawler.derived.as_ref().is_some_and(|d| d.bot));
+    let mut purchase = event("u1-c", "u1", "purchase", DAY0 + 2 * DAY + 3 * HOUR);
+    purchase.properties = obj(json!({"orderId": "o-1", "revenue": "30.00", "currency": "EUR"}));
+    store
+        .insert_batch(vec![
+            event("u1-a", "u1", "page_view", DAY0 + HOUR),
+            event("u2-a", "u2", "page_view", DAY0 + 2 * HOUR),
+            anon("a1-a", "anon-1", "page_view", DAY0 + 3 * HOUR),
+            crawler,
+        ])
+        .await
+        .expect("day 0");
+    // The late arrival of an earlier event: the first mark follows it.
+    store
+        .insert_batch(vec![
+            event("u1-b", "u1", "page_view", DAY0 + DAY + HOUR),
+            event("u4-a", "u4", "page_view", DAY0 + DAY + 2 * HOUR),
+            event("u1-0", "u1", "search", DAY0 + 30 * 60_000),
+        ])
+        .await
+        .expect("day 1");
+    let mut identify = event("u3-a", "u3", "identify", DAY0 + DAY + 5 * HOUR);
+    identify.anonymous_id = Some("anon-1".into());
+    store
+        .write(WriteBatch {
+            events: vec![identify],
+            links: vec![TimedLink {
+                link: IdentityLink {
+                    from: "anon-1".into(),
+                    to: "u3".into(),
+                },
+                at: at(DAY0 + DAY + 5 * HOUR),
+                right: shared::identity::LinkRight::Any,
+            }],
+        })
+        .await
+        .expect("identify");
+    store
+        .insert_batch(vec![
+            purchase,
+            event("u3-b", "u3", "page_view", DAY0 + 2 * DAY + HOUR),
+            event("u4-b", "u4", "search", DAY0 + 2 * DAY + 2 * HOUR),
+        ])
+        .await
+        .expect("day 2");
+
+    let any = matrix(&store, 3, None, None).await;
+    assert_eq!(
+        table(&any),
+        [
+            // u1, u2 and u3 (first seen as anon-1): u1 and u3 back on days 1 and 2.
+            ("2026-03-10".to_owned(), 3, vec![3, 2, 2]),
+            ("2026-03-11".to_owned(), 1, vec![1, 1, 0]),
+        ]
+    );
+    assert_eq!(any.cohorts[0].revenue, [0.0, 0.0, 30.0]);
+    assert_eq!(any.cohorts[1].revenue, [0.0, 0.0, 0.0]);
+    assert_eq!(any.curve, [Some(1.0), Some(0.75), Some(0.5)]);
+
+    let buying = matrix(&store, 3, None, Some("purchase")).await;
+    assert_eq!(
+        table(&buying),
+        [
+            ("2026-03-10".to_owned(), 3, vec![0, 0, 1]),
+            ("2026-03-11".to_owned(), 1, vec![0, 0, 0]),
+        ]
+    );
+
+    // Cohorts by first search: u1 (the late event of day 0) and u4 (day 2, outside).
+    let searching = matrix(&store, 2, Some("search"), Some("page_view")).await;
+    assert_eq!(
+        table(&searching),
+        [
+            ("2026-03-10".to_owned(), 1, vec![1, 1]),
+            ("2026-03-11".to_owned(), 0, vec![0, 0]),
+        ]
+    );
+
+    let rows = store
+        .retention_rows(&shared::storage::RetentionQuery {
+            cohort_kind: String::new(),
+            from: at(DAY0),
+            to: at(DAY0 + 3 * DAY),
+            returning_kind: String::new(),
+            from_day: 0,
+            to_day: i64::MAX,
+        })
+        .await
+        .expect("rows");
+    let mut people: Vec<&str> = rows.members.iter().map(|m| m.profile.as_str()).collect();
+    people.sort_unstable();
+    assert_eq!(people, ["u1", "u2", "u3", "u4"], "no anon-1, no crawler");
+}
+
+conformance_suite!(retention_cohorts_follow_first_events_and_merged_people);
