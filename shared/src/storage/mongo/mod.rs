@@ -276,7 +276,7 @@ async fn hello(db: &Database) -> Result<Document, DriverError> {
 /// transaction) and the secondary indexes; both are no-ops when already there.
 async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
     let existing: HashSet<String> = db.list_collection_names().await?.into_iter().collect();
-    for name in COLLECTIONS {
+    for &name in COLLECTIONS {
         if existing.contains(name) {
             continue;
         }
