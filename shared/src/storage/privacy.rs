@@ -27,6 +27,9 @@ pub enum RowKind {
     /// Per-person active-day marks: not deleted but re-keyed to an anonymous id, so the
     /// distinct-user counts of past days stay what they were.
     ActiveDays,
+    /// Per-person retention marks (first and last activity per day and kind, first
+    /// activity per kind) the cohort report is computed from.
+    RetentionMarks,
     /// Identity merges whose events were still moving to the person.
     PendingMoves,
     /// The profile (first/last seen, traits, counts).
@@ -37,11 +40,12 @@ pub enum RowKind {
 
 impl RowKind {
     /// Every kind, in the order an erasure removes them.
-    pub const ALL: [RowKind; 7] = [
+    pub const ALL: [RowKind; 8] = [
         RowKind::Events,
         RowKind::Visits,
         RowKind::Orders,
         RowKind::ActiveDays,
+        RowKind::RetentionMarks,
         RowKind::PendingMoves,
         RowKind::Profiles,
         RowKind::IdentityLinks,
@@ -53,6 +57,7 @@ impl RowKind {
             RowKind::Visits => "visits",
             RowKind::Orders => "orders",
             RowKind::ActiveDays => "activeDays",
+            RowKind::RetentionMarks => "retentionMarks",
             RowKind::PendingMoves => "pendingMoves",
             RowKind::Profiles => "profiles",
             RowKind::IdentityLinks => "identityLinks",

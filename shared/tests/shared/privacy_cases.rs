@@ -12,7 +12,7 @@ use shared::event::Event;
 use shared::jobs::JobContext;
 use shared::privacy::{ErasureParams, erase};
 use shared::storage::{
-    IdentityLink, JourneyQuery, RollupRows, RowKind, Store, UserQuery, WriteBatch,
+    IdentityLink, JourneyQuery, RetentionQuery, RollupRows, RowKind, Store, UserQuery, WriteBatch,
 };
 
 use crate::helpers::*;
@@ -206,6 +206,23 @@ async fn everything_of_the_person_is_gone(store: &Arc<dyn Store>) {
         .collect();
     assert_eq!(orders, ["o-2"]);
     assert_eq!(store.pending_moves().await.expect("pending"), 0);
+    let marks = store
+        .retention_rows(&RetentionQuery {
+            cohort_kind: String::new(),
+            from: at(DAY0 - DAY),
+            to: at(DAY0 + 4 * DAY),
+            returning_kind: String::new(),
+            from_day: DAY0 / DAY - 1,
+            to_day: DAY0 / DAY + 4,
+        })
+        .await
+        .expect("retention rows");
+    assert!(!marks.members.is_empty());
+    assert!(
+        marks.members.iter().all(|m| m.profile == "other")
+            && marks.activity.iter().all(|a| a.profile == "other"),
+        "only the other person's retention marks are left: {marks:?}"
+    );
     let exported = exported_ids(store).await;
     assert_eq!(
         exported,
@@ -246,6 +263,13 @@ pub async fn erasing_a_person_removes_every_row_of_every_linked_id_and_keeps_rol
     assert_eq!(done.rows.get(&RowKind::PendingMoves), Some(&2));
     // Active on days 0, 1 and 2 (the earlier ids' days were merged into the person's).
     assert_eq!(done.rows.get(&RowKind::ActiveDays), Some(&3));
+    assert!(
+        done.rows
+            .get(&RowKind::RetentionMarks)
+            .is_some_and(|n| *n > 0),
+        "retention marks are counted: {:?}",
+        done.rows
+    );
     assert!(
         done.rows.get(&RowKind::Visits).is_some_and(|n| *n >= 4),
         "{:?}",

@@ -44,6 +44,18 @@ impl TxBody for EraseRows<'_> {
             RowKind::ActiveDays => {
                 anonymise_active_days(store, &ids, self.pseudonym, limit, session).await?
             }
+            RowKind::RetentionMarks => {
+                let filter = doc! { "p": { "$in": &ids } };
+                let days = db.collection(retention::RETENTION_DAYS);
+                let removed = delete_some(&days, filter.clone(), limit, session).await?;
+                let left = limit.saturating_sub(usize::try_from(removed).unwrap_or(limit));
+                if left == 0 {
+                    removed
+                } else {
+                    let firsts = db.collection(retention::RETENTION_FIRSTS);
+                    removed + delete_some(&firsts, filter, left, session).await?
+                }
+            }
             RowKind::PendingMoves => {
                 let filter = doc! { "_id": { "$in": &ids } };
                 let coll = db.collection(moves::PENDING_MOVES);

@@ -187,6 +187,7 @@ fn erase_chunk(
              (SELECT order_id FROM orders WHERE profile_id IN ({list}) LIMIT ?)"
         ),
         RowKind::ActiveDays => return anonymise_active_days(c, ids, pseudonym, limit),
+        RowKind::RetentionMarks => return forget_retention_marks(c, ids, limit),
         RowKind::PendingMoves => format!(
             "DELETE FROM pending_moves WHERE from_id IN
              (SELECT from_id FROM pending_moves WHERE from_id IN ({list}) LIMIT ?)"
@@ -230,6 +231,25 @@ pub(super) fn forget_visits(
         placeholders(ids.len())
     );
     delete_limited(c, &sql, ids, limit)
+}
+
+/// Deletes up to `limit` retention marks (day marks first, then first-activity marks) of
+/// `ids`; returns how many.
+fn forget_retention_marks(c: &Connection, ids: &[String], limit: usize) -> rusqlite::Result<usize> {
+    let list = placeholders(ids.len());
+    let days = format!(
+        "DELETE FROM retention_days WHERE (profile_id, kind, day) IN
+         (SELECT profile_id, kind, day FROM retention_days WHERE profile_id IN ({list}) LIMIT ?)"
+    );
+    let removed = delete_limited(c, &days, ids, limit)?;
+    if removed >= limit {
+        return Ok(removed);
+    }
+    let firsts = format!(
+        "DELETE FROM retention_firsts WHERE (profile_id, kind) IN
+         (SELECT profile_id, kind FROM retention_firsts WHERE profile_id IN ({list}) LIMIT ?)"
+    );
+    Ok(removed + delete_limited(c, &firsts, ids, limit - removed)?)
 }
 
 /// Moves up to `limit` active-day marks of `ids` to `pseudonym` (one mark per day);
