@@ -12,6 +12,7 @@ pub mod identity;
 pub mod ingest;
 pub mod jobs;
 pub mod ops;
+pub mod people;
 pub mod profile;
 pub mod reports;
 pub mod secrets;

@@ -113,6 +113,7 @@ fn session_check() -> OpenApiRouter<AppState> {
 fn console() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(users::list))
+        .routes(routes!(users::export_csv))
         .routes(routes!(users::get))
         .routes(routes!(users::journey))
         .routes(routes!(users::event_types))

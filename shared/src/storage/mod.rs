@@ -36,6 +36,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::event::Event;
+pub use crate::people::{SortOrder, UserSort};
 use crate::settings::{Engine, Settings};
 
 /// What happened to one event of a batch.
@@ -91,20 +92,47 @@ pub struct JourneyCursor {
     pub id: String,
 }
 
-/// Most-recently-seen-first page of profiles.
+/// A page of profiles sorted by one column, optionally narrowed to those with a search term
+/// starting with `search` (see [`crate::people`]).
 #[derive(Debug, Clone, Default)]
 pub struct UserQuery {
-    /// Case-insensitive substring of the profile id.
+    /// Prefix of the profile id, email, name (or a word of it), case-insensitive.
     pub search: Option<String>,
+    pub sort: UserSort,
+    pub order: SortOrder,
     pub limit: usize,
     pub after: Option<UserCursor>,
 }
 
+/// Position after the last profile of a page: the sort column's value there and the id.
+/// It names its column and direction, so a cursor of another ordering is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserCursor {
-    /// `lastSeen` in milliseconds since the epoch.
-    pub t: i64,
+    pub s: UserSort,
+    pub o: SortOrder,
+    /// The sort column's value ([`UserSort::value_of`]).
+    pub v: i64,
     pub id: String,
+}
+
+impl UserQuery {
+    /// The cursor after `p` in this ordering.
+    pub fn cursor_after(&self, p: &UserProfile) -> UserCursor {
+        UserCursor {
+            s: self.sort,
+            o: self.order,
+            v: self.sort.value_of(p),
+            id: p.user_id.clone(),
+        }
+    }
+
+    /// The cursor to continue after, refused when it belongs to another ordering.
+    pub fn checked_after(&self) -> Result<Option<&UserCursor>, StoreError> {
+        match &self.after {
+            Some(c) if c.s != self.sort || c.o != self.order => Err(StoreError::InvalidCursor),
+            c => Ok(c.as_ref()),
+        }
+    }
 }
 
 /// One page of results and the cursor of the next page, if any.
@@ -216,10 +244,13 @@ pub trait EventStore: Send + Sync {
 /// Per-profile rollups.
 #[async_trait]
 pub trait UserStore: Send + Sync {
+    /// One page of profiles in the query's order.
     async fn list_users(
         &self,
         query: &UserQuery,
     ) -> Result<Page<UserProfile, UserCursor>, StoreError>;
+    /// How many profiles match the query's search (all when none), whatever the page.
+    async fn count_users(&self, query: &UserQuery) -> Result<u64, StoreError>;
     async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError>;
 }
 
