@@ -11,6 +11,7 @@ pub mod event;
 pub mod identity;
 pub mod ingest;
 pub mod jobs;
+pub mod live;
 pub mod ops;
 pub mod people;
 pub mod profile;

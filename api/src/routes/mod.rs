@@ -9,6 +9,7 @@ pub mod contract;
 pub mod events;
 pub mod funnels;
 pub mod jobs;
+pub mod live;
 pub mod ops;
 pub mod reports;
 pub mod segment;
@@ -114,6 +115,8 @@ fn console() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(users::list))
         .routes(routes!(users::export_csv))
+        .routes(routes!(live::events))
+        .routes(routes!(live::visitors))
         .routes(routes!(users::get))
         .routes(routes!(users::journey))
         .routes(routes!(users::event_types))

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod funnels;
 pub mod identity;
 pub mod jobs;
+pub mod live;
 pub mod mongo;
 pub mod moves;
 pub mod sqlite;
@@ -21,6 +22,7 @@ pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
+pub use live::{LiveQuery, LiveStore};
 pub use moves::{MoveStep, MoveStore, Mover};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
@@ -295,6 +297,7 @@ pub trait Store:
     + JobStore
     + DayEventStore
     + MoveStore
+    + LiveStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

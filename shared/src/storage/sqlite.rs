@@ -569,6 +569,42 @@ impl UserStore for SqliteStore {
 }
 
 #[async_trait]
+impl LiveStore for SqliteStore {
+    async fn recent_arrivals(&self, q: &LiveQuery) -> Result<Vec<Event>, StoreError> {
+        let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE received_at >= ?");
+        let mut args: Vec<rusqlite::types::Value> = vec![q.since_ms.into()];
+        if !q.types.is_empty() {
+            sql.push_str(" AND type IN (");
+            sql.push_str(&vec!["?"; q.types.len()].join(", "));
+            sql.push(')');
+            args.extend(q.types.iter().map(|t| t.clone().into()));
+        }
+        if let Some(p) = &q.profile_id {
+            sql.push_str(" AND profile_id = ?");
+            args.push(p.clone().into());
+        }
+        // events_received (received_at, event_id), walked backwards from its newest end.
+        sql.push_str(" ORDER BY received_at DESC, event_id DESC LIMIT ?");
+        args.push(i64::try_from(q.limit).unwrap_or(i64::MAX).into());
+        self.with_conn(move |c| {
+            c.prepare_cached(&sql)?
+                .query_map(params_from_iter(args), event_from_row)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn visitors_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        let since = ms(since);
+        self.with_conn(move |c| {
+            c.prepare_cached("SELECT count(*) FROM users WHERE last_seen >= ?1")?
+                .query_row([since], |r| r.get(0))
+        })
+        .await
+    }
+}
+
+#[async_trait]
 impl RollupStore for SqliteStore {
     async fn rollups(&self, from: NaiveDate, to: NaiveDate) -> Result<RollupRows, StoreError> {
         let (from, to) = (day(from), day(to));

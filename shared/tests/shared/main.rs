@@ -6,6 +6,7 @@ mod batcher;
 mod conformance;
 mod conformance_jobs;
 mod conformance_jobs_cas;
+mod conformance_live;
 mod conformance_moves;
 mod conformance_users;
 mod helpers;

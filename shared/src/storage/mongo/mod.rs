@@ -538,6 +538,40 @@ impl UserStore for MongoStore {
 }
 
 #[async_trait]
+impl LiveStore for MongoStore {
+    async fn recent_arrivals(&self, q: &LiveQuery) -> Result<Vec<Event>, StoreError> {
+        let mut filter = doc! {
+            "received_at": { "$gte": bson::DateTime::from_millis(q.since_ms) },
+        };
+        if !q.types.is_empty() {
+            filter.insert("type", doc! { "$in": &q.types });
+        }
+        if let Some(p) = &q.profile_id {
+            filter.insert("profile_id", p);
+        }
+        // The {received_at, _id} index, walked from its newest end.
+        let docs: Vec<Document> = self
+            .events
+            .find(filter)
+            .sort(doc! { "received_at": -1, "_id": -1 })
+            .limit(i64::try_from(q.limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        docs.iter().map(event_from_doc).collect()
+    }
+
+    async fn visitors_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.users
+            .count_documents(doc! { "last_seen": { "$gte": bson_time(since) } })
+            .await
+            .map_err(|e| driver_error(&e))
+    }
+}
+
+#[async_trait]
 impl RollupStore for MongoStore {
     async fn rollups(&self, from: NaiveDate, to: NaiveDate) -> Result<RollupRows, StoreError> {
         let range = doc! { "$gte": day_key(from), "$lte": day_key(to) };
