@@ -69,6 +69,7 @@ impl App {
         } else {
             (worker::open_destination(&settings).await?, None)
         };
+        let live_streams = Arc::new(tokio::sync::Semaphore::new(settings.live.max_streams));
         let state = AppState {
             settings,
             store,
@@ -77,6 +78,7 @@ impl App {
             write_keys,
             objects,
             sign_in: Arc::default(),
+            live_streams,
         };
         passwords::warm_up();
         let sweeper = tokio::spawn(sweep_sessions(StoreSessions::new(state.store.clone())));

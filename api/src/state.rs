@@ -27,6 +27,8 @@ pub struct AppState {
     pub objects: Arc<dyn ObjectStore>,
     /// Wrong passwords per account, for the sign-in backoff.
     pub sign_in: Arc<SignInThrottle>,
+    /// Live streams this instance may still open (`live.max_streams`).
+    pub live_streams: Arc<tokio::sync::Semaphore>,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.

@@ -24,6 +24,32 @@ pub struct Settings {
     #[serde(default)]
     pub demo: DemoSettings,
     pub shop: ShopSettings,
+    /// The live view (`GET /v1/live/events`).
+    #[serde(default)]
+    pub live: LiveSettings,
+}
+
+/// The live view: server-sent event streams that poll the store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LiveSettings {
+    /// Live streams one API instance serves at once; past it, `429` with Retry-After.
+    pub max_streams: usize,
+    /// How often an open stream reads the store for new events.
+    pub poll_interval_ms: u64,
+    /// A comment line sent after this long without an event, so proxies (the ALB's idle
+    /// timeout is 60 s) keep the connection open.
+    pub keep_alive_s: u64,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            max_streams: 64,
+            poll_interval_ms: 1000,
+            keep_alive_s: 15,
+        }
+    }
 }
 
 /// The shop the reports speak for: its time zone and money.
@@ -519,6 +545,9 @@ impl Settings {
 
     fn validate(&self) -> Result<(), SettingsError> {
         let fail = |msg: &str| Err(SettingsError::Invalid(msg.to_owned()));
+        if self.live.poll_interval_ms == 0 || self.live.keep_alive_s == 0 {
+            return fail("live.poll_interval_ms and live.keep_alive_s must be positive");
+        }
         let i = &self.ingest;
         let b = &self.batcher;
         if self.storage.engine == Engine::Mongodb

@@ -9,6 +9,7 @@ pub mod contract;
 pub mod events;
 pub mod funnels;
 pub mod jobs;
+pub mod live;
 pub mod ops;
 pub mod reports;
 pub mod segment;
@@ -115,6 +116,9 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list))
         .routes(routes!(users::get, users::erase))
         .routes(routes!(users::export))
+        .routes(routes!(users::export_csv))
+        .routes(routes!(live::events))
+        .routes(routes!(live::visitors))
         .routes(routes!(users::journey))
         .routes(routes!(users::event_types))
         .routes(routes!(stats::get))

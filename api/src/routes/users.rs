@@ -8,7 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse as _, Response};
+use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
 use crate::extract::Path;
@@ -16,32 +16,64 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::privacy::{ErasureParams, erase_job};
 use shared::storage::{
-    EnqueueMode, Enqueued, JourneyCursor, JourneyQuery, Store, UserCursor, UserQuery,
+    EnqueueMode, Enqueued, JourneyCursor, JourneyQuery, SortOrder, Store, UserCursor, UserQuery,
+    UserSort,
 };
 use utoipa::IntoParams;
 
 use crate::audit::record as audit;
 use crate::auth::{RequireAdmin, RequireViewer};
 use crate::error::{ApiError, ErrorBody};
-use crate::query::{PageParams, Pagination, TimeRange, TimeRangeParams, query};
+use crate::query::{PageParams, Pagination, TimeRange, TimeRangeParams, encode_cursor, query};
 use crate::state::AppState;
 use crate::wire::Page;
 use crate::wire::jobs::JobView;
-use crate::wire::users::{AccessRecord, JourneyEvent, User, UserDetail};
+use crate::wire::users::{AccessRecord, JourneyEvent, User, UserDetail, UserPage, csv};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Case-insensitive substring of the user id.
+    /// Prefix of the user id, email, name or a word of the name (case-insensitive).
     q: Option<String>,
+    /// Column to sort by: `lastSeen` (default), `firstSeen`, `eventCount` or `userId`.
+    sort: Option<String>,
+    /// `asc` or `desc` (default). Ties go by user id in the same direction.
+    order: Option<String>,
 }
 
-/// List tracked users, most recently seen first.
+impl ListParams {
+    /// The checked query (page size and cursor given separately).
+    fn to_query(&self) -> Result<UserQuery, ApiError> {
+        let sort = match self.sort.as_deref().filter(|s| !s.is_empty()) {
+            None => UserSort::default(),
+            Some(s) => UserSort::parse(s).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("sort must be one of {}", UserSort::NAMES.join(", ")),
+                )
+            })?,
+        };
+        let order = match self.order.as_deref().filter(|s| !s.is_empty()) {
+            None => SortOrder::default(),
+            Some(o) => SortOrder::parse(o).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", "order must be asc or desc")
+            })?,
+        };
+        Ok(UserQuery {
+            search: self.q.clone().filter(|s| !s.trim().is_empty()),
+            sort,
+            order,
+            ..UserQuery::default()
+        })
+    }
+}
+
+/// List tracked users sorted by a column, optionally searched, with the total that match.
 #[utoipa::path(
     get, path = "/v1/users", tag = "users", operation_id = "list_users",
     params(ListParams, PageParams), security(("session" = [])),
     responses(
-        (status = 200, body = Page<User>),
+        (status = 200, body = UserPage),
         (status = 400, description = "Bad parameter or cursor", body = ErrorBody),
     )
 )]
@@ -50,18 +82,73 @@ pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
     page: Pagination<UserCursor>,
-) -> Result<Json<Page<User>>, ApiError> {
-    let p = query(params)?;
+) -> Result<Json<UserPage>, ApiError> {
     let q = UserQuery {
-        search: p.q.filter(|s| !s.is_empty()),
         limit: page.limit,
         after: page.after,
+        ..query(params)?.to_query()?
     };
-    let page = state.users().list_users(&q).await?;
-    Ok(Json(Page::new(
-        page.items.into_iter().map(User::from).collect(),
-        page.next.as_ref(),
-    )))
+    let (items, total) =
+        tokio::try_join!(state.users().list_users(&q), state.users().count_users(&q))?;
+    Ok(Json(UserPage {
+        items: items.items.into_iter().map(User::from).collect(),
+        next_cursor: items.next.as_ref().map(encode_cursor),
+        total,
+    }))
+}
+
+/// Rows per store read while a CSV export streams.
+const CSV_PAGE: usize = 1000;
+
+/// The users a list with the same `q`, `sort` and `order` shows, all of them, as CSV
+/// (streamed page by page: memory stays bounded whatever the count).
+#[utoipa::path(
+    get, path = "/v1/users.csv", tag = "users", operation_id = "export_users_csv",
+    params(ListParams), security(("session" = [])),
+    responses(
+        (status = 200, content_type = "text/csv", body = String,
+         description = "Header row, then one row per person: userId, anonymous, firstSeen, lastSeen, eventCount, lastEventType, email, name, traits (JSON)"),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+    )
+)]
+pub async fn export_csv(
+    _: RequireViewer,
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let q = UserQuery {
+        limit: CSV_PAGE,
+        ..query(params)?.to_query()?
+    };
+    let header = futures::stream::once(async { Ok::<_, std::io::Error>(csv::header()) });
+    let rows = futures::stream::try_unfold(Some(q), move |q| {
+        let state = state.clone();
+        async move {
+            let Some(mut q) = q else { return Ok(None) };
+            let page = state.users().list_users(&q).await.map_err(|e| {
+                tracing::error!(error = %e, "Users CSV export failed mid-stream.");
+                std::io::Error::other("store error")
+            })?;
+            let chunk = csv::rows(&page.items);
+            let next = page.next.map(|c| {
+                q.after = Some(c);
+                q
+            });
+            Ok(Some((chunk, next)))
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"users.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Body::from_stream(header.chain(rows)),
+    )
+        .into_response())
 }
 
 /// One person. An id that was merged into another person (an anonymous id that was

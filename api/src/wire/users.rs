@@ -38,6 +38,103 @@ impl From<UserProfile> for User {
     }
 }
 
+/// A page of the users list: the page envelope plus how many people match in all.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPage {
+    pub items: Vec<User>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// People matching the search (all people without one), whatever the page.
+    pub total: u64,
+}
+
+/// The users list as CSV (`GET /v1/users.csv`): RFC 4180 quoting, and cells a spreadsheet
+/// would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) prefixed with `'`.
+pub mod csv {
+    use axum::body::Bytes;
+    use shared::storage::UserProfile;
+
+    const COLUMNS: [&str; 9] = [
+        "userId",
+        "anonymous",
+        "firstSeen",
+        "lastSeen",
+        "eventCount",
+        "lastEventType",
+        "email",
+        "name",
+        "traits",
+    ];
+
+    pub fn header() -> Bytes {
+        line(COLUMNS.iter().map(|c| (*c).to_owned())).into()
+    }
+
+    pub fn rows(users: &[UserProfile]) -> Bytes {
+        let mut out = String::new();
+        for u in users {
+            let text = |k: &str| {
+                u.traits
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            out.push_str(&line([
+                u.user_id.clone(),
+                u.anonymous.to_string(),
+                u.first_seen
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                u.last_seen
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                u.event_count.to_string(),
+                u.last_event_type.clone(),
+                text("email"),
+                text("name"),
+                serde_json::Value::Object(u.traits.clone()).to_string(),
+            ]));
+        }
+        out.into()
+    }
+
+    fn line(cells: impl IntoIterator<Item = String>) -> String {
+        let mut out = cells
+            .into_iter()
+            .map(|c| field(&c))
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push_str("\r\n");
+        out
+    }
+
+    /// One cell: neutralised if a spreadsheet would evaluate it, quoted when needed.
+    pub fn field(v: &str) -> String {
+        let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{v}")
+        } else {
+            v.to_owned()
+        };
+        if v.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", v.replace('"', "\"\""))
+        } else {
+            v
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn cells_are_quoted_and_formulas_neutralised() {
+            assert_eq!(super::field("plain"), "plain");
+            assert_eq!(super::field("a,b"), "\"a,b\"");
+            assert_eq!(super::field("say \"hi\""), "\"say \"\"hi\"\"\"");
+            assert_eq!(super::field("=SUM(A1)"), "'=SUM(A1)");
+            assert_eq!(super::field("-1,2"), "\"'-1,2\"");
+        }
+    }
+}
+
 /// One user, as `GET /v1/users/{userId}` answers.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -13,6 +13,7 @@ mod helpers;
 mod ingest;
 mod jobs;
 mod ops;
+mod people;
 mod pipeline;
 mod privacy;
 mod process;

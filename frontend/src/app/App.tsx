@@ -16,6 +16,7 @@ const AdminPage = named(() => import('@/features/admin/components/AdminPage'), '
 const SignInPage = named(() => import('@/features/auth/components/SignInPage'), 'SignInPage');
 const CommercePage = named(() => import('@/features/commerce/components/CommercePage'), 'CommercePage');
 const FunnelsPage = named(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage');
+const LivePage = named(() => import('@/features/live/components/LivePage'), 'LivePage');
 const JobsPage = named(() => import('@/features/jobs/components/JobsPage'), 'JobsPage');
 const OverviewPage = named(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage');
 const TestEventPage = named(() => import('@/features/test-event/components/TestEventPage'), 'TestEventPage');
@@ -56,6 +57,7 @@ const router = createBrowserRouter([
       { path: 'users', element: page(UsersPage), errorElement: <PageError /> },
       { path: 'users/:userId', element: page(UserPage), errorElement: <PageError /> },
       { path: 'funnels', element: page(FunnelsPage), errorElement: <PageError /> },
+      { path: 'live', element: page(LivePage), errorElement: <PageError /> },
       {
         path: 'jobs',
         errorElement: <PageError />,

@@ -335,9 +335,9 @@ pub async fn run(
         ctx.check()?;
         let page = store
             .list_users(&UserQuery {
-                search: None,
                 limit: USERS_PAGE,
                 after: cursor.take(),
+                ..UserQuery::default()
             })
             .await
             .context("Failed to read users")?;

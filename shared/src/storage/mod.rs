@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod funnels;
 pub mod identity;
 pub mod jobs;
+pub mod live;
 pub mod mongo;
 pub mod moves;
 pub mod privacy;
@@ -23,6 +24,7 @@ pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
+pub use live::{LiveQuery, LiveStore};
 pub use moves::{MoveStep, MoveStore, Mover};
 pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
@@ -40,6 +42,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::event::Event;
+pub use crate::people::{SortOrder, UserSort};
 use crate::settings::{Engine, Settings};
 
 /// What happened to one event of a batch.
@@ -95,20 +98,47 @@ pub struct JourneyCursor {
     pub id: String,
 }
 
-/// Most-recently-seen-first page of profiles.
+/// A page of profiles sorted by one column, optionally narrowed to those with a search term
+/// starting with `search` (see [`crate::people`]).
 #[derive(Debug, Clone, Default)]
 pub struct UserQuery {
-    /// Case-insensitive substring of the profile id.
+    /// Prefix of the profile id, email, name (or a word of it), case-insensitive.
     pub search: Option<String>,
+    pub sort: UserSort,
+    pub order: SortOrder,
     pub limit: usize,
     pub after: Option<UserCursor>,
 }
 
+/// Position after the last profile of a page: the sort column's value there and the id.
+/// It names its column and direction, so a cursor of another ordering is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserCursor {
-    /// `lastSeen` in milliseconds since the epoch.
-    pub t: i64,
+    pub s: UserSort,
+    pub o: SortOrder,
+    /// The sort column's value ([`UserSort::value_of`]).
+    pub v: i64,
     pub id: String,
+}
+
+impl UserQuery {
+    /// The cursor after `p` in this ordering.
+    pub fn cursor_after(&self, p: &UserProfile) -> UserCursor {
+        UserCursor {
+            s: self.sort,
+            o: self.order,
+            v: self.sort.value_of(p),
+            id: p.user_id.clone(),
+        }
+    }
+
+    /// The cursor to continue after, refused when it belongs to another ordering.
+    pub fn checked_after(&self) -> Result<Option<&UserCursor>, StoreError> {
+        match &self.after {
+            Some(c) if c.s != self.sort || c.o != self.order => Err(StoreError::InvalidCursor),
+            c => Ok(c.as_ref()),
+        }
+    }
 }
 
 /// One page of results and the cursor of the next page, if any.
@@ -220,10 +250,13 @@ pub trait EventStore: Send + Sync {
 /// Per-profile rollups.
 #[async_trait]
 pub trait UserStore: Send + Sync {
+    /// One page of profiles in the query's order.
     async fn list_users(
         &self,
         query: &UserQuery,
     ) -> Result<Page<UserProfile, UserCursor>, StoreError>;
+    /// How many profiles match the query's search (all when none), whatever the page.
+    async fn count_users(&self, query: &UserQuery) -> Result<u64, StoreError>;
     async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError>;
 }
 
@@ -270,6 +303,7 @@ pub trait Store:
     + MoveStore
     + PrivacyStore
     + RetentionStore
+    + LiveStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

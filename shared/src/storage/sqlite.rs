@@ -41,8 +41,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0009_sessions_and_orders.sql"),
     include_str!("sqlite_migrations/0010_write_key_kinds.sql"),
     include_str!("sqlite_migrations/0011_erasure.sql"),
+    SEARCH_TERMS_MIGRATION,
     include_str!("sqlite_migrations/0014_retention_marks.sql"),
 ];
+
+/// The migration that adds users' search terms; profiles stored before it get theirs from
+/// [`write::backfill_search_terms`] in the same transaction.
+const SEARCH_TERMS_MIGRATION: &str =
+    include_str!("sqlite_migrations/0013_user_search_and_sorts.sql");
 
 pub struct SqliteStore {
     /// Reads and small writes (accounts, sessions, keys) run here, in parallel.
@@ -239,6 +245,9 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let done: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         tx.execute_batch(sql)?;
+        if *sql == SEARCH_TERMS_MIGRATION {
+            write::backfill_search_terms(&tx)?;
+        }
         tx.pragma_update(None, "user_version", i + 1)?;
     }
     tx.commit()
@@ -346,6 +355,29 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<UserProfile> {
         last_event_type: r.get(5)?,
         traits: json_map(r.get(6)?)?.unwrap_or_default(),
     })
+}
+
+/// The users table's column a sort runs on (each has an index ending in `profile_id`).
+fn sort_column(sort: UserSort) -> &'static str {
+    match sort {
+        UserSort::LastSeen => "last_seen",
+        UserSort::FirstSeen => "first_seen",
+        UserSort::EventCount => "event_count",
+        UserSort::UserId => "profile_id",
+    }
+}
+
+/// `WHERE` of a users page: the search as a range over the terms' primary key.
+fn users_where(q: &UserQuery) -> (String, Vec<rusqlite::types::Value>) {
+    match q.search.as_deref().and_then(crate::people::prefix_range) {
+        Some((from, to)) => (
+            "WHERE profile_id IN (SELECT profile_id FROM user_search_terms \
+             WHERE term >= ? AND term < ?)"
+                .to_owned(),
+            vec![from.into(), to.into()],
+        ),
+        None => ("WHERE 1 = 1".to_owned(), Vec::new()),
+    }
 }
 
 /// `profile_id` equal to one of `n` parameters; the usual single id keeps the plain
@@ -461,37 +493,69 @@ impl EventStore for SqliteStore {
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn list_users(&self, q: &UserQuery) -> Result<Page<UserProfile, UserCursor>, StoreError> {
-        let mut sql = format!("SELECT {USER_COLUMNS} FROM users WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty()) {
-            sql.push_str(" AND instr(lower(profile_id), lower(?)) > 0");
-            args.push(s.to_owned().into());
+        let (mut sql, mut args) = users_where(q);
+        let dir = match q.order {
+            SortOrder::Asc => "ASC",
+            SortOrder::Desc => "DESC",
+        };
+        let column = sort_column(q.sort);
+        if let Some(c) = q.checked_after()? {
+            let cmp = match q.order {
+                SortOrder::Asc => ">",
+                SortOrder::Desc => "<",
+            };
+            if q.sort == UserSort::UserId {
+                sql.push_str(&format!(" AND profile_id {cmp} ?"));
+                args.push(c.id.clone().into());
+            } else {
+                sql.push_str(&format!(
+                    " AND ({column} {cmp} ? OR ({column} = ? AND profile_id {cmp} ?))"
+                ));
+                args.extend([c.v.into(), c.v.into(), c.id.clone().into()]);
+            }
         }
-        if let Some(c) = &q.after {
-            sql.push_str(" AND (last_seen < ? OR (last_seen = ? AND profile_id < ?))");
-            args.extend([c.t.into(), c.t.into(), c.id.clone().into()]);
+        if q.sort == UserSort::UserId {
+            sql.push_str(&format!(" ORDER BY profile_id {dir} LIMIT ?"));
+        } else {
+            sql.push_str(&format!(
+                " ORDER BY {column} {dir}, profile_id {dir} LIMIT ?"
+            ));
         }
-        sql.push_str(" ORDER BY last_seen DESC, profile_id DESC LIMIT ?");
         let limit = q.limit;
         args.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
         let mut items = self
             .with_conn(move |c| {
-                let mut stmt = c.prepare_cached(&sql)?;
+                let mut stmt =
+                    c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users {sql}"))?;
                 stmt.query_map(params_from_iter(args), user_from_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;
         let next = (items.len() > limit).then(|| {
             items.truncate(limit);
-            items.last().map(|u| UserCursor {
-                t: ms(u.last_seen),
-                id: u.user_id.clone(),
-            })
+            items.last().map(|u| q.cursor_after(u))
         });
         Ok(Page {
             items,
             next: next.flatten(),
         })
+    }
+
+    async fn count_users(&self, q: &UserQuery) -> Result<u64, StoreError> {
+        let range = q.search.as_deref().and_then(crate::people::prefix_range);
+        self.with_conn(move |c| match range {
+            // Served by the terms' primary key: a range scan, never the users table.
+            Some((from, to)) => c
+                .prepare_cached(
+                    "SELECT count(DISTINCT profile_id) FROM user_search_terms \
+                     WHERE term >= ?1 AND term < ?2",
+                )?
+                .query_row([from, to], |r| r.get(0)),
+            None => c
+                .prepare_cached("SELECT count(*) FROM users")?
+                .query_row([], |r| r.get(0)),
+        })
+        .await
     }
 
     async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError> {
@@ -503,6 +567,42 @@ impl UserStore for SqliteStore {
             ))?
             .query_row([id], user_from_row)
             .optional()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl LiveStore for SqliteStore {
+    async fn recent_arrivals(&self, q: &LiveQuery) -> Result<Vec<Event>, StoreError> {
+        let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE received_at >= ?");
+        let mut args: Vec<rusqlite::types::Value> = vec![q.since_ms.into()];
+        if !q.types.is_empty() {
+            sql.push_str(" AND type IN (");
+            sql.push_str(&vec!["?"; q.types.len()].join(", "));
+            sql.push(')');
+            args.extend(q.types.iter().map(|t| t.clone().into()));
+        }
+        if let Some(p) = &q.profile_id {
+            sql.push_str(" AND profile_id = ?");
+            args.push(p.clone().into());
+        }
+        // events_received (received_at, event_id), walked backwards from its newest end.
+        sql.push_str(" ORDER BY received_at DESC, event_id DESC LIMIT ?");
+        args.push(i64::try_from(q.limit).unwrap_or(i64::MAX).into());
+        self.with_conn(move |c| {
+            c.prepare_cached(&sql)?
+                .query_map(params_from_iter(args), event_from_row)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn visitors_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        let since = ms(since);
+        self.with_conn(move |c| {
+            c.prepare_cached("SELECT count(*) FROM users WHERE last_seen >= ?1")?
+                .query_row([since], |r| r.get(0))
         })
         .await
     }

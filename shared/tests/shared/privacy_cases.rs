@@ -193,6 +193,18 @@ async fn everything_of_the_person_is_gone(store: &Arc<dyn Store>) {
         .map(|u| u.user_id)
         .collect();
     assert_eq!(users, ["other"]);
+    for id in IDS {
+        let search = UserQuery {
+            search: Some(id.to_owned()),
+            limit: 100,
+            ..Default::default()
+        };
+        assert_eq!(
+            store.count_users(&search).await.expect("count"),
+            0,
+            "no search term of {id} is left"
+        );
+    }
     let (from, to) = (at(DAY0 - DAY), at(DAY0 + 4 * DAY));
     let visits = store.visits(from, to).await.expect("visits");
     assert!(!visits.is_empty());

@@ -582,6 +582,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/live/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events as they arrive, on every API instance: `text/event-stream`, one SSE message per
+         *     event (`event: event`, `id:` the event id, `data:` the event as JSON, as in a journey),
+         *     starting with those of the last minute. Comment lines keep idle connections open.
+         */
+        get: operations["stream_live_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/live/visitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Visitors in the last 5 minutes: people whose last event happened since then. */
+        get: operations["get_live_visitors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/m": {
         parameters: {
             query?: never;
@@ -773,8 +811,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List tracked users, most recently seen first. */
+        /** List tracked users sorted by a column, optionally searched, with the total that match. */
         get: operations["list_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The users a list with the same `q`, `sort` and `order` shows, all of them, as CSV
+         *     (streamed page by page: memory stays bounded whatever the count).
+         */
+        get: operations["export_users_csv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1517,28 +1575,6 @@ export interface components {
             nextCursor?: string | null;
         };
         /** @description The one envelope of every listing. */
-        Page_User: {
-            items: {
-                /** @description True when the profile is keyed by an anonymous id. */
-                anonymous: boolean;
-                /** Format: int64 */
-                eventCount: number;
-                /** Format: date-time */
-                firstSeen: string;
-                lastEventType: string;
-                /** Format: date-time */
-                lastSeen: string;
-                traits: Record<string, never>;
-                /** @description The user id, or the anonymous id for profiles never identified. */
-                userId: string;
-            }[];
-            /**
-             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
-             *     listings that fit on one page).
-             */
-            nextCursor?: string | null;
-        };
-        /** @description The one envelope of every listing. */
         Page_WriteKeyInfo: {
             items: {
                 /** Format: date-time */
@@ -1838,6 +1874,30 @@ export interface components {
              *     identified, or an aliased id): the id asked for. `userId` is the person's id.
              */
             mergedFrom?: string | null;
+        };
+        /** @description A page of the users list: the page envelope plus how many people match in all. */
+        UserPage: {
+            items: components["schemas"]["User"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+            /**
+             * Format: int64
+             * @description People matching the search (all people without one), whatever the page.
+             */
+            total: number;
+        };
+        /** @description People seen in the last minutes. */
+        Visitors: {
+            /**
+             * Format: int64
+             * @description People whose last event happened within the window.
+             */
+            visitors: number;
+            /**
+             * Format: int64
+             * @description The window, in seconds (300).
+             */
+            windowSeconds: number;
         };
         /** @description A write key as listed (never its secret). */
         WriteKeyInfo: {
@@ -3700,6 +3760,95 @@ export interface operations {
             };
         };
     };
+    stream_live_events: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated event types to show (all when absent). */
+                type?: string;
+                /** @description Show only this person's events (user id, else anonymous id). */
+                user?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of server-sent events, each one event as JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["JourneyEvent"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This instance serves its most live streams */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_live_visitors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Visitors"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     segment_metrics: {
         parameters: {
             query?: never;
@@ -4222,8 +4371,12 @@ export interface operations {
     list_users: {
         parameters: {
             query?: {
-                /** @description Case-insensitive substring of the user id. */
+                /** @description Prefix of the user id, email, name or a word of the name (case-insensitive). */
                 q?: string;
+                /** @description Column to sort by: `lastSeen` (default), `firstSeen`, `eventCount` or `userId`. */
+                sort?: string;
+                /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
+                order?: string;
                 /** @description Page size, 1 to 1000 (default 100). */
                 limit?: number;
                 /** @description `nextCursor` of the previous page. */
@@ -4240,10 +4393,66 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_User"];
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             /** @description Bad parameter or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_users_csv: {
+        parameters: {
+            query?: {
+                /** @description Prefix of the user id, email, name or a word of the name (case-insensitive). */
+                q?: string;
+                /** @description Column to sort by: `lastSeen` (default), `firstSeen`, `eventCount` or `userId`. */
+                sort?: string;
+                /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
+                order?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Header row, then one row per person: userId, anonymous, firstSeen, lastSeen, eventCount, lastEventType, email, name, traits (JSON) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad parameter */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -113,6 +113,8 @@ pub(super) fn profile_to_doc(p: &Profile) -> Document {
         "last_seen": bson_time(p.last_seen),
         "last_event_type": &p.last_event_type,
         "event_count": to_i64(p.event_count),
+        // The users list's search: an indexed array, matched by prefix range.
+        "search": crate::people::search_terms(&p.id, &p.traits),
     };
     if !p.traits.is_empty() {
         d.insert("traits", map_to_doc(&p.traits));

@@ -293,6 +293,12 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
             doc! { "profile_id": 1, "occurred_at": -1, "_id": -1 },
         ),
         (USERS, doc! { "last_seen": -1, "_id": -1 }),
+        // The users list's other sorts and its search (see `users_filter`).
+        (USERS, doc! { "first_seen": -1, "_id": -1 }),
+        (USERS, doc! { "event_count": -1, "_id": -1 }),
+        (USERS, doc! { "search": 1 }),
+        // The live view reads events in arrival order.
+        (EVENTS, doc! { "received_at": 1, "_id": 1 }),
         (DAILY_TYPE_COUNTS, doc! { "d": 1 }),
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
         // An identity link moves the earlier id's active days: found by profile.
@@ -369,44 +375,59 @@ fn journey_filter(profile_id: &str, q: &JourneyQuery) -> Document {
     filter
 }
 
-fn users_filter(q: &UserQuery) -> Document {
-    let mut filter = Document::new();
-    if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty()) {
-        filter.insert("_id", doc! { "$regex": substring_pattern(s) });
+/// The users list's search: one stored term in the prefix range (`$elemMatch` keeps both
+/// bounds on the same array element, so the `search` index is scanned over that range only).
+fn users_search(q: &UserQuery) -> Document {
+    match q.search.as_deref().and_then(crate::people::prefix_range) {
+        Some((from, to)) => doc! { "search": { "$elemMatch": { "$gte": from, "$lt": to } } },
+        None => Document::new(),
     }
-    if let Some(c) = &q.after {
-        let t = bson::DateTime::from_millis(c.t);
-        filter.insert(
-            "$or",
-            vec![
-                doc! { "last_seen": { "$lt": t } },
-                doc! { "last_seen": t, "_id": { "$lt": &c.id } },
-            ],
-        );
-    }
-    filter
 }
 
-/// A regex matching `needle` as a literal substring, ignoring the case of ASCII letters only:
-/// the embedded engine compares with SQLite's `lower()`, which folds ASCII only, and both
-/// engines must return the same users. Every other ASCII character is hex-escaped, so no
-/// input can form regex syntax.
-fn substring_pattern(needle: &str) -> String {
-    use std::fmt::Write as _;
-    let mut pattern = String::with_capacity(needle.len() * 4);
-    for c in needle.chars() {
-        if c.is_ascii_alphabetic() {
-            pattern.push('[');
-            pattern.push(c.to_ascii_lowercase());
-            pattern.push(c.to_ascii_uppercase());
-            pattern.push(']');
-        } else if c.is_ascii_digit() || !c.is_ascii() {
-            pattern.push(c);
+/// The field a users sort runs on and the cursor value as stored there.
+fn users_sort_field(sort: UserSort, v: i64) -> (&'static str, Bson) {
+    match sort {
+        UserSort::LastSeen => ("last_seen", Bson::DateTime(bson::DateTime::from_millis(v))),
+        UserSort::FirstSeen => ("first_seen", Bson::DateTime(bson::DateTime::from_millis(v))),
+        UserSort::EventCount => ("event_count", Bson::Int64(v)),
+        UserSort::UserId => ("_id", Bson::Null),
+    }
+}
+
+fn users_filter(q: &UserQuery) -> Result<Document, StoreError> {
+    let mut filter = users_search(q);
+    if let Some(c) = q.checked_after()? {
+        let cmp = match q.order {
+            SortOrder::Asc => "$gt",
+            SortOrder::Desc => "$lt",
+        };
+        let (field, v) = users_sort_field(q.sort, c.v);
+        if q.sort == UserSort::UserId {
+            filter.insert("_id", doc! { cmp: &c.id });
         } else {
-            let _ = write!(pattern, "\\x{{{:02x}}}", u32::from(c));
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { field: { cmp: v.clone() } },
+                    doc! { field: v, "_id": { cmp: &c.id } },
+                ],
+            );
         }
     }
-    pattern
+    Ok(filter)
+}
+
+fn users_sort(q: &UserQuery) -> Document {
+    let dir = match q.order {
+        SortOrder::Asc => 1,
+        SortOrder::Desc => -1,
+    };
+    let (field, _) = users_sort_field(q.sort, 0);
+    if q.sort == UserSort::UserId {
+        doc! { "_id": dir }
+    } else {
+        doc! { field: dir, "_id": dir }
+    }
 }
 
 /// Trims `items` to `limit` and returns the cursor of the next page when one exists.
@@ -486,8 +507,8 @@ impl UserStore for MongoStore {
     async fn list_users(&self, q: &UserQuery) -> Result<Page<UserProfile, UserCursor>, StoreError> {
         let docs: Vec<Document> = self
             .users
-            .find(users_filter(q))
-            .sort(doc! { "last_seen": -1, "_id": -1 })
+            .find(users_filter(q)?)
+            .sort(users_sort(q))
             .limit(fetch_limit(q.limit))
             .await
             .map_err(|e| driver_error(&e))?
@@ -498,10 +519,16 @@ impl UserStore for MongoStore {
             .iter()
             .map(user_from_doc)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(paginate(items, q.limit, |u: &UserProfile| UserCursor {
-            t: u.last_seen.timestamp_millis(),
-            id: u.user_id.clone(),
+        Ok(paginate(items, q.limit, |u: &UserProfile| {
+            q.cursor_after(u)
         }))
+    }
+
+    async fn count_users(&self, q: &UserQuery) -> Result<u64, StoreError> {
+        self.users
+            .count_documents(users_search(q))
+            .await
+            .map_err(|e| driver_error(&e))
     }
 
     async fn get_user(&self, profile_id: &str) -> Result<Option<UserProfile>, StoreError> {
@@ -514,6 +541,40 @@ impl UserStore for MongoStore {
             .as_ref()
             .map(user_from_doc)
             .transpose()
+    }
+}
+
+#[async_trait]
+impl LiveStore for MongoStore {
+    async fn recent_arrivals(&self, q: &LiveQuery) -> Result<Vec<Event>, StoreError> {
+        let mut filter = doc! {
+            "received_at": { "$gte": bson::DateTime::from_millis(q.since_ms) },
+        };
+        if !q.types.is_empty() {
+            filter.insert("type", doc! { "$in": &q.types });
+        }
+        if let Some(p) = &q.profile_id {
+            filter.insert("profile_id", p);
+        }
+        // The {received_at, _id} index, walked from its newest end.
+        let docs: Vec<Document> = self
+            .events
+            .find(filter)
+            .sort(doc! { "received_at": -1, "_id": -1 })
+            .limit(i64::try_from(q.limit).unwrap_or(i64::MAX))
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        docs.iter().map(event_from_doc).collect()
+    }
+
+    async fn visitors_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.users
+            .count_documents(doc! { "last_seen": { "$gte": bson_time(since) } })
+            .await
+            .map_err(|e| driver_error(&e))
     }
 }
 

@@ -159,49 +159,49 @@ fn trait_keys_bson_cannot_hold_are_escaped_and_restored() {
 }
 
 #[test]
-fn search_patterns_escape_everything_but_letters_digits_and_non_ascii() {
-    assert_eq!(substring_pattern("Ab1"), "[aA][bB]1");
-    assert_eq!(substring_pattern("a.b*"), "[aA]\\x{2e}[bB]\\x{2a}");
-    assert_eq!(substring_pattern("é ü"), "é\\x{20}ü");
-    let nasty = "^$.|?*+()[]{}\\/-#";
-    let p = substring_pattern(nasty);
-    // Nothing outside the escapes survives.
-    assert_eq!(p.matches("\\x{").count(), nasty.chars().count());
-    assert_eq!(substring_pattern("\u{0}"), "\\x{00}");
-}
-
-#[test]
-fn user_filter_uses_search_and_cursor() {
+fn user_filter_uses_search_range_and_cursor() {
     let q = UserQuery {
         search: Some("Bob".into()),
+        sort: UserSort::EventCount,
+        order: SortOrder::Asc,
         limit: 10,
         after: Some(UserCursor {
-            t: 5,
+            s: UserSort::EventCount,
+            o: SortOrder::Asc,
+            v: 5,
             id: "z".into(),
         }),
     };
-    let f = users_filter(&q);
-    assert_eq!(
-        f.get_document("_id").expect("regex").get_str("$regex"),
-        Ok("[bB][oO][bB]")
-    );
+    let f = users_filter(&q).expect("filter");
+    let range = f
+        .get_document("search")
+        .and_then(|d| d.get_document("$elemMatch"))
+        .expect("search range");
+    assert_eq!(range.get_str("$gte"), Ok("bob"));
     let or = f.get_array("$or").expect("cursor");
-    assert_eq!(or.len(), 2);
     let second = or[1].as_document().expect("doc");
+    assert_eq!(second.get_i64("event_count"), Ok(5));
     assert_eq!(
-        second
-            .get_datetime("last_seen")
-            .expect("t")
-            .timestamp_millis(),
-        5
+        second.get_document("_id").and_then(|d| d.get_str("$gt")),
+        Ok("z")
     );
+    assert_eq!(users_sort(&q), doc! { "event_count": 1, "_id": 1 });
     assert!(
         users_filter(&UserQuery {
             search: Some(String::new()),
             ..UserQuery::default()
         })
+        .expect("filter")
         .is_empty()
     );
+    // A cursor of another ordering is refused.
+    assert!(matches!(
+        users_filter(&UserQuery {
+            sort: UserSort::LastSeen,
+            ..q
+        }),
+        Err(StoreError::InvalidCursor)
+    ));
 }
 
 #[test]

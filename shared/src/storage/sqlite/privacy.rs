@@ -192,10 +192,18 @@ fn erase_chunk(
             "DELETE FROM pending_moves WHERE from_id IN
              (SELECT from_id FROM pending_moves WHERE from_id IN ({list}) LIMIT ?)"
         ),
-        RowKind::Profiles => format!(
-            "DELETE FROM users WHERE profile_id IN
-             (SELECT profile_id FROM users WHERE profile_id IN ({list}) LIMIT ?)"
-        ),
+        RowKind::Profiles => {
+            // The users list's search terms (prefixes of the id, email and name) go with
+            // the profile they index.
+            c.prepare_cached(&format!(
+                "DELETE FROM user_search_terms WHERE profile_id IN ({list})"
+            ))?
+            .execute(params_from_iter(ids))?;
+            format!(
+                "DELETE FROM users WHERE profile_id IN
+                 (SELECT profile_id FROM users WHERE profile_id IN ({list}) LIMIT ?)"
+            )
+        }
         RowKind::IdentityLinks => format!(
             "DELETE FROM identities WHERE from_id IN
              (SELECT from_id FROM identities WHERE from_id IN ({list}) LIMIT ?)"

@@ -142,6 +142,7 @@ impl WriteTx for SqliteTx<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for p in profiles {
+            put_search_terms(self.tx, &p.id, &p.traits)?;
             let traits = if p.traits.is_empty() {
                 None
             } else {
@@ -164,6 +165,9 @@ impl WriteTx for SqliteTx<'_> {
     async fn delete_profile(&mut self, id: &str) -> Result<(), Self::Error> {
         self.tx
             .execute("DELETE FROM users WHERE profile_id = ?1", [id])?;
+        self.tx
+            .prepare_cached("DELETE FROM user_search_terms WHERE profile_id = ?1")?
+            .execute([id])?;
         Ok(())
     }
 
@@ -474,4 +478,35 @@ impl WriteTx for SqliteTx<'_> {
             .execute([profile])?;
         Ok(())
     }
+}
+
+/// Replaces a profile's search terms with those [`crate::people::search_terms`] decides.
+fn put_search_terms(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    traits: &serde_json::Map<String, serde_json::Value>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM user_search_terms WHERE profile_id = ?1")?
+        .execute([id])?;
+    let mut put = tx.prepare_cached(
+        "INSERT OR IGNORE INTO user_search_terms (term, profile_id) VALUES (?1, ?2)",
+    )?;
+    for term in crate::people::search_terms(id, traits) {
+        put.execute(params![term, id])?;
+    }
+    Ok(())
+}
+
+/// Fills the search terms of every profile stored before the terms existed.
+pub(super) fn backfill_search_terms(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows = tx
+        .prepare("SELECT profile_id, traits FROM users")?
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (id, traits) in rows {
+        put_search_terms(tx, &id, &json_map(traits)?.unwrap_or_default())?;
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@ import { intervalFor, previousPeriod, todayIn } from '@/shared/reports/lib/param
 import { useReportFormat } from '@/shared/reports/lib/use-report-format';
 import { useUrlChoice } from '@/shared/reports/lib/use-url-choice';
 import { useReportState } from '@/shared/reports/lib/use-report-state';
+import { VisitorsNow } from './VisitorsNow';
 
 const KPIS: readonly Metric[] = ['visitors', 'sessions', 'bounceRate', 'avgSessionSeconds', 'orders', 'revenue', 'aov', 'conversionRate'];
 const TREND: readonly Metric[] = [...KPIS, 'pageviews', 'viewsPerSession'];
@@ -44,6 +45,7 @@ export function OverviewPage() {
           fmt={fmt}
         />
       </header>
+      <VisitorsNow />
       <FilterChips filters={state.filters} onRemove={state.removeFilter} />
       {totals.isPending && <Loading />}
       {totals.isError && <ErrorMessage error={totals.error} onRetry={() => void totals.refetch()} />}

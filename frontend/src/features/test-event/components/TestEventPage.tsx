@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
 import { ErrorMessage } from '@/shared/components/States';
 import { KNOWN_EVENT_TYPES } from '@/shared/lib/eventTypes';
 import { useSendEvents } from '../api/send-event';
@@ -21,6 +22,9 @@ export function TestEventPage() {
     <section aria-labelledby="test-title" className="page">
       <h1 id="test-title">{t('testEvent.title')}</h1>
       <p className="muted">{t('testEvent.intro')}</p>
+      <p>
+        <Link to="/live">{t('testEvent.watchLive')}</Link>
+      </p>
       <form
         className="card"
         onSubmit={(e) => {

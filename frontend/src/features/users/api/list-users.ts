@@ -1,22 +1,35 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
-import { apiFetch, type Schemas } from '@/shared/api/client';
+import { apiFetch, buildUrl, type Schemas } from '@/shared/api/client';
 
 export type UserProfile = Schemas['User'];
-export type UserPage = Schemas['Page_User'];
+export type UserPage = Schemas['UserPage'];
+/** Columns the API sorts by. */
+export type SortKey = 'userId' | 'firstSeen' | 'lastSeen' | 'eventCount';
+export type SortDir = 'asc' | 'desc';
 
 export interface ListUsersParams {
   q: string;
+  sort: SortKey;
+  order: SortDir;
   cursor: string | null;
   limit: number;
 }
 
 export function listUsers(p: ListUsersParams, signal?: AbortSignal): Promise<UserPage> {
-  return apiFetch<UserPage>('/v1/users', { query: { q: p.q, cursor: p.cursor, limit: p.limit }, signal });
+  return apiFetch<UserPage>('/v1/users', {
+    query: { q: p.q, sort: p.sort, order: p.order, cursor: p.cursor, limit: p.limit },
+    signal,
+  });
+}
+
+/** Where the browser downloads every matching person as CSV (the session cookie goes along). */
+export function usersCsvUrl(p: Pick<ListUsersParams, 'q' | 'sort' | 'order'>): string {
+  return buildUrl('/v1/users.csv', { q: p.q, sort: p.sort, order: p.order });
 }
 
 export function usersQueryOptions(p: ListUsersParams) {
   return queryOptions({
-    queryKey: ['users', p.q, p.cursor, p.limit],
+    queryKey: ['users', p.q, p.sort, p.order, p.cursor, p.limit],
     queryFn: ({ signal }) => listUsers(p, signal),
     placeholderData: keepPreviousData,
   });

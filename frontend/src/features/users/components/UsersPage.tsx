@@ -1,11 +1,10 @@
 import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
-import { useUsers } from '../api/list-users';
+import { useUsers, usersCsvUrl, type SortDir, type SortKey } from '../api/list-users';
 import { summarize } from '../lib/sessions';
-import { sortUsers, type SortDir, type SortKey } from '../lib/sort';
 
 const PAGE_SIZE = 25;
 const COLUMNS: { key: SortKey; numeric?: boolean }[] = [
@@ -13,32 +12,55 @@ const COLUMNS: { key: SortKey; numeric?: boolean }[] = [
   { key: 'firstSeen' },
   { key: 'lastSeen' },
   { key: 'eventCount', numeric: true },
-  { key: 'lastEventType' },
 ];
+const SORT_KEYS: readonly string[] = COLUMNS.map((c) => c.key);
+
+/** Search, sort and order live in the URL, so a view of the list can be shared. */
+function useListState() {
+  const [params, setParams] = useSearchParams();
+  const sortParam = params.get('sort') ?? '';
+  const sort: SortKey = SORT_KEYS.includes(sortParam) ? (sortParam as SortKey) : 'lastSeen';
+  const order: SortDir = params.get('order') === 'asc' ? 'asc' : 'desc';
+  const q = params.get('q') ?? '';
+  const update = (next: { q?: string; sort?: SortKey; order?: SortDir }) => {
+    const p = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(next)) {
+      if (v) p.set(k, v);
+      else p.delete(k);
+    }
+    setParams(p, { replace: true });
+  };
+  return { q, sort, order, update };
+}
 
 export function UsersPage() {
   const { t } = useTranslation();
   const f = useFormat();
   const id = useId();
-  const [input, setInput] = useState('');
-  const [q, setQ] = useState('');
+  const { q, sort, order, update } = useListState();
+  const [input, setInput] = useState(q);
   // Cursors of the pages before the current one; the current page's cursor is last.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'lastSeen', dir: 'desc' });
   const cursor = cursors[cursors.length - 1] ?? null;
-  const users = useUsers({ q, cursor, limit: PAGE_SIZE });
+  const users = useUsers({ q, sort, order, cursor, limit: PAGE_SIZE });
 
   useEffect(() => {
     const timer = window.setTimeout(() => {
-      setQ(input.trim());
-      setCursors([null]);
+      if (input.trim() !== q) {
+        update({ q: input.trim() });
+        setCursors([null]);
+      }
     }, 300);
     return () => window.clearTimeout(timer);
+    // `update` changes with every render of the URL; the input alone drives the search.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [input]);
 
-  const rows = users.data ? sortUsers(users.data.items, sort.key, sort.dir) : [];
-  const toggle = (key: SortKey) =>
-    setSort((s) => ({ key, dir: s.key === key && s.dir === 'desc' ? 'asc' : 'desc' }));
+  const rows = users.data?.items ?? [];
+  const toggle = (key: SortKey) => {
+    update({ sort: key, order: sort === key && order === 'desc' ? 'asc' : 'desc' });
+    setCursors([null]);
+  };
 
   return (
     <section aria-labelledby="users-title" className="page">
@@ -54,51 +76,57 @@ export function UsersPage() {
             onChange={(e) => setInput(e.target.value)}
           />
         </div>
+        <a className="button secondary small" href={usersCsvUrl({ q, sort, order })} download="users.csv">
+          {t('users.csv')}
+        </a>
       </header>
       {users.isPending && <Loading />}
       {users.isError && <ErrorMessage error={users.error} onRetry={() => void users.refetch()} />}
+      {users.data && (
+        <p className="muted" data-testid="users-total">
+          {t('users.total', { count: users.data.total, formatted: f.integer(users.data.total) })}
+        </p>
+      )}
       {users.data && rows.length === 0 && <Empty>{q ? t('users.noMatch') : t('users.empty')}</Empty>}
       {rows.length > 0 && (
-        <>
-          <p className="muted">{t('users.sortNote')}</p>
-          <div className="table-wrap">
-            <table aria-busy={users.isFetching}>
-              <thead>
-                <tr>
-                  {COLUMNS.map((c) => (
-                    <th
-                      key={c.key}
-                      scope="col"
-                      className={c.numeric ? 'num' : undefined}
-                      aria-sort={sort.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-                    >
-                      <button type="button" className="sort" onClick={() => toggle(c.key)}>
-                        {t(`users.col.${c.key}`)}
-                        <span aria-hidden="true">{sort.key === c.key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : ''}</span>
-                      </button>
-                    </th>
-                  ))}
-                  <th scope="col">{t('users.col.traits')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((u) => (
-                  <tr key={u.userId}>
-                    <td>
-                      <Link to={`/users/${encodeURIComponent(u.userId)}`}>{u.userId}</Link>
-                      {u.anonymous && <span className="badge">{t('users.anonymous')}</span>}
-                    </td>
-                    <td>{f.dateTime(u.firstSeen)}</td>
-                    <td>{f.dateTime(u.lastSeen)}</td>
-                    <td className="num">{f.integer(u.eventCount)}</td>
-                    <td>{u.lastEventType}</td>
-                    <td className="traits">{summarize(u.traits, 3)}</td>
-                  </tr>
+        <div className="table-wrap">
+          <table aria-busy={users.isFetching}>
+            <thead>
+              <tr>
+                {COLUMNS.map((c) => (
+                  <th
+                    key={c.key}
+                    scope="col"
+                    className={c.numeric ? 'num' : undefined}
+                    aria-sort={sort === c.key ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}
+                  >
+                    <button type="button" className="sort" onClick={() => toggle(c.key)}>
+                      {t(`users.col.${c.key}`)}
+                      <span aria-hidden="true">{sort === c.key ? (order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+                    </button>
+                  </th>
                 ))}
-              </tbody>
-            </table>
-          </div>
-        </>
+                <th scope="col">{t('users.col.lastEventType')}</th>
+                <th scope="col">{t('users.col.traits')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((u) => (
+                <tr key={u.userId}>
+                  <td>
+                    <Link to={`/users/${encodeURIComponent(u.userId)}`}>{u.userId}</Link>
+                    {u.anonymous && <span className="badge">{t('users.anonymous')}</span>}
+                  </td>
+                  <td>{f.dateTime(u.firstSeen)}</td>
+                  <td>{f.dateTime(u.lastSeen)}</td>
+                  <td className="num">{f.integer(u.eventCount)}</td>
+                  <td>{u.lastEventType}</td>
+                  <td className="traits">{summarize(u.traits, 3)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <nav className="pager" aria-label={t('users.pagination')}>
         <button
