@@ -174,3 +174,7 @@ pub fn event_ids(event: &Event) -> impl Iterator<Item = &str> {
 pub fn is_suppressed(event: &Event, suppressed: &HashSet<String>) -> bool {
     event_ids(event).any(|id| suppressed.contains(id))
 }
+
+#[cfg(test)]
+#[path = "privacy_tests.rs"]
+mod tests;
