@@ -15,15 +15,37 @@ fn event(user: Option<&str>, anonymous: Option<&str>) -> Event {
 }
 
 #[test]
-fn an_event_is_suppressed_by_either_of_its_ids() {
+fn a_message_is_suppressed_by_any_id_it_names() {
     let suppressed: HashSet<String> = ["a-1".to_owned()].into();
-    assert!(is_suppressed(&event(None, Some("a-1")), &suppressed));
-    assert!(is_suppressed(&event(Some("u-1"), Some("a-1")), &suppressed));
-    assert!(!is_suppressed(
-        &event(Some("u-1"), Some("a-2")),
+    assert!(is_suppressed(&event(None, Some("a-1")), None, &suppressed));
+    assert!(is_suppressed(
+        &event(Some("u-1"), Some("a-1")),
+        None,
         &suppressed
     ));
-    assert!(!is_suppressed(&event(Some("u-1"), None), &HashSet::new()));
+    assert!(!is_suppressed(
+        &event(Some("u-1"), Some("a-2")),
+        None,
+        &suppressed
+    ));
+    assert!(!is_suppressed(
+        &event(Some("u-1"), None),
+        None,
+        &HashSet::new()
+    ));
+    // An alias of a suppressed id to a new one would carry the person back in.
+    let alias = IdentityLink {
+        from: "a-1".into(),
+        to: "u-9".into(),
+    };
+    assert!(is_suppressed(
+        &event(Some("u-9"), None),
+        Some(&alias),
+        &suppressed
+    ));
+    let both = event(Some("u-9"), Some("a-7"));
+    let ids: Vec<&str> = message_ids(&both, Some(&alias)).collect();
+    assert_eq!(ids, ["u-9", "a-7", "a-1", "u-9"]);
 }
 
 #[test]
