@@ -263,19 +263,17 @@ impl Pipeline {
     ) -> Result<HashSet<String>, SubmitError> {
         let ids: BTreeSet<&str> = ready
             .iter()
-            .flat_map(|(e, link)| {
-                crate::privacy::event_ids(e)
-                    .chain(link.iter().flat_map(|l| [l.from.as_str(), l.to.as_str()]))
-            })
+            .flat_map(|(e, link)| crate::privacy::message_ids(e, *link))
             .collect();
         if ids.is_empty() {
             return Ok(HashSet::new());
         }
         let ids: Vec<&str> = ids.into_iter().collect();
-        let found = self.privacy.suppressed(&ids).await.map_err(|e| match e {
-            crate::storage::StoreError::Unavailable(m) => SubmitError::Store(m),
-            other => SubmitError::Store(other.to_string()),
-        })?;
+        let found = self
+            .privacy
+            .suppressed(&ids)
+            .await
+            .map_err(|e| SubmitError::Store(e.to_string()))?;
         Ok(found.into_iter().collect())
     }
 
@@ -320,10 +318,8 @@ impl Pipeline {
         for item in items {
             match item {
                 Item::Ready { event, link } => {
-                    let dropped = crate::privacy::is_suppressed(&event, &suppressed_ids)
-                        || link.as_ref().is_some_and(|l| {
-                            suppressed_ids.contains(&l.from) || suppressed_ids.contains(&l.to)
-                        });
+                    let dropped =
+                        crate::privacy::is_suppressed(&event, link.as_ref(), &suppressed_ids);
                     results.push(ItemResult {
                         event_id: Some(event.event_id.clone()),
                         status: Status::Accepted,

@@ -20,6 +20,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::event::Event;
+use crate::identity::IdentityLink;
 use crate::jobs::{JobContext, JobError};
 use crate::storage::{
     AuditEntry, AuditStore, JobKind, NewJob, PrivacyStore, RowCounts, RowKind, StoreError,
@@ -161,16 +162,32 @@ where
     Ok(result)
 }
 
-/// The ids an event is known by, for the suppression check.
-pub fn event_ids(event: &Event) -> impl Iterator<Item = &str> {
+/// The ids a message names, for the suppression check: its event's user and anonymous ids
+/// and, for an `identify` or `alias`, both ids of its link.
+pub fn message_ids<'a>(
+    event: &'a Event,
+    link: Option<&'a IdentityLink>,
+) -> impl Iterator<Item = &'a str> {
     event
         .user_id
         .iter()
         .chain(&event.anonymous_id)
         .map(String::as_str)
+        .chain(
+            link.into_iter()
+                .flat_map(|l| [l.from.as_str(), l.to.as_str()]),
+        )
 }
 
-/// True when any id of `event` is suppressed.
-pub fn is_suppressed(event: &Event, suppressed: &HashSet<String>) -> bool {
-    event_ids(event).any(|id| suppressed.contains(id))
+/// True when any id a message names is suppressed: ingestion drops it.
+pub fn is_suppressed(
+    event: &Event,
+    link: Option<&IdentityLink>,
+    suppressed: &HashSet<String>,
+) -> bool {
+    !suppressed.is_empty() && message_ids(event, link).any(|id| suppressed.contains(id))
 }
+
+#[cfg(test)]
+#[path = "privacy_tests.rs"]
+mod tests;

@@ -337,3 +337,32 @@ async fn an_erased_person_is_gone_from_reads_and_later_exports_and_suppressed_id
         "newest first"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_queues_an_erasure_that_the_running_server_carries_out() {
+    let app = spawn_app_with(&[
+        ("APP__WORKER__POLL_INTERVAL_MS", "100"),
+        ("APP__EXPORT__SCHEDULE_ENABLED", "false"),
+    ])
+    .await;
+    let erased = three_days_of_a_person(&app).await;
+    // `api user erase --id old-id`, on the same data directory as the running server.
+    let settings = test_settings(app.dir.path(), &[]);
+    let job_id = api::cli::erase_user(&settings, "old-id", false)
+        .await
+        .expect("queued");
+    let done = wait_job(&app, &job_id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["params"]["requestedBy"], "cli");
+    assert_eq!(done["result"]["rows"]["events"], json!(erased.len()));
+    let (status, _) = app.get_json("/v1/users/sa-u").await;
+    assert_eq!(status, 404);
+    let (_, audit) = app.get_json("/v1/admin/audit?limit=100").await;
+    let by_cli = audit["items"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|a| a["actor"] == "cli" && a["target"] == "sa-u")
+        .count();
+    assert_eq!(by_cli, 2, "the request and the erasure: {audit}");
+}
