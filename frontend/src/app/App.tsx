@@ -17,6 +17,7 @@ const SignInPage = named(() => import('@/features/auth/components/SignInPage'), 
 const CommercePage = named(() => import('@/features/commerce/components/CommercePage'), 'CommercePage');
 const FunnelsPage = named(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage');
 const JobsPage = named(() => import('@/features/jobs/components/JobsPage'), 'JobsPage');
+const RetentionPage = named(() => import('@/features/retention/components/RetentionPage'), 'RetentionPage');
 const OverviewPage = named(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage');
 const TestEventPage = named(() => import('@/features/test-event/components/TestEventPage'), 'TestEventPage');
 const UserPage = named(() => import('@/features/users/components/UserPage'), 'UserPage');
@@ -56,6 +57,7 @@ const router = createBrowserRouter([
       { path: 'users', element: page(UsersPage), errorElement: <PageError /> },
       { path: 'users/:userId', element: page(UserPage), errorElement: <PageError /> },
       { path: 'funnels', element: page(FunnelsPage), errorElement: <PageError /> },
+      { path: 'retention', element: page(RetentionPage), errorElement: <PageError /> },
       {
         path: 'jobs',
         errorElement: <PageError />,
