@@ -70,8 +70,14 @@ async fn weekly_cohorts_in_the_shops_time_zone_follow_merged_people_and_revenue(
         .await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["timeZone"], "Europe/Madrid");
-    assert_eq!((r["from"].as_str(), r["to"].as_str()), (Some("2026-06-01"), Some("2026-06-14")));
-    assert_eq!((r["cohortEvent"].as_str(), r["returning"].as_str()), (Some("any"), Some("any")));
+    assert_eq!(
+        (r["from"].as_str(), r["to"].as_str()),
+        (Some("2026-06-01"), Some("2026-06-14"))
+    );
+    assert_eq!(
+        (r["cohortEvent"].as_str(), r["returning"].as_str()),
+        (Some("any"), Some("any"))
+    );
     assert_eq!(
         cohorts(&r),
         [
@@ -115,6 +121,10 @@ async fn bad_retention_parameters_are_clear_400s() {
         let (status, body) = app
             .get_json(&format!("/v1/reports/retention?{query}"))
             .await;
-        assert_eq!((status, body["code"].as_str()), (400, Some(code)), "{query}: {body}");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some(code)),
+            "{query}: {body}"
+        );
     }
 }
