@@ -75,7 +75,8 @@ pub fn marks_of(accepted: &[(&Event, &str)]) -> (Vec<DayMark>, Vec<FirstMark>) {
             last,
         })
         .collect();
-    (marks.clone(), firsts_of(&marks))
+    let firsts = firsts_of(&marks);
+    (marks, firsts)
 }
 
 /// The earliest instant per (person, kind) among `marks`.
