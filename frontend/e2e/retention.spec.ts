@@ -32,9 +32,24 @@ test('the retention page shows the API cohorts as a heatmap and keeps its settin
   expect(cells).toEqual(firstBusy.returning);
   await expect(page.getByRole('img', { name: 'Retention curve (average over cohorts)' })).toBeVisible();
 
+  // Coming back on purchases: the heatmap follows the API.
+  await page.getByLabel('Returning event').fill('purchase');
+  await page.getByLabel('Returning event').press('Tab');
+  await expect(page).toHaveURL(/returning=purchase/);
+  const bought: Cohort[] = (await (await page.request.get('/v1/reports/retention?interval=day&periods=4&returning=purchase')).json()).cohorts;
+  const busy = bought.find((c) => c.size > 0)!;
+  await expect
+    .poll(() =>
+      page
+        .locator(`tr[data-cohort="${busy.cohort}"] td[data-returning]`)
+        .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-returning')))),
+    )
+    .toEqual(busy.returning);
+
   // The settings survive a reload (they live in the URL).
   await page.reload();
   await expect(page.getByLabel('Cohorts by')).toHaveValue('day');
   await expect(page.getByLabel('Periods')).toHaveValue('4');
+  await expect(page.getByLabel('Returning event')).toHaveValue('purchase');
   await shot(page, 'retention');
 });

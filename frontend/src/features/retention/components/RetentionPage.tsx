@@ -82,6 +82,7 @@ export function RetentionPage() {
         />
         <label htmlFor={`${id}-cohort`}>{t('retention.cohortEvent')}</label>
         <input
+          key={`cohort-${cohortEvent}`}
           id={`${id}-cohort`}
           list={`${id}-types`}
           placeholder={t('retention.any')}
@@ -90,6 +91,7 @@ export function RetentionPage() {
         />
         <label htmlFor={`${id}-returning`}>{t('retention.returning')}</label>
         <input
+          key={`returning-${returning}`}
           id={`${id}-returning`}
           list={`${id}-types`}
           placeholder={t('retention.any')}
