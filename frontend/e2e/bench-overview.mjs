@@ -139,6 +139,23 @@ for (const [days, filter] of [[7, ''], [30, ''], [7, 'device:mobile'], [30, 'dev
   }
 }
 
+for (const [path, name] of [
+  [`/v1/reports/retention?interval=day&periods=8&from=${day(29)}&to=${day(0)}`, 'retention, daily cohorts, 30 days, 8 periods'],
+  [`/v1/reports/retention?interval=week&periods=5&from=${day(29)}&to=${day(0)}`, 'retention, weekly cohorts, 30 days, 5 periods'],
+  [`/v1/reports/retention?interval=week&periods=5&returning=purchase&from=${day(29)}&to=${day(0)}`, 'retention, weekly, returning on purchase'],
+  [`/v1/reports/retention?interval=week&periods=5&filter=device:mobile&from=${day(29)}&to=${day(0)}`, 'retention, weekly, filter device:mobile'],
+]) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${base}${path}`, { headers: { cookie } });
+    if (!r.ok) throw new Error(`${path} answered ${r.status}`);
+    await r.json();
+    times.push(performance.now() - t0);
+  }
+  console.log(`${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
+}
+
 const profile = mkdtempSync(join(tmpdir(), 'shoptrail-bench-'));
 const ctx = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

@@ -18,6 +18,7 @@ test('Spanish: every page translated, remembered after reload', async ({ page })
     ['/users', 'Usuarios', 'es-users'],
     ['/users/e2e-user-00', 'Recorrido', 'es-user-journey'],
     ['/funnels', 'Embudos', 'es-funnels'],
+    ['/retention', 'Retención', 'es-retention'],
     ['/admin/members', 'Miembros', 'es-admin-members'],
     ['/admin/write-keys', 'Claves de escritura', 'es-admin-write-keys'],
     ['/admin/audit', 'Registro de auditoría', 'es-admin-audit'],

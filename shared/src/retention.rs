@@ -6,9 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use serde::Serialize;
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use crate::commerce::{Currency, Money, Order, Rates};
 use crate::reports::{Interval, Range, Unconverted, day_label, local_midnight, money_value};
@@ -110,8 +108,7 @@ impl Spec {
 }
 
 /// One cohort: its members and, per period followed, how many came back and their revenue.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cohort {
     /// The cohort's period: `2026-06-01` (day; a week by its Monday) or `2026-06` (month).
     pub cohort: String,

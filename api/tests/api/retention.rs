@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
 fn page(id: &str, user: &str, ts: &str) -> Value {
     json!({"type": "page", "messageId": id, "userId": user, "timestamp": ts})
 }
@@ -49,7 +51,8 @@ async fn weekly_cohorts_in_the_shops_time_zone_follow_merged_people_and_revenue(
         &app,
         vec![
             page("u1-a", "u1", "2026-06-01T10:00:00Z"),
-            page("u2-a", "u2", "2026-06-02T10:00:00Z"),
+            json!({"type": "page", "messageId": "u2-a", "userId": "u2",
+                   "timestamp": "2026-06-02T10:00:00Z", "context": {"userAgent": IPHONE}}),
             // 00:30 on Monday 8 June in Madrid: the second cohort.
             page("u3-a", "u3", "2026-06-07T22:30:00Z"),
             json!({"type": "page", "messageId": "a9-a", "anonymousId": "a-9",
@@ -90,6 +93,19 @@ async fn weekly_cohorts_in_the_shops_time_zone_follow_merged_people_and_revenue(
     assert_eq!(r["cohorts"][0]["partial"], false);
     assert_eq!(r["curve"], json!([1.0, 0.75, 0.25]));
     assert_eq!(r["currency"], "EUR");
+
+    // A filter keeps the people with a passing visit in their cohort's period: u2 on a phone.
+    let (status, r) = app
+        .get_json("/v1/reports/retention?interval=week&from=2026-06-01&to=2026-06-08&periods=3&filter=device:mobile")
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        cohorts(&r),
+        [
+            ("2026-06-01".to_owned(), 1, vec![1, 0, 0]),
+            ("2026-06-08".to_owned(), 0, vec![0, 0, 0]),
+        ]
+    );
 
     let (status, r) = app
         .get_json("/v1/reports/retention?interval=week&from=2026-06-01&to=2026-06-01&periods=3&returning=purchase")

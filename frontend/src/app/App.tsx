@@ -18,6 +18,7 @@ const CommercePage = named(() => import('@/features/commerce/components/Commerce
 const FunnelsPage = named(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage');
 const LivePage = named(() => import('@/features/live/components/LivePage'), 'LivePage');
 const JobsPage = named(() => import('@/features/jobs/components/JobsPage'), 'JobsPage');
+const RetentionPage = named(() => import('@/features/retention/components/RetentionPage'), 'RetentionPage');
 const OverviewPage = named(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage');
 const TestEventPage = named(() => import('@/features/test-event/components/TestEventPage'), 'TestEventPage');
 const UserPage = named(() => import('@/features/users/components/UserPage'), 'UserPage');
@@ -58,6 +59,7 @@ const router = createBrowserRouter([
       { path: 'users/:userId', element: page(UserPage), errorElement: <PageError /> },
       { path: 'funnels', element: page(FunnelsPage), errorElement: <PageError /> },
       { path: 'live', element: page(LivePage), errorElement: <PageError /> },
+      { path: 'retention', element: page(RetentionPage), errorElement: <PageError /> },
       {
         path: 'jobs',
         errorElement: <PageError />,

@@ -11,6 +11,7 @@ const NAV: { to: string; key: string; role: Role }[] = [
   { to: '/users', key: 'nav.users', role: 'viewer' },
   { to: '/funnels', key: 'nav.funnels', role: 'viewer' },
   { to: '/live', key: 'nav.live', role: 'viewer' },
+  { to: '/retention', key: 'nav.retention', role: 'viewer' },
   { to: '/jobs', key: 'nav.jobs', role: 'analyst' },
   { to: '/test-event', key: 'nav.testEvent', role: 'analyst' },
   { to: '/admin', key: 'nav.admin', role: 'admin' },

@@ -49,7 +49,8 @@ pub struct FirstMark {
 /// The marks a batch's newly stored events add, each with the person it was stored under,
 /// merged per (person, kind, day). Bots' events count in no cohort.
 pub fn marks_of(accepted: &[(&Event, &str)]) -> (Vec<DayMark>, Vec<FirstMark>) {
-    let mut days: BTreeMap<(&str, &str, i64), (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+    type Span = (DateTime<Utc>, DateTime<Utc>);
+    let mut days: BTreeMap<(&str, &str, i64), Span> = BTreeMap::new();
     for (e, person) in accepted {
         if e.derived.as_ref().is_some_and(|d| d.bot) {
             continue;
@@ -74,7 +75,8 @@ pub fn marks_of(accepted: &[(&Event, &str)]) -> (Vec<DayMark>, Vec<FirstMark>) {
             last,
         })
         .collect();
-    (marks.clone(), firsts_of(&marks))
+    let firsts = firsts_of(&marks);
+    (marks, firsts)
 }
 
 /// The earliest instant per (person, kind) among `marks`.
