@@ -153,8 +153,11 @@ impl App {
         );
         let grace = Duration::from_millis(state.settings.server.shutdown_grace_ms);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let live_streams = state.live_streams.clone();
         let signal = async move {
             shutdown.await;
+            // Open live streams end at their next poll, so they do not hold the grace period.
+            live_streams.close();
             info!("Shutting down: no new connections; finishing in-flight requests.");
             let _ = stopping_tx.send(());
         };

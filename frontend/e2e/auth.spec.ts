@@ -27,10 +27,11 @@ test('an expired session goes to sign-in and back to the page', async ({ page, c
   await expect(page.getByRole('link', { name: 'e2e-user-00' })).toBeVisible();
   await context.clearCookies();
   // The next call the page makes (a new search) meets the ended session.
-  await page.getByLabel('Search by user id').fill('e2e-user-1');
+  await page.getByLabel('Search by id, email or name').fill('e2e-user-1');
   await expect(page).toHaveURL(/\/sign-in$/);
   await expect(page.getByText('Your session has ended')).toBeVisible();
   await signIn(page, ADMIN);
-  await expect(page).toHaveURL(/\/users$/);
+  // Back to the list as it was, search included (it lives in the URL).
+  await expect(page).toHaveURL(/\/users(\?q=e2e-user-1)?$/);
   await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
 });

@@ -33,10 +33,10 @@ test('jobs: backfill an export and import a file with a dry run first', async ({
   const search = async () => {
     await users.goto('/users');
     await expect(users.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
-    await users.getByLabel('Search by user id').fill('e2e-imported');
+    await users.getByLabel('Search by id, email or name').fill('e2e-imported');
   };
   await search();
-  await expect(users.getByText('No user id matches this search.')).toBeVisible();
+  await expect(users.getByText('No one matches this search.')).toBeVisible();
 
   await page.getByRole('button', { name: 'Run the import' }).click();
   await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible({ timeout: 60_000 });

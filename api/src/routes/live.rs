@@ -83,20 +83,21 @@ pub async fn events(
         follower: Follower::new(filter, state.clock.now()),
         pending: VecDeque::new(),
         tick,
-        _permit: permit,
+        permit,
     };
     Ok(Sse::new(futures::stream::unfold(stream, Polling::next))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(live.keep_alive_s))))
 }
 
 /// One open stream: its position, what it has read but not sent, and its slot among the
-/// instance's streams (released when the client goes and the stream is dropped).
+/// instance's streams (released when the client goes and the stream is dropped; closed
+/// when the server shuts down).
 struct Polling {
     store: Arc<dyn Store>,
     follower: Follower,
     pending: VecDeque<Event>,
     tick: tokio::time::Interval,
-    _permit: OwnedSemaphorePermit,
+    permit: OwnedSemaphorePermit,
 }
 
 impl Polling {
@@ -111,6 +112,10 @@ impl Polling {
                 ));
             }
             self.tick.tick().await;
+            // Closed on shutdown: end the stream so the connection can finish.
+            if self.permit.semaphore().is_closed() {
+                return None;
+            }
             match self.store.recent_arrivals(&self.follower.query()).await {
                 Ok(events) => self.pending.extend(self.follower.absorb(events)),
                 // The next poll tries again; the client keeps its stream.

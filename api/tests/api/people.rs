@@ -243,3 +243,23 @@ async fn visitors_are_the_people_seen_in_the_last_five_minutes() {
     assert_eq!(status, 200);
     assert_eq!(body, json!({"visitors": 2, "windowSeconds": 300}));
 }
+
+#[tokio::test]
+async fn a_shutdown_ends_open_live_streams() {
+    let app = spawn_app_with(&[("APP__LIVE__POLL_INTERVAL_MS", "100")]).await;
+    let mut r = app
+        .client
+        .get(app.url("/v1/live/events"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 200);
+    let stopping = tokio::spawn(app.stop());
+    // The body ends (rather than waiting out the 20 s grace period).
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = r.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended on shutdown");
+    stopping.await.expect("stopped");
+}

@@ -660,3 +660,51 @@ impl Store for SqliteStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before the users' search terms existed gets them for the profiles
+    /// it already holds when the migration runs.
+    #[tokio::test]
+    async fn the_search_terms_migration_fills_terms_for_existing_profiles() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        {
+            let mut c = Connection::open(&path).expect("open");
+            let tx = c.transaction().expect("tx");
+            let before = MIGRATIONS
+                .iter()
+                .position(|m| *m == SEARCH_TERMS_MIGRATION)
+                .expect("registered");
+            for sql in &MIGRATIONS[..before] {
+                tx.execute_batch(sql).expect("migration");
+            }
+            tx.pragma_update(None, "user_version", before)
+                .expect("version");
+            tx.execute(
+                "INSERT INTO users (profile_id, user_id, first_seen, last_seen, event_count,
+                    last_event_type, traits)
+                 VALUES ('u-1', 'u-1', 0, 0, 1, 'identify', ?1)",
+                [r#"{"email":"Old@Shop.test","name":"Ana Ruiz"}"#],
+            )
+            .expect("old profile");
+            tx.commit().expect("commit");
+        }
+        let store = SqliteStore::open_file(&path, 2, SqliteSynchronous::Normal)
+            .await
+            .expect("migrates");
+        for search in ["old@", "RUI", "u-1"] {
+            let q = UserQuery {
+                search: Some(search.into()),
+                limit: 10,
+                ..UserQuery::default()
+            };
+            let page = store.list_users(&q).await.expect("list");
+            assert_eq!(page.items.len(), 1, "{search}");
+            assert_eq!(store.count_users(&q).await.expect("count"), 1, "{search}");
+        }
+        store.close().await;
+    }
+}
