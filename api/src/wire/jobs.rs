@@ -10,6 +10,7 @@ use serde_json::Value;
 use shared::jobs::ExportParams;
 use shared::jobs::export::ExportResult;
 use shared::jobs::import::{ImportReport, LineError};
+use shared::jobs::purge::{PurgeParams, PurgeResult};
 use shared::jobs::{CsvMapping, ImportFormat, ImportParams, ImportSource};
 use shared::storage::{Job, JobKind, JobProgress, JobStatus};
 use utoipa::ToSchema;
@@ -77,7 +78,8 @@ impl From<JobProgress> for Progress {
     }
 }
 
-/// A job's parameters, by kind.
+/// A job's parameters, by kind. An export's and a purge's are both one day (`kind` tells
+/// them apart), so they share one schema.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum JobParams {
@@ -85,11 +87,11 @@ pub enum JobParams {
     Import(ImportRequest),
 }
 
-/// Parameters of an export.
+/// Parameters of an export or a retention purge.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportJobParams {
-    /// The UTC day exported.
+    /// The UTC day exported, or the UTC day a purge ran for (its cutoff counts back from it).
     pub date: NaiveDate,
 }
 
@@ -99,6 +101,42 @@ pub struct ExportJobParams {
 pub enum JobResult {
     Export(ExportReport),
     Import(ImportSummary),
+    Purge(PurgeReport),
+}
+
+/// What a retention purge deleted (rows older than `cutoff`; aggregates are kept).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PurgeReport {
+    /// The UTC day the purge ran for.
+    pub date: NaiveDate,
+    /// `retention.events_days` when it ran; 0 means retention was off and nothing was deleted.
+    pub events_days: u32,
+    /// Rows older than this were deleted.
+    pub cutoff: Option<DateTime<Utc>>,
+    pub events: u64,
+    /// Analytics sessions.
+    pub visits: u64,
+    pub orders: u64,
+    /// Per-person "active on day" rows (the daily user counts stay).
+    pub active_days: u64,
+    /// Profiles last seen before the cutoff, with their identity links.
+    pub profiles: u64,
+}
+
+impl From<PurgeResult> for PurgeReport {
+    fn from(r: PurgeResult) -> Self {
+        Self {
+            date: r.date,
+            events_days: r.events_days,
+            cutoff: r.cutoff,
+            events: r.events,
+            visits: r.visits,
+            orders: r.orders,
+            active_days: r.active_days,
+            profiles: r.profiles,
+        }
+    }
 }
 
 /// What an export produced.
@@ -287,6 +325,10 @@ impl TryFrom<Job> for JobView {
                     dry_run: p.dry_run,
                 })
             }
+            JobKind::Purge => {
+                let p: PurgeParams = read(&j.id, "params", j.params)?;
+                JobParams::Export(ExportJobParams { date: p.date })
+            }
         };
         let result = match (j.kind, j.result) {
             (_, None) => None,
@@ -314,6 +356,10 @@ impl TryFrom<Job> for JobView {
                     bytes: r.bytes,
                     errors: r.errors.into_iter().map(ImportLineError::from).collect(),
                 }))
+            }
+            (JobKind::Purge, Some(v)) => {
+                let r: PurgeResult = read(&j.id, "result", v)?;
+                Some(JobResult::Purge(r.into()))
             }
         };
         Ok(Self {

@@ -7,6 +7,7 @@ pub mod identity;
 pub mod jobs;
 pub mod mongo;
 pub mod moves;
+pub mod retention;
 pub mod sqlite;
 pub mod write;
 
@@ -22,6 +23,7 @@ pub use jobs::{
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
 pub use moves::{MoveStep, MoveStore, Mover};
+pub use retention::RetentionStore;
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
@@ -264,6 +266,7 @@ pub trait Store:
     + JobStore
     + DayEventStore
     + MoveStore
+    + RetentionStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -350,7 +353,11 @@ impl Stats {
             .map(|(event_type, count)| TypeCount { event_type, count })
             .collect();
         events_per_type.sort_by(|a, b| b.count.cmp(&a.count).then(a.event_type.cmp(&b.event_type)));
-        let total_users = rows.active_users;
+        // Distinct users come from per-person day rows, which the retention purge deletes;
+        // the daily counts stay. A range reaching into purged days still had at least its
+        // busiest day's users, so that is the floor (a lower bound, exact without purges).
+        let busiest_day = dau.values().copied().max().unwrap_or(0);
+        let total_users = rows.active_users.max(busiest_day);
         Stats {
             from,
             to,

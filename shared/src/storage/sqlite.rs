@@ -17,6 +17,7 @@ mod funnels;
 mod identity;
 mod jobs;
 mod moves;
+mod retention;
 mod visits;
 mod write;
 

@@ -1,4 +1,4 @@
-//! The job queue every engine keeps (exports, imports): jobs with an idempotency key, claimed
+//! The job queue every engine keeps (exports, imports, retention purges): jobs with an idempotency key, claimed
 //! under a lease, retried with backoff, cancellable; and the paged read of one UTC day's
 //! events that the export streams from.
 //!
@@ -32,15 +32,18 @@ pub enum JobKind {
     Export,
     /// Reads events from a file (S3, URL or upload) into the store.
     Import,
+    /// Deletes raw events and per-person rows past `retention.events_days`.
+    Purge,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 2] = [JobKind::Export, JobKind::Import];
+    pub const ALL: [JobKind; 3] = [JobKind::Export, JobKind::Import, JobKind::Purge];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Export => "export",
             JobKind::Import => "import",
+            JobKind::Purge => "purge",
         }
     }
 
@@ -48,7 +51,10 @@ impl JobKind {
         match s {
             "export" => Ok(JobKind::Export),
             "import" => Ok(JobKind::Import),
-            other => Err(format!("job kind {other:?} is not one of export, import")),
+            "purge" => Ok(JobKind::Purge),
+            other => Err(format!(
+                "job kind {other:?} is not one of export, import, purge"
+            )),
         }
     }
 }

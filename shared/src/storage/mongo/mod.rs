@@ -31,6 +31,7 @@ mod funnels;
 mod identity;
 mod jobs;
 mod moves;
+mod retention;
 mod visits;
 mod write;
 
@@ -286,6 +287,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
             EVENTS,
             doc! { "profile_id": 1, "occurred_at": -1, "_id": -1 },
         ),
+        // The retention purge finds old events by time, and the export a day's in order.
+        (EVENTS, doc! { "occurred_at": 1, "_id": 1 }),
         (USERS, doc! { "last_seen": -1, "_id": -1 }),
         (DAILY_TYPE_COUNTS, doc! { "d": 1 }),
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
