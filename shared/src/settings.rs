@@ -369,6 +369,8 @@ pub struct RetentionSettings {
     pub events_days: u32,
     /// Cron expression (UTC, with seconds) of the daily purge.
     pub schedule: String,
+    /// Turns the scheduled purge off (a purge job enqueued otherwise still runs).
+    pub schedule_enabled: bool,
     /// Most rows one delete removes, so a purge never holds the store for long.
     pub batch_rows: usize,
 }
@@ -486,6 +488,7 @@ page_events = 5000
 [retention]
 events_days = 0
 schedule = "0 30 3 * * *"
+schedule_enabled = true
 batch_rows = 5000
 
 [import]

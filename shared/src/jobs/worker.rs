@@ -149,7 +149,7 @@ impl JobWorker {
                 }
             }
         }
-        if self.settings.retention.enabled() {
+        if self.settings.retention.enabled() && self.settings.retention.schedule_enabled {
             match cron::Schedule::from_str(&self.settings.retention.schedule) {
                 Ok(schedule) => {
                     if let Some(last) = last_tick(&schedule, self.clock.now())

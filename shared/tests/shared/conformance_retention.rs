@@ -25,6 +25,7 @@ fn retention(batch_rows: usize) -> RetentionSettings {
     RetentionSettings {
         events_days: 30,
         schedule: "0 30 3 * * *".into(),
+        schedule_enabled: false,
         batch_rows,
     }
 }
