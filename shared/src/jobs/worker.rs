@@ -3,10 +3,10 @@
 //! (imports up to `worker.concurrency` at once, exports one at a time, so imports that stall
 //! can never keep the daily export waiting for a slot), and apalis-cron workers that enqueue
 //! the export of the previous UTC day on `export.schedule` and, when retention is set, the
-//! day's purge on `retention.schedule`. Each attempt renews its lease with a heartbeat that also records
-//! progress and notices cancellation, and ends as succeeded, retried with backoff, failed
-//! or cancelled (the store's transitions decide; apalis's own retry is not used). A gauge
-//! refresher keeps the queue and last-export gauges in line with the store.
+//! day's purge on `retention.schedule`. Each attempt renews its lease with a heartbeat
+//! that also records progress and notices cancellation, and ends as succeeded, retried with
+//! backoff, failed or cancelled (the store's transitions decide; apalis's own retry is not
+//! used). A gauge refresher keeps the queue and last-export gauges in line with the store.
 //!
 //! The `worker` binary and the API in embedded mode start the same [`JobWorker`]. A worker
 //! that dies mid-job simply stops heartbeating: once the lease expires, any worker claims

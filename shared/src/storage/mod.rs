@@ -414,6 +414,20 @@ mod tests {
     }
 
     #[test]
+    fn distinct_users_never_fall_below_the_busiest_day_once_day_rows_are_purged() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let rows = RollupRows {
+            day_type_counts: vec![(d("2026-01-01"), "page_view".into(), 9)],
+            daily_active: vec![(d("2026-01-01"), 5), (d("2026-01-02"), 2)],
+            // Only day 2's per-person rows are left.
+            active_users: 2,
+        };
+        let s = Stats::from_rollups(d("2026-01-01"), d("2026-01-02"), rows);
+        assert_eq!(s.total_users, 5);
+        assert_eq!(s.avg_events_per_user, 1.8);
+    }
+
+    #[test]
     fn stats_zero_fill_days_and_rank_types() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
         let rows = RollupRows {
