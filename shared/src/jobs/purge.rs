@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::metric::RETENTION_DELETED_ROWS;
 use super::{JobContext, JobError};
 use crate::settings::RetentionSettings;
-use crate::storage::{JobKind, NewJob, RetentionStore, StoreError};
+use crate::storage::{JobKind, NewJob, PurgeStore, StoreError};
 
 /// Parameters of a purge job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,7 +78,7 @@ impl Purged {
     /// Deletes one bounded step of this kind.
     async fn step(
         self,
-        store: &dyn RetentionStore,
+        store: &dyn PurgeStore,
         cutoff: DateTime<Utc>,
         limit: usize,
     ) -> Result<u64, StoreError> {
@@ -126,7 +126,7 @@ pub fn purge_job(date: NaiveDate, max_attempts: u32) -> Result<NewJob, serde_jso
 /// Runs the purge for `date`: each kind in turn, `batch_rows` at a time, until a step
 /// deletes fewer than that. Stops between steps when the job is cancelled.
 pub async fn run(
-    store: &dyn RetentionStore,
+    store: &dyn PurgeStore,
     settings: &RetentionSettings,
     date: NaiveDate,
     ctx: &JobContext,

@@ -7,7 +7,7 @@ pub mod identity;
 pub mod jobs;
 pub mod mongo;
 pub mod moves;
-pub mod retention;
+pub mod purge;
 pub mod sqlite;
 pub mod write;
 
@@ -23,7 +23,7 @@ pub use jobs::{
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
 pub use moves::{MoveStep, MoveStore, Mover};
-pub use retention::RetentionStore;
+pub use purge::PurgeStore;
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
@@ -266,7 +266,7 @@ pub trait Store:
     + JobStore
     + DayEventStore
     + MoveStore
-    + RetentionStore
+    + PurgeStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -17,7 +17,7 @@ mod funnels;
 mod identity;
 mod jobs;
 mod moves;
-mod retention;
+mod purge;
 mod visits;
 mod write;
 

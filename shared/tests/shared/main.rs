@@ -7,7 +7,7 @@ mod conformance;
 mod conformance_jobs;
 mod conformance_jobs_cas;
 mod conformance_moves;
-mod conformance_retention;
+mod conformance_purge;
 mod helpers;
 mod identity_cases;
 mod mongo_topology;

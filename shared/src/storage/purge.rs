@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::StoreError;
 
 #[async_trait]
-pub trait RetentionStore: Send + Sync {
+pub trait PurgeStore: Send + Sync {
     /// Deletes events that occurred before `before`.
     async fn forget_old_events(
         &self,

@@ -44,7 +44,7 @@ async fn delete_some(
     Ok(deleted.deleted_count)
 }
 
-/// One step of [`RetentionStore::forget_old_profiles`]: the oldest profiles and the links
+/// One step of [`PurgeStore::forget_old_profiles`]: the oldest profiles and the links
 /// to them, in one transaction.
 struct ForgetProfiles {
     before: bson::DateTime,
@@ -90,7 +90,7 @@ impl TxBody for ForgetProfiles {
 }
 
 #[async_trait]
-impl RetentionStore for MongoStore {
+impl PurgeStore for MongoStore {
     async fn forget_old_events(
         &self,
         before: DateTime<Utc>,

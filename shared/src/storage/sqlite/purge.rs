@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{TransactionBehavior, params};
 
 use super::{SqliteStore, day, ms};
-use crate::storage::{RetentionStore, StoreError};
+use crate::storage::{PurgeStore, StoreError};
 
 fn limit_of(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
@@ -36,7 +36,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl RetentionStore for SqliteStore {
+impl PurgeStore for SqliteStore {
     async fn forget_old_events(
         &self,
         before: DateTime<Utc>,
