@@ -37,6 +37,7 @@ module "shoptrail" {
   docdb_instance_class          = var.docdb_instance_class
   docdb_instance_count          = var.docdb_instance_count
   docdb_backup_retention_days   = var.docdb_backup_retention_days
+  docdb_backup_window           = var.docdb_backup_window
   deletion_protection           = var.deletion_protection
   force_destroy_buckets         = var.force_destroy_buckets
   log_retention_days            = var.log_retention_days

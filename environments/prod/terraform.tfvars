@@ -28,6 +28,7 @@ worker_desired_count = 1
 docdb_instance_class        = "db.r6g.large"
 docdb_instance_count        = 3
 docdb_backup_retention_days = 35
+docdb_backup_window         = "01:30-02:30"
 
 deletion_protection           = true
 force_destroy_buckets         = false

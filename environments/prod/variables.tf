@@ -176,8 +176,13 @@ variable "docdb_instance_count" {
 }
 
 variable "docdb_backup_retention_days" {
-  description = "Days of DocumentDB automated backups."
+  description = "Days of DocumentDB automated backups (7 to 35; the point-in-time restore window)."
   type        = number
+}
+
+variable "docdb_backup_window" {
+  description = "Daily UTC window of the DocumentDB automated snapshot (hh24:mi-hh24:mi)."
+  type        = string
 }
 
 variable "deletion_protection" {

@@ -28,6 +28,7 @@ worker_desired_count = 1
 docdb_instance_class        = "db.r6g.large"
 docdb_instance_count        = 2
 docdb_backup_retention_days = 7
+docdb_backup_window         = "02:00-03:00"
 
 deletion_protection           = true
 force_destroy_buckets         = false

@@ -20,6 +20,8 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub export: ExportSettings,
     pub import: ImportSettings,
+    /// How long raw events and per-person rows are kept.
+    pub retention: RetentionSettings,
     /// The demo shop page (`/demo/`).
     #[serde(default)]
     pub demo: DemoSettings,
@@ -385,6 +387,30 @@ pub struct ImportSettings {
     pub url_total_timeout_s: u64,
 }
 
+/// Retention of raw events and per-person rows (see `jobs::purge`); aggregates stay.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    /// Days of events kept before the day the purge runs (UTC); 0 keeps everything forever.
+    /// At least [`RetentionSettings::MIN_EVENTS_DAYS`] when set.
+    pub events_days: u32,
+    /// Cron expression (UTC, with seconds) of the daily purge.
+    pub schedule: String,
+    /// Turns the scheduled purge off (a purge job enqueued otherwise still runs).
+    pub schedule_enabled: bool,
+    /// Most rows one delete removes, so a purge never holds the store for long.
+    pub batch_rows: usize,
+}
+
+impl RetentionSettings {
+    /// The shortest retention accepted: a week, so a typo cannot wipe the store.
+    pub const MIN_EVENTS_DAYS: u32 = 7;
+
+    /// Whether anything is ever purged.
+    pub fn enabled(&self) -> bool {
+        self.events_days > 0
+    }
+}
+
 impl ExportSettings {
     /// The destination URL, with the embedded default under the data directory.
     pub fn destination_url(&self, data_dir: &std::path::Path) -> String {
@@ -484,6 +510,12 @@ schedule = "0 0 10 * * *"
 schedule_enabled = true
 max_file_bytes = 134217728
 page_events = 5000
+
+[retention]
+events_days = 0
+schedule = "0 30 3 * * *"
+schedule_enabled = true
+batch_rows = 5000
 
 [import]
 url_allowlist = []
@@ -676,6 +708,22 @@ impl Settings {
         if i.batch_events == 0 || i.max_upload_bytes == 0 {
             return fail("import.batch_events and import.max_upload_bytes must be positive".into());
         }
+        let r = &self.retention;
+        if r.enabled() && r.events_days < RetentionSettings::MIN_EVENTS_DAYS {
+            return fail(format!(
+                "retention.events_days must be 0 (keep forever) or at least {}",
+                RetentionSettings::MIN_EVENTS_DAYS
+            ));
+        }
+        if <cron::Schedule as std::str::FromStr>::from_str(&r.schedule).is_err() {
+            return fail(format!(
+                "retention.schedule {:?} is not a cron expression (sec min hour day month weekday)",
+                r.schedule
+            ));
+        }
+        if r.batch_rows == 0 {
+            return fail("retention.batch_rows must be at least 1".into());
+        }
         Ok(())
     }
 
@@ -824,6 +872,26 @@ mod tests {
             ("APP__EXPORT__SCHEDULE", "every day"),
             ("APP__WORKER__HEARTBEAT_MS", "40000"),
             ("APP__WORKER__LISTEN_ADDR", "nowhere"),
+        ] {
+            assert!(
+                Settings::load_from(None, env(&[(k, v)])).is_err(),
+                "{k}={v}"
+            );
+        }
+    }
+
+    #[test]
+    fn retention_is_off_by_default_and_at_least_a_week_when_set() {
+        let s = Settings::load_from(None, env(&[])).expect("defaults");
+        assert!(!s.retention.enabled());
+        assert_eq!(s.retention.schedule, "0 30 3 * * *");
+        let s = Settings::load_from(None, env(&[("APP__RETENTION__EVENTS_DAYS", "30")]))
+            .expect("30 days is valid");
+        assert_eq!(s.retention.events_days, 30);
+        for (k, v) in [
+            ("APP__RETENTION__EVENTS_DAYS", "6"),
+            ("APP__RETENTION__SCHEDULE", "daily"),
+            ("APP__RETENTION__BATCH_ROWS", "0"),
         ] {
             assert!(
                 Settings::load_from(None, env(&[(k, v)])).is_err(),

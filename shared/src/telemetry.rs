@@ -319,12 +319,20 @@ fn describe() {
             "Unix time of midnight (UTC) of the day the last successful export covered."
         );
         describe_counter!(metric::EXPORT_EVENTS, "Events written by exports.");
+        describe_counter!(
+            crate::jobs::metric::RETENTION_DELETED_ROWS,
+            "Rows deleted by the retention purge, by kind (events, visits, orders, active_days, profiles)."
+        );
     }
     // A counter only appears on /metrics once touched; alarms and dashboards need the
     // failure counters to exist (at 0) before the first failure.
     metrics::counter!("shoptrail_batch_flush_failures_total").increment(0);
     metrics::counter!("shoptrail_profile_traits_dropped_total").increment(0);
     metrics::counter!(crate::jobs::metric::EXPORT_FAILURES).increment(0);
+    for kind in crate::jobs::purge::PURGED {
+        metrics::counter!(crate::jobs::metric::RETENTION_DELETED_ROWS, "kind" => kind.as_str())
+            .increment(0);
+    }
     // One failed series per job kind from start-up, so the first failure after a
     // restart is a change from 0 that the jobs-failed alarm sees.
     for kind in crate::storage::JobKind::ALL {

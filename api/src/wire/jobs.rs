@@ -10,6 +10,7 @@ use serde_json::Value;
 use shared::jobs::ExportParams;
 use shared::jobs::export::ExportResult;
 use shared::jobs::import::{ImportReport, LineError};
+use shared::jobs::purge::{PurgeParams, PurgeResult};
 use shared::jobs::{CsvMapping, ImportFormat, ImportParams, ImportSource};
 use shared::privacy::{ErasureParams, ErasureResult};
 use shared::storage::{Job, JobKind, JobProgress, JobStatus};
@@ -78,7 +79,8 @@ impl From<JobProgress> for Progress {
     }
 }
 
-/// A job's parameters, by kind.
+/// A job's parameters, by kind. An export's and a purge's are both one day (`kind` tells
+/// them apart), so they share one schema.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum JobParams {
@@ -99,11 +101,11 @@ pub struct ErasureJobParams {
     pub requested_by: String,
 }
 
-/// Parameters of an export.
+/// Parameters of an export or a retention purge.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportJobParams {
-    /// The UTC day exported.
+    /// The UTC day exported, or the UTC day a purge ran for (its cutoff counts back from it).
     pub date: NaiveDate,
 }
 
@@ -114,6 +116,7 @@ pub enum JobResult {
     Export(ExportReport),
     Import(ImportSummary),
     Erase(ErasureReport),
+    Purge(PurgeReport),
 }
 
 /// What an erasure removed.
@@ -127,6 +130,41 @@ pub struct ErasureReport {
     /// Rows removed per kind (`events`, `visits`, `orders`, `activeDays` (re-keyed to an
     /// anonymous id), `pendingMoves`, `profiles`, `identityLinks`).
     pub rows: BTreeMap<String, u64>,
+}
+
+/// What a retention purge deleted (rows older than `cutoff`; aggregates are kept).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PurgeReport {
+    /// The UTC day the purge ran for.
+    pub date: NaiveDate,
+    /// `retention.events_days` when it ran; 0 means retention was off and nothing was deleted.
+    pub events_days: u32,
+    /// Rows older than this were deleted.
+    pub cutoff: Option<DateTime<Utc>>,
+    pub events: u64,
+    /// Analytics sessions.
+    pub visits: u64,
+    pub orders: u64,
+    /// Per-person "active on day" rows (the daily user counts stay).
+    pub active_days: u64,
+    /// Profiles last seen before the cutoff, with their identity links.
+    pub profiles: u64,
+}
+
+impl From<PurgeResult> for PurgeReport {
+    fn from(r: PurgeResult) -> Self {
+        Self {
+            date: r.date,
+            events_days: r.events_days,
+            cutoff: r.cutoff,
+            events: r.events,
+            visits: r.visits,
+            orders: r.orders,
+            active_days: r.active_days,
+            profiles: r.profiles,
+        }
+    }
 }
 
 /// What an export produced.
@@ -323,6 +361,10 @@ impl TryFrom<Job> for JobView {
                     requested_by: p.requested_by,
                 })
             }
+            JobKind::Purge => {
+                let p: PurgeParams = read(&j.id, "params", j.params)?;
+                JobParams::Export(ExportJobParams { date: p.date })
+            }
         };
         let result = match (j.kind, j.result) {
             (_, None) => None,
@@ -363,6 +405,10 @@ impl TryFrom<Job> for JobView {
                         .map(|(k, n)| (k.as_str().to_owned(), n))
                         .collect(),
                 }))
+            }
+            (JobKind::Purge, Some(v)) => {
+                let r: PurgeResult = read(&j.id, "result", v)?;
+                Some(JobResult::Purge(r.into()))
             }
         };
         Ok(Self {

@@ -1,5 +1,5 @@
 //! The job API with the in-process apalis job worker (embedded mode): uploads and imports, export
-//! backfills and late events, and JSON errors for bad requests.
+//! backfills and late events, a retention purge's report, and JSON errors for bad requests.
 
 use std::time::Duration;
 
@@ -327,4 +327,67 @@ async fn empty_uploads_and_undecodable_path_segments_get_json_400s() {
         let body: Value = r.json().await.expect("a JSON error body");
         assert_eq!(body["code"], "invalid_path", "{path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retention_purge_shows_what_it_deleted_and_the_stats_of_the_purged_day_stay() {
+    let app = spawn_app_with(&[
+        ("APP__WORKER__POLL_INTERVAL_MS", "100"),
+        ("APP__RETENTION__EVENTS_DAYS", "30"),
+        ("APP__RETENTION__SCHEDULE_ENABLED", "false"),
+    ])
+    .await;
+    let today = chrono::Utc::now().date_naive();
+    let day31 = today - chrono::Days::new(31);
+    let day30 = today - chrono::Days::new(30);
+    let events = json!([
+        ev("old-1", "u1", "page_view", &format!("{day31}T10:00:00Z")),
+        ev("old-2", "u2", "purchase", &format!("{day31}T11:00:00Z")),
+        ev("kept", "u1", "page_view", &format!("{day30}T00:00:00Z")),
+    ]);
+    assert_eq!(app.post_events(&events).await.status(), 202);
+    let stats_path = format!("/v1/stats?from={day31}&to={day31}");
+    let (_, before) = app.get_json(&stats_path).await;
+    assert_eq!(before["totalEvents"], 2, "{before}");
+
+    let job = shared::jobs::purge::purge_job(today, 3).expect("job");
+    let queued = app
+        .store
+        .enqueue(
+            &job,
+            shared::storage::EnqueueMode::UnlessActive,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("enqueue");
+    let done = wait_job(&app, &queued.job().id).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["kind"], "purge");
+    assert_eq!(done["key"], format!("purge:{today}"));
+    assert_eq!(done["params"], json!({"date": today.to_string()}));
+    let r = &done["result"];
+    assert_eq!(
+        (&r["eventsDays"], &r["events"], &r["profiles"]),
+        (&json!(30), &json!(2), &json!(1)),
+        "u2 was last seen on day 31; u1 on day 30: {r}"
+    );
+    assert_eq!(r["cutoff"], format!("{day30}T00:00:00Z"));
+
+    let (_, after) = app.get_json(&stats_path).await;
+    assert_eq!(after, before);
+    let (_, journey) = app.get_json("/v1/users/u1/journey").await;
+    let ids: Vec<&str> = journey["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["eventId"].as_str())
+        .collect();
+    assert_eq!(ids, ["kept"], "{journey}");
+    let (status, _) = app.get_json("/v1/users/u2").await;
+    assert_eq!(status, 404);
+    let (status, listed) = app.get_json("/v1/jobs?kind=purge").await;
+    assert_eq!(
+        (status, listed["items"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
 }

@@ -50,3 +50,12 @@ run "alarms_reach_a_person" {
     error_message = "This environment's alarms notify at least one recipient."
   }
 }
+
+run "dev_keeps_7_days_of_database_backups" {
+  command = plan
+
+  assert {
+    condition     = output.facts.database_backup_days == 7 && output.facts.database_backup_window == "02:00-03:00"
+    error_message = "dev keeps 7 days of DocumentDB automated backups, taken 02:00-03:00 UTC."
+  }
+}

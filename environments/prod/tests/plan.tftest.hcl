@@ -47,3 +47,17 @@ run "prod_is_redundant_protected_and_watched" {
     error_message = "prod runs 3 database instances."
   }
 }
+
+run "prod_keeps_35_days_of_database_backups" {
+  command = plan
+
+  assert {
+    condition     = output.facts.database_backup_days == 35
+    error_message = "prod keeps 35 days of DocumentDB automated backups (the longest point-in-time restore window DocumentDB offers)."
+  }
+
+  assert {
+    condition     = output.facts.database_backup_window == "01:30-02:30"
+    error_message = "prod's snapshot is taken 01:30-02:30 UTC, before the 03:30 retention purge and outside Sunday's maintenance window."
+  }
+}

@@ -1,4 +1,4 @@
-//! Background jobs: the daily export and imports, queued in the store (so API processes
+//! Background jobs: the daily export, imports and the retention purge, queued in the store (so API processes
 //! enqueue and any worker runs them) and executed by the apalis-based
 //! [`worker::JobWorker`], which runs in the `worker` binary in production and inside the
 //! API process in embedded mode.
@@ -7,6 +7,7 @@ pub mod backend;
 pub mod export;
 pub mod import;
 pub mod object_store;
+pub mod purge;
 pub mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,6 +29,8 @@ pub mod metric {
     pub const EXPORT_LAST_SUCCESS_TS: &str = "shoptrail_export_last_success_timestamp_seconds";
     pub const EXPORT_LAST_SUCCESS_DATE: &str = "shoptrail_export_last_success_date_seconds";
     pub const EXPORT_EVENTS: &str = "shoptrail_export_events_total";
+    /// Rows deleted by the retention purge, by `kind` (see [`super::purge::Purged`]).
+    pub const RETENTION_DELETED_ROWS: &str = "shoptrail_retention_deleted_rows_total";
 }
 
 /// Parameters of an export job.

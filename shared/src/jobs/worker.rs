@@ -1,11 +1,12 @@
-//! The job worker: an apalis [`Monitor`] running the export, import and erasure jobs from the
+//! The job worker: an apalis [`Monitor`] running the export, import, erasure and purge jobs from the
 //! store's queue (through [`super::backend`]) on their own tasks, one apalis worker per kind
 //! (imports up to `worker.concurrency` at once, exports one at a time, so imports that stall
-//! can never keep the daily export waiting for a slot), and an apalis-cron worker that enqueues the export of the previous UTC day on
-//! `export.schedule`. Each attempt renews its lease with a heartbeat that also records
-//! progress and notices cancellation, and ends as succeeded, retried with backoff, failed
-//! or cancelled (the store's transitions decide; apalis's own retry is not used). A gauge
-//! refresher keeps the queue and last-export gauges in line with the store.
+//! can never keep the daily export waiting for a slot), and apalis-cron workers that enqueue
+//! the export of the previous UTC day on `export.schedule` and, when retention is set, the
+//! day's purge on `retention.schedule`. Each attempt renews its lease with a heartbeat
+//! that also records progress and notices cancellation, and ends as succeeded, retried with
+//! backoff, failed or cancelled (the store's transitions decide; apalis's own retry is not
+//! used). A gauge refresher keeps the queue and last-export gauges in line with the store.
 //!
 //! The `worker` binary and the API in embedded mode start the same [`JobWorker`]. A worker
 //! that dies mid-job simply stops heartbeating: once the lease expires, any worker claims
@@ -33,6 +34,7 @@ use super::backend::{self, ClaimSource, Claimed};
 use super::export::{self, ExportResult};
 use super::import;
 use super::object_store::{self, ObjectStore};
+use super::purge::{self, PurgeParams, purge_job};
 use super::{ExportParams, ImportParams, ImportSource, JobContext, JobError, export_job, metric};
 use crate::batcher::Batcher;
 use crate::clock::Clock;
@@ -50,6 +52,10 @@ pub const IMPORT_WORKER: &str = "shoptrail-imports";
 pub const ERASE_WORKER: &str = "shoptrail-erasures";
 /// The apalis worker that fires the export schedule.
 pub const SCHEDULE_WORKER: &str = "shoptrail-export-schedule";
+/// The apalis worker that runs retention purges.
+pub const PURGE_WORKER: &str = "shoptrail-purges";
+/// The apalis worker that fires the retention schedule.
+pub const PURGE_SCHEDULE_WORKER: &str = "shoptrail-purge-schedule";
 
 /// Everything a job needs; cheap to clone.
 #[derive(Clone)]
@@ -145,6 +151,27 @@ impl JobWorker {
                 }
             }
         }
+        if self.settings.retention.enabled() && self.settings.retention.schedule_enabled {
+            match cron::Schedule::from_str(&self.settings.retention.schedule) {
+                Ok(schedule) => {
+                    if let Some(last) = last_tick(&schedule, self.clock.now())
+                        && let Err(e) = self.enqueue_daily_purge(last).await
+                    {
+                        warn!(error = %format!("{e:#}"), "Catching up the retention purge failed.");
+                    }
+                    let this = self.clone();
+                    monitor = monitor.register(move |_restarts| {
+                        WorkerBuilder::new(PURGE_SCHEDULE_WORKER)
+                            .backend(CronScheduler::new(schedule.clone()))
+                            .data(this.clone())
+                            .build(on_purge_tick)
+                    });
+                }
+                Err(e) => {
+                    error!(error = %e, "retention.schedule is not a cron expression; no purge.")
+                }
+            }
+        }
         let result = monitor
             .should_restart(|worker, e| {
                 warn!(apalis_worker = worker.name(), error = %e, "An apalis worker stopped; restarting it.");
@@ -175,6 +202,8 @@ impl JobWorker {
             // Each step is a short write transaction; one at a time keeps them from
             // crowding out ingestion's batches.
             JobKind::Erase => (ERASE_WORKER, 1),
+            // One purge a day; two at once would only race for the same rows.
+            JobKind::Purge => (PURGE_WORKER, 1),
         }
     }
 
@@ -379,7 +408,33 @@ impl JobWorker {
                 .await?;
                 result_value(&r)
             }
+            JobKind::Purge => {
+                let p: PurgeParams = serde_json::from_value(job.params.clone())
+                    .map_err(|e| JobError::Permanent(format!("bad purge params: {e}")))?;
+                let r =
+                    purge::run(self.store.as_ref(), &self.settings.retention, p.date, ctx).await?;
+                info!(date = %r.date, events = r.events, visits = r.visits, orders = r.orders,
+                      active_days = r.active_days, profiles = r.profiles, "Retention purge done.");
+                result_value(&r)
+            }
         }
+    }
+
+    /// Enqueues the purge of the UTC day of `tick` (a scheduled time) unless it is queued,
+    /// running or done.
+    pub async fn enqueue_daily_purge(&self, tick: DateTime<Utc>) -> anyhow::Result<Enqueued> {
+        let day = tick.date_naive();
+        let job = purge_job(day, self.settings.worker.max_attempts)
+            .context("Failed to encode the purge's parameters")?;
+        let r = self
+            .store
+            .enqueue(&job, EnqueueMode::UnlessActiveOrSucceeded, self.clock.now())
+            .await
+            .context("Failed to enqueue the retention purge")?;
+        if let Enqueued::Created(j) = &r {
+            info!(job_id = %j.id, date = %day, "Retention purge enqueued.");
+        }
+        Ok(r)
     }
 
     /// Enqueues the export of the UTC day before `tick` (a scheduled time) unless it is
@@ -449,6 +504,18 @@ async fn on_tick(tick: Tick, jobs: Data<JobWorker>) -> Result<(), BoxDynError> {
         .unwrap_or_else(|| jobs.clock.now());
     if let Err(e) = jobs.enqueue_daily_export(at).await {
         warn!(apalis_worker = SCHEDULE_WORKER, error = %format!("{e:#}"), "Enqueuing the daily export failed.");
+    }
+    Ok(())
+}
+
+/// The retention schedule's handler: enqueue the purge of the tick's day.
+async fn on_purge_tick(tick: Tick, jobs: Data<JobWorker>) -> Result<(), BoxDynError> {
+    let at = i64::try_from(tick.get_timestamp())
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(|| jobs.clock.now());
+    if let Err(e) = jobs.enqueue_daily_purge(at).await {
+        warn!(apalis_worker = PURGE_SCHEDULE_WORKER, error = %format!("{e:#}"), "Enqueuing the retention purge failed.");
     }
     Ok(())
 }

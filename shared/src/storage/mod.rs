@@ -9,6 +9,7 @@ pub mod live;
 pub mod mongo;
 pub mod moves;
 pub mod privacy;
+pub mod purge;
 pub mod retention;
 pub mod sqlite;
 pub mod write;
@@ -27,6 +28,7 @@ pub use jobs::{
 pub use live::{LiveQuery, LiveStore};
 pub use moves::{MoveStep, MoveStore, Mover};
 pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
+pub use purge::PurgeStore;
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
@@ -304,6 +306,7 @@ pub trait Store:
     + PrivacyStore
     + RetentionStore
     + LiveStore
+    + PurgeStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -390,7 +393,11 @@ impl Stats {
             .map(|(event_type, count)| TypeCount { event_type, count })
             .collect();
         events_per_type.sort_by(|a, b| b.count.cmp(&a.count).then(a.event_type.cmp(&b.event_type)));
-        let total_users = rows.active_users;
+        // Distinct users come from per-person day rows, which the retention purge deletes;
+        // the daily counts stay. A range reaching into purged days still had at least its
+        // busiest day's users, so that is the floor (a lower bound, exact without purges).
+        let busiest_day = dau.values().copied().max().unwrap_or(0);
+        let total_users = rows.active_users.max(busiest_day);
         Stats {
             from,
             to,
@@ -444,6 +451,20 @@ mod tests {
             cursor::decode::<JourneyCursor>("e30"),
             Err(StoreError::InvalidCursor)
         ));
+    }
+
+    #[test]
+    fn distinct_users_never_fall_below_the_busiest_day_once_day_rows_are_purged() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let rows = RollupRows {
+            day_type_counts: vec![(d("2026-01-01"), "page_view".into(), 9)],
+            daily_active: vec![(d("2026-01-01"), 5), (d("2026-01-02"), 2)],
+            // Only day 2's per-person rows are left.
+            active_users: 2,
+        };
+        let s = Stats::from_rollups(d("2026-01-01"), d("2026-01-02"), rows);
+        assert_eq!(s.total_users, 5);
+        assert_eq!(s.avg_events_per_user, 1.8);
     }
 
     #[test]

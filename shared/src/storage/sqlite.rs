@@ -18,6 +18,7 @@ mod identity;
 mod jobs;
 mod moves;
 mod privacy;
+mod purge;
 mod retention;
 mod visits;
 mod write;

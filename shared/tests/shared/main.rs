@@ -8,6 +8,7 @@ mod conformance_jobs;
 mod conformance_jobs_cas;
 mod conformance_live;
 mod conformance_moves;
+mod conformance_purge;
 mod conformance_retention;
 mod conformance_users;
 mod helpers;

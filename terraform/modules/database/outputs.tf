@@ -32,3 +32,13 @@ output "instance_availability_zones" {
   description = "Availability zone of each instance."
   value       = aws_docdb_cluster_instance.this[*].availability_zone
 }
+
+output "backup_retention_days" {
+  description = "Days of automated snapshots kept (the point-in-time restore window)."
+  value       = aws_docdb_cluster.this.backup_retention_period
+}
+
+output "preferred_backup_window" {
+  description = "Daily UTC window of the automated snapshot."
+  value       = aws_docdb_cluster.this.preferred_backup_window
+}

@@ -101,9 +101,14 @@ variable "backup_retention_days" {
 }
 
 variable "preferred_backup_window" {
-  description = "Daily UTC backup window."
+  description = "Daily UTC window (hh24:mi-hh24:mi, at least 30 minutes, outside the maintenance window) in which the automated snapshot is taken."
   type        = string
   default     = "02:00-03:00"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.preferred_backup_window))
+    error_message = "preferred_backup_window must look like 02:00-03:00 (UTC)."
+  }
 }
 
 variable "preferred_maintenance_window" {

@@ -306,7 +306,9 @@ module "database" {
   instance_class        = var.docdb_instance_class
   kms_key_arn           = module.kms.key_arn
   backup_retention_days = var.docdb_backup_retention_days
-  deletion_protection   = var.deletion_protection
+  # The snapshot window comes before the nightly retention purge.
+  preferred_backup_window = var.docdb_backup_window
+  deletion_protection     = var.deletion_protection
   allowed_security_group_ids = {
     api     = module.api.security_group_id
     worker  = module.worker.security_group_id

@@ -118,6 +118,8 @@ output "facts" {
     alb_deletion_protection      = var.deletion_protection
     database_deletion_protection = var.deletion_protection
     database_instances           = length(module.database.instance_availability_zones)
+    database_backup_days         = module.database.backup_retention_days
+    database_backup_window       = module.database.preferred_backup_window
     alb_https_ingress            = module.alb.https_ingress
     alb_default_response         = module.alb.default_response
     alb_blocked_paths_response   = module.alb.blocked_paths_response

@@ -176,8 +176,14 @@ variable "docdb_instance_count" {
 }
 
 variable "docdb_backup_retention_days" {
-  description = "Days of DocumentDB automated backups."
+  description = "Days of DocumentDB automated backups (7 to 35; the point-in-time restore window)."
   type        = number
+}
+
+variable "docdb_backup_window" {
+  description = "Daily UTC window of the DocumentDB automated snapshot (hh24:mi-hh24:mi); keep it before the retention purge (03:30 UTC by default) and outside the maintenance window (Sunday 03:30-04:30)."
+  type        = string
+  default     = "02:00-03:00"
 }
 
 variable "deletion_protection" {

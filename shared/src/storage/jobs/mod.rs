@@ -1,4 +1,4 @@
-//! The job queue every engine keeps (exports, imports, erasures): jobs with an idempotency key, claimed
+//! The job queue every engine keeps (exports, imports, erasures, retention purges): jobs with an idempotency key, claimed
 //! under a lease, retried with backoff, cancellable; and the paged read of one UTC day's
 //! events that the export streams from.
 //!
@@ -34,16 +34,24 @@ pub enum JobKind {
     Import,
     /// Erases a person: every row of every id linked to them (see `crate::privacy`).
     Erase,
+    /// Deletes raw events and per-person rows past `retention.events_days`.
+    Purge,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::Export, JobKind::Import, JobKind::Erase];
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Export,
+        JobKind::Import,
+        JobKind::Erase,
+        JobKind::Purge,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Export => "export",
             JobKind::Import => "import",
             JobKind::Erase => "erase",
+            JobKind::Purge => "purge",
         }
     }
 
@@ -52,8 +60,9 @@ impl JobKind {
             "export" => Ok(JobKind::Export),
             "import" => Ok(JobKind::Import),
             "erase" => Ok(JobKind::Erase),
+            "purge" => Ok(JobKind::Purge),
             other => Err(format!(
-                "job kind {other:?} is not one of export, import, erase"
+                "job kind {other:?} is not one of export, import, erase, purge"
             )),
         }
     }

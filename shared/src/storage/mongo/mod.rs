@@ -32,6 +32,7 @@ mod identity;
 mod jobs;
 mod moves;
 mod privacy;
+mod purge;
 mod retention;
 mod visits;
 mod write;
@@ -292,6 +293,8 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
             EVENTS,
             doc! { "profile_id": 1, "occurred_at": -1, "_id": -1 },
         ),
+        // The retention purge finds old events by time, and the export a day's in order.
+        (EVENTS, doc! { "occurred_at": 1, "_id": 1 }),
         (USERS, doc! { "last_seen": -1, "_id": -1 }),
         // The users list's other sorts and its search (see `users_filter`).
         (USERS, doc! { "first_seen": -1, "_id": -1 }),

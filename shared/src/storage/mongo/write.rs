@@ -161,8 +161,8 @@ impl MongoStore {
 
 /// One open transaction.
 pub(super) struct MongoTx<'a> {
-    store: &'a MongoStore,
-    session: &'a mut ClientSession,
+    pub(super) store: &'a MongoStore,
+    pub(super) session: &'a mut ClientSession,
 }
 
 impl<'a> MongoTx<'a> {

@@ -4,9 +4,9 @@ import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
 import { useChangeJob } from '../api/change-job';
 import { useJobs, type Job, type JobFilter, type JobKind, type JobStatus } from '../api/list-jobs';
-import { erasedPerson, exportDay, isActive, isDryRun, progressFraction } from '../lib/jobs';
+import { erasedPerson, isActive, isDryRun, jobDay, progressFraction } from '../lib/jobs';
 
-const KINDS: JobKind[] = ['export', 'import', 'erase'];
+const KINDS: JobKind[] = ['export', 'import', 'erase', 'purge'];
 const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 
 function Progress({ job }: { job: Job }) {
@@ -85,7 +85,7 @@ export function JobsTable() {
             </thead>
             <tbody>
               {items.map((j) => {
-                const day = exportDay(j);
+                const day = jobDay(j);
                 const person = erasedPerson(j);
                 return (
                   <tr key={j.id} data-job-kind={j.kind} data-job-status={j.status}>

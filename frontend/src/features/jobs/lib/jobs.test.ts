@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erasedPerson, exportDay, importReport, isActive, isDryRun, progressFraction } from './jobs';
+import { erasedPerson, importReport, isActive, isDryRun, jobDay, progressFraction } from './jobs';
 
 const progress = { bytesProcessed: 0, eventsProcessed: 0, eventsInvalid: 0, eventsDuplicate: 0 };
 
@@ -33,8 +33,9 @@ describe('jobs', () => {
     expect(importReport({ kind: 'import', result })).toMatchObject({ valid: 3, invalid: 1, stored: 0, errors: [{ line: 2 }] });
     expect(importReport({ kind: 'export', result })).toBeNull();
     expect(importReport({ kind: 'import', result: null })).toBeNull();
-    expect(exportDay({ kind: 'export', key: 'export:2026-11-21' })).toBe('2026-11-21');
-    expect(exportDay({ kind: 'import', key: 'import:abc' })).toBeNull();
+    expect(jobDay({ kind: 'export', key: 'export:2026-11-21' })).toBe('2026-11-21');
+    expect(jobDay({ kind: 'purge', key: 'purge:2026-12-06' })).toBe('2026-12-06');
+    expect(jobDay({ kind: 'import', key: 'import:abc' })).toBeNull();
     const source = { type: 'upload' as const, uploadId: 'f'.repeat(64) };
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: true } })).toBe(true);
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: false } })).toBe(false);

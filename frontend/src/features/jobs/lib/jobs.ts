@@ -29,9 +29,10 @@ export function isDryRun(job: Pick<Job, 'kind' | 'params'>): boolean {
   return job.kind === 'import' && 'dryRun' in job.params && job.params.dryRun === true;
 }
 
-/** The day an export job covers, from its key `export:YYYY-MM-DD`. */
-export function exportDay(job: Pick<Job, 'kind' | 'key'>): string | null {
-  const m = job.kind === 'export' ? /^export:(\d{4}-\d{2}-\d{2})$/.exec(job.key) : null;
+/** The day an export covers or a retention purge ran for, from its key `export:YYYY-MM-DD` or `purge:YYYY-MM-DD`. */
+export function jobDay(job: Pick<Job, 'kind' | 'key'>): string | null {
+  if (job.kind !== 'export' && job.kind !== 'purge') return null;
+  const m = /^(?:export|purge):(\d{4}-\d{2}-\d{2})$/.exec(job.key);
   return m?.[1] ?? null;
 }
 
