@@ -1109,11 +1109,11 @@ export interface components {
         };
         /** @enum {string} */
         EventStatus: "accepted" | "duplicate" | "rejected";
-        /** @description Parameters of an export. */
+        /** @description Parameters of an export or a retention purge. */
         ExportJobParams: {
             /**
              * Format: date
-             * @description The UTC day exported.
+             * @description The UTC day exported, or the UTC day a purge ran for (its cutoff counts back from it).
              */
             date: string;
         };
@@ -1337,11 +1337,14 @@ export interface components {
          * @description What a job does.
          * @enum {string}
          */
-        JobKind: "export" | "import" | "erase";
-        /** @description A job's parameters, by kind. */
+        JobKind: "export" | "import" | "erase" | "purge";
+        /**
+         * @description A job's parameters, by kind. An export's and a purge's are both one day (`kind` tells
+         *     them apart), so they share one schema.
+         */
         JobParams: components["schemas"]["ExportJobParams"] | components["schemas"]["ImportRequest"] | components["schemas"]["ErasureJobParams"];
         /** @description A job's result, by kind. */
-        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"] | components["schemas"]["ErasureReport"];
+        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"] | components["schemas"]["ErasureReport"] | components["schemas"]["PurgeReport"];
         /**
          * @description Where a job is in its life. `queued` and `running` are active; the others are final.
          * @enum {string}
@@ -1629,6 +1632,43 @@ export interface components {
              * @description Events read (imports) or exported (exports) so far.
              */
             eventsProcessed: number;
+        };
+        /** @description What a retention purge deleted (rows older than `cutoff`; aggregates are kept). */
+        PurgeReport: {
+            /**
+             * Format: int64
+             * @description Per-person "active on day" rows (the daily user counts stay).
+             */
+            activeDays: number;
+            /**
+             * Format: date-time
+             * @description Rows older than this were deleted.
+             */
+            cutoff?: string | null;
+            /**
+             * Format: date
+             * @description The UTC day the purge ran for.
+             */
+            date: string;
+            /** Format: int64 */
+            events: number;
+            /**
+             * Format: int32
+             * @description `retention.events_days` when it ran; 0 means retention was off and nothing was deleted.
+             */
+            eventsDays: number;
+            /** Format: int64 */
+            orders: number;
+            /**
+             * Format: int64
+             * @description Profiles last seen before the cutoff, with their identity links.
+             */
+            profiles: number;
+            /**
+             * Format: int64
+             * @description Analytics sessions.
+             */
+            visits: number;
         };
         /** @description Why one event was refused. `code` is stable, `message` is for people. */
         Rejection: {
