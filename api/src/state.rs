@@ -27,6 +27,8 @@ pub struct AppState {
     pub objects: Arc<dyn ObjectStore>,
     /// Wrong passwords per account, for the sign-in backoff.
     pub sign_in: Arc<SignInThrottle>,
+    /// This instance's in-memory visit index for reports (`reports.index_days = 0`: none).
+    pub report_index: Option<Arc<shared::reports::index::VisitIndex>>,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.

@@ -24,6 +24,20 @@ pub struct Settings {
     #[serde(default)]
     pub demo: DemoSettings,
     pub shop: ShopSettings,
+    pub reports: ReportsSettings,
+}
+
+/// How reports are answered: the in-memory visit index (`reports::index`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportsSettings {
+    /// Days of visits each instance holds in memory; reports of ranges that start within
+    /// them are answered from it, others from the store. 0 turns the index off.
+    pub index_days: u32,
+    /// How far before its last look the index reads changes again, so a visit written with
+    /// an earlier marker but committed later is not missed.
+    pub index_overlap_ms: u64,
+    /// How often the index looks for changes between reports (each report looks too).
+    pub index_poll_ms: u64,
 }
 
 /// The shop the reports speak for: its time zone and money.
@@ -394,6 +408,11 @@ max_header_bytes = 16384
 time_zone = "UTC"
 currency = "EUR"
 
+[reports]
+index_days = 60
+index_overlap_ms = 5000
+index_poll_ms = 1000
+
 [storage]
 engine = "sqlite"
 data_dir = "./data"
@@ -571,6 +590,9 @@ impl Settings {
         }
         if self.storage.sqlite_pool_size == 0 {
             return fail("storage.sqlite_pool_size must be at least 1");
+        }
+        if self.reports.index_poll_ms == 0 {
+            return fail("reports.index_poll_ms must be positive");
         }
         if self.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return fail("shop.time_zone must be an IANA time zone name such as Europe/Madrid");

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod mongo;
 pub mod moves;
 pub mod sqlite;
+pub mod visit_feed;
 pub mod write;
 
 pub use crate::identity::{IdentityLink, LinkOutcome};
@@ -22,6 +23,7 @@ pub use jobs::{
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
 };
 pub use moves::{MoveStep, MoveStore, Mover};
+pub use visit_feed::{GoneVisit, MarkedVisit, VisitFeed};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
@@ -255,6 +257,7 @@ pub trait Store:
     + UserStore
     + RollupStore
     + VisitStore
+    + VisitFeed
     + AccountStore
     + SessionRecordStore
     + WriteKeyStore

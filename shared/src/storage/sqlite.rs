@@ -20,6 +20,8 @@ mod moves;
 mod visits;
 mod write;
 
+pub(crate) use visits::record_visits_gone;
+
 pub use backup::{backup, restore};
 
 use super::*;
@@ -38,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0008_event_derived.sql"),
     include_str!("sqlite_migrations/0009_sessions_and_orders.sql"),
     include_str!("sqlite_migrations/0010_write_key_kinds.sql"),
+    include_str!("sqlite_migrations/0015_visit_markers.sql"),
 ];
 
 pub struct SqliteStore {

@@ -10,3 +10,4 @@ mod conformance_moves;
 mod helpers;
 mod identity_cases;
 mod mongo_topology;
+mod reports_index;

@@ -49,7 +49,9 @@ const DAILY_USER_COUNTS: &str = "daily_user_counts";
 /// Analytics sessions ("visits": `sessions` holds sign-in sessions).
 const VISITS: &str = "visits";
 const ORDERS: &str = "orders";
-const COLLECTIONS: [&str; 15] = [
+/// Tombstones of deleted visits (`storage::visit_feed`).
+const VISITS_GONE: &str = "visits_gone";
+const COLLECTIONS: [&str; 16] = [
     EVENTS,
     USERS,
     DAILY_TYPE_COUNTS,
@@ -65,6 +67,7 @@ const COLLECTIONS: [&str; 15] = [
     moves::PENDING_MOVES,
     VISITS,
     ORDERS,
+    VISITS_GONE,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -294,6 +297,9 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         // A person's visits near a batch's events; visits by start for reports.
         (VISITS, doc! { "profile_id": 1, "end": 1 }),
         (VISITS, doc! { "start": 1 }),
+        // The reports index reads what changed and what went since its last look.
+        (VISITS, doc! { "updated_ms": 1 }),
+        (VISITS_GONE, doc! { "gone_ms": 1 }),
         (ORDERS, doc! { "profile_id": 1 }),
         (ORDERS, doc! { "at": 1 }),
     ];

@@ -17,6 +17,7 @@ use crate::identity::NewLink;
 use crate::profile::Profile;
 use crate::session::Session;
 use crate::storage::moves::{MoveStep, PendingMove, move_chunk};
+use crate::storage::visit_feed::marker_now;
 use crate::storage::write::{Applied, WriteTx, apply};
 
 /// The write concern and read preference every transaction runs with.
@@ -165,6 +166,34 @@ pub(super) struct MongoTx<'a> {
 }
 
 impl MongoTx<'_> {
+    /// Leaves a tombstone for every visit that matches `filter`. Call it in the
+    /// transaction that deletes those visits, just before the delete: every visit delete
+    /// goes through here, so each instance's reports index forgets the visit
+    /// (`storage::visit_feed`).
+    pub(super) async fn record_visits_gone(&mut self, filter: Document) -> Result<(), Failure> {
+        let visits = self.store.db.collection::<Document>(VISITS);
+        let gone_ms = marker_now();
+        let statements = self
+            .find_all(&visits, filter)
+            .await?
+            .iter()
+            .filter_map(|d| {
+                let profile = d.get_str("profile_id").ok()?;
+                let key = d.get_str("key").ok()?;
+                let id = visit_id(profile, key);
+                Some(doc! {
+                    "q": { "_id": &id },
+                    "u": { "_id": &id, "profile_id": profile, "key": key, "gone_ms": gone_ms },
+                    "upsert": true,
+                })
+            })
+            .collect::<Vec<_>>();
+        if statements.is_empty() {
+            return Ok(());
+        }
+        self.update(VISITS_GONE, statements).await
+    }
+
     /// Runs a raw `update` command (many statements, one round trip) in the transaction.
     async fn update(
         &mut self,
@@ -580,6 +609,7 @@ impl WriteTx for MongoTx<'_> {
     }
 
     async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
+        let marker = marker_now();
         let statements = sessions
             .iter()
             .map(|s| {
@@ -593,6 +623,7 @@ impl WriteTx for MongoTx<'_> {
                         "start": bson_time(s.start),
                         "end": bson_time(s.end),
                         "body": body_text(s).map_err(Failure::Decode)?,
+                        "updated_ms": marker,
                     },
                     "upsert": true,
                 })
@@ -602,6 +633,8 @@ impl WriteTx for MongoTx<'_> {
     }
 
     async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error> {
+        self.record_visits_gone(doc! { "profile_id": profile })
+            .await?;
         self.store
             .db
             .collection::<Document>(VISITS)
