@@ -47,19 +47,12 @@ pub fn wants_first_orders(metrics: &[Metric]) -> bool {
         .any(|m| matches!(m, Metric::NewBuyers | Metric::ReturningBuyers))
 }
 
-/// Each buyer's first order ever, from the orders up to `end` (all time before it).
+/// Each buyer's first order ever (all time before `end`).
 pub async fn first_orders(
     store: &dyn VisitStore,
     end: DateTime<Utc>,
 ) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
-    let mut first: HashMap<String, DateTime<Utc>> = HashMap::new();
-    for o in store.orders(DateTime::<Utc>::MIN_UTC, end).await? {
-        first
-            .entry(o.profile_id)
-            .and_modify(|t| *t = (*t).min(o.at))
-            .or_insert(o.at);
-    }
-    Ok(first)
+    store.first_orders(end).await
 }
 
 /// Adds one answer's unconverted revenue to another's, per currency.

@@ -16,6 +16,7 @@ use super::compute::{Ask, BreakdownAnswer, SeriesAnswer, answer_breakdown, answe
 use super::{Dimension, Figures, Filter, FirstOrders, Interval, NONE, Part, Tally, sort_rows};
 use crate::commerce::Currency;
 use crate::session::Session;
+use crate::storage::visit_feed::marker_now;
 use crate::storage::{MarkedVisit, StoreError, VisitFeed};
 
 /// The visit-level dimensions, in the order of [`Row::dims`].
@@ -183,8 +184,9 @@ struct Row {
 struct Data {
     /// Visits that start at or after this are all here.
     from_ms: i64,
-    /// The latest change marker seen.
-    cursor_ms: i64,
+    /// When the last look at the store began (the markers' clock): every visit written
+    /// at least `reports.index_overlap_ms` before it was committed by then, and seen.
+    looked_ms: i64,
     people: Interner,
     values: Interner,
     none: u32,
@@ -194,12 +196,12 @@ struct Data {
 }
 
 impl Data {
-    fn new(from_ms: i64, cursor_ms: i64) -> Self {
+    fn new(from_ms: i64, looked_ms: i64) -> Self {
         let mut values = Interner::default();
         let none = values.code(NONE);
         Data {
             from_ms,
-            cursor_ms,
+            looked_ms,
             people: Interner::default(),
             values,
             none,
@@ -253,7 +255,6 @@ impl Data {
 
     /// Adds or replaces a visit; one that now starts before the window leaves it.
     fn put(&mut self, m: &MarkedVisit) {
-        self.cursor_ms = self.cursor_ms.max(m.updated_ms);
         let s = &m.visit;
         if s.start.timestamp_millis() < self.from_ms {
             if let Some(who) = self.people.get(&s.profile_id) {
@@ -283,7 +284,6 @@ impl Data {
 
     /// Forgets a deleted visit, unless it was written again after the delete.
     fn forget(&mut self, profile_id: &str, key: &str, gone_ms: i64) {
-        self.cursor_ms = self.cursor_ms.max(gone_ms);
         let Some(who) = self.people.get(profile_id) else {
             return;
         };
@@ -420,15 +420,14 @@ impl VisitIndex {
     /// Reads the visits of the last `days` days before `now` from the store.
     pub async fn load(&self, feed: &dyn VisitFeed, now: DateTime<Utc>) -> Result<(), StoreError> {
         let _one = self.refreshing.lock().await;
-        // The marker first: whatever is written while the load reads is read again.
-        let marker = feed.visits_marker().await?;
+        // Whatever is written while the load reads is read again by the next look.
+        let looked = marker_now();
         let from = now - Duration::days(i64::from(self.days));
         let visits = feed.visits_from(from).await?;
-        let mut data = Data::new(from.timestamp_millis(), marker);
+        let mut data = Data::new(from.timestamp_millis(), looked);
         for m in &visits {
             data.put(m);
         }
-        data.cursor_ms = marker.max(data.cursor_ms);
         *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
         Ok(())
     }
@@ -437,10 +436,11 @@ impl VisitIndex {
     /// Does nothing before the load.
     pub async fn refresh(&self, feed: &dyn VisitFeed) -> Result<(), StoreError> {
         let _one = self.refreshing.lock().await;
-        let Some(cursor) = self.read(|d| d.cursor_ms) else {
+        let Some(looked) = self.read(|d| d.looked_ms) else {
             return Ok(());
         };
-        let since = cursor.saturating_sub(self.overlap_ms);
+        let started = marker_now();
+        let since = looked.saturating_sub(self.overlap_ms);
         // Tombstones before visits: a visit deleted between the two reads is missing from
         // the second and its tombstone is read next time; one written again after its
         // delete is in the second and wins.
@@ -454,6 +454,7 @@ impl VisitIndex {
             for m in &changed {
                 d.put(m);
             }
+            d.looked_ms = started;
         }
         Ok(())
     }

@@ -248,6 +248,13 @@ pub trait VisitStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<crate::commerce::Order>, StoreError>;
+
+    /// Each person's first order placed before `end` (to the millisecond), read without
+    /// decoding the orders.
+    async fn first_orders(
+        &self,
+        end: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, DateTime<Utc>>, StoreError>;
 }
 
 /// Everything the API and worker need from one database.

@@ -38,9 +38,6 @@ pub trait VisitFeed: Send + Sync {
 
     /// Visits deleted at or after `since_ms`.
     async fn visits_gone(&self, since_ms: i64) -> Result<Vec<GoneVisit>, StoreError>;
-
-    /// The latest change marker of any visit (0 when there is none).
-    async fn visits_marker(&self) -> Result<i64, StoreError>;
 }
 
 /// The change marker a write stamps now.

@@ -197,6 +197,23 @@ async fn assert_same_answers(store: &Arc<dyn Store>, index: &VisitIndex, tz: Tz)
         assert!(index.covers(start), "the index covers the range");
         let visits = store.visits(start, end).await.expect("visits");
         let first = compute::first_orders(&**store, end).await.expect("orders");
+        let mut decoded: HashMap<String, i64> = HashMap::new();
+        for o in store
+            .orders(DateTime::<Utc>::MIN_UTC, end)
+            .await
+            .expect("orders")
+        {
+            let t = o.at.timestamp_millis();
+            decoded
+                .entry(o.profile_id)
+                .and_modify(|f| *f = (*f).min(t))
+                .or_insert(t);
+        }
+        let aggregated: HashMap<String, i64> = first
+            .iter()
+            .map(|(who, t)| (who.clone(), t.timestamp_millis()))
+            .collect();
+        assert_eq!(aggregated, decoded, "first orders as the orders give them");
         for filters in filter_sets() {
             let ask = Ask {
                 range,

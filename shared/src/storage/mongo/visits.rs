@@ -53,6 +53,32 @@ impl VisitStore for MongoStore {
         )
         .await
     }
+
+    async fn first_orders(
+        &self,
+        end: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, DateTime<Utc>>, StoreError> {
+        let docs: Vec<Document> = self
+            .db
+            .collection::<Document>(ORDERS)
+            .aggregate([
+                doc! { "$match": { "at": { "$lt": bson_time(end) } } },
+                doc! { "$group": { "_id": "$profile_id", "first": { "$min": "$at" } } },
+            ])
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| {
+                let who = d.get_str("_id").ok()?.to_owned();
+                let first = d.get_datetime("first").ok()?.timestamp_millis();
+                Some((who, DateTime::from_timestamp_millis(first)?))
+            })
+            .collect())
+    }
 }
 
 async fn marked(
@@ -115,18 +141,5 @@ impl VisitFeed for MongoStore {
                 })
             })
             .collect())
-    }
-
-    async fn visits_marker(&self) -> Result<i64, StoreError> {
-        let latest = self
-            .db
-            .collection::<Document>(VISITS)
-            .find_one(doc! { "updated_ms": { "$exists": true } })
-            .sort(doc! { "updated_ms": -1 })
-            .await
-            .map_err(|e| driver_error(&e))?;
-        Ok(latest
-            .and_then(|d| d.get_i64("updated_ms").ok())
-            .unwrap_or(0))
     }
 }

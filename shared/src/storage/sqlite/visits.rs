@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use rusqlite::Connection;
 
-use super::{SqliteStore, json_value, ms};
+use std::collections::HashMap;
+
+use super::{SqliteStore, from_ms, json_value, ms};
 use crate::commerce::Order;
 use crate::session::Session;
 use crate::storage::visit_feed::marker_now;
@@ -76,15 +78,6 @@ impl VisitFeed for SqliteStore {
         })
         .await
     }
-
-    async fn visits_marker(&self) -> Result<i64, StoreError> {
-        self.with_conn(move |c| {
-            c.query_row("SELECT COALESCE(MAX(updated_ms), 0) FROM visits", [], |r| {
-                r.get(0)
-            })
-        })
-        .await
-    }
 }
 
 #[async_trait]
@@ -115,6 +108,21 @@ impl VisitStore for SqliteStore {
                 "SELECT body FROM orders WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, order_id",
             )?
             .query_map([ms(from), ms(to)], |r| json_value::<Order>(r.get(0)?))?
+            .collect()
+        })
+        .await
+    }
+
+    async fn first_orders(
+        &self,
+        end: DateTime<Utc>,
+    ) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+        self.with_conn(move |c| {
+            // Answered from the `orders_profile (profile_id, at_ms)` index alone.
+            c.prepare_cached(
+                "SELECT profile_id, MIN(at_ms) FROM orders WHERE at_ms < ?1 GROUP BY profile_id",
+            )?
+            .query_map([ms(end)], |r| Ok((r.get(0)?, from_ms(r.get(1)?)?)))?
             .collect()
         })
         .await
