@@ -361,7 +361,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error> {
-        super::record_visits_gone(&self.tx, "profile_id = ?1", [profile])?;
+        super::record_visits_gone(self.tx, "profile_id = ?1", [profile])?;
         self.tx
             .execute("DELETE FROM visits WHERE profile_id = ?1", [profile])?;
         Ok(())
