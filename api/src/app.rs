@@ -42,6 +42,56 @@ pub struct App {
     /// The in-process job worker (embedded mode, `worker.in_process`): the same apalis
     /// worker the `worker` binary runs.
     jobs: Option<JobWorkerHandle>,
+    /// Loads the reports' visit index and keeps it fresh (`reports.index_days > 0`).
+    index_keeper: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Gives the state a visit index and starts the task that loads it in the background
+/// (reports read the store until it is ready) and then looks for changes every
+/// `reports.index_poll_ms`.
+fn spawn_report_index(state: &mut AppState) -> Option<tokio::task::JoinHandle<()>> {
+    use shared::reports::index::VisitIndex;
+    let r = &state.settings.reports;
+    if r.index_days == 0 {
+        return None;
+    }
+    let index = Arc::new(VisitIndex::new(r.index_days, r.index_overlap_ms));
+    state.report_index = Some(index.clone());
+    let poll = Duration::from_millis(r.index_poll_ms);
+    let store = state.store.clone();
+    let clock = state.clock.clone();
+    Some(tokio::spawn(async move {
+        loop {
+            let started = std::time::Instant::now();
+            match index.load(&*store, clock.now()).await {
+                Ok(()) => {
+                    let size = index.size().unwrap_or(shared::reports::index::IndexSize {
+                        visits: 0,
+                        people: 0,
+                        values: 0,
+                    });
+                    tracing::info!(
+                        visits = size.visits,
+                        people = size.people,
+                        values = size.values,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "Reports index loaded."
+                    );
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Reports index load failed; retrying.");
+                    tokio::time::sleep(poll.max(Duration::from_secs(1))).await;
+                }
+            }
+        }
+        loop {
+            tokio::time::sleep(poll).await;
+            if let Err(e) = index.refresh(&*store).await {
+                tracing::warn!(error = %e, "Reports index refresh failed.");
+            }
+        }
+    }))
 }
 
 impl App {
@@ -79,7 +129,10 @@ impl App {
             objects,
             sign_in: Arc::default(),
             live_streams,
+            report_index: None,
         };
+        let mut state = state;
+        let index_keeper = spawn_report_index(&mut state);
         passwords::warm_up();
         let sweeper = tokio::spawn(sweep_sessions(StoreSessions::new(state.store.clone())));
         let mover = shared::storage::Mover::spawn(state.store.clone());
@@ -99,6 +152,7 @@ impl App {
             sweeper,
             mover,
             jobs,
+            index_keeper,
         })
     }
 
@@ -145,6 +199,7 @@ impl App {
             sweeper,
             mover,
             jobs,
+            index_keeper,
         } = self;
         info!(
             address = %listener.local_addr()?,
@@ -195,6 +250,9 @@ impl App {
         state.batcher.shutdown().await;
         mover.shutdown().await;
         sweeper.abort();
+        if let Some(k) = index_keeper {
+            k.abort();
+        }
         state.store.close().await;
         info!("Stopped.");
         Ok(())

@@ -29,6 +29,8 @@ pub struct AppState {
     pub sign_in: Arc<SignInThrottle>,
     /// Live streams this instance may still open (`live.max_streams`).
     pub live_streams: Arc<tokio::sync::Semaphore>,
+    /// This instance's in-memory visit index for reports (`reports.index_days = 0`: none).
+    pub report_index: Option<Arc<shared::reports::index::VisitIndex>>,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.

@@ -1,12 +1,15 @@
 //! The reports family (timeseries and breakdowns), computed the same way for every engine
 //! from the visits and orders the write path keeps ([`crate::session`],
 //! [`crate::commerce`]). Every figure here is exact: this version reads each visit of the
-//! range (the metric definitions are in `docs/reports.md`).
+//! range (the metric definitions are in `docs/reports.md`), from the store or, when it
+//! covers the range, from the in-memory visit index ([`index`]); [`compute`] assembles
+//! both answers alike.
 //!
 //! Time: a visit counts in the bucket of its start, in the shop's time zone; a range of
 //! days `[from, to]` runs from local midnight of `from` to local midnight after `to`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::Hash;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -16,6 +19,9 @@ use serde_json::{Number, Value};
 
 use crate::commerce::{Currency, Money, Rates, unnamed_currency};
 use crate::session::Session;
+
+pub mod compute;
+pub mod index;
 
 /// A figure reports can give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -241,16 +247,7 @@ impl Dimension {
             Dimension::Page => s
                 .pages
                 .iter()
-                .map(|(page, n)| {
-                    (
-                        page.as_str(),
-                        Part {
-                            pageviews: *n,
-                            events: *n,
-                            ..whole()
-                        },
-                    )
-                })
+                .map(|(page, n)| (page.as_str(), whole().share(*n, *n)))
                 .collect(),
             Dimension::EventType => s
                 .types
@@ -261,14 +258,7 @@ impl Dimension {
                     } else {
                         0
                     };
-                    (
-                        kind.as_str(),
-                        Part {
-                            pageviews: views,
-                            events: *n,
-                            ..whole()
-                        },
-                    )
+                    (kind.as_str(), whole().share(views, *n))
                 })
                 .collect(),
             Dimension::Product | Dimension::ProductCategory => {
@@ -360,8 +350,18 @@ impl<'a> Part<'a> {
         }
     }
 
+    /// The whole visit with its own page views and events: what a page or an event type
+    /// gives its row.
+    pub fn share(self, pageviews: u64, events: u64) -> Self {
+        Part {
+            pageviews,
+            events,
+            ..self
+        }
+    }
+
     /// Two products of one visit with the same name or category make one row.
-    fn combine(&mut self, other: Part<'a>) {
+    pub(crate) fn combine(&mut self, other: Part<'a>) {
         self.pageviews = self.pageviews.max(other.pageviews);
         self.orders += other.orders;
         self.quantity += other.quantity;
@@ -416,14 +416,29 @@ impl Filter {
     /// `!=`, when none of them is it: `page!=/cart` keeps the visits that never viewed
     /// `/cart`.
     pub fn matches(&self, s: &Session) -> bool {
-        let values = self.dimension.values_of(s);
+        let needle = self.value.to_lowercase();
+        self.passes(
+            self.dimension
+                .values_of(s)
+                .iter()
+                .any(|v| self.hits(v, &needle)),
+        )
+    }
+
+    /// Whether one value is the filter's (`:`, `!=`) or contains it ignoring case (`~`);
+    /// `needle` is the filter's value in lower case.
+    pub fn hits(&self, value: &str, needle: &str) -> bool {
         match self.op {
-            FilterOp::Is => values.contains(&self.value.as_str()),
-            FilterOp::IsNot => !values.contains(&self.value.as_str()),
-            FilterOp::Contains => {
-                let needle = self.value.to_lowercase();
-                values.iter().any(|v| v.to_lowercase().contains(&needle))
-            }
+            FilterOp::Is | FilterOp::IsNot => value == self.value,
+            FilterOp::Contains => value.to_lowercase().contains(needle),
+        }
+    }
+
+    /// Whether a visit passes, given whether one of its values hits.
+    pub fn passes(&self, any_hit: bool) -> bool {
+        match self.op {
+            FilterOp::IsNot => !any_hit,
+            FilterOp::Is | FilterOp::Contains => any_hit,
         }
     }
 }
@@ -541,12 +556,13 @@ pub fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
-/// Sums of a set of visits, from which every metric follows.
-#[derive(Debug, Default, Clone)]
-pub struct Tally<'a> {
-    visitors: BTreeSet<&'a str>,
-    buyers: BTreeSet<&'a str>,
-    sessions: u64,
+/// Sums of a set of visits, from which every metric follows. `K` names a person: the
+/// profile id, or the index's code for it.
+#[derive(Debug, Clone)]
+pub struct Tally<K> {
+    visitors: HashSet<K>,
+    buyers: HashSet<K>,
+    pub(crate) sessions: u64,
     pageviews: u64,
     bounces: u64,
     seconds: i64,
@@ -559,19 +575,46 @@ pub struct Tally<'a> {
     revenue: BTreeMap<Currency, i64>,
 }
 
-impl<'a> Tally<'a> {
+impl<K> Default for Tally<K> {
+    fn default() -> Self {
+        Tally {
+            visitors: HashSet::new(),
+            buyers: HashSet::new(),
+            sessions: 0,
+            pageviews: 0,
+            bounces: 0,
+            seconds: 0,
+            events: 0,
+            orders: 0,
+            converted: 0,
+            carts: 0,
+            quantity: 0,
+            product_views: 0,
+            revenue: BTreeMap::new(),
+        }
+    }
+}
+
+impl<'a> Tally<&'a str> {
     /// Adds a whole visit.
     pub fn add(&mut self, s: &'a Session) {
         self.add_part(s, Part::of(s));
     }
 
     /// Adds what a visit gives one row.
-    pub fn add_part(&mut self, s: &'a Session, part: Part<'a>) {
-        self.visitors.insert(&s.profile_id);
+    pub fn add_part(&mut self, s: &'a Session, part: Part<'_>) {
+        self.add_visit(&s.profile_id, s.bounced(), s.duration_seconds(), &part);
+    }
+}
+
+impl<K: Hash + Eq + Copy> Tally<K> {
+    /// Adds what a visit of person `who` (bounced or not, lasting `seconds`) gives one row.
+    pub fn add_visit(&mut self, who: K, bounced: bool, seconds: i64, part: &Part<'_>) {
+        self.visitors.insert(who);
         self.sessions += 1;
         self.pageviews += part.pageviews;
-        self.bounces += u64::from(s.bounced());
-        self.seconds += s.duration_seconds();
+        self.bounces += u64::from(bounced);
+        self.seconds += seconds;
         self.events += part.events;
         self.orders += part.orders;
         self.quantity += part.quantity;
@@ -579,21 +622,32 @@ impl<'a> Tally<'a> {
         self.converted += u64::from(part.converted);
         self.carts += u64::from(part.carted);
         if part.converted {
-            self.buyers.insert(&s.profile_id);
+            self.buyers.insert(who);
         }
-        for map in part.revenue {
-            for (c, m) in map {
+        for map in &part.revenue {
+            for (c, m) in *map {
                 *self.revenue.entry(*c).or_default() += m;
             }
         }
     }
 }
 
+/// Each buyer's first order ever, by whatever names a person in a [`Tally`].
+pub trait FirstOrders<K> {
+    fn first_order(&self, who: &K) -> Option<DateTime<Utc>>;
+}
+
+impl FirstOrders<&str> for HashMap<String, DateTime<Utc>> {
+    fn first_order(&self, who: &&str) -> Option<DateTime<Utc>> {
+        self.get(*who).copied()
+    }
+}
+
 /// What turns tallies into figures: money rules and who bought before.
-pub struct Figures<'a> {
+pub struct Figures<'a, F = HashMap<String, DateTime<Utc>>> {
     pub rates: &'a Rates,
     /// Each buyer's first order ever (at or before the range's end).
-    pub first_order: &'a HashMap<String, DateTime<Utc>>,
+    pub first_order: &'a F,
     /// When the range starts: a buyer whose first order is earlier is returning.
     pub range_start: DateTime<Utc>,
 }
@@ -601,18 +655,21 @@ pub struct Figures<'a> {
 /// Revenue a report could not convert: per currency, in major units.
 pub type Unconverted = BTreeMap<String, Value>;
 
-impl Figures<'_> {
+impl<F> Figures<'_, F> {
     /// Revenue in the reporting currency (minor units) and what had no rate.
-    fn revenue(&self, tally: &Tally<'_>) -> (i64, Unconverted) {
+    fn revenue<K>(&self, tally: &Tally<K>) -> (i64, Unconverted) {
         to_reporting(self.rates, &tally.revenue)
     }
 
     /// The requested metrics of a tally (a ratio over nothing is `null`).
-    pub fn of(
+    pub fn of<K>(
         &self,
-        tally: &Tally<'_>,
+        tally: &Tally<K>,
         metrics: &[Metric],
-    ) -> (BTreeMap<&'static str, Value>, Unconverted) {
+    ) -> (BTreeMap<&'static str, Value>, Unconverted)
+    where
+        F: FirstOrders<K>,
+    {
         let (revenue, unconverted) = self.revenue(tally);
         let ratio = |n: f64, d: u64| -> Value {
             if d == 0 {
@@ -626,8 +683,8 @@ impl Figures<'_> {
             .iter()
             .filter(|b| {
                 self.first_order
-                    .get(**b)
-                    .is_some_and(|t| *t >= self.range_start)
+                    .first_order(b)
+                    .is_some_and(|t| t >= self.range_start)
             })
             .count() as u64;
         let reporting = self.rates.reporting;
@@ -718,8 +775,8 @@ pub fn select<'a>(visits: &'a [Session], filters: &[Filter]) -> impl Iterator<It
 pub fn breakdown<'a>(
     visits: impl Iterator<Item = &'a Session>,
     dimension: Dimension,
-) -> (Vec<(&'a str, Tally<'a>)>, Tally<'a>) {
-    let mut rows: HashMap<&'a str, Tally<'a>> = HashMap::new();
+) -> (Vec<(&'a str, Tally<&'a str>)>, Tally<&'a str>) {
+    let mut rows: HashMap<&'a str, Tally<&'a str>> = HashMap::new();
     let mut total = Tally::default();
     for s in visits {
         for (value, part) in dimension.parts(s) {
@@ -727,10 +784,18 @@ pub fn breakdown<'a>(
         }
         total.add(s);
     }
-    let mut rows: Vec<(&str, Tally)> = rows.into_iter().collect();
-    // Most visits first; ties by value, so the order is stable.
-    rows.sort_by(|a, b| b.1.sessions.cmp(&a.1.sessions).then(a.0.cmp(b.0)));
+    let mut rows: Vec<(&str, Tally<&str>)> = rows.into_iter().collect();
+    sort_rows(&mut rows);
     (rows, total)
+}
+
+/// Most visits first; ties by value, so the order is stable.
+pub fn sort_rows<V: AsRef<str>, K>(rows: &mut [(V, Tally<K>)]) {
+    rows.sort_by(|a, b| {
+        b.1.sessions
+            .cmp(&a.1.sessions)
+            .then(a.0.as_ref().cmp(b.0.as_ref()))
+    });
 }
 
 /// Tallies per bucket, every bucket of the range present (empty ones too).
@@ -738,8 +803,8 @@ pub fn timeseries<'a>(
     visits: impl Iterator<Item = &'a Session>,
     range: &Range,
     interval: Interval,
-) -> Vec<(String, Tally<'a>)> {
-    let mut points: Vec<(String, Tally)> = range
+) -> Vec<(String, Tally<&'a str>)> {
+    let mut points: Vec<(String, Tally<&str>)> = range
         .buckets(interval)
         .into_iter()
         .map(|b| (b, Tally::default()))

@@ -29,6 +29,7 @@ pub struct Settings {
     /// The live view (`GET /v1/live/events`).
     #[serde(default)]
     pub live: LiveSettings,
+    pub reports: ReportsSettings,
 }
 
 /// The live view: server-sent event streams that poll the store.
@@ -52,6 +53,19 @@ impl Default for LiveSettings {
             keep_alive_s: 15,
         }
     }
+}
+
+/// How reports are answered: the in-memory visit index (`reports::index`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportsSettings {
+    /// Days of visits each instance holds in memory; reports of ranges that start within
+    /// them are answered from it, others from the store. 0 turns the index off.
+    pub index_days: u32,
+    /// How far before its last look the index reads changes again, so a visit written with
+    /// an earlier marker but committed later is not missed.
+    pub index_overlap_ms: u64,
+    /// How often the index looks for changes between reports (each report looks too).
+    pub index_poll_ms: u64,
 }
 
 /// The shop the reports speak for: its time zone and money.
@@ -446,6 +460,11 @@ max_header_bytes = 16384
 time_zone = "UTC"
 currency = "EUR"
 
+[reports]
+index_days = 60
+index_overlap_ms = 5000
+index_poll_ms = 1000
+
 [storage]
 engine = "sqlite"
 data_dir = "./data"
@@ -632,6 +651,9 @@ impl Settings {
         }
         if self.storage.sqlite_pool_size == 0 {
             return fail("storage.sqlite_pool_size must be at least 1");
+        }
+        if self.reports.index_poll_ms == 0 {
+            return fail("reports.index_poll_ms must be positive");
         }
         if self.shop.time_zone.parse::<chrono_tz::Tz>().is_err() {
             return fail("shop.time_zone must be an IANA time zone name such as Europe/Madrid");

@@ -2,15 +2,16 @@
 //! time, in the shop's time zone and currency, with filters. Computed by
 //! `shared::reports`, the same for both engines.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared::event::EventType;
-use shared::reports::{self, Dimension, Figures, Filter, Interval, Metric, Range, Unconverted};
+use shared::reports::compute::{self, Ask, Figs};
+use shared::reports::{self, Dimension, Filter, Interval, Metric, Range, Unconverted};
 use shared::retention::{self, Spec};
 use shared::session::Session;
 use utoipa::{IntoParams, ToSchema};
@@ -250,52 +251,18 @@ impl Params {
     }
 }
 
-/// What every report reads: the visits of a range and each buyer's first order.
-struct Loaded {
-    visits: Vec<Session>,
-    first_order: HashMap<String, DateTime<Utc>>,
-    start: DateTime<Utc>,
-}
-
-/// Each buyer's first order is read only when new or returning buyers are asked for: it
-/// reads the orders of all time up to the range's end.
-async fn load(state: &AppState, range: &Range, metrics: &[Metric]) -> Result<Loaded, ApiError> {
-    let (start, end) = range.bounds();
-    let visits = state.visits().visits(start, end).await?;
-    let mut first_order: HashMap<String, DateTime<Utc>> = HashMap::new();
-    let wanted = metrics
-        .iter()
-        .any(|m| matches!(m, Metric::NewBuyers | Metric::ReturningBuyers));
-    if wanted && visits.iter().any(Session::converted) {
-        for o in state.visits().orders(DateTime::<Utc>::MIN_UTC, end).await? {
-            first_order
-                .entry(o.profile_id)
-                .and_modify(|t| *t = (*t).min(o.at))
-                .or_insert(o.at);
-        }
-    }
-    Ok(Loaded {
-        visits,
-        first_order,
-        start,
-    })
-}
-
-fn figures_map(figures: BTreeMap<&'static str, Value>) -> Map<String, Value> {
+fn figures_map(figures: Figs) -> Map<String, Value> {
     figures
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect()
 }
 
-fn merge_unconverted(into: &mut Unconverted, more: Unconverted) {
-    for (c, v) in more {
-        let sum = into.get(&c).and_then(Value::as_f64).unwrap_or(0.0) + v.as_f64().unwrap_or(0.0);
-        into.insert(
-            c,
-            serde_json::Number::from_f64(sum).map_or(Value::Null, Value::Number),
-        );
-    }
+fn labelled(key: &str, label: String, figures: Figs) -> Map<String, Value> {
+    let mut row = Map::new();
+    row.insert(key.into(), Value::String(label));
+    row.extend(figures_map(figures));
+    row
 }
 
 /// Figures per hour, day, week or month of a range, with an optional comparison period.
@@ -333,31 +300,34 @@ pub async fn timeseries(
         .shop
         .rates()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let mut unconverted = Unconverted::new();
-    let mut series = |range: &Range, loaded: &Loaded| -> Vec<Map<String, Value>> {
-        let figures = Figures {
-            rates: &rates,
-            first_order: &loaded.first_order,
-            range_start: loaded.start,
-        };
-        reports::timeseries(reports::select(&loaded.visits, &p.filters), range, interval)
-            .into_iter()
-            .map(|(t, tally)| {
-                let (m, left) = figures.of(&tally, &metrics);
-                merge_unconverted(&mut unconverted, left);
-                let mut point = Map::new();
-                point.insert("t".into(), Value::String(t));
-                point.extend(figures_map(m));
-                point
-            })
-            .collect()
+    let index = state.report_index.as_deref();
+    let ask = Ask {
+        range,
+        metrics: &metrics,
+        filters: &p.filters,
+        rates: &rates,
     };
-    let loaded = load(&state, &range, &metrics).await?;
-    let points = series(&range, &loaded);
+    let answer = compute::series(&*state.store, index, ask, interval).await?;
+    let mut unconverted = answer.unconverted;
+    let points = answer
+        .points
+        .into_iter()
+        .map(|(t, f)| labelled("t", t, f))
+        .collect();
     let previous = if compare {
-        let before = range.previous();
-        let loaded = load(&state, &before, &metrics).await?;
-        Some(series(&before, &loaded))
+        let before = Ask {
+            range: range.previous(),
+            ..ask
+        };
+        let answer = compute::series(&*state.store, index, before, interval).await?;
+        compute::merge_unconverted(&mut unconverted, answer.unconverted);
+        Some(
+            answer
+                .points
+                .into_iter()
+                .map(|(t, f)| labelled("t", t, f))
+                .collect(),
+        )
     } else {
         None
     };
@@ -412,24 +382,25 @@ pub async fn breakdown(
         .shop
         .rates()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let loaded = load(&state, &range, &metrics).await?;
-    let figures = Figures {
+    let ask = Ask {
+        range,
+        metrics: &metrics,
+        filters: &p.filters,
         rates: &rates,
-        first_order: &loaded.first_order,
-        range_start: loaded.start,
     };
-    let (rows, total) = reports::breakdown(reports::select(&loaded.visits, &p.filters), dimension);
-    let rows = rows
+    let answer = compute::breakdown(
+        &*state.store,
+        state.report_index.as_deref(),
+        ask,
+        dimension,
+        limit,
+    )
+    .await?;
+    let rows = answer
+        .rows
         .into_iter()
-        .take(limit)
-        .map(|(value, tally)| {
-            let mut row = Map::new();
-            row.insert("value".into(), Value::String(value.to_owned()));
-            row.extend(figures_map(figures.of(&tally, &metrics).0));
-            row
-        })
+        .map(|(value, f)| labelled("value", value, f))
         .collect();
-    let (total, unconverted) = figures.of(&total, &metrics);
     Ok(Json(BreakdownReport {
         time_zone: range.tz.name().to_owned(),
         currency: rates.reporting.to_string(),
@@ -437,8 +408,8 @@ pub async fn breakdown(
         to: range.to,
         dimension: dimension.name().to_owned(),
         rows,
-        total: figures_map(total),
-        unconverted,
+        total: figures_map(answer.total),
+        unconverted: answer.unconverted,
     }))
 }
 

@@ -12,6 +12,7 @@ pub mod privacy;
 pub mod purge;
 pub mod retention;
 pub mod sqlite;
+pub mod visit_feed;
 pub mod write;
 
 pub use crate::identity::{IdentityLink, LinkOutcome};
@@ -30,6 +31,7 @@ pub use moves::{MoveStep, MoveStore, Mover};
 pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
 pub use purge::PurgeStore;
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
+pub use visit_feed::{GoneVisit, MarkedVisit, VisitFeed};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};
@@ -285,6 +287,13 @@ pub trait VisitStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<crate::commerce::Order>, StoreError>;
+
+    /// Each person's first order placed before `end` (to the millisecond), read without
+    /// decoding the orders.
+    async fn first_orders(
+        &self,
+        end: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, DateTime<Utc>>, StoreError>;
 }
 
 /// Everything the API and worker need from one database.
@@ -294,6 +303,7 @@ pub trait Store:
     + UserStore
     + RollupStore
     + VisitStore
+    + VisitFeed
     + AccountStore
     + SessionRecordStore
     + WriteKeyStore

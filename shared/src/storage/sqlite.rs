@@ -23,6 +23,8 @@ mod retention;
 mod visits;
 mod write;
 
+pub(crate) use visits::record_visits_gone;
+
 pub use backup::{backup, restore};
 
 use super::*;
@@ -44,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0011_erasure.sql"),
     SEARCH_TERMS_MIGRATION,
     include_str!("sqlite_migrations/0014_retention_marks.sql"),
+    include_str!("sqlite_migrations/0015_visit_markers.sql"),
 ];
 
 /// The migration that adds users' search terms; profiles stored before it get theirs from

@@ -15,3 +15,4 @@ mod helpers;
 mod identity_cases;
 mod mongo_topology;
 mod privacy_cases;
+mod reports_index;

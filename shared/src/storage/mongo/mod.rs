@@ -52,6 +52,8 @@ const DAILY_USER_COUNTS: &str = "daily_user_counts";
 /// Analytics sessions ("visits": `sessions` holds sign-in sessions).
 const VISITS: &str = "visits";
 const ORDERS: &str = "orders";
+/// Tombstones of deleted visits (`storage::visit_feed`).
+const VISITS_GONE: &str = "visits_gone";
 const COLLECTIONS: &[&str] = &[
     EVENTS,
     USERS,
@@ -72,6 +74,7 @@ const COLLECTIONS: &[&str] = &[
     privacy::SUPPRESSIONS,
     retention::RETENTION_DAYS,
     retention::RETENTION_FIRSTS,
+    VISITS_GONE,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -309,6 +312,9 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         // A person's visits near a batch's events; visits by start for reports.
         (VISITS, doc! { "profile_id": 1, "end": 1 }),
         (VISITS, doc! { "start": 1 }),
+        // The reports index reads what changed and what went since its last look.
+        (VISITS, doc! { "updated_ms": 1 }),
+        (VISITS_GONE, doc! { "gone_ms": 1 }),
         (ORDERS, doc! { "profile_id": 1 }),
         (ORDERS, doc! { "at": 1 }),
     ];

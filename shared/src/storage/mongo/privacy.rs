@@ -27,6 +27,11 @@ impl TxBody for EraseRows<'_> {
     type Output = u64;
 
     async fn run(&self, tx: &mut MongoTx<'_>) -> Result<u64, Failure> {
+        let visits = if self.kind == RowKind::Visits {
+            forget_visits(tx, self.ids, self.limit).await?
+        } else {
+            0
+        };
         let (store, session) = tx.parts();
         let ids = id_list(self.ids);
         let db = &store.db;
@@ -36,7 +41,7 @@ impl TxBody for EraseRows<'_> {
                 let filter = doc! { "profile_id": { "$in": &ids } };
                 delete_some(&store.events, filter, limit, session).await?
             }
-            RowKind::Visits => forget_visits(db, &ids, limit, session).await?,
+            RowKind::Visits => visits,
             RowKind::Orders => {
                 let filter = doc! { "profile_id": { "$in": &ids } };
                 delete_some(&db.collection(ORDERS), filter, limit, session).await?
@@ -114,16 +119,30 @@ async fn delete_some(
     Ok(deleted.deleted_count)
 }
 
-/// Deletes up to `limit` visits (analytics sessions) of `ids`; returns how many. Anything
-/// kept in step with the visits collection hooks in here.
-async fn forget_visits(
-    db: &Database,
-    ids: &[Bson],
-    limit: usize,
-    session: &mut ClientSession,
-) -> Result<u64, Failure> {
-    let filter = doc! { "profile_id": { "$in": ids } };
-    delete_some(&db.collection(VISITS), filter, limit, session).await
+/// Deletes up to `limit` visits (analytics sessions) of `ids`; returns how many. Each
+/// leaves a tombstone first (in the same transaction), so every instance's reports index
+/// forgets it.
+async fn forget_visits(tx: &mut MongoTx<'_>, ids: &[String], limit: usize) -> Result<u64, Failure> {
+    let visits = tx.store.db.collection::<Document>(VISITS);
+    let mut cursor = visits
+        .find(doc! { "profile_id": { "$in": id_list(ids) } })
+        .projection(doc! { "_id": 1 })
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .session(&mut *tx.session)
+        .await?;
+    let mut found = Vec::new();
+    while let Some(d) = cursor.next(&mut *tx.session).await.transpose()? {
+        if let Some(id) = d.get("_id") {
+            found.push(id.clone());
+        }
+    }
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let these = doc! { "_id": { "$in": found } };
+    tx.record_visits_gone(these.clone()).await?;
+    let deleted = visits.delete_many(these).session(&mut *tx.session).await?;
+    Ok(deleted.deleted_count)
 }
 
 /// Moves up to `limit` active-day marks of `ids` to `pseudonym` (one mark per day);

@@ -5,7 +5,7 @@
 //! some versions. The job deletes in bounded steps, counts what it deleted, and behaves as
 //! the embedded engine does.
 //!
-//! Events, visits, orders and active days are deleted outside transactions: each step finds
+//! Events, orders and active days are deleted outside transactions: each step finds
 //! at most `limit` old documents by an indexed field and deletes those ids with the age
 //! condition repeated, so a document a concurrent batch has just made recent is kept.
 //! Profiles and their links go in one transaction per step, through the engine's retry loop.
@@ -42,6 +42,43 @@ async fn delete_some(
         .await
         .map_err(|e| driver_error(&e))?;
     Ok(deleted.deleted_count)
+}
+
+/// One step of [`PurgeStore::forget_old_visits`]: the oldest visits, each leaving a
+/// tombstone for the reports index in the same transaction.
+struct ForgetVisits {
+    before: bson::DateTime,
+    limit: i64,
+}
+
+impl TxBody for ForgetVisits {
+    type Output = u64;
+
+    async fn run(&self, tx: &mut MongoTx<'_>) -> Result<u64, Failure> {
+        // `start` first: that is the indexed field; a visit ends after it starts.
+        let old = doc! { "start": { "$lt": self.before }, "end": { "$lt": self.before } };
+        let visits = tx.store.db.collection::<Document>(VISITS);
+        let mut cursor = visits
+            .find(old.clone())
+            .projection(doc! { "_id": 1 })
+            .limit(self.limit)
+            .session(&mut *tx.session)
+            .await?;
+        let mut ids = Vec::new();
+        while let Some(d) = cursor.next(&mut *tx.session).await.transpose()? {
+            if let Some(id) = d.get("_id") {
+                ids.push(id.clone());
+            }
+        }
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut these = old;
+        these.insert("_id", doc! { "$in": ids });
+        tx.record_visits_gone(these.clone()).await?;
+        let deleted = visits.delete_many(these).session(&mut *tx.session).await?;
+        Ok(deleted.deleted_count)
+    }
 }
 
 /// One step of [`PurgeStore::forget_old_profiles`]: the oldest profiles and the links
@@ -118,13 +155,10 @@ impl PurgeStore for MongoStore {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<u64, StoreError> {
-        let t = bson_time(before);
-        // `start` first: that is the indexed field; a visit ends after it starts.
-        delete_some(
-            &self.db.collection(VISITS),
-            doc! { "start": { "$lt": t }, "end": { "$lt": t } },
-            limit,
-        )
+        self.in_transaction(&ForgetVisits {
+            before: bson_time(before),
+            limit: i64::try_from(limit).unwrap_or(i64::MAX),
+        })
         .await
     }
 

@@ -18,6 +18,7 @@ use crate::profile::Profile;
 use crate::session::Session;
 use crate::storage::moves::{MoveStep, PendingMove, move_chunk};
 use crate::storage::retention::{DayMark, FirstMark};
+use crate::storage::visit_feed::marker_now;
 use crate::storage::write::{Applied, WriteTx, apply};
 
 /// The write concern and read preference every transaction runs with.
@@ -170,6 +171,36 @@ impl<'a> MongoTx<'a> {
     /// other modules (erasure).
     pub(super) fn parts(&mut self) -> (&'a MongoStore, &mut ClientSession) {
         (self.store, &mut *self.session)
+    }
+}
+
+impl MongoTx<'_> {
+    /// Leaves a tombstone for every visit that matches `filter`. Call it in the
+    /// transaction that deletes those visits, just before the delete: every visit delete
+    /// goes through here, so each instance's reports index forgets the visit
+    /// (`storage::visit_feed`).
+    pub(super) async fn record_visits_gone(&mut self, filter: Document) -> Result<(), Failure> {
+        let visits = self.store.db.collection::<Document>(VISITS);
+        let gone_ms = marker_now();
+        let statements = self
+            .find_all(&visits, filter)
+            .await?
+            .iter()
+            .filter_map(|d| {
+                let profile = d.get_str("profile_id").ok()?;
+                let key = d.get_str("key").ok()?;
+                let id = visit_id(profile, key);
+                Some(doc! {
+                    "q": { "_id": &id },
+                    "u": { "_id": &id, "profile_id": profile, "key": key, "gone_ms": gone_ms },
+                    "upsert": true,
+                })
+            })
+            .collect::<Vec<_>>();
+        if statements.is_empty() {
+            return Ok(());
+        }
+        self.update(VISITS_GONE, statements).await
     }
 
     /// Runs a raw `update` command (many statements, one round trip) in the transaction.
@@ -587,6 +618,7 @@ impl WriteTx for MongoTx<'_> {
     }
 
     async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
+        let marker = marker_now();
         let statements = sessions
             .iter()
             .map(|s| {
@@ -600,6 +632,7 @@ impl WriteTx for MongoTx<'_> {
                         "start": bson_time(s.start),
                         "end": bson_time(s.end),
                         "body": body_text(s).map_err(Failure::Decode)?,
+                        "updated_ms": marker,
                     },
                     "upsert": true,
                 })
@@ -609,6 +642,8 @@ impl WriteTx for MongoTx<'_> {
     }
 
     async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error> {
+        self.record_visits_gone(doc! { "profile_id": profile })
+            .await?;
         self.store
             .db
             .collection::<Document>(VISITS)

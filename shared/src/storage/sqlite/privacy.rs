@@ -233,12 +233,22 @@ pub(super) fn forget_visits(
     ids: &[String],
     limit: usize,
 ) -> rusqlite::Result<usize> {
-    let sql = format!(
-        "DELETE FROM visits WHERE (profile_id, key) IN
-         (SELECT profile_id, key FROM visits WHERE profile_id IN ({}) LIMIT ?)",
+    // The same ordered selection twice in the step's transaction names the same visits:
+    // first their tombstones for the reports index, then the delete.
+    let some = format!(
+        "(profile_id, key) IN (SELECT profile_id, key FROM visits
+         WHERE profile_id IN ({}) ORDER BY profile_id, key LIMIT ?)",
         placeholders(ids.len())
     );
-    delete_limited(c, &sql, ids, limit)
+    let l = i64::try_from(limit).unwrap_or(i64::MAX);
+    let args = || {
+        ids.iter()
+            .map(|id| rusqlite::types::Value::from(id.clone()))
+            .chain([l.into()])
+    };
+    super::record_visits_gone(c, &some, params_from_iter(args()))?;
+    c.prepare_cached(&format!("DELETE FROM visits WHERE {some}"))?
+        .execute(params_from_iter(args()))
 }
 
 /// Deletes up to `limit` retention marks (day marks first, then first-activity marks) of

@@ -78,14 +78,23 @@ impl PurgeStore for SqliteStore {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<u64, StoreError> {
-        // `start_ms` first: that is the indexed column; a visit ends after it starts.
-        self.delete_limited(
-            "DELETE FROM visits WHERE (profile_id, key) IN (
+        // `start_ms` first: that is the indexed column; a visit ends after it starts. The
+        // same ordered selection twice in one transaction names the same visits: first
+        // their tombstones for the reports index, then the delete.
+        const OLDEST: &str = "(profile_id, key) IN (
                  SELECT profile_id, key FROM visits
-                 WHERE start_ms < ?1 AND end_ms < ?1 LIMIT ?2)",
-            ms(before).into(),
-            limit,
-        )
+                 WHERE start_ms < ?1 AND end_ms < ?1 ORDER BY start_ms, profile_id, key LIMIT ?2)";
+        let cutoff = ms(before);
+        self.with_writer(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            super::record_visits_gone(&tx, OLDEST, params![cutoff, limit_of(limit)])?;
+            let n = tx.execute(
+                &format!("DELETE FROM visits WHERE {OLDEST}"),
+                params![cutoff, limit_of(limit)],
+            )?;
+            tx.commit()?;
+            Ok(n as u64)
+        })
         .await
     }
 

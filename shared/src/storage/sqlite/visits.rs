@@ -4,10 +4,81 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{SqliteStore, json_value, ms};
+use rusqlite::Connection;
+
+use std::collections::HashMap;
+
+use super::{SqliteStore, from_ms, json_value, ms};
 use crate::commerce::Order;
 use crate::session::Session;
-use crate::storage::{StoreError, VisitStore};
+use crate::storage::visit_feed::marker_now;
+use crate::storage::{GoneVisit, MarkedVisit, StoreError, VisitFeed, VisitStore};
+
+/// Leaves a tombstone for every visit that matches `condition` (SQL over the `visits`
+/// table, with its own `params`). Call it in the transaction that deletes those visits,
+/// just before the delete: every visit delete goes through here, so each instance's
+/// reports index forgets the visit (`storage::visit_feed`).
+pub(crate) fn record_visits_gone(
+    c: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    // The marker is a number the engine made, not input: it may sit in the text.
+    c.execute(
+        &format!(
+            "INSERT INTO visits_gone (profile_id, key, gone_ms)
+             SELECT profile_id, key, {} FROM visits WHERE {condition}
+             ON CONFLICT (profile_id, key) DO UPDATE SET gone_ms = excluded.gone_ms",
+            marker_now()
+        ),
+        params,
+    )
+}
+
+fn marked(r: &rusqlite::Row<'_>) -> rusqlite::Result<MarkedVisit> {
+    Ok(MarkedVisit {
+        visit: json_value::<Session>(r.get(0)?)?,
+        updated_ms: r.get(1)?,
+    })
+}
+
+#[async_trait]
+impl VisitFeed for SqliteStore {
+    async fn visits_from(&self, from: DateTime<Utc>) -> Result<Vec<MarkedVisit>, StoreError> {
+        self.with_conn(move |c| {
+            c.prepare_cached("SELECT body, updated_ms FROM visits WHERE start_ms >= ?1")?
+                .query_map([ms(from)], marked)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn visits_changed(&self, since_ms: i64) -> Result<Vec<MarkedVisit>, StoreError> {
+        self.with_conn(move |c| {
+            c.prepare_cached("SELECT body, updated_ms FROM visits WHERE updated_ms >= ?1")?
+                .query_map([since_ms], marked)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn visits_gone(&self, since_ms: i64) -> Result<Vec<GoneVisit>, StoreError> {
+        self.with_conn(move |c| {
+            c.prepare_cached(
+                "SELECT profile_id, key, gone_ms FROM visits_gone WHERE gone_ms >= ?1",
+            )?
+            .query_map([since_ms], |r| {
+                Ok(GoneVisit {
+                    profile_id: r.get(0)?,
+                    key: r.get(1)?,
+                    gone_ms: r.get(2)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+}
 
 #[async_trait]
 impl VisitStore for SqliteStore {
@@ -37,6 +108,21 @@ impl VisitStore for SqliteStore {
                 "SELECT body FROM orders WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, order_id",
             )?
             .query_map([ms(from), ms(to)], |r| json_value::<Order>(r.get(0)?))?
+            .collect()
+        })
+        .await
+    }
+
+    async fn first_orders(
+        &self,
+        end: DateTime<Utc>,
+    ) -> Result<HashMap<String, DateTime<Utc>>, StoreError> {
+        self.with_conn(move |c| {
+            // Answered from the `orders_profile (profile_id, at_ms)` index alone.
+            c.prepare_cached(
+                "SELECT profile_id, MIN(at_ms) FROM orders WHERE at_ms < ?1 GROUP BY profile_id",
+            )?
+            .query_map([ms(end)], |r| Ok((r.get(0)?, from_ms(r.get(1)?)?)))?
             .collect()
         })
         .await

@@ -15,6 +15,7 @@ use crate::profile::Profile;
 use crate::session::Session;
 use crate::storage::moves::PendingMove;
 use crate::storage::retention::{DayMark, FirstMark};
+use crate::storage::visit_feed::marker_now;
 use crate::storage::write::WriteTx;
 
 pub(super) struct SqliteTx<'a> {
@@ -345,23 +346,27 @@ impl WriteTx for SqliteTx<'_> {
 
     async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
         let mut put = self.tx.prepare_cached(
-            "INSERT INTO visits (profile_id, key, start_ms, end_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO visits (profile_id, key, start_ms, end_ms, body, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (profile_id, key) DO UPDATE SET start_ms = excluded.start_ms,
-                end_ms = excluded.end_ms, body = excluded.body",
+                end_ms = excluded.end_ms, body = excluded.body, updated_ms = excluded.updated_ms",
         )?;
+        let marker = marker_now();
         for s in sessions {
             put.execute(params![
                 s.profile_id,
                 s.key,
                 ms(s.start),
                 ms(s.end),
-                to_json(s)?
+                to_json(s)?,
+                marker
             ])?;
         }
         Ok(())
     }
 
     async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error> {
+        super::record_visits_gone(self.tx, "profile_id = ?1", [profile])?;
         self.tx
             .execute("DELETE FROM visits WHERE profile_id = ?1", [profile])?;
         Ok(())

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Times the report calls the console's overview and commerce page make (7 and 30 days, with
+# and without a filter; the same calls as frontend/e2e/bench-overview.mjs) against a data
+# directory seeded beforehand (`api demo seed`), with curl, without a browser. Prints the
+# reports index's load time and the server's RSS when the index is on. Figures only.
+#   API_BIN=target/release/api DATA_DIR=/tmp/seeded RUNS=5 scripts/bench.d/reports.sh
+#   APP__REPORTS__INDEX_DAYS=0 ... scripts/bench.d/reports.sh   # the store path only
+set -euo pipefail
+api_bin=${API_BIN:-target/release/api}
+data=${DATA_DIR:?set DATA_DIR to a seeded data directory}
+runs=${RUNS:-5}
+port=${BENCH_PORT:-18090}
+base="http://127.0.0.1:$port"
+export APP__STORAGE__DATA_DIR=$data APP__SERVER__PORT=$port APP__RATE_LIMIT__READS_PER_MINUTE=0 \
+  APP__SERVER__REQUEST_TIMEOUT_MS=120000 APP__AUTH__COOKIE_SECURE=false APP__TELEMETRY__LOG_FORMAT=json
+
+email="bench-$(date +%s%N)@bench.test"
+password='bench password 123'
+printf '%s\n' "$password" | "$api_bin" admin create --email "$email" --role viewer >/dev/null
+log=$(mktemp)
+jar=$(mktemp)
+APP__TELEMETRY__LOG_LEVEL=info "$api_bin" serve >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log" "$jar"' EXIT
+for _ in $(seq 300); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1; done
+if [[ ${APP__REPORTS__INDEX_DAYS:-60} != 0 ]]; then
+  for _ in $(seq 1200); do grep -q 'Reports index loaded' "$log" && break; sleep 0.5; done
+  grep 'Reports index loaded' "$log" | tail -1
+fi
+rss() { awk '/VmRSS|VmHWM/ {printf "%s %d MB  ", $1, $2/1024}' "/proc/$server/status"; echo; }
+echo "server memory after start: $(rss)"
+curl -fs -c "$jar" -H 'content-type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"$password\"}" "$base/v1/auth/login" >/dev/null
+
+day() { date -u -d "-$1 days" +%F; }
+kpis='visitors,sessions,bounceRate,avgSessionSeconds,orders,revenue,aov,conversionRate'
+panel='visitors,sessions,bounceRate,conversionRate,revenue'
+commerce='revenue,orders,aov,conversionRate,buyers,newBuyers,returningBuyers'
+median() { sort -n | awk '{a[NR]=$1} END {print a[int(NR/2)+1]}'; }
+echo "sessions in the last 30 days: $(curl -fs -b "$jar" "$base/v1/reports/breakdown?dimension=channel&metrics=sessions&from=$(day 29)&to=$(day 0)" | grep -o '"total":{[^}]*}')"
+for variant in "7 " "30 " "7 device:mobile" "30 device:mobile"; do
+  read -r days filter <<<"$variant"
+  q="from=$(day $((days - 1)))&to=$(day 0)${filter:+&filter=$filter}"
+  while IFS='|' read -r name path; do
+    times=$(for _ in $(seq "$runs"); do
+      curl -fs -o /dev/null -w '%{time_total}\n' -b "$jar" "$base$path&$q"
+    done | awk '{printf "%.1f\n", $1 * 1000}')
+    printf '%-16s %2s days %-18s median %8s ms  max %8s ms\n' "$name" "$days" "${filter:-}" \
+      "$(median <<<"$times")" "$(sort -n <<<"$times" | tail -1)"
+  done <<EOT
+cards (totals)|/v1/reports/breakdown?dimension=channel&metrics=$kpis&limit=1
+trend|/v1/reports/timeseries?metrics=visitors&interval=day&compare=previous
+channels|/v1/reports/breakdown?dimension=channel&metrics=$panel&limit=10
+landing pages|/v1/reports/breakdown?dimension=landingPage&metrics=$panel&limit=10
+countries|/v1/reports/breakdown?dimension=country&metrics=$panel&limit=10
+devices|/v1/reports/breakdown?dimension=device&metrics=$panel&limit=10
+commerce cards|/v1/reports/breakdown?dimension=channel&metrics=$commerce&limit=1
+commerce trend|/v1/reports/timeseries?metrics=revenue&interval=day&compare=previous
+EOT
+done
+echo "server memory at the end: $(rss)"

@@ -1,0 +1,642 @@
+//! The visit index: the visits of the last `reports.index_days` days held in memory in a
+//! compact form (people and dimension values interned as numbers, each visit's figures and
+//! per-value shares worked out once by the same functions the store path uses), so a
+//! report reads no row and decodes no JSON. Every instance builds its own from the store
+//! and keeps it fresh from the visit feed (`storage::visit_feed`): visits written since its
+//! last look (less `reports.index_overlap_ms`, so rows committed late are not missed) and
+//! tombstones of deleted ones. Reports refresh it before they read, so they see every
+//! write the store acknowledged, from this instance or another.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::compute::{Ask, BreakdownAnswer, SeriesAnswer, answer_breakdown, answer_series};
+use super::{Dimension, Figures, Filter, FirstOrders, Interval, NONE, Part, Tally, sort_rows};
+use crate::commerce::Currency;
+use crate::session::Session;
+use crate::storage::visit_feed::marker_now;
+use crate::storage::{MarkedVisit, StoreError, VisitFeed};
+
+/// The visit-level dimensions, in the order of [`Row::dims`].
+const VISIT_DIMS: [Dimension; 14] = [
+    Dimension::Channel,
+    Dimension::Referrer,
+    Dimension::UtmSource,
+    Dimension::UtmMedium,
+    Dimension::UtmCampaign,
+    Dimension::UtmContent,
+    Dimension::UtmTerm,
+    Dimension::LandingPage,
+    Dimension::ExitPage,
+    Dimension::Country,
+    Dimension::Device,
+    Dimension::Browser,
+    Dimension::Os,
+    Dimension::Locale,
+];
+
+/// The event-level dimensions, in the order of [`Row::shares`].
+const EVENT_DIMS: [Dimension; 4] = [
+    Dimension::Page,
+    Dimension::EventType,
+    Dimension::Product,
+    Dimension::ProductCategory,
+];
+
+/// Where a dimension's values sit in a row.
+enum Slot {
+    Visit(usize),
+    Event(usize),
+}
+
+fn slot(d: Dimension) -> Slot {
+    match EVENT_DIMS.iter().position(|e| *e == d) {
+        Some(i) => Slot::Event(i),
+        None => Slot::Visit(VISIT_DIMS.iter().position(|v| *v == d).unwrap_or(0)),
+    }
+}
+
+/// Strings as numbers, both ways.
+#[derive(Default)]
+struct Interner {
+    codes: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    fn code(&mut self, s: &str) -> u32 {
+        if let Some(c) = self.codes.get(s) {
+            return *c;
+        }
+        let c = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(s.into());
+        self.codes.insert(s.into(), c);
+        c
+    }
+
+    fn get(&self, s: &str) -> Option<u32> {
+        self.codes.get(s).copied()
+    }
+
+    fn name(&self, c: u32) -> &str {
+        self.names.get(c as usize).map_or("", |n| n)
+    }
+}
+
+/// A [`Part`] owned, with its revenue maps summed into one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Owned {
+    pageviews: u64,
+    events: u64,
+    orders: u64,
+    quantity: u64,
+    product_views: u64,
+    converted: bool,
+    carted: bool,
+    revenue: BTreeMap<Currency, i64>,
+}
+
+impl Owned {
+    fn of(p: &Part<'_>) -> Self {
+        let mut revenue: BTreeMap<Currency, i64> = BTreeMap::new();
+        for map in &p.revenue {
+            for (c, m) in *map {
+                *revenue.entry(*c).or_default() += m;
+            }
+        }
+        Owned {
+            pageviews: p.pageviews,
+            events: p.events,
+            orders: p.orders,
+            quantity: p.quantity,
+            product_views: p.product_views,
+            converted: p.converted,
+            carted: p.carted,
+            revenue,
+        }
+    }
+
+    fn part(&self) -> Part<'_> {
+        Part {
+            pageviews: self.pageviews,
+            events: self.events,
+            orders: self.orders,
+            quantity: self.quantity,
+            product_views: self.product_views,
+            converted: self.converted,
+            carted: self.carted,
+            // Most visits have no revenue: no allocation for them.
+            revenue: if self.revenue.is_empty() {
+                Vec::new()
+            } else {
+                vec![&self.revenue]
+            },
+        }
+    }
+}
+
+/// What a visit gives one value of an event-level dimension: mostly the whole visit with
+/// its own page views and events ([`Part::share`]), kept as just those two numbers.
+enum Stored {
+    Share {
+        value: u32,
+        pageviews: u64,
+        events: u64,
+    },
+    Own {
+        value: u32,
+        part: Box<Owned>,
+    },
+}
+
+impl Stored {
+    fn value(&self) -> u32 {
+        match self {
+            Stored::Share { value, .. } | Stored::Own { value, .. } => *value,
+        }
+    }
+
+    fn part<'a>(&'a self, whole: &'a Owned) -> Part<'a> {
+        match self {
+            Stored::Share {
+                pageviews, events, ..
+            } => whole.part().share(*pageviews, *events),
+            Stored::Own { part, .. } => part.part(),
+        }
+    }
+}
+
+/// One visit, compact.
+struct Row {
+    who: u32,
+    start_ms: i64,
+    updated_ms: i64,
+    seconds: i64,
+    bounced: bool,
+    whole: Owned,
+    dims: [u32; VISIT_DIMS.len()],
+    shares: [Box<[Stored]>; EVENT_DIMS.len()],
+}
+
+/// The index's contents.
+struct Data {
+    /// Visits that start at or after this are all here.
+    from_ms: i64,
+    /// When the last look at the store began (the markers' clock): every visit written
+    /// at least `reports.index_overlap_ms` before it was committed by then, and seen.
+    looked_ms: i64,
+    people: Interner,
+    values: Interner,
+    none: u32,
+    rows: Vec<Option<Row>>,
+    free: Vec<usize>,
+    slots: HashMap<(u32, Box<str>), usize>,
+}
+
+impl Data {
+    fn new(from_ms: i64, looked_ms: i64) -> Self {
+        let mut values = Interner::default();
+        let none = values.code(NONE);
+        Data {
+            from_ms,
+            looked_ms,
+            people: Interner::default(),
+            values,
+            none,
+            rows: Vec::new(),
+            free: Vec::new(),
+            slots: HashMap::new(),
+        }
+    }
+
+    fn row(&mut self, s: &Session, updated_ms: i64) -> Row {
+        let whole_part = Part::of(s);
+        let whole = Owned::of(&whole_part);
+        let dims = VISIT_DIMS.map(|d| self.values.code(d.value_of(s)));
+        let shares = EVENT_DIMS.map(|d| {
+            d.parts(s)
+                .iter()
+                .map(|(value, part)| {
+                    let value = self.values.code(value);
+                    let owned = Owned::of(part);
+                    let share = Owned {
+                        pageviews: owned.pageviews,
+                        events: owned.events,
+                        ..whole.clone()
+                    };
+                    if owned == share {
+                        Stored::Share {
+                            value,
+                            pageviews: owned.pageviews,
+                            events: owned.events,
+                        }
+                    } else {
+                        Stored::Own {
+                            value,
+                            part: Box::new(owned),
+                        }
+                    }
+                })
+                .collect()
+        });
+        Row {
+            who: self.people.code(&s.profile_id),
+            start_ms: s.start.timestamp_millis(),
+            updated_ms,
+            seconds: s.duration_seconds(),
+            bounced: s.bounced(),
+            whole,
+            dims,
+            shares,
+        }
+    }
+
+    /// Adds or replaces a visit; one that now starts before the window leaves it.
+    fn put(&mut self, m: &MarkedVisit) {
+        let s = &m.visit;
+        if s.start.timestamp_millis() < self.from_ms {
+            if let Some(who) = self.people.get(&s.profile_id) {
+                self.remove(who, &s.key);
+            }
+            return;
+        }
+        let row = self.row(s, m.updated_ms);
+        let key = (row.who, Box::<str>::from(s.key.as_str()));
+        match self.slots.get(&key) {
+            Some(i) => self.rows[*i] = Some(row),
+            None => {
+                let i = match self.free.pop() {
+                    Some(i) => {
+                        self.rows[i] = Some(row);
+                        i
+                    }
+                    None => {
+                        self.rows.push(Some(row));
+                        self.rows.len() - 1
+                    }
+                };
+                self.slots.insert(key, i);
+            }
+        }
+    }
+
+    /// Forgets a deleted visit, unless it was written again after the delete.
+    fn forget(&mut self, profile_id: &str, key: &str, gone_ms: i64) {
+        let Some(who) = self.people.get(profile_id) else {
+            return;
+        };
+        let slot = self.slots.get(&(who, Box::<str>::from(key))).copied();
+        if let Some(i) = slot
+            && self.rows[i]
+                .as_ref()
+                .is_some_and(|r| r.updated_ms <= gone_ms)
+        {
+            self.remove(who, key);
+        }
+    }
+
+    fn remove(&mut self, who: u32, key: &str) {
+        if let Some(i) = self.slots.remove(&(who, Box::<str>::from(key))) {
+            self.rows[i] = None;
+            self.free.push(i);
+        }
+    }
+
+    /// The visits of `[start, end)` that pass every filter.
+    fn select<'a>(
+        &'a self,
+        (start, end): (i64, i64),
+        filters: &'a [Resolved],
+    ) -> impl Iterator<Item = &'a Row> + 'a {
+        self.rows
+            .iter()
+            .flatten()
+            .filter(move |r| r.start_ms >= start && r.start_ms < end)
+            .filter(move |r| filters.iter().all(|f| f.passes(r, self.none)))
+    }
+
+    fn resolve(&self, filters: &[Filter]) -> Vec<Resolved> {
+        filters
+            .iter()
+            .map(|f| {
+                let needle = f.value.to_lowercase();
+                let hits = match f.op {
+                    super::FilterOp::Is | super::FilterOp::IsNot => {
+                        Hits::One(self.values.get(&f.value))
+                    }
+                    super::FilterOp::Contains => Hits::Set(
+                        self.values
+                            .names
+                            .iter()
+                            .map(|n| f.hits(n, &needle))
+                            .collect(),
+                    ),
+                };
+                Resolved {
+                    filter: f.clone(),
+                    slot: slot(f.dimension),
+                    hits,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Which value codes a filter's value hits.
+enum Hits {
+    One(Option<u32>),
+    Set(Vec<bool>),
+}
+
+impl Hits {
+    fn hit(&self, c: u32) -> bool {
+        match self {
+            Hits::One(one) => *one == Some(c),
+            Hits::Set(set) => set.get(c as usize).copied().unwrap_or(false),
+        }
+    }
+}
+
+/// A filter with its dimension's place in a row and the codes it hits.
+struct Resolved {
+    filter: Filter,
+    slot: Slot,
+    hits: Hits,
+}
+
+impl Resolved {
+    /// As [`Filter::matches`]: an event-level dimension without values has [`NONE`].
+    fn passes(&self, r: &Row, none: u32) -> bool {
+        let any = match self.slot {
+            Slot::Visit(i) => self.hits.hit(r.dims[i]),
+            Slot::Event(i) if r.shares[i].is_empty() => self.hits.hit(none),
+            Slot::Event(i) => r.shares[i].iter().any(|s| self.hits.hit(s.value())),
+        };
+        self.filter.passes(any)
+    }
+}
+
+/// First orders looked up by a person's code.
+struct ByCode<'a> {
+    people: &'a Interner,
+    first: &'a HashMap<String, DateTime<Utc>>,
+}
+
+impl FirstOrders<u32> for ByCode<'_> {
+    fn first_order(&self, who: &u32) -> Option<DateTime<Utc>> {
+        self.first.get(self.people.name(*who)).copied()
+    }
+}
+
+/// The in-memory visit index of one instance.
+pub struct VisitIndex {
+    days: u32,
+    overlap_ms: i64,
+    data: RwLock<Option<Data>>,
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+/// What the index holds, for logs and the docs' measurements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSize {
+    pub visits: usize,
+    pub people: usize,
+    pub values: usize,
+}
+
+impl VisitIndex {
+    /// An empty index of the last `days` days (loaded by [`VisitIndex::load`]).
+    pub fn new(days: u32, overlap_ms: u64) -> Self {
+        VisitIndex {
+            days,
+            overlap_ms: i64::try_from(overlap_ms).unwrap_or(i64::MAX),
+            data: RwLock::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Reads the visits of the last `days` days before `now` from the store.
+    pub async fn load(&self, feed: &dyn VisitFeed, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let _one = self.refreshing.lock().await;
+        // Whatever is written while the load reads is read again by the next look.
+        let looked = marker_now();
+        let from = now - Duration::days(i64::from(self.days));
+        let visits = feed.visits_from(from).await?;
+        let mut data = Data::new(from.timestamp_millis(), looked);
+        for m in &visits {
+            data.put(m);
+        }
+        *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
+        Ok(())
+    }
+
+    /// Applies what was written and deleted since the last look (less the overlap).
+    /// Does nothing before the load.
+    pub async fn refresh(&self, feed: &dyn VisitFeed) -> Result<(), StoreError> {
+        let _one = self.refreshing.lock().await;
+        let Some(looked) = self.read(|d| d.looked_ms) else {
+            return Ok(());
+        };
+        let started = marker_now();
+        let since = looked.saturating_sub(self.overlap_ms);
+        // Tombstones before visits: a visit deleted between the two reads is missing from
+        // the second and its tombstone is read next time; one written again after its
+        // delete is in the second and wins.
+        let gone = feed.visits_gone(since).await?;
+        let changed = feed.visits_changed(since).await?;
+        let mut guard = self.data.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = guard.as_mut() {
+            for g in &gone {
+                d.forget(&g.profile_id, &g.key, g.gone_ms);
+            }
+            for m in &changed {
+                d.put(m);
+            }
+            d.looked_ms = started;
+        }
+        Ok(())
+    }
+
+    /// Whether the index is loaded and holds every visit that starts at or after `start`.
+    pub fn covers(&self, start: DateTime<Utc>) -> bool {
+        self.read(|d| start.timestamp_millis() >= d.from_ms)
+            .unwrap_or(false)
+    }
+
+    /// How much the index holds (`None` before the load).
+    pub fn size(&self) -> Option<IndexSize> {
+        self.read(|d| IndexSize {
+            visits: d.slots.len(),
+            people: d.people.names.len(),
+            values: d.values.names.len(),
+        })
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&Data) -> R) -> Option<R> {
+        self.data
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(f)
+    }
+
+    /// A breakdown from the index, or `None` when it does not cover the range.
+    pub fn breakdown(
+        &self,
+        first: &HashMap<String, DateTime<Utc>>,
+        ask: Ask<'_>,
+        dimension: Dimension,
+        limit: usize,
+    ) -> Option<BreakdownAnswer> {
+        let (start, end) = ask.range.bounds();
+        self.read(|d| {
+            if start.timestamp_millis() < d.from_ms {
+                return None;
+            }
+            let filters = d.resolve(ask.filters);
+            let mut rows: HashMap<u32, Tally<u32>> = HashMap::new();
+            let mut total: Tally<u32> = Tally::default();
+            let bounds = (start.timestamp_millis(), end.timestamp_millis());
+            let slot = slot(dimension);
+            for r in d.select(bounds, &filters) {
+                let whole = r.whole.part();
+                match slot {
+                    Slot::Visit(i) => rows
+                        .entry(r.dims[i])
+                        .or_default()
+                        .add_visit(r.who, r.bounced, r.seconds, &whole),
+                    Slot::Event(i) => {
+                        for s in r.shares[i].iter() {
+                            rows.entry(s.value()).or_default().add_visit(
+                                r.who,
+                                r.bounced,
+                                r.seconds,
+                                &s.part(&r.whole),
+                            );
+                        }
+                    }
+                }
+                total.add_visit(r.who, r.bounced, r.seconds, &whole);
+            }
+            let mut rows: Vec<(&str, Tally<u32>)> = rows
+                .into_iter()
+                .map(|(c, t)| (d.values.name(c), t))
+                .collect();
+            sort_rows(&mut rows);
+            let by_code = ByCode {
+                people: &d.people,
+                first,
+            };
+            let figures = Figures {
+                rates: ask.rates,
+                first_order: &by_code,
+                range_start: start,
+            };
+            Some(answer_breakdown(&figures, rows, &total, ask.metrics, limit))
+        })
+        .flatten()
+    }
+
+    /// A timeseries from the index, or `None` when it does not cover the range.
+    pub fn series(
+        &self,
+        first: &HashMap<String, DateTime<Utc>>,
+        ask: Ask<'_>,
+        interval: Interval,
+    ) -> Option<SeriesAnswer> {
+        let (start, end) = ask.range.bounds();
+        self.read(|d| {
+            if start.timestamp_millis() < d.from_ms {
+                return None;
+            }
+            let filters = d.resolve(ask.filters);
+            let mut points: Vec<(String, Tally<u32>)> = ask
+                .range
+                .buckets(interval)
+                .into_iter()
+                .map(|b| (b, Tally::default()))
+                .collect();
+            let index: HashMap<String, usize> = points
+                .iter()
+                .enumerate()
+                .map(|(i, (b, _))| (b.clone(), i))
+                .collect();
+            let mut buckets = Buckets {
+                range: &ask.range,
+                interval,
+                index: &index,
+                slots: HashMap::new(),
+            };
+            let bounds = (start.timestamp_millis(), end.timestamp_millis());
+            for r in d.select(bounds, &filters) {
+                if let Some(i) = buckets.of(r.start_ms) {
+                    points[i]
+                        .1
+                        .add_visit(r.who, r.bounced, r.seconds, &r.whole.part());
+                }
+            }
+            let by_code = ByCode {
+                people: &d.people,
+                first,
+            };
+            let figures = Figures {
+                rates: ask.rates,
+                first_order: &by_code,
+                range_start: start,
+            };
+            Some(answer_series(&figures, points, ask.metrics))
+        })
+        .flatten()
+    }
+}
+
+/// [`super::Range::bucket_of`] remembered per quarter hour of UTC: every zone's hours
+/// begin on one since 1970, and a quarter whose first and last instants fall in different
+/// buckets is worked out per visit.
+struct Buckets<'a> {
+    range: &'a super::Range,
+    interval: Interval,
+    index: &'a HashMap<String, usize>,
+    slots: HashMap<i64, Quarter>,
+}
+
+#[derive(Clone, Copy)]
+enum Quarter {
+    Bucket(Option<usize>),
+    Split,
+}
+
+const QUARTER_MS: i64 = 15 * 60 * 1000;
+
+impl Buckets<'_> {
+    fn at(&self, ms: i64) -> Option<usize> {
+        let t = Utc.timestamp_millis_opt(ms).single()?;
+        self.index
+            .get(&self.range.bucket_of(t, self.interval))
+            .copied()
+    }
+
+    fn of(&mut self, ms: i64) -> Option<usize> {
+        let q = ms.div_euclid(QUARTER_MS);
+        let quarter = match self.slots.get(&q) {
+            Some(quarter) => *quarter,
+            None => {
+                let first = self.at(q * QUARTER_MS);
+                let last = self.at(q * QUARTER_MS + QUARTER_MS - 1);
+                let quarter = if first == last {
+                    Quarter::Bucket(first)
+                } else {
+                    Quarter::Split
+                };
+                self.slots.insert(q, quarter);
+                quarter
+            }
+        };
+        match quarter {
+            Quarter::Bucket(b) => b,
+            Quarter::Split => self.at(ms),
+        }
+    }
+}

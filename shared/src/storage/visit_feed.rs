@@ -1,0 +1,46 @@
+//! The visit feed: what keeps a copy of the visits (the reports' in-memory index,
+//! `reports::index`) fresh on every instance. Each visit row carries a change marker
+//! (`updated_ms`, the writer's clock when the row was last written) and each deleted visit
+//! leaves a tombstone in `visits_gone`, written in the transaction that deletes it by the
+//! engine's one `record_visits_gone` function.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+use crate::session::Session;
+
+/// A visit with its change marker.
+#[derive(Debug, Clone)]
+pub struct MarkedVisit {
+    pub visit: Session,
+    /// When the row was last written (ms since the epoch, the writer's clock).
+    pub updated_ms: i64,
+}
+
+/// A deleted visit's tombstone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoneVisit {
+    pub profile_id: String,
+    pub key: String,
+    /// When it was deleted (ms since the epoch, the deleter's clock).
+    pub gone_ms: i64,
+}
+
+/// Reads of the change markers and tombstones.
+#[async_trait]
+pub trait VisitFeed: Send + Sync {
+    /// Visits that start at or after `from`, with their markers.
+    async fn visits_from(&self, from: DateTime<Utc>) -> Result<Vec<MarkedVisit>, StoreError>;
+
+    /// Visits written at or after `since_ms`, whenever they start.
+    async fn visits_changed(&self, since_ms: i64) -> Result<Vec<MarkedVisit>, StoreError>;
+
+    /// Visits deleted at or after `since_ms`.
+    async fn visits_gone(&self, since_ms: i64) -> Result<Vec<GoneVisit>, StoreError>;
+}
+
+/// The change marker a write stamps now.
+pub fn marker_now() -> i64 {
+    Utc::now().timestamp_millis()
+}

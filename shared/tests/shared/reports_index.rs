@@ -1,0 +1,435 @@
+//! The reports' in-memory visit index answers exactly as the store path: every metric, for
+//! every dimension, with filters, for every interval, after the index caught up with visits
+//! written, changed and deleted (identity merges) since it loaded. Runs on every engine.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use shared::commerce::{Currency, Rates};
+use shared::event::Event;
+use shared::identity::IdentityLink;
+use shared::reports::compute::{self, Ask};
+use shared::reports::index::VisitIndex;
+use shared::reports::{Dimension, Filter, Interval, Metric, Range};
+use shared::storage::{RowKind, Store};
+
+use crate::helpers::*;
+
+const PAGES: [&str; 6] = ["/", "/shoes", "/bags", "/cart", "/sale", "/about"];
+const REFERRERS: [&str; 5] = [
+    "https://www.google.com/",
+    "https://www.facebook.com/",
+    "",
+    "https://blog.example/post",
+    "https://duckduckgo.com/",
+];
+const CAMPAIGNS: [&str; 3] = [
+    "",
+    "?utm_source=news&utm_medium=email&utm_campaign=spring",
+    "?utm_source=google&utm_medium=cpc&utm_campaign=Brand&utm_term=shoes&utm_content=ad1",
+];
+const AGENTS: [&str; 3] = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Gecko/20100101 Firefox/125.0",
+];
+const PRODUCTS: [(&str, &str, Option<&str>); 4] = [
+    ("SKU-1", "Runner", Some("shoes")),
+    ("SKU-2", "Tote", Some("bags")),
+    ("SKU-3", "Runner", Some("shoes")),
+    ("SKU-4", "Gift card", None),
+];
+
+/// A small deterministic generator (no dependency, the same on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn shop_event(
+    id: String,
+    person: &str,
+    kind: &str,
+    ms: i64,
+    session: Option<String>,
+    path: &str,
+    referrer: &str,
+    agent: &str,
+    properties: Value,
+) -> Event {
+    let mut e = event(&id, person, kind, ms);
+    e.session_id = session;
+    e.properties = obj(properties);
+    e.context = obj(json!({
+        "page": {"url": format!("https://shop.example{path}"), "referrer": referrer},
+        "userAgent": agent,
+        "locale": if ms % 2 == 0 { "es-ES" } else { "en-GB" },
+    }));
+    e.derived = Some(shared::enrich::shared().derive(&e, &Default::default()));
+    e
+}
+
+/// Visits of `people` people over ten days from `first_day` on: page views, product
+/// views, cart adds, orders in EUR, USD and GBP, some with a client session id and some
+/// inferred.
+fn traffic(seed: u64, tag: &str, people: usize, first_day: i64) -> Vec<Event> {
+    let mut r = Lcg(seed);
+    let mut out = Vec::new();
+    for p in 0..people {
+        let person = format!("{tag}-p{p}");
+        for v in 0..3 {
+            let day = first_day + r.next(10) as i64;
+            let mut t = DAY0 + day * DAY + r.next(24) as i64 * HOUR + r.next(60) as i64 * 60_000;
+            let session = (r.next(3) > 0).then(|| format!("{tag}-s{p}-{v}"));
+            let referrer = REFERRERS[r.next(REFERRERS.len())];
+            let campaign = CAMPAIGNS[r.next(CAMPAIGNS.len())];
+            let agent = AGENTS[r.next(AGENTS.len())];
+            let steps = 1 + r.next(6);
+            for s in 0..steps {
+                let id = format!("{tag}-{p}-{v}-{s}");
+                let page = PAGES[r.next(PAGES.len())];
+                let path = if s == 0 {
+                    format!("{page}{campaign}")
+                } else {
+                    page.to_owned()
+                };
+                let (sku, name, category) = PRODUCTS[r.next(PRODUCTS.len())];
+                let mut product = json!({"sku": sku, "name": name});
+                if let Some(c) = category {
+                    product["category"] = json!(c);
+                }
+                let (kind, props) = match r.next(8) {
+                    0 => ("product_view", product),
+                    1 => ("add_to_cart", product),
+                    2 if s > 0 => {
+                        let currency = ["EUR", "EUR", "USD", "GBP"][r.next(4)];
+                        let price = 5 + r.next(50);
+                        let qty = 1 + r.next(3);
+                        product["price"] = json!(price);
+                        product["quantity"] = json!(qty);
+                        (
+                            "purchase",
+                            json!({"orderId": format!("{tag}-o{p}-{v}"),
+                                   "revenue": format!("{}.50", price * qty),
+                                   "currency": currency, "products": [product]}),
+                        )
+                    }
+                    3 => ("search", json!({"query": "shoes"})),
+                    _ => ("page_view", json!({})),
+                };
+                out.push(shop_event(
+                    id,
+                    &person,
+                    kind,
+                    t,
+                    session.clone(),
+                    &path,
+                    if s == 0 {
+                        referrer
+                    } else {
+                        "https://shop.example/"
+                    },
+                    agent,
+                    props,
+                ));
+                t += (1 + r.next(5)) as i64 * 60_000;
+            }
+        }
+    }
+    out
+}
+
+fn rates() -> Rates {
+    Rates {
+        reporting: Currency::parse("EUR").expect("eur"),
+        to_reporting: [(Currency::parse("USD").expect("usd"), Decimal::new(92, 2))]
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn filter_sets() -> Vec<Vec<Filter>> {
+    let parse = |texts: &[&str]| -> Vec<Filter> {
+        texts
+            .iter()
+            .map(|t| Filter::parse(t).expect("filter"))
+            .collect()
+    };
+    vec![
+        vec![],
+        parse(&["channel:Organic Search"]),
+        parse(&["device!=mobile"]),
+        parse(&["utmCampaign~SPR"]),
+        parse(&["page:/cart"]),
+        parse(&["page!=/cart", "browser~chrome"]),
+        parse(&["product:Runner"]),
+        parse(&["productCategory:(none)"]),
+        parse(&["eventType:purchase"]),
+        parse(&["country:(none)", "locale:es-ES"]),
+        parse(&["referrer:no-such-site.example"]),
+    ]
+}
+
+/// Compares every report both ways on one store and index, over the whole traffic and
+/// over a range that starts after some people first bought (so some buyers return).
+async fn assert_same_answers(store: &Arc<dyn Store>, index: &VisitIndex, tz: Tz) {
+    let rates = rates();
+    let metrics = Metric::ALL;
+    for first_day in [10, 14] {
+        let range = Range {
+            from: NaiveDate::from_ymd_opt(2026, 3, first_day).expect("day"),
+            to: NaiveDate::from_ymd_opt(2026, 3, 29).expect("day"),
+            tz,
+        };
+        let (start, end) = range.bounds();
+        assert!(index.covers(start), "the index covers the range");
+        let visits = store.visits(start, end).await.expect("visits");
+        let first = compute::first_orders(&**store, end).await.expect("orders");
+        let mut decoded: HashMap<String, i64> = HashMap::new();
+        for o in store
+            .orders(DateTime::<Utc>::MIN_UTC, end)
+            .await
+            .expect("orders")
+        {
+            let t = o.at.timestamp_millis();
+            decoded
+                .entry(o.profile_id)
+                .and_modify(|f| *f = (*f).min(t))
+                .or_insert(t);
+        }
+        let aggregated: HashMap<String, i64> = first
+            .iter()
+            .map(|(who, t)| (who.clone(), t.timestamp_millis()))
+            .collect();
+        assert_eq!(aggregated, decoded, "first orders as the orders give them");
+        for filters in filter_sets() {
+            let ask = Ask {
+                range,
+                metrics: &metrics,
+                filters: &filters,
+                rates: &rates,
+            };
+            for d in Dimension::ALL {
+                let from_store = compute::breakdown_of_visits(&visits, &first, ask, d, 1000);
+                let from_index = index.breakdown(&first, ask, d, 1000).expect("covered");
+                assert_eq!(
+                    from_index,
+                    from_store,
+                    "breakdown by {} with {filters:?}",
+                    d.name()
+                );
+            }
+            for interval in [
+                Interval::Hour,
+                Interval::Day,
+                Interval::Week,
+                Interval::Month,
+            ] {
+                let from_store = compute::series_of_visits(&visits, &first, ask, interval);
+                let from_index = index.series(&first, ask, interval).expect("covered");
+                assert_eq!(
+                    from_index, from_store,
+                    "{interval:?} series with {filters:?}"
+                );
+            }
+        }
+        // The comparison is worth something: the data has every kind of figure.
+        let ask = Ask {
+            range,
+            metrics: &metrics,
+            filters: &[],
+            rates: &rates,
+        };
+        let answer = compute::breakdown_of_visits(&visits, &first, ask, Dimension::Channel, 10);
+        let total = &answer.total;
+        assert_eq!(total["sessions"], json!(visits.len()));
+        let wanted = if first_day == 10 {
+            ["orders", "revenue", "newBuyers", "productViews"]
+        } else {
+            ["orders", "revenue", "returningBuyers", "quantity"]
+        };
+        for m in wanted {
+            assert!(total[m].as_f64().unwrap_or(0.0) > 0.0, "{m}: {total:?}");
+        }
+        assert!(!answer.unconverted.is_empty(), "GBP has no rate");
+    }
+}
+
+pub async fn the_visit_index_answers_every_report_as_the_store_does(store: Arc<dyn Store>) {
+    store
+        .insert_batch(traffic(7, "a", 40, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(60, 5_000);
+    let now: DateTime<Utc> = at(DAY0 + 20 * DAY);
+    index.load(&*store, now).await.expect("load");
+    assert_same_answers(&store, &index, chrono_tz::UTC).await;
+
+    // Written after the load: new visits, late events joining stored visits, and identity
+    // merges that delete the anonymous ids' visits (tombstones) and rewrite the persons'.
+    store
+        .insert_batch(traffic(11, "b", 30, 5))
+        .await
+        .expect("write");
+    store
+        .insert_batch(
+            traffic(7, "a", 10, 0)
+                .into_iter()
+                .map(|mut e| {
+                    e.event_id = format!("late-{}", e.event_id);
+                    e.occurred_at += chrono::Duration::minutes(2);
+                    e
+                })
+                .collect(),
+        )
+        .await
+        .expect("write");
+    let links: Vec<IdentityLink> = (0..10)
+        .map(|i| IdentityLink {
+            from: format!("b-p{i}"),
+            to: format!("a-p{i}"),
+        })
+        .collect();
+    store.link_identities(&links, now).await.expect("link");
+    index.refresh(&*store).await.expect("refresh");
+    let (start, end) = Range {
+        from: NaiveDate::from_ymd_opt(2026, 3, 10).expect("day"),
+        to: NaiveDate::from_ymd_opt(2026, 3, 29).expect("day"),
+        tz: chrono_tz::UTC,
+    }
+    .bounds();
+    assert_eq!(
+        index.size().expect("loaded").visits,
+        store.visits(start, end).await.expect("visits").len(),
+        "merged visits were forgotten"
+    );
+    assert_same_answers(&store, &index, chrono_tz::UTC).await;
+    assert_same_answers(&store, &index, "Europe/Madrid".parse().expect("tz")).await;
+    assert_same_answers(&store, &index, "Asia/Kathmandu".parse().expect("tz")).await;
+}
+
+/// An erasure and a retention purge delete visits through the engines' tombstones, so the
+/// index forgets exactly what the store no longer has.
+pub async fn erasures_and_retention_purges_reach_the_visit_index(store: Arc<dyn Store>) {
+    store
+        .insert_batch(traffic(5, "e", 30, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(60, 5_000);
+    index
+        .load(&*store, at(DAY0 + 20 * DAY))
+        .await
+        .expect("load");
+    let (start, end) = Range {
+        from: NaiveDate::from_ymd_opt(2026, 3, 10).expect("day"),
+        to: NaiveDate::from_ymd_opt(2026, 3, 29).expect("day"),
+        tz: chrono_tz::UTC,
+    }
+    .bounds();
+    let stored = |visits: &[shared::session::Session], p: &str| {
+        visits.iter().filter(|v| v.profile_id == p).count()
+    };
+    let before = store.visits(start, end).await.expect("visits");
+    assert!(
+        stored(&before, "e-p3") > 0,
+        "the person has visits to erase"
+    );
+
+    let erased = store
+        .erase_rows(
+            "no-record",
+            RowKind::Visits,
+            &["e-p3".to_owned()],
+            "x",
+            1_000,
+        )
+        .await
+        .expect("erase");
+    assert_eq!(erased, stored(&before, "e-p3") as u64);
+    let purged = store
+        .forget_old_visits(at(DAY0 + 2 * DAY), 1_000)
+        .await
+        .expect("purge");
+    assert!(purged > 0, "the purge reaches some visits");
+    index.refresh(&*store).await.expect("refresh");
+
+    let after = store.visits(start, end).await.expect("visits");
+    assert_eq!(stored(&after, "e-p3"), 0);
+    assert_eq!(
+        index.size().expect("loaded").visits,
+        after.len(),
+        "erased and purged visits were forgotten"
+    );
+    assert_same_answers(&store, &index, chrono_tz::UTC).await;
+}
+
+/// A range that starts before the index's window is not the index's to answer.
+pub async fn the_visit_index_declines_ranges_before_its_window(store: Arc<dyn Store>) {
+    store
+        .insert_batch(traffic(3, "c", 5, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(3, 5_000);
+    index
+        .load(&*store, at(DAY0 + 10 * DAY))
+        .await
+        .expect("load");
+    let range = Range {
+        from: NaiveDate::from_ymd_opt(2026, 3, 1).expect("day"),
+        to: NaiveDate::from_ymd_opt(2026, 3, 20).expect("day"),
+        tz: chrono_tz::UTC,
+    };
+    assert!(!index.covers(range.bounds().0));
+    let rates = rates();
+    let ask = Ask {
+        range,
+        metrics: &Metric::ALL,
+        filters: &[],
+        rates: &rates,
+    };
+    assert_eq!(
+        index.breakdown(&HashMap::new(), ask, Dimension::Channel, 10),
+        None
+    );
+}
+
+macro_rules! index_suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let s = crate::helpers::sqlite().await;
+                    super::$case(s.store.clone()).await;
+                }
+            )*
+        }
+        mod mongodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(s) = crate::helpers::mongodb().await else { return };
+                    super::$case(s.store.clone()).await;
+                }
+            )*
+        }
+    };
+}
+
+index_suite!(
+    the_visit_index_answers_every_report_as_the_store_does,
+    the_visit_index_declines_ranges_before_its_window,
+    erasures_and_retention_purges_reach_the_visit_index,
+);
