@@ -128,7 +128,7 @@ pub struct ErasureReport {
     pub ids: Vec<String>,
     pub suppressed: bool,
     /// Rows removed per kind (`events`, `visits`, `orders`, `activeDays` (re-keyed to an
-    /// anonymous id), `pendingMoves`, `profiles`, `identityLinks`).
+    /// anonymous id), `retentionMarks`, `pendingMoves`, `profiles`, `identityLinks`).
     pub rows: BTreeMap<String, u64>,
 }
 

@@ -1081,7 +1081,7 @@ export interface components {
             person: string;
             /**
              * @description Rows removed per kind (`events`, `visits`, `orders`, `activeDays` (re-keyed to an
-             *     anonymous id), `pendingMoves`, `profiles`, `identityLinks`).
+             *     anonymous id), `retentionMarks`, `pendingMoves`, `profiles`, `identityLinks`).
              */
             rows: {
                 [key: string]: number;
