@@ -46,6 +46,23 @@ pub struct App {
     index_keeper: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// How often an instance deletes tombstones older than `TOMBSTONE_KEEP_MS`.
+const TOMBSTONE_PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// Deletes the tombstones every index has had time to read (any instance may; it is the
+/// same delete).
+async fn prune_tombstones(store: &dyn shared::storage::Store) {
+    use shared::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
+    match store
+        .prune_visits_gone(marker_now() - TOMBSTONE_KEEP_MS)
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(tombstones = n, "Old visit tombstones deleted."),
+        Err(e) => tracing::warn!(error = %e, "Deleting old visit tombstones failed."),
+    }
+}
+
 /// Gives the state a visit index and starts the task that loads it in the background
 /// (reports read the store until it is ready) and then looks for changes every
 /// `reports.index_poll_ms`.
@@ -53,7 +70,14 @@ fn spawn_report_index(state: &mut AppState) -> Option<tokio::task::JoinHandle<()
     use shared::reports::index::VisitIndex;
     let r = &state.settings.reports;
     if r.index_days == 0 {
-        return None;
+        // No index reads the tombstones; they are still deleted once they are old.
+        let store = state.store.clone();
+        return Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(TOMBSTONE_PRUNE_EVERY).await;
+                prune_tombstones(&*store).await;
+            }
+        }));
     }
     let index = Arc::new(VisitIndex::new(r.index_days, r.index_overlap_ms));
     state.report_index = Some(index.clone());
@@ -85,10 +109,15 @@ fn spawn_report_index(state: &mut AppState) -> Option<tokio::task::JoinHandle<()
                 }
             }
         }
+        let mut pruned = std::time::Instant::now();
         loop {
             tokio::time::sleep(poll).await;
             if let Err(e) = index.refresh(&*store).await {
                 tracing::warn!(error = %e, "Reports index refresh failed.");
+            }
+            if pruned.elapsed() >= TOMBSTONE_PRUNE_EVERY {
+                pruned = std::time::Instant::now();
+                prune_tombstones(&*store).await;
             }
         }
     }))

@@ -16,7 +16,7 @@ use super::compute::{Ask, BreakdownAnswer, SeriesAnswer, answer_breakdown, answe
 use super::{Dimension, Figures, Filter, FirstOrders, Interval, NONE, Part, Tally, sort_rows};
 use crate::commerce::Currency;
 use crate::session::Session;
-use crate::storage::visit_feed::marker_now;
+use crate::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
 use crate::storage::{MarkedVisit, StoreError, VisitFeed};
 
 /// The visit-level dimensions, in the order of [`Row::dims`].
@@ -435,12 +435,29 @@ impl VisitIndex {
     /// Applies what was written and deleted since the last look (less the overlap).
     /// Does nothing before the load.
     pub async fn refresh(&self, feed: &dyn VisitFeed) -> Result<(), StoreError> {
+        self.refresh_at(feed, marker_now()).await
+    }
+
+    /// [`VisitIndex::refresh`] as if the markers' clock read `started`. When the last look
+    /// is so old that tombstones it has not read may have been pruned
+    /// ([`TOMBSTONE_KEEP_MS`]), the index reads its whole window again instead.
+    pub async fn refresh_at(&self, feed: &dyn VisitFeed, started: i64) -> Result<(), StoreError> {
         let _one = self.refreshing.lock().await;
-        let Some(looked) = self.read(|d| d.looked_ms) else {
+        let Some((looked, from_ms)) = self.read(|d| (d.looked_ms, d.from_ms)) else {
             return Ok(());
         };
-        let started = marker_now();
         let since = looked.saturating_sub(self.overlap_ms);
+        if started.saturating_sub(since) >= TOMBSTONE_KEEP_MS {
+            let from = DateTime::from_timestamp_millis(from_ms)
+                .expect("the window's start was made from a DateTime");
+            let visits = feed.visits_from(from).await?;
+            let mut data = Data::new(from_ms, started);
+            for m in &visits {
+                data.put(m);
+            }
+            *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
+            return Ok(());
+        }
         // Tombstones before visits: a visit deleted between the two reads is missing from
         // the second and its tombstone is read next time; one written again after its
         // delete is in the second and wins.

@@ -38,7 +38,15 @@ pub trait VisitFeed: Send + Sync {
 
     /// Visits deleted at or after `since_ms`.
     async fn visits_gone(&self, since_ms: i64) -> Result<Vec<GoneVisit>, StoreError>;
+
+    /// Deletes the tombstones of visits deleted before `before_ms`; returns how many.
+    async fn prune_visits_gone(&self, before_ms: i64) -> Result<u64, StoreError>;
 }
+
+/// How long a tombstone is kept ([`VisitFeed::prune_visits_gone`] after that): long
+/// enough for every running index to read it, short enough that an erased person's id
+/// does not stay behind. An index that has not looked for longer reloads instead.
+pub const TOMBSTONE_KEEP_MS: i64 = 15 * 60 * 1000;
 
 /// The change marker a write stamps now.
 pub fn marker_now() -> i64 {

@@ -15,6 +15,7 @@ use shared::identity::IdentityLink;
 use shared::reports::compute::{self, Ask};
 use shared::reports::index::VisitIndex;
 use shared::reports::{Dimension, Filter, Interval, Metric, Range};
+use shared::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
 use shared::storage::{RowKind, Store};
 
 use crate::helpers::*;
@@ -375,6 +376,62 @@ pub async fn erasures_and_retention_purges_reach_the_visit_index(store: Arc<dyn 
     assert_same_answers(&store, &index, chrono_tz::UTC).await;
 }
 
+/// Tombstones are pruned after `TOMBSTONE_KEEP_MS`, so an erased person's id does not stay
+/// behind; an index whose last look is older than that reads its window again.
+pub async fn pruned_tombstones_make_a_stale_index_reload(store: Arc<dyn Store>) {
+    store
+        .insert_batch(traffic(5, "e", 30, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(60, 5_000);
+    index
+        .load(&*store, at(DAY0 + 20 * DAY))
+        .await
+        .expect("load");
+    let (start, end) = Range {
+        from: NaiveDate::from_ymd_opt(2026, 3, 10).expect("day"),
+        to: NaiveDate::from_ymd_opt(2026, 3, 29).expect("day"),
+        tz: chrono_tz::UTC,
+    }
+    .bounds();
+    let erased = store
+        .erase_rows(
+            "no-record",
+            RowKind::Visits,
+            &["e-p3".to_owned()],
+            "x",
+            1_000,
+        )
+        .await
+        .expect("erase");
+    assert!(erased > 0);
+    let gone = store.visits_gone(0).await.expect("tombstones");
+    assert_eq!(gone.len() as u64, erased);
+    assert!(gone.iter().all(|g| g.profile_id == "e-p3"));
+
+    let pruned = store
+        .prune_visits_gone(marker_now() + 1)
+        .await
+        .expect("prune");
+    assert_eq!(pruned, erased);
+    assert!(store.visits_gone(0).await.expect("tombstones").is_empty());
+
+    // A look soon after the last one has no tombstone left to read: it still holds them.
+    let left = store.visits(start, end).await.expect("visits").len();
+    index
+        .refresh_at(&*store, marker_now())
+        .await
+        .expect("refresh");
+    assert_eq!(index.size().expect("loaded").visits, left + erased as usize);
+    // A look past the tombstones' lifetime reloads, and forgets them.
+    index
+        .refresh_at(&*store, marker_now() + TOMBSTONE_KEEP_MS)
+        .await
+        .expect("refresh");
+    assert_eq!(index.size().expect("loaded").visits, left);
+    assert_same_answers(&store, &index, chrono_tz::UTC).await;
+}
+
 /// A range that starts before the index's window is not the index's to answer.
 pub async fn the_visit_index_declines_ranges_before_its_window(store: Arc<dyn Store>) {
     store
@@ -432,4 +489,5 @@ index_suite!(
     the_visit_index_answers_every_report_as_the_store_does,
     the_visit_index_declines_ranges_before_its_window,
     erasures_and_retention_purges_reach_the_visit_index,
+    pruned_tombstones_make_a_stale_index_reload,
 );

@@ -142,4 +142,14 @@ impl VisitFeed for MongoStore {
             })
             .collect())
     }
+
+    async fn prune_visits_gone(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let deleted = self
+            .db
+            .collection::<Document>(VISITS_GONE)
+            .delete_many(doc! { "gone_ms": { "$lt": before_ms } })
+            .await
+            .map_err(|e| driver_error(&e))?;
+        Ok(deleted.deleted_count)
+    }
 }

@@ -78,6 +78,16 @@ impl VisitFeed for SqliteStore {
         })
         .await
     }
+
+    async fn prune_visits_gone(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.with_writer(move |c| {
+            let n = c
+                .prepare_cached("DELETE FROM visits_gone WHERE gone_ms < ?1")?
+                .execute([before_ms])?;
+            Ok(n as u64)
+        })
+        .await
+    }
 }
 
 #[async_trait]
