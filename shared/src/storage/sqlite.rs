@@ -54,6 +54,11 @@ const MIGRATIONS: &[&str] = &[
 const SEARCH_TERMS_MIGRATION: &str =
     include_str!("sqlite_migrations/0013_user_search_and_sorts.sql");
 
+/// `?, ?, ?` for `n` bound values (a SQL `IN` list).
+pub(super) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 pub struct SqliteStore {
     /// Reads and small writes (accounts, sessions, keys) run here, in parallel.
     pool: Pool,
@@ -390,7 +395,7 @@ fn profile_condition(n: usize) -> String {
     if n <= 1 {
         "profile_id = ?".to_owned()
     } else {
-        format!("profile_id IN ({})", vec!["?"; n].join(", "))
+        format!("profile_id IN ({})", placeholders(n))
     }
 }
 
@@ -437,7 +442,7 @@ impl EventStore for SqliteStore {
         }
         if !q.types.is_empty() {
             sql.push_str(" AND type IN (");
-            sql.push_str(&vec!["?"; q.types.len()].join(", "));
+            sql.push_str(&placeholders(q.types.len()));
             sql.push(')');
             args.extend(q.types.iter().map(|t| t.clone().into()));
         }
@@ -583,7 +588,7 @@ impl LiveStore for SqliteStore {
         let mut args: Vec<rusqlite::types::Value> = vec![q.since_ms.into()];
         if !q.types.is_empty() {
             sql.push_str(" AND type IN (");
-            sql.push_str(&vec!["?"; q.types.len()].join(", "));
+            sql.push_str(&placeholders(q.types.len()));
             sql.push(')');
             args.extend(q.types.iter().map(|t| t.clone().into()));
         }

@@ -124,18 +124,15 @@ async fn delete_some(
 /// forgets it.
 async fn forget_visits(tx: &mut MongoTx<'_>, ids: &[String], limit: usize) -> Result<u64, Failure> {
     let visits = tx.store.db.collection::<Document>(VISITS);
-    let mut cursor = visits
-        .find(doc! { "profile_id": { "$in": id_list(ids) } })
-        .projection(doc! { "_id": 1 })
-        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
-        .session(&mut *tx.session)
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let found = tx
+        .ids_of(
+            &visits,
+            doc! { "profile_id": { "$in": id_list(ids) } },
+            None,
+            limit,
+        )
         .await?;
-    let mut found = Vec::new();
-    while let Some(d) = cursor.next(&mut *tx.session).await.transpose()? {
-        if let Some(id) = d.get("_id") {
-            found.push(id.clone());
-        }
-    }
     if found.is_empty() {
         return Ok(0);
     }

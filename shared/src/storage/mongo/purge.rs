@@ -58,18 +58,7 @@ impl TxBody for ForgetVisits {
         // `start` first: that is the indexed field; a visit ends after it starts.
         let old = doc! { "start": { "$lt": self.before }, "end": { "$lt": self.before } };
         let visits = tx.store.db.collection::<Document>(VISITS);
-        let mut cursor = visits
-            .find(old.clone())
-            .projection(doc! { "_id": 1 })
-            .limit(self.limit)
-            .session(&mut *tx.session)
-            .await?;
-        let mut ids = Vec::new();
-        while let Some(d) = cursor.next(&mut *tx.session).await.transpose()? {
-            if let Some(id) = d.get("_id") {
-                ids.push(id.clone());
-            }
-        }
+        let ids = tx.ids_of(&visits, old.clone(), None, self.limit).await?;
         if ids.is_empty() {
             return Ok(0);
         }
@@ -92,21 +81,16 @@ impl TxBody for ForgetProfiles {
     type Output = u64;
 
     async fn run(&self, tx: &mut MongoTx<'_>) -> Result<u64, Failure> {
-        let mut cursor = tx
-            .store
-            .users
-            .find(doc! { "last_seen": { "$lt": self.before } })
-            .sort(doc! { "last_seen": 1, "_id": 1 })
-            .projection(doc! { "_id": 1 })
-            .limit(self.limit)
-            .session(&mut *tx.session)
+        // Oldest first, so each step takes the profiles idle longest.
+        let users = tx.store.users.clone();
+        let ids = tx
+            .ids_of(
+                &users,
+                doc! { "last_seen": { "$lt": self.before } },
+                Some(doc! { "last_seen": 1, "_id": 1 }),
+                self.limit,
+            )
             .await?;
-        let mut ids = Vec::new();
-        while let Some(d) = cursor.next(&mut *tx.session).await.transpose()? {
-            if let Some(id) = d.get("_id") {
-                ids.push(id.clone());
-            }
-        }
         if ids.is_empty() {
             return Ok(0);
         }

@@ -229,6 +229,30 @@ impl MongoTx<'_> {
         Ok(())
     }
 
+    /// The `_id`s of at most `limit` documents of `coll` matching `filter` (in `sort`
+    /// order when given), read in the transaction: the bounded steps of erasure and the
+    /// retention purge.
+    pub(super) async fn ids_of(
+        &mut self,
+        coll: &Collection<Document>,
+        filter: Document,
+        sort: Option<Document>,
+        limit: i64,
+    ) -> Result<Vec<Bson>, Failure> {
+        let mut find = coll.find(filter).projection(doc! { "_id": 1 }).limit(limit);
+        if let Some(sort) = sort {
+            find = find.sort(sort);
+        }
+        let mut cursor = find.session(&mut *self.session).await?;
+        let mut ids = Vec::new();
+        while let Some(d) = cursor.next(&mut *self.session).await.transpose()? {
+            if let Some(id) = d.get("_id") {
+                ids.push(id.clone());
+            }
+        }
+        Ok(ids)
+    }
+
     async fn find_all(
         &mut self,
         coll: &Collection<Document>,

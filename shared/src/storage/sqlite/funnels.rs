@@ -15,7 +15,7 @@ impl FunnelStore for SqliteStore {
             "SELECT profile_id, type, occurred_at FROM events \
              WHERE type IN ({}) AND occurred_at >= ? AND occurred_at < ? \
              ORDER BY profile_id, occurred_at, event_id",
-            vec!["?"; types.len()].join(", ")
+            super::placeholders(types.len())
         );
         let mut args: Vec<rusqlite::types::Value> = types.into_iter().map(Into::into).collect();
         args.push(ms(q.from).into());

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params, params_from_iter};
 
-use super::{SqliteStore, json_value, ms, to_json};
+use super::{SqliteStore, json_value, ms, placeholders, to_json};
 use crate::storage::StoreError;
 use crate::storage::privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
 
@@ -137,10 +137,6 @@ impl PrivacyStore for SqliteStore {
         })
         .await
     }
-}
-
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
 }
 
 fn read_erasure(c: &Connection, job_id: &str) -> rusqlite::Result<Option<ErasureRecord>> {
