@@ -13,6 +13,19 @@ test('an admin creates and revokes a write key', async ({ page, baseURL }) => {
   await page.getByRole('button', { name: 'Create write key' }).click();
   const secret = await page.getByLabel('Secret').inputValue();
   expect(secret.length, 'the secret is shown once').toBeGreaterThan(20);
+  // The install snippet carries the new secret, and the first-event check turns green when
+  // a request authenticates with it.
+  const snippet = await page.getByLabel('Send events from your back end, for example:').inputValue();
+  expect(snippet).toContain(`x-write-key: ${secret}`);
+  expect(snippet).toContain(`${baseURL}/v1/events`);
+  await expect(page.getByText('Waiting for the first event with this key…')).toBeVisible();
+  const first = await fetch(`${baseURL}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-write-key': secret },
+    body: JSON.stringify({ userId: 'first-event', type: 'page_view', properties: { path: '/' } }),
+  });
+  expect(first.status, 'the new key is accepted').toBeLessThan(300);
+  await expect(page.getByText(/^First event received/)).toBeVisible();
   await shot(page, 'admin-write-keys');
   await page.getByRole('button', { name: 'I have copied it' }).click();
   await page.getByRole('button', { name: 'Revoke e2e-created' }).click();

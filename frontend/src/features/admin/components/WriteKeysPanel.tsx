@@ -6,6 +6,7 @@ import { useCreateWriteKey, WRITE_KEY_KINDS, type NewWriteKey, type WriteKeyKind
 import { useWriteKeys } from '../api/list-write-keys';
 import { useRevokeWriteKey } from '../api/revoke-write-key';
 import { useRotateWriteKey } from '../api/rotate-write-key';
+import { InstallSnippet } from './InstallSnippet';
 
 export function WriteKeysPanel() {
   const { t } = useTranslation();
@@ -71,6 +72,7 @@ export function WriteKeysPanel() {
           <p>{t('admin.keys.shownOnce', { source: secret.key.source })}</p>
           <label htmlFor={`${id}-secret`}>{t('admin.keys.secret')}</label>
           <input id={`${id}-secret`} readOnly value={secret.secret} onFocus={(e) => e.target.select()} />
+          <InstallSnippet created={secret} />
           <button type="button" className="button secondary" onClick={() => setSecret(null)}>
             {t('admin.keys.done')}
           </button>
