@@ -149,6 +149,14 @@ impl App {
             (worker::open_destination(&settings).await?, None)
         };
         let live_streams = Arc::new(tokio::sync::Semaphore::new(settings.live.max_streams));
+        let geoip = match &settings.ingest.geoip_database {
+            Some(path) => {
+                let geo = shared::enrich::geoip::GeoIp::open(path).map_err(anyhow::Error::msg)?;
+                tracing::info!(path = %path.display(), kind = geo.database_type(), "GeoIP database loaded.");
+                Some(Arc::new(geo))
+            }
+            None => None,
+        };
         let state = AppState {
             settings,
             store,
@@ -159,6 +167,7 @@ impl App {
             sign_in: Arc::default(),
             live_streams,
             report_index: None,
+            geoip,
         };
         let mut state = state;
         let index_keeper = spawn_report_index(&mut state);

@@ -31,6 +31,8 @@ pub struct AppState {
     pub live_streams: Arc<tokio::sync::Semaphore>,
     /// This instance's in-memory visit index for reports (`reports.index_days = 0`: none).
     pub report_index: Option<Arc<shared::reports::index::VisitIndex>>,
+    /// The operator's GeoIP database (`ingest.geoip_database`), read once at start.
+    pub geoip: Option<Arc<shared::enrich::geoip::GeoIp>>,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.

@@ -229,6 +229,13 @@ pub struct IngestSettings {
     /// CloudFront. Unset: no country from headers.
     #[serde(default)]
     pub country_header: Option<String>,
+    /// An offline MaxMind DB file (GeoLite2 / GeoIP2 / DB-IP, Country or City) giving the
+    /// country of the request's client address when no trusted header gave one. The client
+    /// address is the peer's, or the `X-Forwarded-For` entry a trusted proxy added. Not used
+    /// for requests with a server write key. Unset: no country from addresses. None is
+    /// shipped or downloaded.
+    #[serde(default)]
+    pub geoip_database: Option<std::path::PathBuf>,
     /// What is kept of an IP address an event carries in `context.ip`: nothing (`drop`,
     /// the default), its network (`truncate`: /24 for IPv4, /48 for IPv6) or all of it
     /// (`keep`).

@@ -168,6 +168,7 @@ pub async fn ingest(
     encoding: ContentEncoding,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<IngestResponse>), ApiError> {
+    let origin = origin.for_key(key.kind);
     let intake =
         read(&state, &key.source, origin, &encoding, raw)?.with_link_right(key.kind.link_right());
     let receipt = state

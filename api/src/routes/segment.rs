@@ -215,7 +215,7 @@ async fn handle(
     }
 
     let mut intake = Intake::new(key.source.as_str(), state.clock.now())
-        .with_origin(origin)
+        .with_origin(origin.for_key(key.kind))
         .with_link_right(key.kind.link_right());
     for message in messages {
         intake.segment_json(message.get(), kind, &defaults, limits);

@@ -97,3 +97,97 @@ async fn the_country_header_is_believed_only_from_a_trusted_proxy() {
     assert_eq!(d[0]["channel"], "Direct");
     assert_eq!(d[0].get("country"), None, "{}", d[0]);
 }
+
+/// A country database in the GeoLite2-Country layout, written to the app's directory.
+fn geoip_file(dir: &std::path::Path) -> String {
+    use std::collections::BTreeMap;
+    let mut w = mmdb_writer::Writer::new("GeoLite2-Country");
+    let record = |code: &str| {
+        BTreeMap::from([(
+            "country".to_owned(),
+            BTreeMap::from([("iso_code".to_owned(), code.to_owned())]),
+        )])
+    };
+    let net = |s: &str| s.parse::<mmdb_writer::ipnet::IpNet>().expect("net");
+    w.insert(net("90.160.0.0/16"), &record("ES"))
+        .expect("insert");
+    w.insert(net("81.2.69.0/24"), &record("GB"))
+        .expect("insert");
+    let path = dir.join("country.mmdb");
+    std::fs::write(&path, w.to_bytes().expect("bytes")).expect("written");
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn the_geoip_database_gives_the_country_of_the_client_address_for_browser_keys() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = geoip_file(dir.path());
+    let app = spawn_app_in(
+        dir,
+        &[
+            COUNTRY,
+            ("APP__SERVER__TRUSTED_PROXIES", "127.0.0.1/32"),
+            ("APP__INGEST__GEOIP_DATABASE", db.as_str()),
+        ],
+    )
+    .await;
+    let (_, browser) = api::auth::write_keys::create(
+        app.store.as_ref(),
+        "web",
+        shared::storage::WriteKeyKind::Browser,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("key");
+    let browser = secrecy::ExposeSecret::expose_secret(&browser).to_owned();
+    let send = |id: &str, person: &str, forwarded: &str, key: &str, header: Option<&str>| {
+        let mut r = app
+            .anon
+            .post(app.url("/v1/events"))
+            .header("x-write-key", key)
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"messageId": id, "anonymousId": person, "type": "page_view"}));
+        if let Some(c) = header {
+            r = r.header("CloudFront-Viewer-Country", c);
+        }
+        r.send()
+    };
+    // Through the trusted proxy: the address it forwarded, looked up.
+    let r = send("g1", "geo-es", "90.160.7.8", &browser, None)
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 202);
+    // The proxy's header wins over the address.
+    let r = send("g2", "geo-hdr", "90.160.7.8", &browser, Some("FR"))
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 202);
+    // An address the database does not know: no country.
+    let r = send("g3", "geo-none", "8.8.8.8", &browser, None)
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 202);
+    // A server key speaks from the shop's back end: its address says nothing of the visitor.
+    let r = send("g4", "geo-srv", "81.2.69.160", &app.write_key, None)
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 202);
+
+    assert_eq!(derived_of(&app, "geo-es").await[0]["country"], "ES");
+    assert_eq!(derived_of(&app, "geo-hdr").await[0]["country"], "FR");
+    assert_eq!(derived_of(&app, "geo-none").await[0].get("country"), None);
+    assert_eq!(derived_of(&app, "geo-srv").await[0].get("country"), None);
+}
+
+#[tokio::test]
+async fn an_unreadable_geoip_database_stops_the_start_with_its_name() {
+    let dir = tempfile::tempdir().expect("dir");
+    let bad = dir.path().join("broken.mmdb");
+    std::fs::write(&bad, b"not a database").expect("written");
+    let settings = test_settings(
+        dir.path(),
+        &[("APP__INGEST__GEOIP_DATABASE", bad.to_str().expect("utf-8"))],
+    );
+    let err = api::App::build(settings).await.err().expect("refused");
+    assert!(format!("{err:#}").contains("broken.mmdb"), "{err:#}");
+}

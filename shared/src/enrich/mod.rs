@@ -17,6 +17,7 @@
 
 pub mod agent;
 pub mod channel;
+pub mod geoip;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -78,6 +79,9 @@ pub struct Derived {
 pub struct Origin {
     /// The country a trusted proxy reported, if any.
     pub country: Option<String>,
+    /// The country of the request's client address in the operator's GeoIP database
+    /// (`ingest.geoip_database`), used when no proxy reported one.
+    pub address_country: Option<String>,
 }
 
 impl Origin {
@@ -89,7 +93,25 @@ impl Origin {
             .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))
             .map(str::to_ascii_uppercase)
             .filter(|c| c != "XX" && c != "ZZ");
-        Self { country }
+        Self {
+            country,
+            address_country: None,
+        }
+    }
+
+    /// What the request's sender may speak for: a server key's requests come from the
+    /// shop's back end, whose own address says nothing of the visitor, so the country of
+    /// the address is dropped for them (a proxy's header is kept).
+    pub fn for_key(mut self, kind: crate::storage::WriteKeyKind) -> Self {
+        if kind == crate::storage::WriteKeyKind::Server {
+            self.address_country = None;
+        }
+        self
+    }
+
+    /// The visitor's country: the trusted proxy's, else the address's.
+    pub fn visitor_country(&self) -> Option<&String> {
+        self.country.as_ref().or(self.address_country.as_ref())
     }
 }
 
@@ -195,7 +217,7 @@ impl Enricher {
             device: agent.device,
             browser: agent.browser,
             os: agent.os,
-            country: origin.country.clone(),
+            country: origin.visitor_country().cloned(),
             bot: agent.bot,
             rules: RULES_VERSION,
         }

@@ -326,3 +326,27 @@ fn long_values_are_clipped_on_a_character_boundary() {
     let kept = d.campaign.expect("valid in this test");
     assert!(kept.len() <= 512 && kept.chars().all(|c| c == 'é'));
 }
+
+#[test]
+fn the_address_country_counts_only_when_no_proxy_header_gave_one_and_not_for_server_keys() {
+    use crate::storage::WriteKeyKind;
+    let e = event(json!({}), json!({}));
+    let by_address = Origin {
+        country: None,
+        address_country: Some("GB".into()),
+    };
+    let d = Enricher::default().derive(&e, &by_address);
+    assert_eq!(d.country.as_deref(), Some("GB"));
+    let both = Origin {
+        country: Some("ES".into()),
+        address_country: Some("GB".into()),
+    };
+    assert_eq!(
+        Enricher::default().derive(&e, &both).country.as_deref(),
+        Some("ES")
+    );
+    let server = by_address.clone().for_key(WriteKeyKind::Server);
+    assert_eq!(Enricher::default().derive(&e, &server).country, None);
+    let browser = by_address.for_key(WriteKeyKind::Browser);
+    assert_eq!(browser.visitor_country().map(String::as_str), Some("GB"));
+}
