@@ -3,7 +3,7 @@
 //! commit together; a replica set or sharded cluster is required (a standalone server is
 //! refused at start-up).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -136,6 +136,23 @@ pub struct MongoStore {
     merge_move_chunk: usize,
     /// Woken when a committed batch recorded a pending move.
     moves_recorded: std::sync::Arc<tokio::sync::Notify>,
+    /// This process's shard of the daily counters (see [`COUNTER_SHARDS`]).
+    counter_shard: i32,
+}
+
+/// The daily counters (`daily_type_counts`, `daily_user_counts`) are kept in this many
+/// documents per day (and type), one per writer shard, summed on read: every API task
+/// `$inc`-ing one document per day would make concurrent batch transactions conflict on it
+/// (a write conflict aborts one of them, which then retries). Each process picks a shard
+/// at random when it opens the store; one process writes its batches one at a time, so
+/// only two processes that drew the same shard can still meet on a document.
+pub(super) const COUNTER_SHARDS: u32 = 16;
+
+/// A shard drawn at random: `RandomState`'s keys come from the operating system's random
+/// source once per process.
+fn counter_shard() -> i32 {
+    let draw = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+    i32::try_from(draw % u64::from(COUNTER_SHARDS)).unwrap_or(0)
 }
 
 /// What kind of deployment `hello` describes.
@@ -251,6 +268,7 @@ impl MongoStore {
             user_counts: db.collection(DAILY_USER_COUNTS),
             merge_move_chunk: settings.storage.merge_move_chunk,
             moves_recorded: std::sync::Arc::default(),
+            counter_shard: counter_shard(),
             client,
             db,
         })
@@ -306,6 +324,7 @@ async fn ensure_schema(db: &Database) -> Result<(), DriverError> {
         // The live view reads events in arrival order.
         (EVENTS, doc! { "received_at": 1, "_id": 1 }),
         (DAILY_TYPE_COUNTS, doc! { "d": 1 }),
+        (DAILY_USER_COUNTS, doc! { "d": 1 }),
         (DAILY_ACTIVE_USERS, doc! { "d": 1 }),
         // An identity link moves the earlier id's active days: found by profile.
         (DAILY_ACTIVE_USERS, doc! { "_id.p": 1 }),
@@ -599,40 +618,57 @@ impl RollupStore for MongoStore {
             .try_collect()
             .await
             .map_err(|e| driver_error(&e))?;
-        let mut day_type_counts = type_docs
-            .iter()
-            .map(|d| {
-                let decode = || -> Result<(NaiveDate, String, u64), String> {
-                    let id = d
-                        .get_document("_id")
-                        .map_err(|e| format!("field _id: {e}"))?;
-                    Ok((
-                        parse_day(req_str(id, "d")?)?,
-                        req_str(id, "t")?.to_owned(),
-                        req_count(d, "count")?,
-                    ))
-                };
-                decode().map_err(|why| malformed("daily type count", d, &why))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        day_type_counts.sort();
+        let mut summed: BTreeMap<(NaiveDate, String), u64> = BTreeMap::new();
+        for d in &type_docs {
+            let decode = || -> Result<(NaiveDate, String, u64), String> {
+                let id = d
+                    .get_document("_id")
+                    .map_err(|e| format!("field _id: {e}"))?;
+                Ok((
+                    parse_day(req_str(id, "d")?)?,
+                    req_str(id, "t")?.to_owned(),
+                    req_count(d, "count")?,
+                ))
+            };
+            let (day, t, n) = decode().map_err(|why| malformed("daily type count", d, &why))?;
+            *summed.entry((day, t)).or_default() += n;
+        }
+        let day_type_counts: Vec<(NaiveDate, String, u64)> =
+            summed.into_iter().map(|((d, t), n)| (d, t, n)).collect();
 
+        // Documents of one writer shard carry the day in `d` (`_id: {d, s}`); those written
+        // before the shards were introduced have the day as their `_id`.
         let day_docs: Vec<Document> = self
             .user_counts
-            .find(doc! { "_id": range.clone() })
+            .find(doc! { "$or": [ { "_id": range.clone() }, { "d": range.clone() } ] })
             .await
             .map_err(|e| driver_error(&e))?
             .try_collect()
             .await
             .map_err(|e| driver_error(&e))?;
-        let mut daily_active = day_docs
-            .iter()
-            .map(|d| {
-                let decode = || Ok((parse_day(req_str(d, "_id")?)?, req_count(d, "count")?));
-                decode().map_err(|why: String| malformed("daily user count", d, &why))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        daily_active.sort();
+        let mut per_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        for d in &day_docs {
+            let decode = || -> Result<(NaiveDate, i64), String> {
+                let day = match d.get_str("d") {
+                    Ok(day) => day,
+                    Err(_) => req_str(d, "_id")?,
+                };
+                let n = match d.get("count") {
+                    Some(Bson::Int64(n)) => *n,
+                    Some(Bson::Int32(n)) => i64::from(*n),
+                    _ => return Err("field count: not an integer".into()),
+                };
+                Ok((parse_day(day)?, n))
+            };
+            let (day, n) = decode().map_err(|why| malformed("daily user count", d, &why))?;
+            *per_day.entry(day).or_default() += n;
+        }
+        // One shard's count may be negative (a person's first day moved by a merge another
+        // shard counted); the day's sum never is.
+        let daily_active: Vec<(NaiveDate, u64)> = per_day
+            .into_iter()
+            .map(|(d, n)| (d, u64::try_from(n).unwrap_or(0)))
+            .collect();
 
         let distinct = self
             .active_users

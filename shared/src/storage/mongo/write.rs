@@ -388,11 +388,17 @@ impl WriteTx for MongoTx<'_> {
         &mut self,
         deltas: &BTreeMap<NaiveDate, i64>,
     ) -> Result<(), Self::Error> {
+        let shard = self.store.counter_shard;
         let statements = deltas
             .iter()
             .filter(|(_, n)| **n != 0)
             .map(|(d, n)| {
-                doc! { "q": { "_id": day_key(*d) }, "u": { "$inc": { "count": *n } }, "upsert": true }
+                let day = day_key(*d);
+                doc! {
+                    "q": { "_id": { "d": &day, "s": shard } },
+                    "u": { "$inc": { "count": *n }, "$setOnInsert": { "d": &day } },
+                    "upsert": true,
+                }
             })
             .collect();
         self.update(DAILY_USER_COUNTS, statements).await
@@ -601,12 +607,13 @@ impl WriteTx for MongoTx<'_> {
         &mut self,
         counts: &BTreeMap<(NaiveDate, String), u64>,
     ) -> Result<(), Self::Error> {
+        let shard = self.store.counter_shard;
         let statements = counts
             .iter()
             .map(|((d, t), n)| {
                 let day = day_key(*d);
                 doc! {
-                    "q": { "_id": { "d": &day, "t": t } },
+                    "q": { "_id": { "d": &day, "t": t, "s": shard } },
                     "u": { "$inc": { "count": to_i64(*n) }, "$setOnInsert": { "d": &day } },
                     "upsert": true,
                 }
