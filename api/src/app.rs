@@ -118,6 +118,11 @@ fn spawn_report_index(state: &mut AppState) -> Option<tokio::task::JoinHandle<()
             if pruned.elapsed() >= TOMBSTONE_PRUNE_EVERY {
                 pruned = std::time::Instant::now();
                 prune_tombstones(&*store).await;
+                // The window follows the clock: visits that started before it leave.
+                let evicted = index.slide(clock.now());
+                if evicted > 0 {
+                    tracing::debug!(evicted, "Reports index window moved on.");
+                }
             }
         }
     }))

@@ -297,6 +297,28 @@ impl Data {
         }
     }
 
+    /// Moves the window's start to `from_ms`: visits that start before it leave (their
+    /// slots are reused). The interned people and values stay (their codes are in rows);
+    /// a reload starts them afresh.
+    fn slide(&mut self, from_ms: i64) -> usize {
+        if from_ms <= self.from_ms {
+            return 0;
+        }
+        let rows = &mut self.rows;
+        let free = &mut self.free;
+        let before = self.slots.len();
+        self.slots.retain(|_, i| {
+            let keep = rows[*i].as_ref().is_some_and(|r| r.start_ms >= from_ms);
+            if !keep {
+                rows[*i] = None;
+                free.push(*i);
+            }
+            keep
+        });
+        self.from_ms = from_ms;
+        before - self.slots.len()
+    }
+
     fn remove(&mut self, who: u32, key: &str) {
         if let Some(i) = self.slots.remove(&(who, Box::<str>::from(key))) {
             self.rows[i] = None;
@@ -474,6 +496,18 @@ impl VisitIndex {
             d.looked_ms = started;
         }
         Ok(())
+    }
+
+    /// Keeps the window at the last `days` days before `now`: the visits that started
+    /// before it are dropped, and reports of ranges that start before it read the store.
+    /// Returns how many visits left. Without it the index would only ever grow.
+    pub fn slide(&self, now: DateTime<Utc>) -> usize {
+        let from = (now - Duration::days(i64::from(self.days))).timestamp_millis();
+        self.data
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .map_or(0, |d| d.slide(from))
     }
 
     /// Whether the index is loaded and holds every visit that starts at or after `start`.

@@ -186,9 +186,19 @@ fn filter_sets() -> Vec<Vec<Filter>> {
 /// Compares every report both ways on one store and index, over the whole traffic and
 /// over a range that starts after some people first bought (so some buyers return).
 async fn assert_same_answers(store: &Arc<dyn Store>, index: &VisitIndex, tz: Tz) {
+    assert_same_answers_from(store, index, tz, &[10, 14]).await;
+}
+
+/// As [`assert_same_answers`] for ranges from these days of March to the 29th.
+async fn assert_same_answers_from(
+    store: &Arc<dyn Store>,
+    index: &VisitIndex,
+    tz: Tz,
+    first_days: &[u32],
+) {
     let rates = rates();
     let metrics = Metric::ALL;
-    for first_day in [10, 14] {
+    for &first_day in first_days {
         let range = Range {
             from: NaiveDate::from_ymd_opt(2026, 3, first_day).expect("day"),
             to: NaiveDate::from_ymd_opt(2026, 3, 29).expect("day"),
@@ -256,10 +266,10 @@ async fn assert_same_answers(store: &Arc<dyn Store>, index: &VisitIndex, tz: Tz)
         let answer = compute::breakdown_of_visits(&visits, &first, ask, Dimension::Channel, 10);
         let total = &answer.total;
         assert_eq!(total["sessions"], json!(visits.len()));
-        let wanted = if first_day == 10 {
-            ["orders", "revenue", "newBuyers", "productViews"]
-        } else {
-            ["orders", "revenue", "returningBuyers", "quantity"]
+        let wanted: &[&str] = match first_day {
+            10 => &["orders", "revenue", "newBuyers", "productViews"],
+            14 => &["orders", "revenue", "returningBuyers", "quantity"],
+            _ => &["orders", "revenue", "productViews"],
         };
         for m in wanted {
             assert!(total[m].as_f64().unwrap_or(0.0) > 0.0, "{m}: {total:?}");
@@ -462,6 +472,44 @@ pub async fn the_visit_index_declines_ranges_before_its_window(store: Arc<dyn St
     );
 }
 
+/// As the clock moves on, the window follows it: visits that started before it leave the
+/// index, a range before the new start goes to the store, and ranges inside it still
+/// answer as the store does.
+pub async fn the_visit_index_window_follows_the_clock(store: Arc<dyn Store>) {
+    store
+        .insert_batch(traffic(5, "w", 30, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(15, 5_000);
+    index
+        .load(&*store, at(DAY0 + 12 * DAY))
+        .await
+        .expect("load");
+    let before = index.size().expect("loaded").visits;
+    assert!(index.covers(at(DAY0)));
+    // Fifteen days before day 20 is day 5: the visits of days 0-4 leave.
+    let visits = store.visits_from(at(DAY0)).await.expect("visits");
+    let early = visits
+        .iter()
+        .filter(|m| m.visit.start < at(DAY0 + 5 * DAY))
+        .count();
+    assert!(early > 0, "the traffic has visits in the first five days");
+    assert_eq!(index.slide(at(DAY0 + 20 * DAY)), early);
+    assert_eq!(index.size().expect("loaded").visits, before - early);
+    assert!(!index.covers(at(DAY0 + 4 * DAY)));
+    assert!(index.covers(at(DAY0 + 5 * DAY)));
+    // Moving back never brings anything back nor widens the window.
+    assert_eq!(index.slide(at(DAY0 + 12 * DAY)), 0);
+    assert!(!index.covers(at(DAY0 + 4 * DAY)));
+    // New writes after the slide still arrive, and the answers inside the window match.
+    store
+        .insert_batch(traffic(9, "x", 10, 6))
+        .await
+        .expect("write");
+    index.refresh(&*store).await.expect("refresh");
+    assert_same_answers_from(&store, &index, chrono_tz::UTC, &[15, 20]).await;
+}
+
 macro_rules! index_suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -490,4 +538,5 @@ index_suite!(
     the_visit_index_declines_ranges_before_its_window,
     erasures_and_retention_purges_reach_the_visit_index,
     pruned_tombstones_make_a_stale_index_reload,
+    the_visit_index_window_follows_the_clock,
 );
