@@ -5,6 +5,7 @@ import { ErrorMessage, Loading } from '@/shared/components/States';
 import { FilterChips } from '@/shared/reports/components/FilterChips';
 import { ReportBar } from '@/shared/reports/components/ReportBar';
 import { Unconverted } from '@/shared/reports/components/Unconverted';
+import { valueLabel } from '@/shared/reports/lib/labels';
 import { todayIn } from '@/shared/reports/lib/params';
 import { useReportFormat } from '@/shared/reports/lib/use-report-format';
 import { useReportState } from '@/shared/reports/lib/use-report-state';
@@ -97,7 +98,7 @@ export function AttributionPage() {
       {report.data && (
         <section className="card panel" aria-labelledby="attribution-table-title" data-panel="attribution">
           <h2 id="attribution-table-title">{t('attribution.byModel')}</h2>
-          <p className="muted">{t('attribution.explain', { days: report.data.lookbackDays })}</p>
+          <p className="muted">{t('attribution.explain', { count: report.data.lookbackDays })}</p>
           {report.data.rows.length === 0 ? (
             <p className="muted">{t('attribution.empty')}</p>
           ) : (
@@ -116,7 +117,7 @@ export function AttributionPage() {
               <tbody>
                 {report.data.rows.map((r) => (
                   <tr key={r.value} data-value={r.value}>
-                    <th scope="row">{r.value}</th>
+                    <th scope="row">{valueLabel(t, dimension, r.value)}</th>
                     {MODELS.map((m) => (
                       <td key={m} data-model={m} data-raw={r.models?.[m]?.[figure]}>
                         {show(r.models?.[m])}
