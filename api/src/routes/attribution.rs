@@ -2,19 +2,21 @@
 //! channels, campaigns or sources of each buyer's visits before each order, under one model
 //! or all five side by side. Computed by `shared::reports::attribution` for both engines.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shared::reports::attribution::{self, Credit, DEFAULT_LOOKBACK_DAYS, Model, Spec};
-use shared::reports::{Dimension, Filter, Range, Unconverted};
+use shared::reports::attribution::{
+    self, Credit, DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, Model, Spec,
+};
+use shared::reports::{Dimension, Unconverted};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
-use crate::query::MAX_RANGE_DAYS;
+use crate::query::ReportQuery;
 use crate::state::AppState;
 
 /// Attribution parameters.
@@ -105,59 +107,6 @@ pub struct AttributionReport {
     pub unconverted: Unconverted,
 }
 
-/// The raw query, read once: every parameter may appear once except `filter`.
-fn read_query(raw: Option<String>) -> Result<(HashMap<String, String>, Vec<Filter>), ApiError> {
-    let mut single = HashMap::new();
-    let mut filters = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        if k == "filter" {
-            filters
-                .push(Filter::parse(&v).map_err(|m| ApiError::bad_request("invalid_filter", m))?);
-        } else if single.insert(k.to_string(), v.into_owned()).is_some() {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                format!("{k} may appear only once"),
-            ));
-        }
-    }
-    Ok((single, filters))
-}
-
-fn day(single: &HashMap<String, String>, key: &str) -> Result<Option<NaiveDate>, ApiError> {
-    single
-        .get(key)
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_range",
-                    format!("{key} must be a date (YYYY-MM-DD)"),
-                )
-            })
-        })
-        .transpose()
-}
-
-/// The range in the shop's time zone (defaults: the last 30 local days).
-fn range(single: &HashMap<String, String>, state: &AppState) -> Result<Range, ApiError> {
-    let tz = state.settings.shop.tz();
-    let today = state.clock.now().with_timezone(&tz).date_naive();
-    let to = day(single, "to")?.unwrap_or(today);
-    let from = day(single, "from")?.unwrap_or(to - Duration::days(29));
-    if from > to {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            "from must not be after to",
-        ));
-    }
-    if (to - from).num_days() >= i64::try_from(MAX_RANGE_DAYS).unwrap_or(i64::MAX) {
-        return Err(ApiError::bad_request(
-            "invalid_range",
-            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
-        ));
-    }
-    Ok(Range { from, to, tz })
-}
-
 /// Revenue, orders and conversions of the orders placed in a range, credited to the
 /// channels, campaigns or sources of each buyer's visits in the lookback window before each
 /// order (identity merges included), under one attribution model or all five.
@@ -175,27 +124,35 @@ pub async fn report(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<AttributionReport>, ApiError> {
-    let (single, filters) = read_query(raw)?;
-    let models = Model::parse_choice(single.get("model").map_or("all", String::as_str))
+    let q = ReportQuery::read(raw)?;
+    let models = Model::parse_choice(q.get("model").unwrap_or("all"))
         .map_err(|m| ApiError::bad_request("invalid_model", m))?;
     let one_model = models.len() == 1;
-    let dimension = Dimension::parse(single.get("dimension").map_or("channel", String::as_str))
-        .map_err(|m| ApiError::bad_request("invalid_dimension", m))?;
-    let lookback_days = match single.get("lookbackDays") {
-        None => DEFAULT_LOOKBACK_DAYS,
-        Some(v) => v.parse::<u32>().map_err(|_| {
-            ApiError::bad_request("invalid_lookback", "lookbackDays must be 1 to 90")
-        })?,
-    };
-    let spec =
-        Spec::new(range(&single, &state)?, dimension, lookback_days, models).map_err(|m| {
-            let code = if m.starts_with("dimension") {
-                "invalid_dimension"
-            } else {
-                "invalid_lookback"
-            };
-            ApiError::bad_request(code, m)
+    let dimension = Dimension::parse(q.get("dimension").unwrap_or("channel"))
+        .ok()
+        .filter(|d| attribution::DIMENSIONS.contains(d))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_dimension",
+                format!(
+                    "dimension must be one of {}",
+                    attribution::DIMENSIONS.map(Dimension::name).join(", ")
+                ),
+            )
         })?;
+    let bad_lookback = || {
+        ApiError::bad_request(
+            "invalid_lookback",
+            format!("lookbackDays must be a whole number from 1 to {MAX_LOOKBACK_DAYS}"),
+        )
+    };
+    let lookback_days = match q.get("lookbackDays") {
+        None => DEFAULT_LOOKBACK_DAYS,
+        Some(v) => v.parse::<u32>().map_err(|_| bad_lookback())?,
+    };
+    // The dimension and the models are checked above: only the lookback is left to refuse.
+    let spec = Spec::new(q.range(&state)?, dimension, lookback_days, models)
+        .map_err(|_| bad_lookback())?;
     let rates = state
         .settings
         .shop
@@ -205,7 +162,7 @@ pub async fn report(
         &*state.store,
         state.report_index.as_deref(),
         &spec,
-        &filters,
+        &q.filters,
         &rates,
         None,
     )
