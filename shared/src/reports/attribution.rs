@@ -406,9 +406,9 @@ pub fn compute<'a>(
     }
 }
 
-/// The report, with touches from the in-memory index when it covers
-/// [`Spec::touch_bounds`], else from the store; orders from the store. Both ways give the
-/// same answer.
+/// The report, with orders from the store and touches from the in-memory index for the
+/// part of [`Spec::touch_bounds`] its window holds, from the store for the rest (all of it
+/// without an index). Every split gives the same answer.
 pub async fn attribution(
     store: &dyn Store,
     index: Option<&VisitIndex>,
@@ -419,24 +419,28 @@ pub async fn attribution(
 ) -> Result<Answer, StoreError> {
     let (start, end) = spec.range.bounds();
     let (touch_start, _) = spec.touch_bounds();
-    if let Some(ix) = index.filter(|ix| ix.covers(touch_start)) {
+    if let Some((ix, window)) = index.and_then(|ix| Some((ix, ix.window_start()?)))
+        && window < end
+    {
         // Orders before the refresh: an order's visit commits with it, so every order
         // read has its visit in the index.
         let orders = store.orders(start, end).await?;
         ix.refresh(store).await?;
-        let answer = ix.visits_with(touch_start, end, filters, |visits| {
-            compute(
-                spec,
-                visits.map(|v| Touch {
-                    person: v.person,
-                    at: v.start,
-                    value: v.value(spec.dimension),
-                    direct: is_direct(v.value(Dimension::Channel)),
-                }),
-                &orders,
-                rates,
-                people,
-            )
+        let split = window.max(touch_start);
+        let older = if touch_start < split {
+            store.visits(touch_start, split).await?
+        } else {
+            Vec::new()
+        };
+        let answer = ix.visits_with(split, end, filters, |visits| {
+            let recent = visits.map(|v| Touch {
+                person: v.person,
+                at: v.start,
+                value: v.value(spec.dimension),
+                direct: is_direct(v.value(Dimension::Channel)),
+            });
+            let older = super::select(&older, filters).map(|s| Touch::of(s, spec.dimension));
+            compute(spec, older.chain(recent), &orders, rates, people)
         });
         if let Some(answer) = answer {
             return Ok(answer);

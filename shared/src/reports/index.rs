@@ -504,6 +504,12 @@ impl VisitIndex {
             .unwrap_or(false)
     }
 
+    /// The start of the window the index holds every visit of (`None` before the load).
+    pub fn window_start(&self) -> Option<DateTime<Utc>> {
+        self.read(|d| d.from_ms)
+            .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+    }
+
     /// How much the index holds (`None` before the load).
     pub fn size(&self) -> Option<IndexSize> {
         self.read(|d| IndexSize {

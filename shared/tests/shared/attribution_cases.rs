@@ -273,6 +273,13 @@ pub async fn attribution_from_the_index_matches_the_store_on_varied_traffic(stor
         .load(&*store, at(DAY0 + 45 * DAY))
         .await
         .expect("load");
+    // One whose window (from 03-30) starts inside the range: older touches come from the
+    // store.
+    let short = VisitIndex::new(15, 5_000);
+    short
+        .load(&*store, at(DAY0 + 35 * DAY))
+        .await
+        .expect("load");
     store
         .insert_batch(traffic("b", 20, 5))
         .await
@@ -329,6 +336,10 @@ pub async fn attribution_from_the_index_matches_the_store_on_varied_traffic(stor
                     "{} lookback {lookback} {filters:?}",
                     dimension.name()
                 );
+                let split = attribution(&*store, Some(&short), &spec, filters, &rates, None)
+                    .await
+                    .expect("split");
+                assert_eq!(split, from_store, "split at the short index's window");
                 attributed += from_store.total.orders - from_store.unattributed.orders;
                 assert!(!from_store.unconverted.is_empty(), "GBP has no rate");
             }
