@@ -9,6 +9,7 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::reports::{Filter, Range};
 use shared::storage::cursor;
 use utoipa::IntoParams;
 
@@ -230,4 +231,63 @@ fn bound(name: &str, v: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiErro
         day
     };
     Ok(day.and_time(NaiveTime::MIN).and_utc())
+}
+
+/// A report's raw query, read once: each parameter may appear once, except `filter`
+/// (repeatable, each parsed into a [`Filter`]). Reports read it by hand because serde's
+/// query parsing cannot collect a repeated key.
+pub struct ReportQuery {
+    single: std::collections::HashMap<String, String>,
+    pub filters: Vec<Filter>,
+}
+
+impl ReportQuery {
+    pub fn read(raw: Option<String>) -> Result<Self, ApiError> {
+        let mut single = std::collections::HashMap::new();
+        let mut filters = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            if k == "filter" {
+                filters.push(
+                    Filter::parse(&v).map_err(|m| ApiError::bad_request("invalid_filter", m))?,
+                );
+            } else if single.insert(k.to_string(), v.into_owned()).is_some() {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    format!("{k} may appear only once"),
+                ));
+            }
+        }
+        Ok(Self { single, filters })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.single.get(key).map(String::as_str)
+    }
+
+    /// A `YYYY-MM-DD` parameter.
+    pub fn day(&self, key: &str) -> Result<Option<NaiveDate>, ApiError> {
+        self.get(key)
+            .map(|v| {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                    ApiError::bad_request(
+                        "invalid_range",
+                        format!("{key} must be a date (YYYY-MM-DD)"),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// `from` and `to` as local days of the shop's time zone, checked as [`DayRange`]
+    /// (default: the last 30 local days).
+    pub fn range(&self, state: &AppState) -> Result<Range, ApiError> {
+        let tz = state.settings.shop.tz();
+        let today = state.clock.now().with_timezone(&tz).date_naive();
+        let days = DayRange::resolve(self.day("from")?, self.day("to")?, today)?;
+        Ok(Range {
+            from: days.from,
+            to: days.to,
+            tz,
+        })
+    }
 }

@@ -144,6 +144,8 @@ for (const [path, name] of [
   [`/v1/reports/retention?interval=week&periods=5&from=${day(29)}&to=${day(0)}`, 'retention, weekly cohorts, 30 days, 5 periods'],
   [`/v1/reports/retention?interval=week&periods=5&returning=purchase&from=${day(29)}&to=${day(0)}`, 'retention, weekly, returning on purchase'],
   [`/v1/reports/retention?interval=week&periods=5&filter=device:mobile&from=${day(29)}&to=${day(0)}`, 'retention, weekly, filter device:mobile'],
+  [`/v1/reports/attribution?dimension=channel&from=${day(29)}&to=${day(0)}`, 'attribution, every model, by channel, 30 days'],
+  [`/v1/reports/attribution?model=lastNonDirect&dimension=utmCampaign&from=${day(29)}&to=${day(0)}`, 'attribution, last non-direct, by campaign, 30 days'],
 ]) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {

@@ -58,4 +58,14 @@ commerce cards|/v1/reports/breakdown?dimension=channel&metrics=$commerce&limit=1
 commerce trend|/v1/reports/timeseries?metrics=revenue&interval=day&compare=previous
 EOT
 done
+# Attribution (30 days of orders; touches from the 30 days before them too).
+while IFS='|' read -r name path; do
+  times=$(for _ in $(seq "$runs"); do
+    curl -fs -o /dev/null -w '%{time_total}\n' -b "$jar" "$base$path&from=$(day 29)&to=$(day 0)"
+  done | awk '{printf "%.1f\n", $1 * 1000}')
+  printf '%-40s median %8s ms  max %8s ms\n' "$name" "$(median <<<"$times")" "$(sort -n <<<"$times" | tail -1)"
+done <<EOT
+attribution, every model, channel|/v1/reports/attribution?dimension=channel
+attribution, lastNonDirect, campaign|/v1/reports/attribution?model=lastNonDirect&dimension=utmCampaign
+EOT
 echo "server memory at the end: $(rss)"

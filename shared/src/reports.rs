@@ -20,6 +20,7 @@ use serde_json::{Number, Value};
 use crate::commerce::{Currency, Money, Rates, unnamed_currency};
 use crate::session::Session;
 
+pub mod attribution;
 pub mod compute;
 pub mod index;
 

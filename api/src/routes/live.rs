@@ -89,6 +89,25 @@ pub async fn events(
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(live.keep_alive_s))))
 }
 
+/// The live stream under the path the issue names: the same as `GET /v1/live/events`.
+#[utoipa::path(
+    get, path = "/v1/live", tag = "users", operation_id = "stream_live",
+    params(LiveParams), security(("session" = [])),
+    responses(
+        (status = 200, content_type = "text/event-stream", body = JourneyEvent,
+         description = "A stream of server-sent events, each one event as JSON (as `/v1/live/events`)"),
+        (status = 400, body = ErrorBody),
+        (status = 429, description = "This instance serves its most live streams", body = ErrorBody),
+    )
+)]
+pub async fn stream(
+    viewer: RequireViewer,
+    state: State<AppState>,
+    params: Result<Query<LiveParams>, QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    events(viewer, state, params).await
+}
+
 /// One open stream: its position, what it has read but not sent, and its slot among the
 /// instance's streams (released when the client goes and the stream is dropped; closed
 /// when the server shuts down).

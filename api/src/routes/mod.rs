@@ -3,6 +3,7 @@
 //! generated from their annotations.
 
 pub mod admin;
+pub mod attribution;
 pub mod auth;
 pub mod browser;
 pub mod contract;
@@ -118,6 +119,7 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(users::export))
         .routes(routes!(users::export_csv))
         .routes(routes!(live::events))
+        .routes(routes!(live::stream))
         .routes(routes!(live::visitors))
         .routes(routes!(users::journey))
         .routes(routes!(users::event_types))
@@ -125,6 +127,7 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::timeseries))
         .routes(routes!(reports::breakdown))
         .routes(routes!(reports::retention))
+        .routes(routes!(attribution::report))
         .routes(routes!(funnels::compute))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))

@@ -2,6 +2,7 @@
 //! by a real HTTP client.
 
 mod access;
+mod attribution;
 mod auth;
 mod backup;
 mod compat;

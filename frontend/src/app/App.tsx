@@ -12,6 +12,7 @@ import { Providers } from './providers';
 function named<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K): LazyExoticComponent<ComponentType> {
   return lazy(() => load().then((m) => ({ default: m[name] })));
 }
+const AttributionPage = named(() => import('@/features/attribution/components/AttributionPage'), 'AttributionPage');
 const AdminPage = named(() => import('@/features/admin/components/AdminPage'), 'AdminPage');
 const SignInPage = named(() => import('@/features/auth/components/SignInPage'), 'SignInPage');
 const CommercePage = named(() => import('@/features/commerce/components/CommercePage'), 'CommercePage');
@@ -60,6 +61,7 @@ const router = createBrowserRouter([
       { path: 'funnels', element: page(FunnelsPage), errorElement: <PageError /> },
       { path: 'live', element: page(LivePage), errorElement: <PageError /> },
       { path: 'retention', element: page(RetentionPage), errorElement: <PageError /> },
+      { path: 'attribution', element: page(AttributionPage), errorElement: <PageError /> },
       {
         path: 'jobs',
         errorElement: <PageError />,

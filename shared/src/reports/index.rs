@@ -412,6 +412,28 @@ impl FirstOrders<u32> for ByCode<'_> {
     }
 }
 
+/// One indexed visit, as [`VisitIndex::visits_with`] hands it out.
+pub struct IndexedVisit<'a> {
+    pub person: &'a str,
+    pub start: DateTime<Utc>,
+    /// Orders placed in the visit.
+    pub orders: u64,
+    /// Revenue of the visit's orders per currency, minor units, less refunds.
+    pub revenue: &'a BTreeMap<Currency, i64>,
+    dims: &'a [u32; VISIT_DIMS.len()],
+    values: &'a Interner,
+}
+
+impl<'a> IndexedVisit<'a> {
+    /// The visit's value of a visit-level dimension ([`NONE`] for an event-level one).
+    pub fn value(&self, d: Dimension) -> &'a str {
+        match slot(d) {
+            Slot::Visit(i) => self.values.name(self.dims[i]),
+            Slot::Event(_) => NONE,
+        }
+    }
+}
+
 /// The in-memory visit index of one instance.
 pub struct VisitIndex {
     days: u32,
@@ -516,6 +538,12 @@ impl VisitIndex {
             .unwrap_or(false)
     }
 
+    /// The start of the window the index holds every visit of (`None` before the load).
+    pub fn window_start(&self) -> Option<DateTime<Utc>> {
+        self.read(|d| d.from_ms)
+            .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+    }
+
     /// How much the index holds (`None` before the load).
     pub fn size(&self) -> Option<IndexSize> {
         self.read(|d| IndexSize {
@@ -531,6 +559,38 @@ impl VisitIndex {
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .map(f)
+    }
+
+    /// Hands `f` the visits that start in `[start, end)` and pass every filter (read under
+    /// the index's lock, so `f` should not wait on anything), or `None` when the index does
+    /// not cover `start`.
+    pub fn visits_with<R>(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        filters: &[Filter],
+        f: impl FnOnce(&mut dyn Iterator<Item = IndexedVisit<'_>>) -> R,
+    ) -> Option<R> {
+        self.read(|d| {
+            if start.timestamp_millis() < d.from_ms {
+                return None;
+            }
+            let filters = d.resolve(filters);
+            let bounds = (start.timestamp_millis(), end.timestamp_millis());
+            let mut visits = d.select(bounds, &filters).map(|r| IndexedVisit {
+                person: d.people.name(r.who),
+                start: Utc
+                    .timestamp_millis_opt(r.start_ms)
+                    .single()
+                    .unwrap_or_default(),
+                orders: r.whole.orders,
+                revenue: &r.whole.revenue,
+                dims: &r.dims,
+                values: &d.values,
+            });
+            Some(f(&mut visits))
+        })
+        .flatten()
     }
 
     /// A breakdown from the index, or `None` when it does not cover the range.

@@ -1,6 +1,7 @@
 //! Integration tests of the shared crate: the storage conformance suite (every engine) and
 //! the group-commit batcher on the embedded engine.
 
+mod attribution_cases;
 mod batcher;
 #[macro_use]
 mod conformance;

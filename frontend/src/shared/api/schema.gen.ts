@@ -582,6 +582,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live stream under the path the issue names: the same as `GET /v1/live/events`. */
+        get: operations["stream_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/live/events": {
         parameters: {
             query?: never;
@@ -677,6 +694,27 @@ export interface paths {
          * @description Unknown or revoked key: 404, as Segment's CDN answers, and the library loads nothing.
          */
         get: operations["segment_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue, orders and conversions of the orders placed in a range, credited to the
+         *     channels, campaigns or sources of each buyer's visits in the lookback window before each
+         *     order (identity merges included), under one attribution model or all five.
+         */
+        get: operations["get_attribution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -944,6 +982,67 @@ export interface components {
             event: components["schemas"]["JourneyEvent"];
             /** @enum {string} */
             record: "event";
+        };
+        /** @description Revenue, orders and conversions credited under one model. */
+        AttributionFigures: {
+            /**
+             * Format: double
+             * @description Fractional conversions (a person's first order of the range), 4 decimal places.
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description Fractional orders credited, rounded to 4 decimal places.
+             */
+            orders: number;
+            /**
+             * Format: double
+             * @description In the reporting currency, rounded to its minor unit.
+             */
+            revenue: number;
+        };
+        /** @description Orders credited to the visits before them, per value of a dimension. */
+        AttributionReport: {
+            /** @description The reporting currency of `revenue`. */
+            currency: string;
+            dimension: string;
+            /** Format: date */
+            from: string;
+            /** Format: int32 */
+            lookbackDays: number;
+            /** @description The models answered, in the order the console shows them. */
+            models: string[];
+            /** @description Values with credit, most revenue (summed over the models) first. */
+            rows: components["schemas"]["AttributionRow"][];
+            timeZone: string;
+            /** Format: date */
+            to: string;
+            /**
+             * @description Every order of the range: each model's rows plus `unattributed` add up to it (up to
+             *     rounding).
+             */
+            total: components["schemas"]["AttributionFigures"];
+            /** @description Orders without a touch in their lookback window. */
+            unattributed: components["schemas"]["AttributionFigures"];
+            /** @description Revenue in currencies without a rate, per currency: in no row and no total. */
+            unconverted: Record<string, never>;
+        };
+        /** @description One dimension value: its figures under the one model asked, or under every model. */
+        AttributionRow: {
+            /** Format: double */
+            conversions?: number | null;
+            /** @description Every model asked (`model=all`): the figures per model name. */
+            models?: {
+                [key: string]: components["schemas"]["AttributionFigures"];
+            } | null;
+            /** Format: double */
+            orders?: number | null;
+            /**
+             * Format: double
+             * @description One model asked: its revenue credit.
+             */
+            revenue?: number | null;
+            value: string;
         };
         /** @description One audit log entry: who did what to whom, when. */
         AuditRecord: {
@@ -3800,6 +3899,57 @@ export interface operations {
             };
         };
     };
+    stream_live: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated event types to show (all when absent). */
+                type?: string;
+                /** @description Show only this person's events (user id, else anonymous id). */
+                user?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of server-sent events, each one event as JSON (as `/v1/live/events`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["JourneyEvent"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This instance serves its most live streams */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     stream_live_events: {
         parameters: {
             query?: {
@@ -3999,6 +4149,77 @@ export interface operations {
             };
             /** @description Unknown or revoked write key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_attribution: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `first`, `lastNonDirect`, `linear`, `position` or `timeDecay`; `all` (default): every
+                 *     model side by side (rows then carry `models` instead of the figures).
+                 */
+                model?: string;
+                /** @description `channel` (default), `utmCampaign` or `utmSource`: what credit goes to. */
+                dimension?: string;
+                /**
+                 * @description Visits up to this many days (24 h each) before an order are its touches: 1 to 90
+                 *     (default 30).
+                 */
+                lookbackDays?: number;
+                /**
+                 * @description First local day (the shop's time zone) of the orders counted, inclusive; default 29
+                 *     days before `to`.
+                 */
+                from?: string;
+                /** @description Last local day, inclusive; default today in the shop's time zone. */
+                to?: string;
+                /**
+                 * @description Repeatable, as in the other reports: only visits that pass every filter are touches
+                 *     (an order left without one is unattributed).
+                 */
+                filter?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionReport"];
+                };
+            };
+            /** @description Unknown model or dimension; bad lookback, filter or range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
