@@ -310,6 +310,7 @@ pub async fn create_import(
             )
         })?;
     let params = ImportParams {
+        kind: req.kind,
         source: req.source.into(),
         format,
         mapping: req.mapping.map(Into::into),
@@ -343,7 +344,7 @@ pub async fn create_import(
         &user.account.id,
         "import.create",
         &job.id,
-        json!({ "format": params.format, "dryRun": params.dry_run }),
+        json!({ "kind": params.kind, "format": params.format, "dryRun": params.dry_run }),
     )
     .await?;
     Ok((StatusCode::ACCEPTED, Json(view(job)?)))

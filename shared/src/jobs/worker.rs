@@ -382,6 +382,17 @@ impl JobWorker {
             JobKind::Import => {
                 let p: ImportParams = serde_json::from_value(job.params.clone())
                     .map_err(|e| JobError::Permanent(format!("bad import params: {e}")))?;
+                if p.kind != super::ImportKind::Events {
+                    let r = super::enrich::run(
+                        &p,
+                        &self.settings,
+                        self.objects.as_ref(),
+                        self.store.as_ref(),
+                        ctx,
+                    )
+                    .await?;
+                    return result_value(&r);
+                }
                 let r = import::run(
                     &p,
                     &self.settings,

@@ -2,6 +2,7 @@
 //! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
 
 pub mod accounts;
+pub mod catalog;
 pub mod funnels;
 pub mod identity;
 pub mod jobs;
@@ -9,6 +10,7 @@ pub mod live;
 pub mod mongo;
 pub mod moves;
 pub mod privacy;
+pub mod profile_traits;
 pub mod purge;
 pub mod retention;
 pub mod sqlite;
@@ -20,6 +22,7 @@ pub use accounts::{
     Account, AccountStore, AccountUpdate, AuditCursor, AuditEntry, AuditStore, Email, Role,
     SessionRecord, SessionRecordStore, WriteKey, WriteKeyKind, WriteKeyStore,
 };
+pub use catalog::CatalogStore;
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
 pub use identity::IdentityStore;
 pub use jobs::{
@@ -29,6 +32,7 @@ pub use jobs::{
 pub use live::{LiveQuery, LiveStore};
 pub use moves::{MoveStep, MoveStore, Mover};
 pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
+pub use profile_traits::{TraitOutcome, TraitStore, TraitUpdate};
 pub use purge::PurgeStore;
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
 pub use visit_feed::{GoneVisit, MarkedVisit, VisitFeed};
@@ -317,6 +321,8 @@ pub trait Store:
     + RetentionStore
     + LiveStore
     + PurgeStore
+    + CatalogStore
+    + TraitStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;
