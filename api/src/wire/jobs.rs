@@ -12,6 +12,7 @@ use shared::jobs::enrich::EnrichReport;
 use shared::jobs::export::ExportResult;
 use shared::jobs::import::{ImportReport, LineError};
 use shared::jobs::purge::{PurgeParams, PurgeResult};
+use shared::jobs::schedules::ImportSchedule;
 use shared::jobs::{CsvMapping, ImportFormat, ImportKind, ImportParams, ImportSource};
 use shared::privacy::{ErasureParams, ErasureResult};
 use shared::storage::{Job, JobKind, JobProgress, JobStatus};
@@ -356,6 +357,57 @@ pub struct ImportRequest {
     /// Validate only: the job's result is the validation report; nothing is stored.
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// Create an import schedule (`POST /v1/imports/schedules`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImportScheduleRequest {
+    /// `events` (the default), `catalog` or `traits`.
+    #[serde(default)]
+    pub kind: ImportKind,
+    /// An `s3` or `url` source (an upload is read once).
+    pub source: Source,
+    /// `ndjson`, `csv` or `segment`.
+    #[schema(example = "csv")]
+    pub format: String,
+    /// Required for `csv`.
+    #[serde(default)]
+    pub mapping: Option<Mapping>,
+    /// Cron expression with seconds, UTC: `0 0 6 * * *` is daily at 06:00.
+    #[schema(example = "0 0 6 * * *")]
+    pub cron: String,
+}
+
+/// A scheduled import source.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportScheduleView {
+    pub id: String,
+    pub cron: String,
+    pub kind: ImportKind,
+    pub source: Source,
+    pub format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Mapping>,
+    pub created_at: DateTime<Utc>,
+    /// The account that created it.
+    pub created_by: String,
+}
+
+impl From<ImportSchedule> for ImportScheduleView {
+    fn from(s: ImportSchedule) -> Self {
+        Self {
+            id: s.id,
+            cron: s.cron,
+            kind: s.params.kind,
+            source: s.params.source.into(),
+            format: format_name(s.params.format).to_owned(),
+            mapping: s.params.mapping.map(Mapping::from),
+            created_at: s.created_at,
+            created_by: s.created_by,
+        }
+    }
 }
 
 fn format_name(f: ImportFormat) -> &'static str {

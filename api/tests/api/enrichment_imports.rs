@@ -1,6 +1,7 @@
 //! Enrichment imports over real HTTP: a catalog CSV names the products of the product
 //! breakdown (past events included) and a re-import changes nothing; a CRM file's traits
-//! reach profiles by user id and by email, and unknown people are skipped.
+//! reach profiles by user id and by email, and unknown people are skipped; admins schedule
+//! import sources.
 
 use std::time::Duration;
 
@@ -195,4 +196,81 @@ async fn a_crm_file_merges_traits_by_user_id_and_email_and_skips_unknown_people(
     assert_eq!(bo["traits"]["company"], "Bo Ltd");
     let (status, _) = app.get_json("/v1/users/ghost").await;
     assert_eq!(status, 404, "unknown people are not created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_schedule_import_sources_and_bad_schedules_get_json_400s() {
+    let app = spawn_app().await;
+    let create = |body: Value| {
+        app.client
+            .post(app.url("/v1/imports/schedules"))
+            .json(&body)
+            .send()
+    };
+    let r = create(
+        json!({"kind": "catalog", "cron": "0 0 6 * * *", "format": "csv",
+        "source": {"type": "s3", "bucket": "feeds", "key": "catalog.csv"},
+        "mapping": {"columns": {"sku": "id", "name": "title"}}}),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.expect("json");
+    assert_eq!(created["kind"], "catalog");
+    assert_eq!(created["cron"], "0 0 6 * * *");
+    assert_eq!(created["source"]["bucket"], "feeds");
+    assert_eq!(created["mapping"]["columns"]["sku"], "id");
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    for (body, code) in [
+        (
+            json!({"cron": "daily", "format": "ndjson",
+                   "source": {"type": "url", "url": "https://x.example/a.ndjson"}}),
+            "invalid_schedule",
+        ),
+        (
+            json!({"cron": "0 0 6 * * *", "format": "ndjson",
+                   "source": {"type": "upload", "uploadId": "a".repeat(64)}}),
+            "invalid_schedule",
+        ),
+        (
+            json!({"kind": "catalog", "cron": "0 0 6 * * *", "format": "csv",
+                   "source": {"type": "s3", "bucket": "b", "key": "k"},
+                   "mapping": {"columns": {"name": "title"}}}),
+            "invalid_schedule",
+        ),
+        (
+            json!({"cron": "0 0 6 * * *", "format": "xml",
+                   "source": {"type": "s3", "bucket": "b", "key": "k"}}),
+            "unknown_format",
+        ),
+    ] {
+        let r = create(body.clone()).await.expect("sent");
+        assert_eq!(r.status(), 400, "{body}");
+        let err: Value = r.json().await.expect("json");
+        assert_eq!(err["code"], code, "{body}: {err}");
+    }
+
+    let (status, page) = app.get_json("/v1/imports/schedules").await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"].as_array().expect("items").len(), 1);
+    assert_eq!(page["items"][0]["id"], id.as_str());
+    let (_, audit) = app.get_json("/v1/admin/audit").await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|e| e["action"] == "import_schedule.create" && e["target"] == id.as_str()),
+        "{audit}"
+    );
+    let delete = || {
+        app.client
+            .delete(app.url(&format!("/v1/imports/schedules/{id}")))
+            .send()
+    };
+    assert_eq!(delete().await.expect("sent").status(), 204);
+    assert_eq!(delete().await.expect("sent").status(), 404);
+    let (_, page) = app.get_json("/v1/imports/schedules").await;
+    assert_eq!(page["items"], json!([]));
 }

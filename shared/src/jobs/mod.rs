@@ -9,6 +9,7 @@ pub mod export;
 pub mod import;
 pub mod object_store;
 pub mod purge;
+pub mod schedules;
 pub mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod funnels;
 pub mod identity;
+pub mod import_schedules;
 pub mod jobs;
 pub mod live;
 pub mod mongo;
@@ -25,6 +26,7 @@ pub use accounts::{
 pub use catalog::CatalogStore;
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
 pub use identity::IdentityStore;
+pub use import_schedules::ImportScheduleStore;
 pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
@@ -323,6 +325,7 @@ pub trait Store:
     + PurgeStore
     + CatalogStore
     + TraitStore
+    + ImportScheduleStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -1,6 +1,7 @@
 //! Conformance cases for enrichment imports, per engine: the catalog upserts by SKU (the
 //! same items twice change nothing), and imported traits merge into stored profiles by id
-//! (an id linked to a person reaches the person) and are found by email.
+//! (an id linked to a person reaches the person) and are found by email; import schedules
+//! are stored, listed and deleted.
 
 use std::sync::Arc;
 
@@ -8,6 +9,8 @@ use serde_json::json;
 use shared::catalog::{CatalogItem, Upserted};
 use shared::commerce::{Currency, Money};
 use shared::identity::IdentityLink;
+use shared::jobs::schedules::ImportSchedule;
+use shared::jobs::{CsvMapping, ImportFormat, ImportKind, ImportParams, ImportSource};
 use shared::storage::{Store, TraitOutcome, TraitUpdate};
 
 use crate::helpers::*;
@@ -169,7 +172,41 @@ pub async fn imported_traits_merge_into_profiles_by_id_and_by_email(store: Arc<d
     );
 }
 
+pub async fn import_schedules_are_added_listed_oldest_first_and_deleted(store: Arc<dyn Store>) {
+    let params = |key: &str| ImportParams {
+        kind: ImportKind::Catalog,
+        source: ImportSource::S3 {
+            bucket: "feeds".into(),
+            key: key.into(),
+        },
+        format: ImportFormat::Csv,
+        mapping: Some(CsvMapping {
+            columns: [("sku".to_owned(), "id".to_owned())].into(),
+            event_type: None,
+            delimiter: Some(';'),
+        }),
+        dry_run: false,
+    };
+    let a = ImportSchedule::new("0 0 6 * * *", params("a.csv"), at(DAY0), "admin-1").expect("a");
+    let b = ImportSchedule::new("0 30 * * * *", params("b.csv"), at(DAY0 + 1_000), "admin-1")
+        .expect("b");
+    assert!(store.import_schedules().await.expect("list").is_empty());
+    store.add_import_schedule(&b).await.expect("add");
+    store.add_import_schedule(&a).await.expect("add");
+    assert_eq!(
+        store.import_schedules().await.expect("list"),
+        [a.clone(), b.clone()]
+    );
+    assert!(store.delete_import_schedule(&a.id).await.expect("delete"));
+    assert!(
+        !store.delete_import_schedule(&a.id).await.expect("delete"),
+        "gone already"
+    );
+    assert_eq!(store.import_schedules().await.expect("list"), [b]);
+}
+
 conformance_suite!(
     the_catalog_upserts_by_sku_and_a_repeat_changes_nothing,
     imported_traits_merge_into_profiles_by_id_and_by_email,
+    import_schedules_are_added_listed_oldest_first_and_deleted,
 );

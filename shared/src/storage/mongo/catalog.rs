@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::write::{MongoTx, TxBody};
 use super::*;
 use crate::catalog::{CatalogItem, Upserted};
+use crate::jobs::schedules::ImportSchedule;
 use crate::storage::catalog::{CatalogStore, plan_upsert};
 use crate::storage::profile_traits::{self, TraitOutcome, TraitStore, TraitUpdate};
 
@@ -103,5 +104,49 @@ impl TraitStore for MongoStore {
             }
         }
         Ok(ids)
+    }
+}
+
+pub(super) const IMPORT_SCHEDULES: &str = "import_schedules";
+
+/// `import_schedules`: one small document per schedule (`_id` its id), the schedule whole
+/// as JSON text in `body`; read whole by the worker every minute.
+#[async_trait]
+impl ImportScheduleStore for MongoStore {
+    async fn add_import_schedule(&self, schedule: &ImportSchedule) -> Result<(), StoreError> {
+        self.db
+            .collection::<Document>(IMPORT_SCHEDULES)
+            .insert_one(doc! {
+                "_id": &schedule.id,
+                "created_at": bson_time(schedule.created_at),
+                "body": body_text(schedule)?,
+            })
+            .await
+            .map_err(|e| driver_error(&e))?;
+        Ok(())
+    }
+
+    async fn import_schedules(&self) -> Result<Vec<ImportSchedule>, StoreError> {
+        let docs: Vec<Document> = self
+            .db
+            .collection::<Document>(IMPORT_SCHEDULES)
+            .find(doc! {})
+            .sort(doc! { "created_at": 1, "_id": 1 })
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        docs.iter().map(|d| body_of(d, "import schedule")).collect()
+    }
+
+    async fn delete_import_schedule(&self, id: &str) -> Result<bool, StoreError> {
+        let r = self
+            .db
+            .collection::<Document>(IMPORT_SCHEDULES)
+            .delete_one(doc! { "_id": id })
+            .await
+            .map_err(|e| driver_error(&e))?;
+        Ok(r.deleted_count > 0)
     }
 }

@@ -77,6 +77,7 @@ const COLLECTIONS: &[&str] = &[
     retention::RETENTION_FIRSTS,
     VISITS_GONE,
     catalog::CATALOG,
+    catalog::IMPORT_SCHEDULES,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;

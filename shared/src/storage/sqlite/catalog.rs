@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::*;
 use crate::catalog::{CatalogItem, Upserted};
 use crate::commerce::{Currency, Money};
+use crate::jobs::schedules::ImportSchedule;
 use crate::storage::catalog::{CatalogStore, plan_upsert};
 use crate::storage::profile_traits::{self, TraitOutcome, TraitStore, TraitUpdate};
 
@@ -124,6 +125,50 @@ impl TraitStore for SqliteStore {
                 }
             }
             Ok(ids)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ImportScheduleStore for SqliteStore {
+    async fn add_import_schedule(&self, schedule: &ImportSchedule) -> Result<(), StoreError> {
+        let (id, at) = (schedule.id.clone(), ms(schedule.created_at));
+        let body = serde_json::to_string(schedule)
+            .map_err(|e| StoreError::Internal(format!("cannot encode a schedule: {e}")))?;
+        self.with_conn(move |c| {
+            c.execute(
+                "INSERT INTO import_schedules (id, created_at, body) VALUES (?1, ?2, ?3)",
+                params![id, at, body],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn import_schedules(&self) -> Result<Vec<ImportSchedule>, StoreError> {
+        let bodies = self
+            .with_conn(|c| {
+                c.prepare_cached("SELECT body FROM import_schedules ORDER BY created_at, id")?
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        bodies
+            .iter()
+            .map(|b| {
+                serde_json::from_str(b).map_err(|e| {
+                    StoreError::Internal(format!("a stored schedule does not read: {e}"))
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_import_schedule(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.with_conn(move |c| {
+            c.execute("DELETE FROM import_schedules WHERE id = ?1", [id])
+                .map(|n| n > 0)
         })
         .await
     }
