@@ -22,7 +22,7 @@ use crate::wire::jobs::{ImportScheduleRequest, ImportScheduleView};
 /// Schedule an import source: each run (cron, UTC) is an import job keyed by the schedule
 /// and the run's time.
 #[utoipa::path(
-    post, path = "/v1/imports/schedules", tag = "jobs", security(("session" = [])),
+    post, path = "/v1/imports/schedules", tag = "jobs", operation_id = "create_import_schedule", security(("session" = [])),
     request_body = ImportScheduleRequest,
     responses(
         (status = 201, body = ImportScheduleView),
@@ -65,7 +65,7 @@ pub async fn create(
 
 /// Every import schedule, oldest first (one page).
 #[utoipa::path(
-    get, path = "/v1/imports/schedules", tag = "jobs", security(("session" = [])),
+    get, path = "/v1/imports/schedules", tag = "jobs", operation_id = "list_import_schedules", security(("session" = [])),
     responses(
         (status = 200, body = Page<ImportScheduleView>),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -81,7 +81,7 @@ pub async fn list(
 
 /// Delete an import schedule (jobs it already enqueued stay).
 #[utoipa::path(
-    delete, path = "/v1/imports/schedules/{id}", tag = "jobs", security(("session" = [])),
+    delete, path = "/v1/imports/schedules/{id}", tag = "jobs", operation_id = "delete_import_schedule", security(("session" = [])),
     params(("id" = String, Path, description = "Schedule id")),
     responses(
         (status = 204, description = "Deleted"),
