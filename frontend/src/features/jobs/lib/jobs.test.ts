@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enrichReport, erasedPerson, importReport, isActive, isDryRun, jobDay, progressFraction } from './jobs';
+import { enrichReport, erasedPerson, importKind, importReport, isActive, isDryRun, jobDay, progressFraction } from './jobs';
 
 const progress = { bytesProcessed: 0, eventsProcessed: 0, eventsInvalid: 0, eventsDuplicate: 0 };
 
@@ -40,6 +40,9 @@ describe('jobs', () => {
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: true } })).toBe(true);
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: false } })).toBe(false);
     expect(isDryRun({ kind: 'export', params: { date: '2026-11-21' } })).toBe(false);
+    expect(importKind({ kind: 'import', params: { source, format: 'ndjson', dryRun: false } })).toBe('events');
+    expect(importKind({ kind: 'import', params: { kind: 'traits', source, format: 'ndjson', dryRun: false } })).toBe('traits');
+    expect(importKind({ kind: 'export', params: { date: '2026-11-21' } })).toBe('events');
   });
   it('tells a catalog or traits report from an event import report', () => {
     const result = {

@@ -32,6 +32,11 @@ export function enrichReport(job: Pick<Job, 'kind' | 'result'>): EnrichReport | 
   return r;
 }
 
+/** What an import job brings (`events` for event imports and jobs of other kinds). */
+export function importKind(job: Pick<Job, 'kind' | 'params'>): Schemas['ImportKind'] {
+  return job.kind === 'import' && 'kind' in job.params && job.params.kind ? job.params.kind : 'events';
+}
+
 /** Whether a job is an import that only validates (a dry run). */
 export function isDryRun(job: Pick<Job, 'kind' | 'params'>): boolean {
   return job.kind === 'import' && 'dryRun' in job.params && job.params.dryRun === true;
