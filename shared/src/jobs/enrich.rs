@@ -261,12 +261,14 @@ pub async fn run(
             }
         }
         if chunk.len() >= CHUNK_LINES {
+            // Cancelled: stop before the next store write (chunks written so far stay).
+            ctx.check()?;
             flush(chunk.take(), params.dry_run, store, max_errors, &mut report).await?;
             ctx.add_events(pending_lines, pending_invalid, 0);
             (pending_lines, pending_invalid) = (0, 0);
-            ctx.check()?;
         }
     }
+    ctx.check()?;
     flush(chunk, params.dry_run, store, max_errors, &mut report).await?;
     ctx.add_events(pending_lines, pending_invalid, 0);
     Ok(report)

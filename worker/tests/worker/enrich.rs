@@ -1,5 +1,6 @@
 //! Enrichment imports on the worker: a catalog from S3 (moto) run by the worker process,
-//! a CRM file of traits from a URL, and a scheduled source enqueued once per run.
+//! a CRM file of traits from a URL, cancelling a running catalog import, and a scheduled
+//! source enqueued once per run.
 
 use std::sync::Arc;
 
@@ -24,8 +25,13 @@ async fn enqueue(store: &Arc<dyn Store>, params: &ImportParams) -> String {
     r.job().id.clone()
 }
 
-/// Serves `body` once per request over plain HTTP on 127.0.0.1.
+/// Serves `body` once per request over plain HTTP on 127.0.0.1; with `hang`, sends it and
+/// keeps the response open.
 async fn serve(body: String) -> String {
+    serve_then(body, false).await
+}
+
+async fn serve_then(body: String, hang: bool) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -37,12 +43,17 @@ async fn serve(body: String) -> String {
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = sock.read(&mut buf).await;
+                // Hanging: announce more than is sent, so the reader keeps waiting.
+                let length = if hang { body.len() + 1 } else { body.len() };
                 let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    body.len()
+                    "HTTP/1.1 200 OK\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n"
                 );
                 let _ = sock.write_all(head.as_bytes()).await;
                 let _ = sock.write_all(body.as_bytes()).await;
+                if hang {
+                    let _ = sock.flush().await;
+                    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                }
             });
         }
     });
@@ -173,6 +184,47 @@ async fn a_crm_file_from_a_url_merges_traits_and_skips_unknown_people() {
     );
     let ana = store.get_user("ana").await.expect("read").expect("ana");
     assert_eq!(ana.traits["plan"], "pro");
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_catalog_import_can_be_cancelled() {
+    let lines: String = (0..10)
+        .map(|i| format!("{}\n", json!({"sku": format!("S-{i}"), "name": "x"})))
+        .collect();
+    let url = serve_then(lines, true).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let s = settings(
+        dir.path(),
+        &[("APP__IMPORT__URL_ALLOWLIST", "127.0.0.1".into())],
+    );
+    let store = open(&s).await;
+    let (_runner, handle) = start_runner(&store, &s).await;
+    let params = ImportParams {
+        kind: ImportKind::Catalog,
+        source: ImportSource::Url { url },
+        format: ImportFormat::Ndjson,
+        mapping: None,
+        dry_run: false,
+    };
+    let id = enqueue(&store, &params).await;
+    let mut running = false;
+    for _ in 0..300 {
+        let j = store.get_job(&id).await.expect("get").expect("job");
+        if j.status == shared::storage::JobStatus::Running && j.progress.bytes_processed > 0 {
+            running = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(running, "the import was seen running with bytes read");
+    store
+        .cancel_job(&id, Utc::now())
+        .await
+        .expect("cancel")
+        .expect("flagged");
+    let done = wait_final(&store, &id).await;
+    assert_eq!(done.status, shared::storage::JobStatus::Cancelled);
     handle.shutdown().await;
 }
 
