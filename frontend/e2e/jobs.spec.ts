@@ -95,3 +95,21 @@ test('jobs: a catalog import names the products of the commerce page', async ({ 
   await expect(products.locator('tr[data-value="SKU-E2E-2"]').getByRole('button', { name: 'Rain jacket' })).toBeVisible();
   await shot(page, 'commerce-products');
 });
+
+test('jobs: an admin schedules a catalog source and removes it', async ({ page }) => {
+  await page.goto('/jobs');
+  const panel = page.locator('[data-panel="import-schedules"]');
+  await expect(panel.getByText('No scheduled imports.')).toBeVisible();
+  const form = panel.getByRole('form', { name: 'Add the schedule' });
+  await form.getByLabel('Address').fill('https://feeds.example.com/catalog.ndjson');
+  await form.getByLabel('Schedule (cron with seconds, UTC)').fill('0 30 5 * * *');
+  await form.getByRole('button', { name: 'Add the schedule' }).click();
+  const row = panel.locator('tr[data-schedule]');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('Product catalog');
+  await expect(row).toContainText('https://feeds.example.com/catalog.ndjson');
+  await expect(row).toContainText('0 30 5 * * *');
+  await shot(page, 'jobs-schedules');
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await expect(panel.getByText('No scheduled imports.')).toBeVisible();
+});
