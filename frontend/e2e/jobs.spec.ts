@@ -48,3 +48,68 @@ test('jobs: backfill an export and import a file with a dry run first', async ({
   await expect(users.locator('.event')).toHaveCount(2);
   expect((await users.locator('.event .event-type').allTextContents()).sort()).toEqual(['page_view', 'purchase']);
 });
+
+test('jobs: a catalog import names the products of the commerce page', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  // Product views with SKUs only, through an event import over the API (the session's cookie).
+  const at = new Date(Date.now() - 3_600_000).toISOString();
+  const views = ['SKU-E2E-1', 'SKU-E2E-1', 'SKU-E2E-2']
+    .map((sku, i) => JSON.stringify({ messageId: `cat-pv-${i}`, userId: `e2e-cat-${i}`, type: 'product_view', timestamp: at, properties: { sku } }))
+    .join('\n');
+  const upload = await page.request.post('/v1/imports/uploads', { data: Buffer.from(views + '\n') });
+  expect(upload.status()).toBe(201);
+  const { uploadId } = (await upload.json()) as { uploadId: string };
+  const started = await page.request.post('/v1/imports', { data: { source: { type: 'upload', uploadId }, format: 'ndjson' } });
+  expect(started.status()).toBe(202);
+  const { id } = (await started.json()) as { id: string };
+  await expect
+    .poll(async () => ((await (await page.request.get(`/v1/jobs/${id}`)).json()) as { status: string }).status, { timeout: 60_000 })
+    .toBe('succeeded');
+
+  await page.getByRole('link', { name: 'Jobs' }).click();
+  const form = page.getByRole('form', { name: 'Import events' });
+  await form.getByLabel('What the file holds').selectOption('catalog');
+  await form.getByLabel('File (NDJSON or CSV)').setInputFiles({
+    name: 'catalog.ndjson',
+    mimeType: 'application/x-ndjson',
+    buffer: Buffer.from(
+      [
+        JSON.stringify({ sku: 'SKU-E2E-1', name: 'Trail runner', category: 'Shoes', price: 89.9 }),
+        JSON.stringify({ sku: 'SKU-E2E-2', name: 'Rain jacket', category: 'Coats' }),
+      ].join('\n') + '\n',
+    ),
+  });
+  await page.getByRole('button', { name: 'Check the file (dry run)' }).click();
+  await expect(page.getByRole('heading', { name: 'Dry run: nothing was stored' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('[data-field="created"]')).toHaveText('2');
+  await page.getByRole('button', { name: 'Run the import' }).click();
+  await expect(page.getByRole('heading', { name: 'Import finished' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('[data-field="created"]')).toHaveText('2');
+
+  await page.getByRole('link', { name: 'Commerce' }).click();
+  const products = page.locator('[data-panel="commerce-products"]');
+  const row = products.locator('tr[data-value="SKU-E2E-1"]');
+  await expect(row.getByRole('button', { name: 'Trail runner' })).toBeVisible();
+  await expect(row.locator('[data-field="catalog"]')).toHaveText('SKU-E2E-1 · Shoes');
+  await expect(products.locator('tr[data-value="SKU-E2E-2"]').getByRole('button', { name: 'Rain jacket' })).toBeVisible();
+  await shot(page, 'commerce-products');
+});
+
+test('jobs: an admin schedules a catalog source and removes it', async ({ page }) => {
+  await page.goto('/jobs');
+  const panel = page.locator('[data-panel="import-schedules"]');
+  await expect(panel.getByText('No scheduled imports.')).toBeVisible();
+  const form = panel.getByRole('form', { name: 'Add the schedule' });
+  await form.getByLabel('Address').fill('https://feeds.example.com/catalog.ndjson');
+  await form.getByLabel('Schedule (cron with seconds, UTC)').fill('0 30 5 * * *');
+  await form.getByRole('button', { name: 'Add the schedule' }).click();
+  const row = panel.locator('tr[data-schedule]');
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('Product catalog');
+  await expect(row).toContainText('https://feeds.example.com/catalog.ndjson');
+  await expect(row).toContainText('0 30 5 * * *');
+  await shot(page, 'jobs-schedules');
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await expect(panel.getByText('No scheduled imports.')).toBeVisible();
+});

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod batcher;
+pub mod catalog;
 pub mod clock;
 pub mod commerce;
 pub mod enrich;

@@ -302,16 +302,10 @@ pub async fn create_import(
     req: Result<Json<ImportRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
     let req = body(req)?;
-    let format: ImportFormat =
-        serde_json::from_value(serde_json::Value::String(req.format.clone())).map_err(|_| {
-            ApiError::bad_request(
-                "unknown_format",
-                format!("format {:?} is not one of ndjson, csv, segment", req.format),
-            )
-        })?;
     let params = ImportParams {
+        kind: req.kind,
         source: req.source.into(),
-        format,
+        format: import_format(&req.format)?,
         mapping: req.mapping.map(Into::into),
         dry_run: req.dry_run,
     };
@@ -343,10 +337,20 @@ pub async fn create_import(
         &user.account.id,
         "import.create",
         &job.id,
-        json!({ "format": params.format, "dryRun": params.dry_run }),
+        json!({ "kind": params.kind, "format": params.format, "dryRun": params.dry_run }),
     )
     .await?;
     Ok((StatusCode::ACCEPTED, Json(view(job)?)))
+}
+
+/// An import format by its wire name.
+pub(crate) fn import_format(name: &str) -> Result<ImportFormat, ApiError> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).map_err(|_| {
+        ApiError::bad_request(
+            "unknown_format",
+            format!("format {name:?} is not one of ndjson, csv, segment"),
+        )
+    })
 }
 
 /// Upload a file to import (the raw body: NDJSON or CSV, up to `import.max_upload_bytes`).

@@ -9,6 +9,7 @@ pub mod browser;
 pub mod contract;
 pub mod events;
 pub mod funnels;
+pub mod import_schedules;
 pub mod jobs;
 pub mod live;
 pub mod ops;
@@ -144,6 +145,8 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::export_status))
         .routes(routes!(jobs::create_import))
         .routes(routes!(jobs::upload))
+        .routes(routes!(import_schedules::list, import_schedules::create))
+        .routes(routes!(import_schedules::delete))
 }
 
 fn operations() -> OpenApiRouter<AppState> {

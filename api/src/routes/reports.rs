@@ -173,6 +173,8 @@ pub struct BreakdownReport {
     /// `{"value": "<dimension value>", "<metric>": value, ...}`, most visits first;
     /// `(none)` for visits without a value (an event-level dimension leaves such visits
     /// out of its rows; `productCategory` has `(none)` for products without a category).
+    /// `product` rows also carry the catalog's `label` (name) and `category` when the
+    /// catalog knows the SKU.
     #[schema(value_type = Vec<Object>)]
     pub rows: Vec<Map<String, Value>>,
     /// The figures of every visit of the range that passes the filters.
@@ -396,11 +398,20 @@ pub async fn breakdown(
         limit,
     )
     .await?;
-    let rows = answer
+    let mut rows: Vec<Map<String, Value>> = answer
         .rows
         .into_iter()
         .map(|(value, f)| labelled("value", value, f))
         .collect();
+    if dimension == Dimension::Product {
+        // Read at answer time: a catalog import names past data too.
+        let skus: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.get("value").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        let items = state.store.catalog_items(&skus).await?;
+        shared::catalog::label_rows(&mut rows, &items);
+    }
     Ok(Json(BreakdownReport {
         time_zone: range.tz.name().to_owned(),
         currency: rates.reporting.to_string(),

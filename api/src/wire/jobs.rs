@@ -8,10 +8,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::jobs::ExportParams;
+use shared::jobs::enrich::EnrichReport;
 use shared::jobs::export::ExportResult;
 use shared::jobs::import::{ImportReport, LineError};
 use shared::jobs::purge::{PurgeParams, PurgeResult};
-use shared::jobs::{CsvMapping, ImportFormat, ImportParams, ImportSource};
+use shared::jobs::schedules::ImportSchedule;
+use shared::jobs::{CsvMapping, ImportFormat, ImportKind, ImportParams, ImportSource};
 use shared::privacy::{ErasureParams, ErasureResult};
 use shared::storage::{Job, JobKind, JobProgress, JobStatus};
 use utoipa::ToSchema;
@@ -115,6 +117,7 @@ pub struct ExportJobParams {
 pub enum JobResult {
     Export(ExportReport),
     Import(ImportSummary),
+    Enrich(EnrichSummary),
     Erase(ErasureReport),
     Purge(PurgeReport),
 }
@@ -202,6 +205,51 @@ pub struct ImportSummary {
     pub errors: Vec<ImportLineError>,
 }
 
+/// The report of a `catalog` or `traits` import (a dry run's too: what it would do).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrichSummary {
+    /// `catalog` or `traits`.
+    pub kind: ImportKind,
+    pub dry_run: bool,
+    /// Non-empty lines read (excluding a CSV header).
+    pub lines: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    /// Catalog: SKUs new to the catalog.
+    pub created: u64,
+    /// Catalog: SKUs whose values changed; traits: profiles whose traits changed.
+    pub changed: u64,
+    /// Lines equal to what is stored already: nothing written.
+    pub unchanged: u64,
+    /// Traits: lines whose person is not stored, or whose email matches several profiles.
+    pub skipped: u64,
+    /// Traits that did not fit a profile's bounds.
+    pub traits_dropped: u64,
+    pub bytes: u64,
+    /// The first invalid or skipped lines, up to `import.max_reported_errors`.
+    pub errors: Vec<ImportLineError>,
+}
+
+impl From<EnrichReport> for EnrichSummary {
+    fn from(r: EnrichReport) -> Self {
+        Self {
+            kind: r.kind,
+            dry_run: r.dry_run,
+            lines: r.lines,
+            valid: r.valid,
+            invalid: r.invalid,
+            created: r.created,
+            changed: r.changed,
+            unchanged: r.unchanged,
+            skipped: r.skipped,
+            traits_dropped: r.traits_dropped,
+            bytes: r.bytes,
+            errors: r.errors.into_iter().map(ImportLineError::from).collect(),
+        }
+    }
+}
+
 /// One refused line.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -260,11 +308,12 @@ impl From<ImportSource> for Source {
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Mapping {
-    /// Event field → column name. Fields: `messageId`, `userId`, `anonymousId`,
-    /// `sessionId`, `type`, `timestamp`, `sentAt`, and `properties.<name>`,
-    /// `traits.<name>`, `context.<name>`.
+    /// Field → column name. Events: `messageId`, `userId`, `anonymousId`, `sessionId`,
+    /// `type`, `timestamp`, `sentAt`, and `properties.<name>`, `traits.<name>`,
+    /// `context.<name>`. Catalog: `sku`, `name`, `category`, `brand`, `price`,
+    /// `currency`. Traits: `userId` or `email`, and `traits.<name>`.
     pub columns: BTreeMap<String, String>,
-    /// Event type of every row, when no `type` column is mapped.
+    /// Event type of every row, when no `type` column is mapped (events only).
     pub event_type: Option<String>,
     /// Field separator (default `,`).
     pub delimiter: Option<char>,
@@ -294,6 +343,10 @@ impl From<CsvMapping> for Mapping {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportRequest {
+    /// `events` (the default), `catalog` (products by SKU) or `traits` (profile traits by
+    /// user id or email).
+    #[serde(default)]
+    pub kind: ImportKind,
     pub source: Source,
     /// `ndjson`, `csv` or `segment`.
     #[schema(example = "ndjson")]
@@ -304,6 +357,57 @@ pub struct ImportRequest {
     /// Validate only: the job's result is the validation report; nothing is stored.
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// Create an import schedule (`POST /v1/imports/schedules`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImportScheduleRequest {
+    /// `events` (the default), `catalog` or `traits`.
+    #[serde(default)]
+    pub kind: ImportKind,
+    /// An `s3` or `url` source (an upload is read once).
+    pub source: Source,
+    /// `ndjson`, `csv` or `segment`.
+    #[schema(example = "csv")]
+    pub format: String,
+    /// Required for `csv`.
+    #[serde(default)]
+    pub mapping: Option<Mapping>,
+    /// Cron expression with seconds, UTC: `0 0 6 * * *` is daily at 06:00.
+    #[schema(example = "0 0 6 * * *")]
+    pub cron: String,
+}
+
+/// A scheduled import source.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportScheduleView {
+    pub id: String,
+    pub cron: String,
+    pub kind: ImportKind,
+    pub source: Source,
+    pub format: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Mapping>,
+    pub created_at: DateTime<Utc>,
+    /// The account that created it.
+    pub created_by: String,
+}
+
+impl From<ImportSchedule> for ImportScheduleView {
+    fn from(s: ImportSchedule) -> Self {
+        Self {
+            id: s.id,
+            cron: s.cron,
+            kind: s.params.kind,
+            source: s.params.source.into(),
+            format: format_name(s.params.format).to_owned(),
+            mapping: s.params.mapping.map(Mapping::from),
+            created_at: s.created_at,
+            created_by: s.created_by,
+        }
+    }
 }
 
 fn format_name(f: ImportFormat) -> &'static str {
@@ -347,6 +451,7 @@ impl TryFrom<Job> for JobView {
             JobKind::Import => {
                 let p: ImportParams = read(&j.id, "params", j.params)?;
                 JobParams::Import(ImportRequest {
+                    kind: p.kind,
                     source: p.source.into(),
                     format: format_name(p.format).to_owned(),
                     mapping: p.mapping.map(Mapping::from),
@@ -379,6 +484,10 @@ impl TryFrom<Job> for JobView {
                     manifest: r.manifest,
                     stored_events_at_finish: r.stored_events_at_finish,
                 }))
+            }
+            (JobKind::Import, Some(v)) if v.get("kind").is_some() => {
+                let r: EnrichReport = read(&j.id, "result", v)?;
+                Some(JobResult::Enrich(r.into()))
             }
             (JobKind::Import, Some(v)) => {
                 let r: ImportReport = read(&j.id, "result", v)?;

@@ -10,6 +10,7 @@ mod console;
 mod contract;
 mod crash;
 mod enrich;
+mod enrichment_imports;
 mod helpers;
 mod ingest;
 mod jobs;

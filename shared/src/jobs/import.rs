@@ -120,9 +120,25 @@ impl CsvMapping {
     }
 }
 
+/// What an import brings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportKind {
+    /// Behaviour events, through the ingestion pipeline.
+    #[default]
+    Events,
+    /// Products by SKU: name, category, brand, price ([`crate::catalog`]).
+    Catalog,
+    /// Profile traits by user id or email, as a CRM export gives them.
+    Traits,
+}
+
 /// Parameters of an import job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ImportParams {
+    /// `events` when absent (jobs queued before kinds existed read as such).
+    #[serde(default)]
+    pub kind: ImportKind,
     pub source: ImportSource,
     pub format: ImportFormat,
     /// Required for `csv`.
@@ -137,6 +153,12 @@ impl ImportParams {
     pub fn validate(&self) -> Result<(), String> {
         match (self.format, &self.mapping) {
             (ImportFormat::Csv, None) => Err("format csv needs a mapping".to_owned()),
+            (ImportFormat::Segment, _) if self.kind != ImportKind::Events => {
+                Err("format segment is only for event imports".to_owned())
+            }
+            (ImportFormat::Csv, Some(m)) if self.kind != ImportKind::Events => {
+                super::enrich::validate_mapping(self.kind, m)
+            }
             (ImportFormat::Csv, Some(m)) => m.validate(),
             (_, Some(_)) => Err("a mapping is only used with format csv".to_owned()),
             _ => Ok(()),
@@ -328,7 +350,7 @@ pub async fn open_url(url: &str, settings: &ImportSettings) -> Result<ObjectRead
 /// Reads one line of at most `max` bytes into `buf` (without the newline). Longer lines
 /// are consumed but truncated; returns (bytes consumed, whether it was too long), or
 /// `None` at the end of the input.
-async fn read_line(
+pub(super) async fn read_line(
     r: &mut (impl AsyncBufRead + Unpin),
     buf: &mut Vec<u8>,
     max: usize,
@@ -390,7 +412,7 @@ fn cell_value(s: &str) -> Value {
     }
 }
 
-struct CsvShape {
+pub(super) struct CsvShape {
     /// (event field, column index)
     fields: Vec<(String, usize)>,
     event_type: Option<String>,
@@ -409,7 +431,7 @@ fn csv_record(line: &[u8], delimiter: u8) -> Result<csv::StringRecord, String> {
     }
 }
 
-fn csv_shape(header: &[u8], mapping: &CsvMapping) -> Result<CsvShape, String> {
+pub(super) fn csv_shape(header: &[u8], mapping: &CsvMapping) -> Result<CsvShape, String> {
     let delimiter = mapping.delimiter.map_or(b',', |c| c as u8);
     let header = csv_record(header, delimiter)?;
     let mut fields = Vec::new();
@@ -427,7 +449,7 @@ fn csv_shape(header: &[u8], mapping: &CsvMapping) -> Result<CsvShape, String> {
     })
 }
 
-fn csv_event(line: &[u8], shape: &CsvShape) -> Result<Map<String, Value>, Rejection> {
+pub(super) fn csv_event(line: &[u8], shape: &CsvShape) -> Result<Map<String, Value>, Rejection> {
     let record = csv_record(line, shape.delimiter).map_err(|e| Rejection::new("invalid_csv", e))?;
     let mut event = Map::new();
     if let Some(t) = &shape.event_type {
@@ -485,31 +507,7 @@ pub async fn run(
     received_at: DateTime<Utc>,
 ) -> Result<ImportReport, JobError> {
     params.validate().map_err(JobError::Permanent)?;
-    let source =
-        match &params.source {
-            ImportSource::S3 { bucket, key } => {
-                let client = s3_client(settings.export.s3_endpoint_url.as_deref()).await;
-                S3Store::new(client, bucket, "")
-                    .open(key)
-                    .await
-                    .map_err(|e| match e {
-                        super::object_store::ObjectError::NotFound(m) => {
-                            JobError::Permanent(format!("no object at {m}"))
-                        }
-                        other => JobError::Transient(other.into()),
-                    })?
-            }
-            ImportSource::Url { url } => open_url(url, &settings.import).await?,
-            ImportSource::Upload { upload_id } => uploads
-                .open(&upload_key(upload_id))
-                .await
-                .map_err(|e| match e {
-                    super::object_store::ObjectError::NotFound(_) => {
-                        JobError::Permanent("the uploaded file is gone".to_owned())
-                    }
-                    other => JobError::Transient(other.into()),
-                })?,
-        };
+    let source = open_source(params, settings, uploads).await?;
     ctx.set_bytes_total(source.size);
     let identity = params.source.identity();
     let mut reader = tokio::io::BufReader::with_capacity(256 * 1024, source.reader);
@@ -596,6 +594,40 @@ pub async fn run(
     }
     flush(intake, params.dry_run, pipeline, ctx, &mut report).await?;
     Ok(report)
+}
+
+/// Opens the import's file, whatever its source.
+pub(super) async fn open_source(
+    params: &ImportParams,
+    settings: &Settings,
+    uploads: &dyn ObjectStore,
+) -> Result<ObjectReader, JobError> {
+    Ok(match &params.source {
+        ImportSource::S3 { bucket, key } => {
+            let client = s3_client(settings.export.s3_endpoint_url.as_deref()).await;
+            S3Store::new(client, bucket, "")
+                .open(key)
+                .await
+                .map_err(|e| match e {
+                    super::object_store::ObjectError::NotFound(m) => {
+                        JobError::Permanent(format!("no object at {m}"))
+                    }
+                    other => JobError::Transient(other.into()),
+                })?
+        }
+        ImportSource::Url { url } => open_url(url, &settings.import).await?,
+        ImportSource::Upload { upload_id } => {
+            uploads
+                .open(&upload_key(upload_id))
+                .await
+                .map_err(|e| match e {
+                    super::object_store::ObjectError::NotFound(_) => {
+                        JobError::Permanent("the uploaded file is gone".to_owned())
+                    }
+                    other => JobError::Transient(other.into()),
+                })?
+        }
+    })
 }
 
 /// One Segment message line. A line without `messageId` gets the id derived from the
@@ -734,6 +766,7 @@ mod tests {
     #[test]
     fn import_urls_with_credentials_are_refused() {
         let params = ImportParams {
+            kind: ImportKind::Events,
             source: ImportSource::Url {
                 url: "https://user:secret@files.example.com/a.ndjson".into(),
             },

@@ -4,10 +4,12 @@
 //! API process in embedded mode.
 
 pub mod backend;
+pub mod enrich;
 pub mod export;
 pub mod import;
 pub mod object_store;
 pub mod purge;
+pub mod schedules;
 pub mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -18,7 +20,7 @@ use utoipa::ToSchema;
 
 use crate::storage::{JobKind, JobProgress, NewJob};
 
-pub use import::{CsvMapping, ImportFormat, ImportParams, ImportSource};
+pub use import::{CsvMapping, ImportFormat, ImportKind, ImportParams, ImportSource};
 
 /// Metric names (dashboards and alarms use these).
 pub mod metric {

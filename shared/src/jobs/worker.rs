@@ -54,6 +54,8 @@ pub const ERASE_WORKER: &str = "shoptrail-erasures";
 pub const SCHEDULE_WORKER: &str = "shoptrail-export-schedule";
 /// The apalis worker that runs retention purges.
 pub const PURGE_WORKER: &str = "shoptrail-purges";
+/// The apalis worker that looks for due scheduled imports every minute.
+pub const IMPORT_SCHEDULE_WORKER: &str = "shoptrail-import-schedule";
 /// The apalis worker that fires the retention schedule.
 pub const PURGE_SCHEDULE_WORKER: &str = "shoptrail-purge-schedule";
 
@@ -171,6 +173,15 @@ impl JobWorker {
                     error!(error = %e, "retention.schedule is not a cron expression; no purge.")
                 }
             }
+        }
+        if let Ok(tick) = super::schedules::parse_cron(super::schedules::TICK) {
+            let this = self.clone();
+            monitor = monitor.register(move |_restarts| {
+                WorkerBuilder::new(IMPORT_SCHEDULE_WORKER)
+                    .backend(CronScheduler::new(tick.clone()))
+                    .data(this.clone())
+                    .build(on_import_tick)
+            });
         }
         let result = monitor
             .should_restart(|worker, e| {
@@ -382,6 +393,17 @@ impl JobWorker {
             JobKind::Import => {
                 let p: ImportParams = serde_json::from_value(job.params.clone())
                     .map_err(|e| JobError::Permanent(format!("bad import params: {e}")))?;
+                if p.kind != super::ImportKind::Events {
+                    let r = super::enrich::run(
+                        &p,
+                        &self.settings,
+                        self.objects.as_ref(),
+                        self.store.as_ref(),
+                        ctx,
+                    )
+                    .await?;
+                    return result_value(&r);
+                }
                 let r = import::run(
                     &p,
                     &self.settings,
@@ -435,6 +457,35 @@ impl JobWorker {
             info!(job_id = %j.id, date = %day, "Retention purge enqueued.");
         }
         Ok(r)
+    }
+
+    /// Enqueues the import of every scheduled source due at `now` (once per run: the job
+    /// key names the schedule and the run's time). Returns the jobs created.
+    pub async fn enqueue_scheduled_imports(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
+        let mut created = 0;
+        for schedule in self
+            .store
+            .import_schedules()
+            .await
+            .context("Failed to read the import schedules")?
+        {
+            let Some(run_at) = schedule.due_run(now) else {
+                continue;
+            };
+            let job = schedule
+                .run_job(run_at, self.settings.worker.max_attempts)
+                .context("Failed to encode a scheduled import's parameters")?;
+            let r = self
+                .store
+                .enqueue(&job, EnqueueMode::UnlessActiveOrSucceeded, self.clock.now())
+                .await
+                .context("Failed to enqueue a scheduled import")?;
+            if let Enqueued::Created(j) = &r {
+                created += 1;
+                info!(job_id = %j.id, schedule_id = %schedule.id, run_at = %run_at, "Scheduled import enqueued.");
+            }
+        }
+        Ok(created)
     }
 
     /// Enqueues the export of the UTC day before `tick` (a scheduled time) unless it is
@@ -516,6 +567,18 @@ async fn on_purge_tick(tick: Tick, jobs: Data<JobWorker>) -> Result<(), BoxDynEr
         .unwrap_or_else(|| jobs.clock.now());
     if let Err(e) = jobs.enqueue_daily_purge(at).await {
         warn!(apalis_worker = PURGE_SCHEDULE_WORKER, error = %format!("{e:#}"), "Enqueuing the retention purge failed.");
+    }
+    Ok(())
+}
+
+/// The import schedules' handler: enqueue the runs due at the tick.
+async fn on_import_tick(tick: Tick, jobs: Data<JobWorker>) -> Result<(), BoxDynError> {
+    let at = i64::try_from(tick.get_timestamp())
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(|| jobs.clock.now());
+    if let Err(e) = jobs.enqueue_scheduled_imports(at).await {
+        warn!(apalis_worker = IMPORT_SCHEDULE_WORKER, error = %format!("{e:#}"), "Enqueuing scheduled imports failed.");
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::JobWorker;
 use crate::batcher::Batcher;
 use crate::clock::SystemClock;
 use crate::jobs::import::upload_key;
-use crate::jobs::{ImportFormat, ImportParams, ImportSource, export_job, import_job};
+use crate::jobs::{ImportFormat, ImportKind, ImportParams, ImportSource, export_job, import_job};
 use crate::settings::Settings;
 use crate::storage::{self, EnqueueMode, Job, JobStatus, Store};
 
@@ -83,6 +83,7 @@ async fn two_stalled_imports_do_not_keep_the_export_waiting() {
     let mut imports = Vec::new();
     for n in 0..2 {
         let params = ImportParams {
+            kind: ImportKind::Events,
             source: ImportSource::Url {
                 url: format!("http://127.0.0.1:{port}/stalled-{n}.ndjson"),
             },
@@ -152,6 +153,7 @@ async fn an_upload_is_deleted_when_its_import_ends_and_kept_after_a_dry_run() {
         .await
         .expect("uploaded");
     let import = |dry_run| ImportParams {
+        kind: ImportKind::Events,
         source: ImportSource::Upload {
             upload_id: upload_id.clone(),
         },

@@ -2,13 +2,16 @@
 //! the engines behind them (embedded SQLite, MongoDB), chosen once at start-up.
 
 pub mod accounts;
+pub mod catalog;
 pub mod funnels;
 pub mod identity;
+pub mod import_schedules;
 pub mod jobs;
 pub mod live;
 pub mod mongo;
 pub mod moves;
 pub mod privacy;
+pub mod profile_traits;
 pub mod purge;
 pub mod retention;
 pub mod sqlite;
@@ -20,8 +23,10 @@ pub use accounts::{
     Account, AccountStore, AccountUpdate, AuditCursor, AuditEntry, AuditStore, Email, Role,
     SessionRecord, SessionRecordStore, WriteKey, WriteKeyKind, WriteKeyStore,
 };
+pub use catalog::CatalogStore;
 pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
 pub use identity::IdentityStore;
+pub use import_schedules::ImportScheduleStore;
 pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
     JobProgress, JobQuery, JobStatus, JobStore, NewJob,
@@ -29,6 +34,7 @@ pub use jobs::{
 pub use live::{LiveQuery, LiveStore};
 pub use moves::{MoveStep, MoveStore, Mover};
 pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
+pub use profile_traits::{TraitOutcome, TraitStore, TraitUpdate};
 pub use purge::PurgeStore;
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
 pub use visit_feed::{GoneVisit, MarkedVisit, VisitFeed};
@@ -317,6 +323,9 @@ pub trait Store:
     + RetentionStore
     + LiveStore
     + PurgeStore
+    + CatalogStore
+    + TraitStore
+    + ImportScheduleStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 mod accounts;
 mod backup;
+mod catalog;
 mod funnels;
 mod identity;
 mod jobs;
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     SEARCH_TERMS_MIGRATION,
     include_str!("sqlite_migrations/0014_retention_marks.sql"),
     include_str!("sqlite_migrations/0015_visit_markers.sql"),
+    include_str!("sqlite_migrations/0018_catalog.sql"),
 ];
 
 /// The migration that adds users' search terms; profiles stored before it get theirs from

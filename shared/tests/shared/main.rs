@@ -5,6 +5,7 @@ mod attribution_cases;
 mod batcher;
 #[macro_use]
 mod conformance;
+mod conformance_catalog;
 mod conformance_jobs;
 mod conformance_jobs_cas;
 mod conformance_live;

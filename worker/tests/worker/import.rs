@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use shared::jobs::object_store::{FileStore, ObjectStore as _};
-use shared::jobs::{CsvMapping, ImportFormat, ImportParams, ImportSource, import, import_job};
+use shared::jobs::{
+    CsvMapping, ImportFormat, ImportKind, ImportParams, ImportSource, import, import_job,
+};
 use shared::settings::Settings;
 use shared::storage::{EnqueueMode, Job, JobStatus, JourneyQuery, Store};
 
@@ -36,6 +38,7 @@ async fn run_import(store: &Arc<dyn Store>, params: ImportParams) -> Job {
 
 fn ndjson(params_source: ImportSource, dry_run: bool) -> ImportParams {
     ImportParams {
+        kind: ImportKind::Events,
         source: params_source,
         format: ImportFormat::Ndjson,
         mapping: None,
@@ -159,6 +162,7 @@ async fn segment_lines_import_with_identity_links_and_a_reimport_stores_nothing(
     let id = upload(dir.path(), text.as_bytes()).await;
     let (_runner, handle) = start_runner(&store, &s).await;
     let params = |dry_run| ImportParams {
+        kind: ImportKind::Events,
         source: ImportSource::Upload {
             upload_id: id.clone(),
         },
@@ -305,6 +309,7 @@ async fn csv_rows_become_events_through_the_column_mapping() {
         delimiter: Some(';'),
     };
     let params = ImportParams {
+        kind: ImportKind::Events,
         source: ImportSource::Upload { upload_id: id },
         format: ImportFormat::Csv,
         mapping: Some(mapping),

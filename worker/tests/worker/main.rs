@@ -2,6 +2,7 @@
 //! `MOTO_ENDPOINT`) and to local files, runners racing, a worker process killed mid-job,
 //! imports, and the retention purge.
 
+mod enrich;
 mod export;
 mod helpers;
 mod import;

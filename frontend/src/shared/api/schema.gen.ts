@@ -494,6 +494,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every import schedule, oldest first (one page). */
+        get: operations["list_import_schedules"];
+        put?: never;
+        /**
+         * Schedule an import source: each run (cron, UTC) is an import job keyed by the schedule
+         *     and the run's time.
+         */
+        post: operations["create_import_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an import schedule (jobs it already enqueued stay). */
+        delete: operations["delete_import_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/imports/uploads": {
         parameters: {
             query?: never;
@@ -1069,6 +1107,8 @@ export interface components {
              * @description `{"value": "<dimension value>", "<metric>": value, ...}`, most visits first;
              *     `(none)` for visits without a value (an event-level dimension leaves such visits
              *     out of its rows; `productCategory` has `(none)` for products without a category).
+             *     `product` rows also carry the catalog's `label` (name) and `category` when the
+             *     catalog knows the SKU.
              */
             rows: Record<string, never>[];
             timeZone: string;
@@ -1164,6 +1204,50 @@ export interface components {
          * @enum {string}
          */
         Device: "desktop" | "mobile" | "tablet" | "other";
+        /** @description The report of a `catalog` or `traits` import (a dry run's too: what it would do). */
+        EnrichSummary: {
+            /** Format: int64 */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description Catalog: SKUs whose values changed; traits: profiles whose traits changed.
+             */
+            changed: number;
+            /**
+             * Format: int64
+             * @description Catalog: SKUs new to the catalog.
+             */
+            created: number;
+            dryRun: boolean;
+            /** @description The first invalid or skipped lines, up to `import.max_reported_errors`. */
+            errors: components["schemas"]["ImportLineError"][];
+            /** Format: int64 */
+            invalid: number;
+            /** @description `catalog` or `traits`. */
+            kind: components["schemas"]["ImportKind"];
+            /**
+             * Format: int64
+             * @description Non-empty lines read (excluding a CSV header).
+             */
+            lines: number;
+            /**
+             * Format: int64
+             * @description Traits: lines whose person is not stored, or whose email matches several profiles.
+             */
+            skipped: number;
+            /**
+             * Format: int64
+             * @description Traits that did not fit a profile's bounds.
+             */
+            traitsDropped: number;
+            /**
+             * Format: int64
+             * @description Lines equal to what is stored already: nothing written.
+             */
+            unchanged: number;
+            /** Format: int64 */
+            valid: number;
+        };
         /** @description Parameters of an erasure. */
         ErasureJobParams: {
             /** @description The person erased (their profile id). */
@@ -1329,6 +1413,11 @@ export interface components {
             /** @description `ok`, or `unavailable` with the failing checks. */
             status: string;
         };
+        /**
+         * @description What an import brings.
+         * @enum {string}
+         */
+        ImportKind: "events" | "catalog" | "traits";
         /** @description One refused line. */
         ImportLineError: {
             code: string;
@@ -1348,6 +1437,42 @@ export interface components {
              * @example ndjson
              */
             format: string;
+            /**
+             * @description `events` (the default), `catalog` (products by SKU) or `traits` (profile traits by
+             *     user id or email).
+             */
+            kind?: components["schemas"]["ImportKind"];
+            mapping?: null | components["schemas"]["Mapping"];
+            source: components["schemas"]["Source"];
+        };
+        /** @description Create an import schedule (`POST /v1/imports/schedules`). */
+        ImportScheduleRequest: {
+            /**
+             * @description Cron expression with seconds, UTC: `0 0 6 * * *` is daily at 06:00.
+             * @example 0 0 6 * * *
+             */
+            cron: string;
+            /**
+             * @description `ndjson`, `csv` or `segment`.
+             * @example csv
+             */
+            format: string;
+            /** @description `events` (the default), `catalog` or `traits`. */
+            kind?: components["schemas"]["ImportKind"];
+            mapping?: null | components["schemas"]["Mapping"];
+            /** @description An `s3` or `url` source (an upload is read once). */
+            source: components["schemas"]["Source"];
+        };
+        /** @description A scheduled import source. */
+        ImportScheduleView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The account that created it. */
+            createdBy: string;
+            cron: string;
+            format: string;
+            id: string;
+            kind: components["schemas"]["ImportKind"];
             mapping?: null | components["schemas"]["Mapping"];
             source: components["schemas"]["Source"];
         };
@@ -1443,7 +1568,7 @@ export interface components {
          */
         JobParams: components["schemas"]["ExportJobParams"] | components["schemas"]["ImportRequest"] | components["schemas"]["ErasureJobParams"];
         /** @description A job's result, by kind. */
-        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"] | components["schemas"]["ErasureReport"] | components["schemas"]["PurgeReport"];
+        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"] | components["schemas"]["EnrichSummary"] | components["schemas"]["ErasureReport"] | components["schemas"]["PurgeReport"];
         /**
          * @description Where a job is in its life. `queued` and `running` are active; the others are final.
          * @enum {string}
@@ -1520,16 +1645,17 @@ export interface components {
         /** @description How CSV columns become event fields. */
         Mapping: {
             /**
-             * @description Event field → column name. Fields: `messageId`, `userId`, `anonymousId`,
-             *     `sessionId`, `type`, `timestamp`, `sentAt`, and `properties.<name>`,
-             *     `traits.<name>`, `context.<name>`.
+             * @description Field → column name. Events: `messageId`, `userId`, `anonymousId`, `sessionId`,
+             *     `type`, `timestamp`, `sentAt`, and `properties.<name>`, `traits.<name>`,
+             *     `context.<name>`. Catalog: `sku`, `name`, `category`, `brand`, `price`,
+             *     `currency`. Traits: `userId` or `email`, and `traits.<name>`.
              */
             columns: {
                 [key: string]: string;
             };
             /** @description Field separator (default `,`). */
             delimiter?: string | null;
-            /** @description Event type of every row, when no `type` column is mapped. */
+            /** @description Event type of every row, when no `type` column is mapped (events only). */
             eventType?: string | null;
         };
         /** @description A member as the API shows it (never with the password hash). */
@@ -1565,6 +1691,26 @@ export interface components {
                 id: string;
                 /** @description Id of what was acted on. */
                 target: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_ImportScheduleView: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                /** @description The account that created it. */
+                createdBy: string;
+                cron: string;
+                format: string;
+                id: string;
+                kind: components["schemas"]["ImportKind"];
+                mapping?: null | components["schemas"]["Mapping"];
+                source: components["schemas"]["Source"];
             }[];
             /**
              * @description Pass as `cursor` to get the next page; null on the last page (and always null for
@@ -3560,6 +3706,167 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_import_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ImportScheduleView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_import_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportScheduleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportScheduleView"];
+                };
+            };
+            /** @description Bad cron, source, format or mapping; too many schedules */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_import_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

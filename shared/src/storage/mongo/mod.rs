@@ -24,6 +24,7 @@ use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 
 mod accounts;
+mod catalog;
 mod codec;
 mod commands;
 mod errors;
@@ -75,6 +76,8 @@ const COLLECTIONS: &[&str] = &[
     retention::RETENTION_DAYS,
     retention::RETENTION_FIRSTS,
     VISITS_GONE,
+    catalog::CATALOG,
+    catalog::IMPORT_SCHEDULES,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;

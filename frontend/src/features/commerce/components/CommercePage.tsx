@@ -19,6 +19,7 @@ import { useReportState } from '@/shared/reports/lib/use-report-state';
 const KPIS: readonly Metric[] = ['revenue', 'orders', 'aov', 'conversionRate', 'buyers', 'newBuyers', 'returningBuyers'];
 const TREND: readonly Metric[] = ['revenue', 'orders', 'aov', 'conversionRate'];
 const BY_CHANNEL: readonly Metric[] = ['revenue', 'orders', 'aov', 'conversionRate', 'sessions'];
+const BY_PRODUCT: readonly Metric[] = ['visitors', 'sessions'];
 
 /** Revenue, orders, AOV and conversion by day and by channel; new and returning buyers. */
 export function CommercePage() {
@@ -75,6 +76,15 @@ export function CommercePage() {
           title={t('commerce.byChannel')}
           tabs={['channel']}
           metrics={BY_CHANNEL}
+          range={state.range}
+          filters={state.filters}
+          onFilter={state.addFilter}
+        />
+        <BreakdownPanel
+          id="commerce-products"
+          title={t('commerce.byProduct')}
+          tabs={['product', 'productCategory']}
+          metrics={BY_PRODUCT}
           range={state.range}
           filters={state.filters}
           onFilter={state.addFilter}

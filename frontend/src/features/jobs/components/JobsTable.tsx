@@ -4,7 +4,7 @@ import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
 import { useChangeJob } from '../api/change-job';
 import { useJobs, type Job, type JobFilter, type JobKind, type JobStatus } from '../api/list-jobs';
-import { erasedPerson, isActive, isDryRun, jobDay, progressFraction } from '../lib/jobs';
+import { erasedPerson, importKind, isActive, isDryRun, jobDay, progressFraction } from '../lib/jobs';
 
 const KINDS: JobKind[] = ['export', 'import', 'erase', 'purge'];
 const STATUSES: JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -98,6 +98,7 @@ export function JobsTable() {
                           : isDryRun(j)
                           ? t('jobs.dryRun')
                           : t('jobs.importRun')}
+                      {importKind(j) !== 'events' && <span className="muted"> · {t(`enrichImports.kinds.${importKind(j)}`)}</span>}
                     </td>
                     <td>
                       <span className={`badge status-${j.status}`}>{t(`jobs.statuses.${j.status}`)}</span>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erasedPerson, importReport, isActive, isDryRun, jobDay, progressFraction } from './jobs';
+import { enrichReport, erasedPerson, importKind, importReport, isActive, isDryRun, jobDay, progressFraction } from './jobs';
 
 const progress = { bytesProcessed: 0, eventsProcessed: 0, eventsInvalid: 0, eventsDuplicate: 0 };
 
@@ -40,6 +40,30 @@ describe('jobs', () => {
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: true } })).toBe(true);
     expect(isDryRun({ kind: 'import', params: { source, format: 'ndjson', dryRun: false } })).toBe(false);
     expect(isDryRun({ kind: 'export', params: { date: '2026-11-21' } })).toBe(false);
+    expect(importKind({ kind: 'import', params: { source, format: 'ndjson', dryRun: false } })).toBe('events');
+    expect(importKind({ kind: 'import', params: { kind: 'traits', source, format: 'ndjson', dryRun: false } })).toBe('traits');
+    expect(importKind({ kind: 'export', params: { date: '2026-11-21' } })).toBe('events');
+  });
+  it('tells a catalog or traits report from an event import report', () => {
+    const result = {
+      kind: 'catalog' as const,
+      dryRun: false,
+      lines: 2,
+      valid: 2,
+      invalid: 0,
+      created: 0,
+      changed: 0,
+      unchanged: 2,
+      skipped: 0,
+      traitsDropped: 0,
+      bytes: 40,
+      errors: [],
+    };
+    expect(enrichReport({ kind: 'import', result })).toMatchObject({ kind: 'catalog', unchanged: 2 });
+    expect(importReport({ kind: 'import', result })).toBeNull();
+    const events = { dryRun: false, lines: 1, valid: 1, invalid: 0, stored: 1, duplicates: 0, bytes: 9, errors: [] };
+    expect(enrichReport({ kind: 'import', result: events })).toBeNull();
+    expect(importReport({ kind: 'import', result: events })).toMatchObject({ stored: 1 });
   });
   it('names the person of an erasure job and nothing for other kinds', () => {
     expect(erasedPerson({ kind: 'erase', params: { person: 'u7', suppress: false, requestedBy: 'cli' } })).toBe('u7');

@@ -16,12 +16,25 @@ export function progressFraction(job: Pick<Job, 'status' | 'progress'>): number 
 }
 
 export type ImportReport = Schemas['ImportSummary'];
+export type EnrichReport = Schemas['EnrichSummary'];
 
-/** The import report in a job's result, if that is what it holds. */
+/** The event import report in a job's result, if that is what it holds. */
 export function importReport(job: Pick<Job, 'kind' | 'result'>): ImportReport | null {
   const r = job.result;
-  if (job.kind !== 'import' || !r || !('valid' in r)) return null;
+  if (job.kind !== 'import' || !r || !('stored' in r)) return null;
   return r;
+}
+
+/** The catalog or traits import report in a job's result, if that is what it holds. */
+export function enrichReport(job: Pick<Job, 'kind' | 'result'>): EnrichReport | null {
+  const r = job.result;
+  if (job.kind !== 'import' || !r || !('unchanged' in r)) return null;
+  return r;
+}
+
+/** What an import job brings (`events` for event imports and jobs of other kinds). */
+export function importKind(job: Pick<Job, 'kind' | 'params'>): Schemas['ImportKind'] {
+  return job.kind === 'import' && 'kind' in job.params && job.params.kind ? job.params.kind : 'events';
 }
 
 /** Whether a job is an import that only validates (a dry run). */

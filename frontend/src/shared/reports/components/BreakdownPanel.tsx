@@ -92,7 +92,10 @@ export function BreakdownPanel({
                 <tbody>
                   {rows.map((r) => {
                     const value = String(r.value ?? '');
-                    const label = valueLabel(t, tab, value);
+                    // Product rows carry the catalog's name and category when it knows the SKU.
+                    const named = tab === 'product' && typeof r.label === 'string' ? r.label : null;
+                    const category = tab === 'product' && typeof r.category === 'string' ? r.category : null;
+                    const label = named ?? valueLabel(t, tab, value);
                     const share = max > 0 ? ((figure(r, lead) ?? 0) / max) * 100 : 0;
                     return (
                       <tr key={value} data-value={value}>
@@ -106,6 +109,11 @@ export function BreakdownPanel({
                           >
                             {label}
                           </button>
+                          {(named || category) && (
+                            <span className="muted row-detail" data-field="catalog">
+                              {[named ? value : null, category].filter(Boolean).join(' · ')}
+                            </span>
+                          )}
                         </th>
                         {metrics.map((m) => (
                           <td key={m} className="num" data-metric={m} data-value={figure(r, m) ?? ''}>

@@ -26,7 +26,8 @@ describe('filters as text', () => {
     expect(parseFilter('referrer!=a~b')).toEqual({ dimension: 'referrer', op: 'isNot', value: 'a~b' });
   });
   it('drops unknown dimensions, empty values and junk', () => {
-    expect(parseFilter('product:shoes')).toBeNull();
+    expect(parseFilter('colour:shoes')).toBeNull();
+    expect(parseFilter('product:SKU-1')).toEqual({ dimension: 'product', op: 'is', value: 'SKU-1' });
     expect(parseFilter('channel:')).toBeNull();
     expect(parseFilter('channel')).toBeNull();
     expect(parseFilter('')).toBeNull();

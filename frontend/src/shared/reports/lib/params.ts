@@ -18,6 +18,8 @@ export const DIMENSIONS = [
   'browser',
   'os',
   'locale',
+  'product',
+  'productCategory',
 ] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
