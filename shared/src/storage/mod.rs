@@ -11,6 +11,7 @@ pub mod moves;
 pub mod privacy;
 pub mod purge;
 pub mod retention;
+pub mod segments;
 pub mod sqlite;
 pub mod visit_feed;
 pub mod write;
@@ -31,6 +32,7 @@ pub use moves::{MoveStep, MoveStore, Mover};
 pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
 pub use purge::PurgeStore;
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
+pub use segments::SegmentStore;
 pub use visit_feed::{GoneVisit, MarkedVisit, VisitFeed};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
@@ -317,6 +319,7 @@ pub trait Store:
     + RetentionStore
     + LiveStore
     + PurgeStore
+    + SegmentStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

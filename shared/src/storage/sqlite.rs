@@ -20,6 +20,7 @@ mod moves;
 mod privacy;
 mod purge;
 mod retention;
+mod segments;
 mod visits;
 mod write;
 
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     SEARCH_TERMS_MIGRATION,
     include_str!("sqlite_migrations/0014_retention_marks.sql"),
     include_str!("sqlite_migrations/0015_visit_markers.sql"),
+    include_str!("sqlite_migrations/0017_segments.sql"),
 ];
 
 /// The migration that adds users' search terms; profiles stored before it get theirs from

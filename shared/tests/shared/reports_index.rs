@@ -221,6 +221,7 @@ async fn assert_same_answers(store: &Arc<dyn Store>, index: &VisitIndex, tz: Tz)
                 metrics: &metrics,
                 filters: &filters,
                 rates: &rates,
+                people: None,
             };
             for d in Dimension::ALL {
                 let from_store = compute::breakdown_of_visits(&visits, &first, ask, d, 1000);
@@ -252,6 +253,7 @@ async fn assert_same_answers(store: &Arc<dyn Store>, index: &VisitIndex, tz: Tz)
             metrics: &metrics,
             filters: &[],
             rates: &rates,
+            people: None,
         };
         let answer = compute::breakdown_of_visits(&visits, &first, ask, Dimension::Channel, 10);
         let total = &answer.total;
@@ -455,6 +457,7 @@ pub async fn the_visit_index_declines_ranges_before_its_window(store: Arc<dyn St
         metrics: &Metric::ALL,
         filters: &[],
         rates: &rates,
+        people: None,
     };
     assert_eq!(
         index.breakdown(&HashMap::new(), ask, Dimension::Channel, 10),

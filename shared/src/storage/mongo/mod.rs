@@ -34,6 +34,7 @@ mod moves;
 mod privacy;
 mod purge;
 mod retention;
+mod segments;
 mod visits;
 mod write;
 
@@ -75,6 +76,7 @@ const COLLECTIONS: &[&str] = &[
     retention::RETENTION_DAYS,
     retention::RETENTION_FIRSTS,
     VISITS_GONE,
+    segments::SEGMENTS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
