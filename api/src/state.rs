@@ -71,6 +71,9 @@ impl AppState {
     pub fn privacy(&self) -> &dyn PrivacyStore {
         &*self.store
     }
+    pub fn segments(&self) -> &dyn shared::storage::SegmentStore {
+        &*self.store
+    }
 
     /// The ingestion pipeline every ingestion route submits to (a handle on the batcher).
     pub fn pipeline(&self) -> Pipeline {

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::reports::compute::{PersonCounts, Probe, ProductAction, Tap};
 use crate::reports::{Dimension, Filter, FilterOp};
-use crate::storage::{StoreError, UserProfile};
+use crate::storage::{Page, SortOrder, StoreError, UserCursor, UserProfile, UserQuery};
 
 /// Most conditions one segment may have.
 pub const MAX_CONDITIONS: usize = 20;
@@ -458,6 +458,61 @@ pub async fn resolve(
         None
     };
     Ok(members_of(def, now, &counts, profiles.as_deref()))
+}
+
+/// A page of the users list narrowed to a segment's members, from every profile (the
+/// store's list cannot take 200,000 ids): the same search, order and cursors as the store's
+/// list ([`crate::people`]), and how many members match the search.
+pub fn users_page(
+    profiles: Vec<UserProfile>,
+    members: &Members,
+    q: &UserQuery,
+) -> Result<(Page<UserProfile, UserCursor>, u64), StoreError> {
+    let after = q.checked_after()?.cloned();
+    let prefix = q
+        .search
+        .as_deref()
+        .and_then(crate::people::prefix_range)
+        .map(|(from, _)| from);
+    let mut rows: Vec<UserProfile> = profiles
+        .into_iter()
+        .filter(|p| members.contains(&p.user_id))
+        .filter(|p| {
+            prefix.as_ref().is_none_or(|from| {
+                crate::people::search_terms(&p.user_id, &p.traits)
+                    .iter()
+                    .any(|t| t.starts_with(from.as_str()))
+            })
+        })
+        .collect();
+    let total = rows.len() as u64;
+    let key = |p: &UserProfile| (q.sort.value_of(p), p.user_id.clone());
+    rows.sort_by_cached_key(key);
+    if q.order == SortOrder::Desc {
+        rows.reverse();
+    }
+    let start = match &after {
+        None => 0,
+        Some(c) => {
+            let at = (c.v, c.id.clone());
+            rows.partition_point(|p| match q.order {
+                SortOrder::Asc => key(p) <= at,
+                SortOrder::Desc => key(p) >= at,
+            })
+        }
+    };
+    let mut items: Vec<UserProfile> = rows.into_iter().skip(start).take(q.limit + 1).collect();
+    let next = (items.len() > q.limit).then(|| {
+        items.truncate(q.limit);
+        items.last().map(|u| q.cursor_after(u))
+    });
+    Ok((
+        Page {
+            items,
+            next: next.flatten(),
+        },
+        total,
+    ))
 }
 
 #[cfg(test)]

@@ -139,3 +139,49 @@ fn without_a_visit_condition_every_profile_is_a_candidate() {
     assert_eq!(m.sorted(), ["bo"]);
     assert!(m.contains("bo") && !m.contains("ana"));
 }
+
+#[test]
+fn a_users_page_of_members_searches_sorts_and_continues_like_the_store_list() {
+    let profiles: Vec<UserProfile> = [
+        ("ana", "ana@shop.test", 5),
+        ("bo", "bo@shop.test", 9),
+        ("cy", "cy@shop.test", 9),
+        ("dee", "dee@shop.test", 1),
+        ("eve", "eve@other.test", 7),
+    ]
+    .into_iter()
+    .map(|(id, email, n)| profile(id, json!({"email": email}), n, 1))
+    .collect();
+    let members: Members = ["ana", "bo", "cy", "dee"]
+        .map(String::from)
+        .into_iter()
+        .collect();
+    let mut q = UserQuery {
+        sort: crate::people::UserSort::EventCount,
+        order: SortOrder::Desc,
+        limit: 2,
+        ..UserQuery::default()
+    };
+    let (first, total) = users_page(profiles.clone(), &members, &q).expect("page");
+    assert_eq!(total, 4);
+    let ids = |p: &Page<UserProfile, UserCursor>| {
+        p.items
+            .iter()
+            .map(|u| u.user_id.clone())
+            .collect::<Vec<_>>()
+    };
+    // Ties on the count go by id in the same direction.
+    assert_eq!(ids(&first), ["cy", "bo"]);
+    q.after = first.next.clone();
+    let (second, _) = users_page(profiles.clone(), &members, &q).expect("page");
+    assert_eq!(ids(&second), ["ana", "dee"]);
+    assert!(second.next.is_none());
+
+    let q = UserQuery {
+        search: Some("BO@".into()),
+        limit: 10,
+        ..UserQuery::default()
+    };
+    let (found, total) = users_page(profiles, &members, &q).expect("page");
+    assert_eq!((ids(&found), total), (vec!["bo".to_owned()], 1));
+}

@@ -13,6 +13,7 @@ pub mod live;
 pub mod ops;
 pub mod reports;
 pub mod segment;
+pub mod segments;
 pub mod stats;
 pub mod tracker;
 pub mod users;
@@ -126,6 +127,9 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::breakdown))
         .routes(routes!(reports::retention))
         .routes(routes!(funnels::compute))
+        .routes(routes!(segments::create, segments::list))
+        .routes(routes!(segments::get, segments::update, segments::delete))
+        .routes(routes!(segments::list_members))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))
         .routes(routes!(admin::reset_password))
