@@ -287,12 +287,12 @@ impl Segment {
     }
 }
 
+/// The instants `[from, to)` whose visits are read.
+pub type Window = (DateTime<Utc>, DateTime<Utc>);
+
 /// The visits to count for a definition at `now`, one probe per behaviour or dimension
 /// condition (in order), and the window `[from, now)` they are read from.
-pub fn probes(
-    def: &Definition,
-    now: DateTime<Utc>,
-) -> (Vec<Probe>, Option<(DateTime<Utc>, DateTime<Utc>)>) {
+pub fn probes(def: &Definition, now: DateTime<Utc>) -> (Vec<Probe>, Option<Window>) {
     let since = |days: u32| now - Duration::days(i64::from(days));
     let probes: Vec<Probe> = def
         .conditions
