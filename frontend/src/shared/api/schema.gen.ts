@@ -765,6 +765,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved segment, newest first. */
+        get: operations["list_segments"];
+        put?: never;
+        /** Create a segment (analyst). */
+        post: operations["create_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/segments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One segment. */
+        get: operations["get_segment"];
+        /** Replace a segment's name and conditions (analyst). */
+        put: operations["update_segment"];
+        post?: never;
+        /** Delete a segment (analyst). */
+        delete: operations["delete_segment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/segments/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a segment's members now (profile ids in id order) and how many there are. */
+        get: operations["list_segment_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -960,6 +1014,26 @@ export interface components {
             /** @description Id of what was acted on. */
             target: string;
         };
+        /**
+         * @description The person did something at least `min` and at most `max` times (at least one given)
+         *     in the last `lastDays` days: events of type `event`, or `action` on `product` (the
+         *     `product` dimension's value: its name, else its sku). "Purchased at least twice in the
+         *     last 30 days": `{"event": "purchase", "min": 2}`; "viewed X but did not buy": one
+         *     condition `{"product": "X", "action": "viewed", "min": 1}` and one `{"product": "X",
+         *     "action": "ordered", "max": 0}`.
+         */
+        BehaviourCondition: {
+            action?: null | components["schemas"]["ProductAction"];
+            event?: string | null;
+            /** Format: int32 */
+            lastDays?: number;
+            /** Format: int64 */
+            max?: number | null;
+            /** Format: int64 */
+            min?: number | null;
+            negate?: boolean;
+            product?: string | null;
+        };
         /** @description Figures per value of a dimension. */
         BreakdownReport: {
             currency: string;
@@ -985,6 +1059,20 @@ export interface components {
          * @enum {string}
          */
         Channel: "Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned";
+        /** @description One condition of a segment, by `kind`. */
+        Condition: (components["schemas"]["TraitCondition"] & {
+            /** @enum {string} */
+            kind: "trait";
+        }) | (components["schemas"]["ProfileCondition"] & {
+            /** @enum {string} */
+            kind: "profile";
+        }) | (components["schemas"]["DimensionCondition"] & {
+            /** @enum {string} */
+            kind: "dimension";
+        }) | (components["schemas"]["BehaviourCondition"] & {
+            /** @enum {string} */
+            kind: "behaviour";
+        });
         /** @description Start an export (`POST /v1/exports`). */
         CreateExport: {
             /**
@@ -1065,6 +1153,21 @@ export interface components {
          * @enum {string}
          */
         Device: "desktop" | "mobile" | "tablet" | "other";
+        /**
+         * @description The person had a visit whose `dimension` has `value` (as the report filter
+         *     `dimension:value`) in the last `lastDays` days: "came from campaign Y".
+         */
+        DimensionCondition: {
+            /**
+             * @description channel, utmCampaign, utmSource, country, device, landingPage, page, product,
+             *     productCategory or any other report dimension.
+             */
+            dimension: string;
+            /** Format: int32 */
+            lastDays?: number;
+            negate?: boolean;
+            value: string;
+        };
         /** @description Parameters of an erasure. */
         ErasureJobParams: {
             /** @description The person erased (their profile id). */
@@ -1445,6 +1548,18 @@ export interface components {
             lastLoginAt?: string | null;
             role: components["schemas"]["Role"];
         };
+        /** @description A page of a segment's members. */
+        MembersPage: {
+            /** @description Profile ids, in id order. */
+            items: string[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+            /**
+             * Format: int64
+             * @description Members in all, whatever the page.
+             */
+            total: number;
+        };
         /** @description A new key: the secret is shown this once. */
         NewWriteKey: {
             key: components["schemas"]["WriteKeyInfo"];
@@ -1569,6 +1684,24 @@ export interface components {
             nextCursor?: string | null;
         };
         /** @description The one envelope of every listing. */
+        Page_SegmentView: {
+            items: {
+                /** @description Every condition must hold (each may be negated). */
+                conditions: components["schemas"]["Condition"][];
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                name: string;
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
         Page_String: {
             items: string[];
             /**
@@ -1605,6 +1738,28 @@ export interface components {
              */
             nextCursor?: string | null;
         };
+        /**
+         * @description What a person did with one product in a visit.
+         * @enum {string}
+         */
+        ProductAction: "viewed" | "carted" | "ordered";
+        /**
+         * @description A profile field between `min` and `max` (inclusive; at least one given). For
+         *     `firstSeen` and `lastSeen` the numbers are whole days before now.
+         */
+        ProfileCondition: {
+            field: components["schemas"]["ProfileField"];
+            /** Format: int64 */
+            max?: number | null;
+            /** Format: int64 */
+            min?: number | null;
+            negate?: boolean;
+        };
+        /**
+         * @description A profile field a condition reads.
+         * @enum {string}
+         */
+        ProfileField: "firstSeen" | "lastSeen" | "eventCount";
         /** @description How far a job got; updated by the worker with each heartbeat. */
         Progress: {
             /**
@@ -1747,6 +1902,19 @@ export interface components {
             sentAt?: string | null;
             writeKey?: string | null;
         };
+        /** @description A segment's definition, to create or replace one. */
+        SegmentInput: {
+            /**
+             * @description 1 to 20 conditions, all of which must hold. Kinds: `trait` (key, op
+             *     equals|contains|exists, value), `profile` (field firstSeen|lastSeen (days ago)|
+             *     eventCount, min, max), `dimension` (a report dimension, value, lastDays: had a visit
+             *     with it), `behaviour` (event, or product with action viewed|carted|ordered; min,
+             *     max, lastDays). Each takes `negate`.
+             */
+            conditions: components["schemas"]["Condition"][];
+            /** @description 1 to 100 characters. */
+            name: string;
+        };
         /**
          * @description One Segment message (see Segment's spec for the fields of each call type). Unknown
          *     fields are ignored.
@@ -1798,6 +1966,17 @@ export interface components {
             rejected: number;
             /** @description Always true on 200 (what Segment's libraries look for). */
             success: boolean;
+        };
+        /** @description A segment as the API shows it. */
+        SegmentView: {
+            /** @description Every condition must hold (each may be negated). */
+            conditions: components["schemas"]["Condition"][];
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         SignupRequest: {
             displayName?: string | null;
@@ -1871,6 +2050,19 @@ export interface components {
             /** @description Revenue in currencies without a rate, per currency: never summed into `revenue`. */
             unconverted: Record<string, never>;
         };
+        /** @description A trait condition: `{"kind": "trait", "key": "plan", "op": "equals", "value": "pro"}`. */
+        TraitCondition: {
+            key: string;
+            negate?: boolean;
+            op: components["schemas"]["TraitOp"];
+            /** @description Required by `equals` and `contains`. */
+            value?: string | null;
+        };
+        /**
+         * @description How a trait is compared.
+         * @enum {string}
+         */
+        TraitOp: "equals" | "contains" | "exists";
         TypeCount: {
             /** Format: int64 */
             count: number;
@@ -4030,6 +4222,11 @@ export interface operations {
                  */
                 filter?: string[];
                 /**
+                 * @description Only the visits of this saved segment's members (resolved now); 404 when there is
+                 *     no such segment.
+                 */
+                segment?: string;
+                /**
                  * @description channel, referrer, utmSource, utmMedium, utmCampaign, utmContent, utmTerm,
                  *     landingPage, page, exitPage, eventType, product, productCategory, country, device,
                  *     browser, os or locale. The event-level ones (page, eventType, product,
@@ -4071,6 +4268,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such segment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
@@ -4105,6 +4311,11 @@ export interface operations {
                  *     visits in their cohort's period passes every filter.
                  */
                 filter?: string[];
+                /**
+                 * @description Only the members of this saved segment (resolved now) count in the cohorts; 404
+                 *     when there is no such segment.
+                 */
+                segment?: string;
             };
             header?: never;
             path?: never;
@@ -4131,6 +4342,15 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such segment */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4170,6 +4390,11 @@ export interface operations {
                  *     (`!=`: when none is the value).
                  */
                 filter?: string[];
+                /**
+                 * @description Only the visits of this saved segment's members (resolved now); 404 when there is
+                 *     no such segment.
+                 */
+                segment?: string;
                 /** @description `hour`, `day` (default), `week` (by Monday) or `month`. */
                 interval?: string;
                 /** @description `previous`: also the period of the same length just before. */
@@ -4200,6 +4425,15 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such segment */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4279,6 +4513,345 @@ export interface operations {
             /** @description Overloaded or store unavailable; see Retry-After */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_segments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SegmentView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentView"];
+                };
+            };
+            /** @description Bad name or condition */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentView"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentView"];
+                };
+            };
+            /** @description Bad name or condition */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_segment_members: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 1000 (default 100). */
+                limit?: number;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembersPage"];
+                };
+            };
+            /** @description Bad cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4417,6 +4990,8 @@ export interface operations {
                 sort?: string;
                 /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
                 order?: string;
+                /** @description Only the members of this saved segment (now); 404 when there is no such segment. */
+                segment?: string;
                 /** @description Page size, 1 to 1000 (default 100). */
                 limit?: number;
                 /** @description `nextCursor` of the previous page. */
@@ -4454,6 +5029,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such segment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Rate limit reached; see Retry-After */
             429: {
                 headers: {
@@ -4476,6 +5060,8 @@ export interface operations {
                 sort?: string;
                 /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
                 order?: string;
+                /** @description Only the members of this saved segment (now); 404 when there is no such segment. */
+                segment?: string;
             };
             header?: never;
             path?: never;
@@ -4503,6 +5089,15 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such segment */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
