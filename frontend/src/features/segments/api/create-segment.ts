@@ -13,6 +13,6 @@ export function useCreateSegment() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: createSegment,
-    onSuccess: () => client.invalidateQueries({ queryKey: segmentsQueryKey }),
+    onSuccess: () => client.invalidateQueries({ queryKey: segmentsQueryKey, exact: true }),
   });
 }
