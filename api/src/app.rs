@@ -159,6 +159,7 @@ impl App {
             sign_in: Arc::default(),
             live_streams,
             report_index: None,
+            segment_members: Default::default(),
         };
         let mut state = state;
         let index_keeper = spawn_report_index(&mut state);

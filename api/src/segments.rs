@@ -1,7 +1,10 @@
 //! The `segment=<id>` parameter the users list and the reports take: the saved segment
-//! resolved to its members now (`shared::segments::resolve`), or 404 for an unknown id.
+//! resolved to its members now (`shared::segments::resolve`, reused for a few seconds by
+//! the instance's `MembersCache`), or 404 for an unknown id.
 
-use shared::segments::{self, Members, Segment};
+use std::sync::Arc;
+
+use shared::segments::{Members, Segment};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -16,16 +19,18 @@ pub async fn find(state: &AppState, id: &str) -> Result<Segment, ApiError> {
 }
 
 /// The members of a saved segment now, or 404.
-pub async fn members(state: &AppState, id: &str) -> Result<Members, ApiError> {
+pub async fn members(state: &AppState, id: &str) -> Result<Arc<Members>, ApiError> {
     let segment = find(state, id).await?;
     let started = std::time::Instant::now();
-    let members = segments::resolve(
-        &*state.store,
-        state.report_index.as_deref(),
-        &segment.definition(),
-        state.clock.now(),
-    )
-    .await?;
+    let members = state
+        .segment_members
+        .members(
+            &*state.store,
+            state.report_index.as_deref(),
+            &segment,
+            state.clock.now(),
+        )
+        .await?;
     tracing::debug!(
         segment = %segment.id,
         members = members.len(),
@@ -39,7 +44,7 @@ pub async fn members(state: &AppState, id: &str) -> Result<Members, ApiError> {
 pub async fn members_of_param(
     state: &AppState,
     id: Option<&str>,
-) -> Result<Option<Members>, ApiError> {
+) -> Result<Option<Arc<Members>>, ApiError> {
     match id.filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(id) => members(state, id).await.map(Some),

@@ -31,6 +31,8 @@ pub struct AppState {
     pub live_streams: Arc<tokio::sync::Semaphore>,
     /// This instance's in-memory visit index for reports (`reports.index_days = 0`: none).
     pub report_index: Option<Arc<shared::reports::index::VisitIndex>>,
+    /// Segments resolved in the last few seconds (`shared::segments::MEMBERS_TTL`).
+    pub segment_members: Arc<shared::segments::MembersCache>,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.

@@ -10,6 +10,7 @@
 //! looks at the visits that start in the last `lastDays` days before `now`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -458,6 +459,45 @@ pub async fn resolve(
         None
     };
     Ok(members_of(def, now, &counts, profiles.as_deref()))
+}
+
+/// How long a resolved segment is reused: a page of the console asks several reports of one
+/// segment at once (the overview, eight), and they share one resolution. Members may lag the
+/// store by this much.
+pub const MEMBERS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A segment's id and `updated_at` (ms).
+type Version = (String, i64);
+/// When a segment was resolved, and its members.
+type Resolved = (std::time::Instant, Arc<Members>);
+
+/// Recently resolved segments of one instance, by id and definition version (`updated_at`),
+/// so a changed segment is never answered from its old definition. Resolutions run one at a
+/// time: concurrent asks for the same segment wait for the first and share its answer.
+#[derive(Default)]
+pub struct MembersCache {
+    entries: tokio::sync::Mutex<HashMap<Version, Resolved>>,
+}
+
+impl MembersCache {
+    /// The members of `segment` at `now`: reused when resolved less than [`MEMBERS_TTL`] ago.
+    pub async fn members(
+        &self,
+        store: &dyn crate::storage::Store,
+        index: Option<&crate::reports::index::VisitIndex>,
+        segment: &Segment,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<Members>, StoreError> {
+        let key = (segment.id.clone(), segment.updated_at.timestamp_millis());
+        let mut entries = self.entries.lock().await;
+        entries.retain(|_, (at, _)| at.elapsed() < MEMBERS_TTL);
+        if let Some((_, members)) = entries.get(&key) {
+            return Ok(members.clone());
+        }
+        let members = Arc::new(resolve(store, index, &segment.definition(), now).await?);
+        entries.insert(key, (std::time::Instant::now(), members.clone()));
+        Ok(members)
+    }
 }
 
 /// A page of the users list narrowed to a segment's members, from every profile (the

@@ -315,7 +315,7 @@ pub async fn timeseries(
         metrics: &metrics,
         filters: &p.filters,
         rates: &rates,
-        people: people.as_ref(),
+        people: people.as_deref(),
     };
     let answer = compute::series(&*state.store, index, ask, interval).await?;
     let mut unconverted = answer.unconverted;
@@ -399,7 +399,7 @@ pub async fn breakdown(
         metrics: &metrics,
         filters: &p.filters,
         rates: &rates,
-        people: people.as_ref(),
+        people: people.as_deref(),
     };
     let answer = compute::breakdown(
         &*state.store,

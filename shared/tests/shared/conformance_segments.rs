@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use shared::reports::index::VisitIndex;
-use shared::segments::{Definition, Segment, resolve};
+use shared::segments::{Definition, MembersCache, Segment, resolve};
 use shared::storage::Store;
 
 use crate::conformance::visit_event;
@@ -266,7 +266,49 @@ pub async fn segments_round_trip_newest_first_and_change_or_go(store: Arc<dyn St
     );
 }
 
+/// A resolved segment is reused for a few seconds (the overview's calls share it), but never
+/// across a change of its definition.
+pub async fn a_resolved_segment_is_reused_until_its_definition_changes(store: Arc<dyn Store>) {
+    let now = seed(&store).await;
+    let cache = MembersCache::default();
+    let mut segment = Segment::new(
+        definition(json!([{"kind": "behaviour", "event": "purchase", "min": 2}])),
+        now,
+    );
+    let first = cache
+        .members(&*store, None, &segment, now)
+        .await
+        .expect("members");
+    assert_eq!(first.sorted(), ["u1"]);
+    // u2 buys again: the cached answer stands for now.
+    store
+        .insert_batch(vec![visit_event(
+            "u2-3",
+            "u2",
+            "purchase",
+            now.timestamp_millis() - HOUR,
+            None,
+            None,
+            order("o-6", "SOCK"),
+        )])
+        .await
+        .expect("write");
+    let again = cache
+        .members(&*store, None, &segment, now)
+        .await
+        .expect("members");
+    assert!(Arc::ptr_eq(&first, &again));
+    // A changed definition is resolved afresh.
+    segment.updated_at = now + chrono::Duration::seconds(1);
+    let changed = cache
+        .members(&*store, None, &segment, now)
+        .await
+        .expect("members");
+    assert_eq!(changed.sorted(), ["u1", "u2"]);
+}
+
 conformance_suite!(
     behavioural_segments_resolve_to_known_members,
     segments_round_trip_newest_first_and_change_or_go,
+    a_resolved_segment_is_reused_until_its_definition_changes,
 );
