@@ -19,6 +19,7 @@ test('Spanish: every page translated, remembered after reload', async ({ page })
     ['/users/e2e-user-00', 'Recorrido', 'es-user-journey'],
     ['/funnels', 'Embudos', 'es-funnels'],
     ['/retention', 'Retención', 'es-retention'],
+    ['/segments', 'Segmentos', 'es-segments'],
     ['/live', 'En directo', 'es-live'],
     ['/admin/members', 'Miembros', 'es-admin-members'],
     ['/admin/write-keys', 'Claves de escritura', 'es-admin-write-keys'],

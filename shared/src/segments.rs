@@ -219,6 +219,8 @@ impl Definition {
                 Condition::Behaviour(b) => {
                     match (&b.event, &b.product) {
                         (Some(e), None) if !e.trim().is_empty() => {
+                            crate::event::EventType::parse(e.trim())
+                                .map_err(|m| format!("{what}: {m}"))?;
                             if b.action.is_some() {
                                 return Err(format!("{what}: action goes with product"));
                             }

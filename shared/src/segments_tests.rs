@@ -51,6 +51,10 @@ fn definitions_read_the_documented_json_and_bad_ones_say_why() {
     );
     assert!(bad(json!([{"kind": "trait", "key": "email", "op": "equals"}])).contains("value"));
     assert!(
+        bad(json!([{"kind": "behaviour", "event": "no such\ntype", "min": 1}]))
+            .starts_with("condition 1")
+    );
+    assert!(
         bad(json!([{"kind": "behaviour", "event": "a", "min": 3, "max": 1}])).contains("exceed")
     );
     assert!(
