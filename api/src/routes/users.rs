@@ -96,7 +96,7 @@ pub async fn list(
     };
     let (items, total) = match members_of_param(&state, params.segment.as_deref()).await? {
         Some(members) => {
-            let everyone = state.segments().all_profiles().await?;
+            let everyone = state.segments().member_profiles(members.clone()).await?;
             segments::users_page(everyone, &members, &q)?
         }
         None => tokio::try_join!(state.users().list_users(&q), state.users().count_users(&q))?,
@@ -135,7 +135,7 @@ pub async fn export_csv(
     };
     if let Some(members) = members_of_param(&state, params.segment.as_deref()).await? {
         // A segment's members are read whole (see `segments::users_page`): one body.
-        let everyone = state.segments().all_profiles().await?;
+        let everyone = state.segments().member_profiles(members.clone()).await?;
         let all = UserQuery {
             limit: usize::MAX - 1,
             ..q

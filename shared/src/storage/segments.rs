@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 
 use super::{StoreError, UserProfile};
-use crate::segments::Segment;
+use std::sync::Arc;
+
+use crate::segments::{Members, Segment};
 
 /// Saved segments, newest first in lists.
 #[async_trait]
@@ -19,6 +21,9 @@ pub trait SegmentStore: Send + Sync {
     async fn delete_segment(&self, id: &str) -> Result<bool, StoreError>;
     /// Every profile (any order): what trait and profile conditions read.
     async fn all_profiles(&self) -> Result<Vec<UserProfile>, StoreError>;
+    /// The profiles of a segment's members (any order): what the users list narrowed to a
+    /// segment pages through. Others are skipped before their traits are decoded.
+    async fn member_profiles(&self, members: Arc<Members>) -> Result<Vec<UserProfile>, StoreError>;
 }
 
 /// The stored text of a segment's conditions.

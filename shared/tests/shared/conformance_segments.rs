@@ -219,6 +219,20 @@ pub async fn behavioural_segments_resolve_to_known_members(store: Arc<dyn Store>
         ["u4"],
         "a short window and a profile field"
     );
+
+    let members: shared::segments::Members = ["u1", "u3", "nobody"]
+        .map(String::from)
+        .into_iter()
+        .collect();
+    let mut profiles = store
+        .member_profiles(Arc::new(members))
+        .await
+        .expect("profiles");
+    profiles.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+    let ids: Vec<&str> = profiles.iter().map(|p| p.user_id.as_str()).collect();
+    assert_eq!(ids, ["u1", "u3"]);
+    assert_eq!(profiles[0].traits["plan"], "pro");
+    assert_eq!(store.all_profiles().await.expect("profiles").len(), 4);
 }
 
 pub async fn segments_round_trip_newest_first_and_change_or_go(store: Arc<dyn Store>) {

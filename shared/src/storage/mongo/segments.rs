@@ -96,6 +96,25 @@ impl SegmentStore for MongoStore {
         Ok(r.deleted_count > 0)
     }
 
+    async fn member_profiles(
+        &self,
+        members: std::sync::Arc<crate::segments::Members>,
+    ) -> Result<Vec<UserProfile>, StoreError> {
+        let mut cursor = self
+            .users
+            .find(doc! {})
+            .projection(doc! { "search": 0 })
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let mut out = Vec::with_capacity(members.len());
+        while let Some(d) = cursor.try_next().await.map_err(|e| driver_error(&e))? {
+            if d.get_str("_id").is_ok_and(|id| members.contains(id)) {
+                out.push(user_from_doc(&d)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn all_profiles(&self) -> Result<Vec<UserProfile>, StoreError> {
         let docs: Vec<Document> = self
             .users

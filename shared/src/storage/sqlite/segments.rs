@@ -100,6 +100,25 @@ impl SegmentStore for SqliteStore {
         .await
     }
 
+    async fn member_profiles(
+        &self,
+        members: std::sync::Arc<crate::segments::Members>,
+    ) -> Result<Vec<UserProfile>, StoreError> {
+        self.with_conn(move |c| {
+            let mut stmt = c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users"))?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::with_capacity(members.len());
+            while let Some(r) = rows.next()? {
+                // The id alone first: most rows of a small segment are skipped undecoded.
+                if members.contains(r.get_ref(0)?.as_str()?) {
+                    out.push(user_from_row(r)?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn all_profiles(&self) -> Result<Vec<UserProfile>, StoreError> {
         self.with_conn(|c| {
             c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users"))?
