@@ -173,6 +173,7 @@ impl App {
             live_streams,
             report_index: None,
             geoip,
+            segment_members: Default::default(),
         };
         let mut state = state;
         let index_keeper = spawn_report_index(&mut state);

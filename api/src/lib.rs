@@ -19,6 +19,7 @@ pub mod query;
 mod request_span;
 pub mod routes;
 mod security;
+mod segments;
 pub mod state;
 pub mod wire;
 

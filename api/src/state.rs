@@ -33,6 +33,8 @@ pub struct AppState {
     pub report_index: Option<Arc<shared::reports::index::VisitIndex>>,
     /// The operator's GeoIP database (`ingest.geoip_database`), read once at start.
     pub geoip: Option<Arc<shared::enrich::geoip::GeoIp>>,
+    /// Segments resolved in the last few seconds (`shared::segments::MEMBERS_TTL`).
+    pub segment_members: Arc<shared::segments::MembersCache>,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.
@@ -71,6 +73,9 @@ impl AppState {
         &*self.store
     }
     pub fn privacy(&self) -> &dyn PrivacyStore {
+        &*self.store
+    }
+    pub fn segments(&self) -> &dyn shared::storage::SegmentStore {
         &*self.store
     }
 

@@ -47,7 +47,7 @@ if (seedEvents > 0) {
 }
 const email = `bench-${Date.now()}@bench.test`;
 const password = 'bench password 123';
-const made = spawnSync(apiBin, ['admin', 'create', '--email', email, '--role', 'viewer'], { env, input: `${password}\n` });
+const made = spawnSync(apiBin, ['admin', 'create', '--email', email, '--role', 'analyst'], { env, input: `${password}\n` });
 if (made.status !== 0) throw new Error(`admin create failed: ${made.stderr}`);
 const server = spawn(apiBin, ['serve'], { env, stdio: 'ignore' });
 for (let i = 0; ; i++) {
@@ -156,6 +156,45 @@ for (const [path, name] of [
     times.push(performance.now() - t0);
   }
   console.log(`${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
+}
+
+// Segments (analyst creates them): members over 30 days. A resolved segment is reused for
+// 5 s (segments::MembersCache): "first" is the call that resolved it; the wait between calls
+// makes each first call resolve afresh.
+const SEGMENTS = [
+  ['repeat buyers (purchase at least twice, 30 days)', [{ kind: 'behaviour', event: 'purchase', min: 2, lastDays: 30 }]],
+  ['came from a channel, did not buy (30 days)', [
+    { kind: 'dimension', dimension: 'channel', value: 'organic_search', lastDays: 30 },
+    { kind: 'behaviour', event: 'purchase', max: 0, lastDays: 30 },
+  ]],
+];
+for (const [label, conditions] of SEGMENTS) {
+  const made = await fetch(`${base}/v1/segments`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: `bench ${label}`, conditions }),
+  });
+  if (!made.ok) throw new Error(`creating a segment answered ${made.status}`);
+  const { id } = await made.json();
+  for (const [path, name] of [
+    [`/v1/segments/${id}/members?limit=25`, 'members (first page and total)'],
+    [`/v1/reports/breakdown?dimension=channel&metrics=${PANEL}&limit=10&segment=${id}&from=${day(29)}&to=${day(0)}`, 'channels, 30 days, narrowed'],
+    [`/v1/users?segment=${id}&limit=25`, 'users list, narrowed'],
+  ]) {
+    const times = [];
+    let total;
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const r = await fetch(`${base}${path}`, { headers: { cookie } });
+      if (!r.ok) throw new Error(`${path} answered ${r.status}`);
+      const body = await r.json();
+      total ??= body.total?.visitors ?? body.total;
+      times.push(performance.now() - t0);
+    }
+    console.log(`segment ${label}, ${name}: first ${fmt(times[0])}, median ${fmt(median(times))}, max ${fmt(Math.max(...times))} (total ${total})`);
+    await new Promise((r) => setTimeout(r, 6000));
+  }
+  await fetch(`${base}/v1/segments/${id}`, { method: 'DELETE', headers: { cookie } });
 }
 
 const profile = mkdtempSync(join(tmpdir(), 'shoptrail-bench-'));

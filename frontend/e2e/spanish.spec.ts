@@ -20,6 +20,7 @@ test('Spanish: every page translated, remembered after reload', async ({ page })
     ['/funnels', 'Embudos', 'es-funnels'],
     ['/retention', 'Retención', 'es-retention'],
     ['/attribution', 'Atribución', 'es-attribution'],
+    ['/segments', 'Segmentos', 'es-segments'],
     ['/live', 'En directo', 'es-live'],
     ['/admin/members', 'Miembros', 'es-admin-members'],
     ['/admin/write-keys', 'Claves de escritura', 'es-admin-write-keys'],

@@ -21,6 +21,7 @@ pub mod reports;
 pub mod retention;
 pub mod secrets;
 pub mod segment;
+pub mod segments;
 pub mod session;
 pub mod settings;
 pub mod storage;

@@ -15,6 +15,7 @@ pub mod live;
 pub mod ops;
 pub mod reports;
 pub mod segment;
+pub mod segments;
 pub mod stats;
 pub mod tracker;
 pub mod users;
@@ -130,6 +131,9 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::retention))
         .routes(routes!(attribution::report))
         .routes(routes!(funnels::compute))
+        .routes(routes!(segments::create, segments::list))
+        .routes(routes!(segments::get, segments::update, segments::delete))
+        .routes(routes!(segments::list_members))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))
         .routes(routes!(admin::reset_password))

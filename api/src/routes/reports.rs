@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
 use crate::query::MAX_RANGE_DAYS;
+use crate::segments::members_of_param;
 use crate::state::AppState;
 
 const DEFAULT_METRICS: &str = "visitors,sessions";
@@ -44,6 +45,9 @@ pub struct ReportParams {
     /// eventType, product, productCategory) a visit passes when one of its values does
     /// (`!=`: when none is the value).
     filter: Option<Vec<String>>,
+    /// Only the visits of this saved segment's members (resolved now); 404 when there is
+    /// no such segment.
+    segment: Option<String>,
 }
 
 /// Timeseries parameters (with [`ReportParams`]).
@@ -93,6 +97,9 @@ pub struct RetentionParams {
     /// Repeatable, as in the other reports: a person counts only when one of their
     /// visits in their cohort's period passes every filter.
     filter: Option<Vec<String>>,
+    /// Only the members of this saved segment (resolved now) count in the cohorts; 404
+    /// when there is no such segment.
+    segment: Option<String>,
 }
 
 /// One cohort of a retention report.
@@ -274,6 +281,7 @@ fn labelled(key: &str, label: String, figures: Figs) -> Map<String, Value> {
     responses(
         (status = 200, body = TimeseriesReport),
         (status = 400, description = "Unknown metric, dimension or interval; bad filter or range", body = ErrorBody),
+        (status = 404, description = "No such segment", body = ErrorBody),
         (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
     )
 )]
@@ -303,11 +311,13 @@ pub async fn timeseries(
         .rates()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
     let index = state.report_index.as_deref();
+    let people = members_of_param(&state, p.get("segment")).await?;
     let ask = Ask {
         range,
         metrics: &metrics,
         filters: &p.filters,
         rates: &rates,
+        people: people.as_deref(),
     };
     let answer = compute::series(&*state.store, index, ask, interval).await?;
     let mut unconverted = answer.unconverted;
@@ -353,6 +363,7 @@ pub async fn timeseries(
     responses(
         (status = 200, body = BreakdownReport),
         (status = 400, description = "Unknown metric or dimension; bad filter, limit or range", body = ErrorBody),
+        (status = 404, description = "No such segment", body = ErrorBody),
         (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
     )
 )]
@@ -384,11 +395,13 @@ pub async fn breakdown(
         .shop
         .rates()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
+    let people = members_of_param(&state, p.get("segment")).await?;
     let ask = Ask {
         range,
         metrics: &metrics,
         filters: &p.filters,
         rates: &rates,
+        people: people.as_deref(),
     };
     let answer = compute::breakdown(
         &*state.store,
@@ -443,6 +456,7 @@ fn event_choice(p: &Params, key: &str) -> Result<Option<String>, ApiError> {
     responses(
         (status = 200, body = RetentionReport),
         (status = 400, description = "Bad interval, periods, event type, filter or range", body = ErrorBody),
+        (status = 404, description = "No such segment", body = ErrorBody),
         (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
     )
 )]
@@ -479,7 +493,10 @@ pub async fn retention(
         .shop
         .rates()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let rows = state.retention().retention_rows(&spec.query()).await?;
+    let mut rows = state.retention().retention_rows(&spec.query()).await?;
+    if let Some(members) = members_of_param(&state, p.get("segment")).await? {
+        rows.members.retain(|m| members.contains(&m.profile));
+    }
     let (from, to) = spec.followed_bounds();
     let orders = state.visits().orders(from, to).await?;
     // Visits are read only when filters ask for them.

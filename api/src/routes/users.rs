@@ -15,6 +15,7 @@ use crate::extract::Path;
 use serde::Deserialize;
 use serde_json::json;
 use shared::privacy::{ErasureParams, erase_job};
+use shared::segments;
 use shared::storage::{
     EnqueueMode, Enqueued, JourneyCursor, JourneyQuery, SortOrder, Store, UserCursor, UserQuery,
     UserSort,
@@ -25,6 +26,7 @@ use crate::audit::record as audit;
 use crate::auth::{RequireAdmin, RequireViewer};
 use crate::error::{ApiError, ErrorBody};
 use crate::query::{PageParams, Pagination, TimeRange, TimeRangeParams, encode_cursor, query};
+use crate::segments::members_of_param;
 use crate::state::AppState;
 use crate::wire::Page;
 use crate::wire::jobs::JobView;
@@ -39,6 +41,8 @@ pub struct ListParams {
     sort: Option<String>,
     /// `asc` or `desc` (default). Ties go by user id in the same direction.
     order: Option<String>,
+    /// Only the members of this saved segment (now); 404 when there is no such segment.
+    segment: Option<String>,
 }
 
 impl ListParams {
@@ -75,6 +79,7 @@ impl ListParams {
     responses(
         (status = 200, body = UserPage),
         (status = 400, description = "Bad parameter or cursor", body = ErrorBody),
+        (status = 404, description = "No such segment", body = ErrorBody),
     )
 )]
 pub async fn list(
@@ -83,13 +88,19 @@ pub async fn list(
     params: Result<Query<ListParams>, QueryRejection>,
     page: Pagination<UserCursor>,
 ) -> Result<Json<UserPage>, ApiError> {
+    let params = query(params)?;
     let q = UserQuery {
         limit: page.limit,
         after: page.after,
-        ..query(params)?.to_query()?
+        ..params.to_query()?
     };
-    let (items, total) =
-        tokio::try_join!(state.users().list_users(&q), state.users().count_users(&q))?;
+    let (items, total) = match members_of_param(&state, params.segment.as_deref()).await? {
+        Some(members) => {
+            let everyone = state.segments().member_profiles(members.clone()).await?;
+            segments::users_page(everyone, &members, &q)?
+        }
+        None => tokio::try_join!(state.users().list_users(&q), state.users().count_users(&q))?,
+    };
     Ok(Json(UserPage {
         items: items.items.into_iter().map(User::from).collect(),
         next_cursor: items.next.as_ref().map(encode_cursor),
@@ -109,6 +120,7 @@ const CSV_PAGE: usize = 1000;
         (status = 200, content_type = "text/csv", body = String,
          description = "Header row, then one row per person: userId, anonymous, firstSeen, lastSeen, eventCount, lastEventType, email, name, traits (JSON)"),
         (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such segment", body = ErrorBody),
     )
 )]
 pub async fn export_csv(
@@ -116,10 +128,23 @@ pub async fn export_csv(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let params = query(params)?;
     let q = UserQuery {
         limit: CSV_PAGE,
-        ..query(params)?.to_query()?
+        ..params.to_query()?
     };
+    if let Some(members) = members_of_param(&state, params.segment.as_deref()).await? {
+        // A segment's members are read whole (see `segments::users_page`): one body.
+        let everyone = state.segments().member_profiles(members.clone()).await?;
+        let all = UserQuery {
+            limit: usize::MAX - 1,
+            ..q
+        };
+        let (page, _) = segments::users_page(everyone, &members, &all)?;
+        let mut bytes = csv::header().to_vec();
+        bytes.extend_from_slice(&csv::rows(&page.items));
+        return Ok(csv_response(Body::from(bytes)));
+    }
     let header = futures::stream::once(async { Ok::<_, std::io::Error>(csv::header()) });
     let rows = futures::stream::try_unfold(Some(q), move |q| {
         let state = state.clone();
@@ -137,7 +162,11 @@ pub async fn export_csv(
             Ok(Some((chunk, next)))
         }
     });
-    Ok((
+    Ok(csv_response(Body::from_stream(header.chain(rows))))
+}
+
+fn csv_response(body: Body) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -146,9 +175,9 @@ pub async fn export_csv(
             ),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        Body::from_stream(header.chain(rows)),
+        body,
     )
-        .into_response())
+        .into_response()
 }
 
 /// One person. An id that was merged into another person (an anonymous id that was

@@ -24,5 +24,6 @@ mod reports;
 mod retention;
 mod secrets;
 mod segment;
+mod segments;
 mod traces;
 mod write_key_kinds;

@@ -19,6 +19,7 @@ const CommercePage = named(() => import('@/features/commerce/components/Commerce
 const FunnelsPage = named(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage');
 const LivePage = named(() => import('@/features/live/components/LivePage'), 'LivePage');
 const JobsPage = named(() => import('@/features/jobs/components/JobsPage'), 'JobsPage');
+const SegmentsPage = named(() => import('@/features/segments/components/SegmentsPage'), 'SegmentsPage');
 const RetentionPage = named(() => import('@/features/retention/components/RetentionPage'), 'RetentionPage');
 const OverviewPage = named(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage');
 const TestEventPage = named(() => import('@/features/test-event/components/TestEventPage'), 'TestEventPage');
@@ -62,6 +63,7 @@ const router = createBrowserRouter([
       { path: 'live', element: page(LivePage), errorElement: <PageError /> },
       { path: 'retention', element: page(RetentionPage), errorElement: <PageError /> },
       { path: 'attribution', element: page(AttributionPage), errorElement: <PageError /> },
+      { path: 'segments', element: page(SegmentsPage), errorElement: <PageError /> },
       {
         path: 'jobs',
         errorElement: <PageError />,

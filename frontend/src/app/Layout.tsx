@@ -13,6 +13,7 @@ const NAV: { to: string; key: string; role: Role }[] = [
   { to: '/live', key: 'nav.live', role: 'viewer' },
   { to: '/retention', key: 'nav.retention', role: 'viewer' },
   { to: '/attribution', key: 'nav.attribution', role: 'viewer' },
+  { to: '/segments', key: 'nav.segments', role: 'viewer' },
   { to: '/jobs', key: 'nav.jobs', role: 'analyst' },
   { to: '/test-event', key: 'nav.testEvent', role: 'analyst' },
   { to: '/admin', key: 'nav.admin', role: 'admin' },

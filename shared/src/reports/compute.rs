@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::index::VisitIndex;
 use super::{Dimension, Figures, Filter, Interval, Metric, Range, Tally, Unconverted};
 use crate::commerce::Rates;
+use crate::segments::Members;
 use crate::session::Session;
 use crate::storage::{Store, StoreError, VisitStore};
 
@@ -23,6 +24,8 @@ pub struct Ask<'a> {
     pub metrics: &'a [Metric],
     pub filters: &'a [Filter],
     pub rates: &'a Rates,
+    /// Only the visits of these people (a segment's members), when given.
+    pub people: Option<&'a Members>,
 }
 
 /// A breakdown: rows (value and figures, most visits first, at most the limit) and the total.
@@ -131,6 +134,12 @@ async fn store_first_orders(
     }
 }
 
+/// The visits that pass the filters, of the people asked for.
+fn of_people<'a>(visits: &'a [Session], ask: Ask<'a>) -> impl Iterator<Item = &'a Session> {
+    super::select(visits, ask.filters)
+        .filter(move |s| ask.people.is_none_or(|m| m.contains(&s.profile_id)))
+}
+
 /// A breakdown of visits read from the store.
 pub fn breakdown_of_visits(
     visits: &[Session],
@@ -144,7 +153,7 @@ pub fn breakdown_of_visits(
         first_order: first,
         range_start: ask.range.bounds().0,
     };
-    let (rows, total) = super::breakdown(super::select(visits, ask.filters), dimension);
+    let (rows, total) = super::breakdown(of_people(visits, ask), dimension);
     answer_breakdown(&figures, rows, &total, ask.metrics, limit)
 }
 
@@ -160,7 +169,7 @@ pub fn series_of_visits(
         first_order: first,
         range_start: ask.range.bounds().0,
     };
-    let points = super::timeseries(super::select(visits, ask.filters), &ask.range, interval);
+    let points = super::timeseries(of_people(visits, ask), &ask.range, interval);
     answer_series(&figures, points, ask.metrics)
 }
 
@@ -204,4 +213,108 @@ pub(crate) fn answer_series<K, F: super::FirstOrders<K>>(
         points,
         unconverted,
     }
+}
+
+/// What a person did with one product in a visit.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum ProductAction {
+    /// Product views.
+    Viewed,
+    /// Visits in which it was added to a cart.
+    Carted,
+    /// Orders with a line of it.
+    Ordered,
+}
+
+/// What to count per person in the visits that start at or after `since` (and before the
+/// end of the range read): what behavioural segments are made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub since: DateTime<Utc>,
+    pub what: Tap,
+}
+
+/// One count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tap {
+    /// Visits with this value of a dimension (as the filter `dimension:value` passes them).
+    Visits(Filter),
+    /// Events of this type.
+    Events(String),
+    /// A product's (by the `product` dimension's value: name, else sku) views, visits with
+    /// a cart add, or orders.
+    Product(String, ProductAction),
+}
+
+/// Per person (profile id), one count per probe; people without any visit in the range
+/// are absent.
+pub type PersonCounts = HashMap<String, Vec<u64>>;
+
+/// What one visit adds to a probe, from the visit's figures: `product` is the `product`
+/// dimension's part for the probe's product, if the visit has one.
+pub(crate) fn tap_count(tap: &Tap, events_of_type: u64, product: Option<&super::Part<'_>>) -> u64 {
+    match tap {
+        Tap::Visits(_) => 1,
+        Tap::Events(_) => events_of_type,
+        Tap::Product(_, action) => product.map_or(0, |p| match action {
+            ProductAction::Viewed => p.product_views,
+            ProductAction::Carted => u64::from(p.carted),
+            ProductAction::Ordered => p.orders,
+        }),
+    }
+}
+
+/// The counts of `probes` over the visits of `[from, to)`: from the index when it covers
+/// the range, else from the store.
+pub async fn person_counts(
+    store: &dyn Store,
+    index: Option<&VisitIndex>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    probes: &[Probe],
+) -> Result<PersonCounts, StoreError> {
+    if let Some(ix) = index.filter(|ix| ix.covers(from)) {
+        ix.refresh(store).await?;
+        if let Some(counts) = ix.person_counts((from, to), probes) {
+            return Ok(counts);
+        }
+    }
+    let visits = store.visits(from, to).await?;
+    Ok(person_counts_of_visits(&visits, probes))
+}
+
+/// [`person_counts`] of visits read from the store.
+pub fn person_counts_of_visits(visits: &[Session], probes: &[Probe]) -> PersonCounts {
+    let mut out = PersonCounts::new();
+    for s in visits {
+        let mut add: Option<Vec<u64>> = None;
+        for (i, p) in probes.iter().enumerate() {
+            if s.start < p.since {
+                continue;
+            }
+            let n = match &p.what {
+                Tap::Visits(f) => u64::from(f.matches(s)),
+                Tap::Events(t) => s.types.get(t).copied().unwrap_or(0),
+                Tap::Product(name, _) => {
+                    let parts = Dimension::Product.parts(s);
+                    let part = parts.iter().find(|(v, _)| v == name).map(|(_, p)| p);
+                    tap_count(&p.what, 0, part)
+                }
+            };
+            if n > 0 {
+                add.get_or_insert_with(|| vec![0; probes.len()])[i] += n;
+            }
+        }
+        if let Some(add) = add {
+            let counts = out
+                .entry(s.profile_id.clone())
+                .or_insert_with(|| vec![0; probes.len()]);
+            for (c, a) in counts.iter_mut().zip(add) {
+                *c += a;
+            }
+        }
+    }
+    out
 }

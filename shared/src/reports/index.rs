@@ -12,9 +12,13 @@ use std::sync::RwLock;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::compute::{Ask, BreakdownAnswer, SeriesAnswer, answer_breakdown, answer_series};
+use super::compute::{
+    Ask, BreakdownAnswer, PersonCounts, Probe, SeriesAnswer, Tap, answer_breakdown, answer_series,
+    tap_count,
+};
 use super::{Dimension, Figures, Filter, FirstOrders, Interval, NONE, Part, Tally, sort_rows};
 use crate::commerce::Currency;
+use crate::segments::Members;
 use crate::session::Session;
 use crate::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
 use crate::storage::{MarkedVisit, StoreError, VisitFeed};
@@ -49,6 +53,11 @@ const EVENT_DIMS: [Dimension; 4] = [
 enum Slot {
     Visit(usize),
     Event(usize),
+}
+
+/// Where an event-level dimension's values sit in [`Row::shares`].
+fn event_slot(d: Dimension) -> usize {
+    EVENT_DIMS.iter().position(|e| *e == d).unwrap_or(0)
 }
 
 fn slot(d: Dimension) -> Slot {
@@ -331,12 +340,19 @@ impl Data {
         &'a self,
         (start, end): (i64, i64),
         filters: &'a [Resolved],
+        people: Option<&'a [bool]>,
     ) -> impl Iterator<Item = &'a Row> + 'a {
         self.rows
             .iter()
             .flatten()
             .filter(move |r| r.start_ms >= start && r.start_ms < end)
+            .filter(move |r| people.is_none_or(|p| p.get(r.who as usize).copied().unwrap_or(false)))
             .filter(move |r| filters.iter().all(|f| f.passes(r, self.none)))
+    }
+
+    /// Per person code, whether they are among `members` (`None`: everyone).
+    fn people(&self, members: Option<&Members>) -> Option<Vec<bool>> {
+        members.map(|m| self.people.names.iter().map(|n| m.contains(n)).collect())
     }
 
     fn resolve(&self, filters: &[Filter]) -> Vec<Resolved> {
@@ -577,7 +593,7 @@ impl VisitIndex {
             }
             let filters = d.resolve(filters);
             let bounds = (start.timestamp_millis(), end.timestamp_millis());
-            let mut visits = d.select(bounds, &filters).map(|r| IndexedVisit {
+            let mut visits = d.select(bounds, &filters, None).map(|r| IndexedVisit {
                 person: d.people.name(r.who),
                 start: Utc
                     .timestamp_millis_opt(r.start_ms)
@@ -607,11 +623,12 @@ impl VisitIndex {
                 return None;
             }
             let filters = d.resolve(ask.filters);
+            let people = d.people(ask.people);
             let mut rows: HashMap<u32, Tally<u32>> = HashMap::new();
             let mut total: Tally<u32> = Tally::default();
             let bounds = (start.timestamp_millis(), end.timestamp_millis());
             let slot = slot(dimension);
-            for r in d.select(bounds, &filters) {
+            for r in d.select(bounds, &filters, people.as_deref()) {
                 let whole = r.whole.part();
                 match slot {
                     Slot::Visit(i) => rows
@@ -650,6 +667,78 @@ impl VisitIndex {
         .flatten()
     }
 
+    /// Per person, the counts of `probes` over the visits of `[from, to)` (see
+    /// [`super::compute::person_counts`]), or `None` when the index does not cover the range.
+    pub fn person_counts(
+        &self,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        probes: &[Probe],
+    ) -> Option<PersonCounts> {
+        self.read(|d| {
+            if from.timestamp_millis() < d.from_ms {
+                return None;
+            }
+            enum Code {
+                Visits(Resolved),
+                Share(usize, Option<u32>),
+            }
+            let codes: Vec<(i64, Code)> = probes
+                .iter()
+                .map(|p| {
+                    let code = match &p.what {
+                        Tap::Visits(f) => {
+                            Code::Visits(d.resolve(std::slice::from_ref(f)).remove(0))
+                        }
+                        Tap::Events(t) => {
+                            Code::Share(event_slot(Dimension::EventType), d.values.get(t))
+                        }
+                        Tap::Product(name, _) => {
+                            Code::Share(event_slot(Dimension::Product), d.values.get(name))
+                        }
+                    };
+                    (p.since.timestamp_millis(), code)
+                })
+                .collect();
+            let mut by_code: HashMap<u32, Vec<u64>> = HashMap::new();
+            let (start, end) = (from.timestamp_millis(), to.timestamp_millis());
+            for r in d.rows.iter().flatten() {
+                if r.start_ms < start || r.start_ms >= end {
+                    continue;
+                }
+                for (i, ((since, code), probe)) in codes.iter().zip(probes).enumerate() {
+                    if r.start_ms < *since {
+                        continue;
+                    }
+                    let n = match code {
+                        Code::Visits(f) => u64::from(f.passes(r, d.none)),
+                        Code::Share(_, None) => 0,
+                        Code::Share(slot, Some(c)) => {
+                            match r.shares[*slot].iter().find(|s| s.value() == *c) {
+                                None => 0,
+                                Some(s) => {
+                                    let part = s.part(&r.whole);
+                                    tap_count(&probe.what, part.events, Some(&part))
+                                }
+                            }
+                        }
+                    };
+                    if n > 0 {
+                        by_code
+                            .entry(r.who)
+                            .or_insert_with(|| vec![0; probes.len()])[i] += n;
+                    }
+                }
+            }
+            Some(
+                by_code
+                    .into_iter()
+                    .map(|(who, counts)| (d.people.name(who).to_owned(), counts))
+                    .collect(),
+            )
+        })
+        .flatten()
+    }
+
     /// A timeseries from the index, or `None` when it does not cover the range.
     pub fn series(
         &self,
@@ -663,6 +752,7 @@ impl VisitIndex {
                 return None;
             }
             let filters = d.resolve(ask.filters);
+            let people = d.people(ask.people);
             let mut points: Vec<(String, Tally<u32>)> = ask
                 .range
                 .buckets(interval)
@@ -681,7 +771,7 @@ impl VisitIndex {
                 slots: HashMap::new(),
             };
             let bounds = (start.timestamp_millis(), end.timestamp_millis());
-            for r in d.select(bounds, &filters) {
+            for r in d.select(bounds, &filters, people.as_deref()) {
                 if let Some(i) = buckets.of(r.start_ms) {
                     points[i]
                         .1

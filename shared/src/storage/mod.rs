@@ -14,6 +14,7 @@ pub mod privacy;
 pub mod profile_traits;
 pub mod purge;
 pub mod retention;
+pub mod segments;
 pub mod sqlite;
 pub mod visit_feed;
 pub mod write;
@@ -37,6 +38,7 @@ pub use privacy::{ErasureRecord, PrivacyStore, RowCounts, RowKind};
 pub use profile_traits::{TraitOutcome, TraitStore, TraitUpdate};
 pub use purge::PurgeStore;
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
+pub use segments::SegmentStore;
 pub use visit_feed::{GoneVisit, MarkedVisit, VisitFeed};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
@@ -326,6 +328,7 @@ pub trait Store:
     + CatalogStore
     + TraitStore
     + ImportScheduleStore
+    + SegmentStore
 {
     /// Cheap round trip used by `/readyz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -951,7 +951,7 @@ pub async fn derived_fields_round_trip_and_bots_count_nowhere(store: Arc<dyn Sto
 
 /// One enriched event of `person` at `ms`: a page view of `path` arriving from `referrer`,
 /// or another type, in client session `session` (none: inferred).
-fn visit_event(
+pub fn visit_event(
     id: &str,
     person: &str,
     kind: &str,

@@ -12,6 +12,7 @@ mod conformance_live;
 mod conformance_moves;
 mod conformance_purge;
 mod conformance_retention;
+mod conformance_segments;
 mod conformance_users;
 mod helpers;
 mod identity_cases;

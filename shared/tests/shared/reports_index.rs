@@ -231,6 +231,7 @@ async fn assert_same_answers_from(
                 metrics: &metrics,
                 filters: &filters,
                 rates: &rates,
+                people: None,
             };
             for d in Dimension::ALL {
                 let from_store = compute::breakdown_of_visits(&visits, &first, ask, d, 1000);
@@ -256,12 +257,65 @@ async fn assert_same_answers_from(
                 );
             }
         }
+        // Narrowed to some people (a segment's members), both ways.
+        let mut people: Vec<String> = visits.iter().map(|v| v.profile_id.clone()).collect();
+        people.sort();
+        people.dedup();
+        let members: shared::segments::Members = people.iter().step_by(2).cloned().collect();
+        assert!(!members.is_empty());
+        let ask = Ask {
+            range,
+            metrics: &metrics,
+            filters: &[],
+            rates: &rates,
+            people: Some(&members),
+        };
+        for d in Dimension::ALL {
+            let from_store = compute::breakdown_of_visits(&visits, &first, ask, d, 1000);
+            let from_index = index.breakdown(&first, ask, d, 1000).expect("covered");
+            assert_eq!(
+                from_index,
+                from_store,
+                "breakdown by {} of members",
+                d.name()
+            );
+        }
+        let from_store = compute::series_of_visits(&visits, &first, ask, Interval::Day);
+        let from_index = index.series(&first, ask, Interval::Day).expect("covered");
+        assert_eq!(from_index, from_store, "daily series of members");
+        // What segments count per person, both ways.
+        use shared::reports::compute::{Probe, ProductAction, Tap};
+        let probes: Vec<Probe> = [
+            Tap::Events("purchase".into()),
+            Tap::Events("page_view".into()),
+            Tap::Product("Runner".into(), ProductAction::Viewed),
+            Tap::Product("Runner".into(), ProductAction::Carted),
+            Tap::Product("Runner".into(), ProductAction::Ordered),
+            Tap::Visits(Filter::parse("channel:Organic Search").expect("filter")),
+            Tap::Visits(Filter::parse("page:/cart").expect("filter")),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, what)| Probe {
+            // Some probes look back less far than the range.
+            since: start + chrono::Duration::days(i as i64 % 3),
+            what,
+        })
+        .collect();
+        let from_store = compute::person_counts_of_visits(&visits, &probes);
+        let from_index = index.person_counts((start, end), &probes).expect("covered");
+        assert_eq!(from_index, from_store, "per-person counts");
+        assert!(
+            from_store.values().any(|c| c[0] > 0) && from_store.values().any(|c| c[2] > 0),
+            "the data has purchases and product views"
+        );
         // The comparison is worth something: the data has every kind of figure.
         let ask = Ask {
             range,
             metrics: &metrics,
             filters: &[],
             rates: &rates,
+            people: None,
         };
         let answer = compute::breakdown_of_visits(&visits, &first, ask, Dimension::Channel, 10);
         let total = &answer.total;
@@ -465,6 +519,7 @@ pub async fn the_visit_index_declines_ranges_before_its_window(store: Arc<dyn St
         metrics: &Metric::ALL,
         filters: &[],
         rates: &rates,
+        people: None,
     };
     assert_eq!(
         index.breakdown(&HashMap::new(), ask, Dimension::Channel, 10),

@@ -35,6 +35,7 @@ mod moves;
 mod privacy;
 mod purge;
 mod retention;
+mod segments;
 mod visits;
 mod write;
 
@@ -78,6 +79,7 @@ const COLLECTIONS: &[&str] = &[
     VISITS_GONE,
     catalog::CATALOG,
     catalog::IMPORT_SCHEDULES,
+    segments::SEGMENTS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;

@@ -1,5 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
+import { useSegmentParam } from '@/shared/segments/segments';
 import { REFRESH_MS } from '@/shared/reports/api/refresh';
 import { formatFilter, type Range, type ReportFilter } from '@/shared/reports/lib/params';
 
@@ -18,6 +19,8 @@ export interface RetentionQuery {
   returning: string;
   range: Range | null;
   filters: ReportFilter[];
+  /** A saved segment's id: only its members count. */
+  segment?: string | null;
 }
 
 export function getRetention(q: RetentionQuery, signal?: AbortSignal): Promise<RetentionReport> {
@@ -30,6 +33,7 @@ export function getRetention(q: RetentionQuery, signal?: AbortSignal): Promise<R
       from: q.range?.from,
       to: q.range?.to,
       filter: q.filters.map(formatFilter),
+      segment: q.segment,
     },
     signal,
   });
@@ -37,7 +41,7 @@ export function getRetention(q: RetentionQuery, signal?: AbortSignal): Promise<R
 
 export function retentionQueryOptions(q: RetentionQuery) {
   return queryOptions({
-    queryKey: ['reports', 'retention', q.interval, q.periods, q.cohortEvent, q.returning, q.range?.from, q.range?.to, q.filters.map(formatFilter)],
+    queryKey: ['reports', 'retention', q.interval, q.periods, q.cohortEvent, q.returning, q.range?.from, q.range?.to, q.filters.map(formatFilter), q.segment ?? null],
     queryFn: ({ signal }) => getRetention(q, signal),
     staleTime: 30_000,
     refetchInterval: REFRESH_MS,
@@ -47,5 +51,6 @@ export function retentionQueryOptions(q: RetentionQuery) {
 }
 
 export function useRetention(q: RetentionQuery) {
-  return useQuery(retentionQueryOptions(q));
+  const [segment] = useSegmentParam();
+  return useQuery(retentionQueryOptions({ segment, ...q }));
 }

@@ -13,23 +13,25 @@ export interface ListUsersParams {
   order: SortDir;
   cursor: string | null;
   limit: number;
+  /** A saved segment's id: only its members. */
+  segment: string | null;
 }
 
 export function listUsers(p: ListUsersParams, signal?: AbortSignal): Promise<UserPage> {
   return apiFetch<UserPage>('/v1/users', {
-    query: { q: p.q, sort: p.sort, order: p.order, cursor: p.cursor, limit: p.limit },
+    query: { q: p.q, sort: p.sort, order: p.order, cursor: p.cursor, limit: p.limit, segment: p.segment },
     signal,
   });
 }
 
 /** Where the browser downloads every matching person as CSV (the session cookie goes along). */
-export function usersCsvUrl(p: Pick<ListUsersParams, 'q' | 'sort' | 'order'>): string {
-  return buildUrl('/v1/users.csv', { q: p.q, sort: p.sort, order: p.order });
+export function usersCsvUrl(p: Pick<ListUsersParams, 'q' | 'sort' | 'order' | 'segment'>): string {
+  return buildUrl('/v1/users.csv', { q: p.q, sort: p.sort, order: p.order, segment: p.segment });
 }
 
 export function usersQueryOptions(p: ListUsersParams) {
   return queryOptions({
-    queryKey: ['users', p.q, p.sort, p.order, p.cursor, p.limit],
+    queryKey: ['users', p.q, p.sort, p.order, p.cursor, p.limit, p.segment],
     queryFn: ({ signal }) => listUsers(p, signal),
     placeholderData: keepPreviousData,
   });

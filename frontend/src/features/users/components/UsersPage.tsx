@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router-dom';
 import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { useFormat } from '@/shared/lib/format';
+import { SegmentPicker } from '@/shared/segments/SegmentPicker';
+import { useSegmentParam } from '@/shared/segments/segments';
 import { useUsers, usersCsvUrl, type SortDir, type SortKey } from '../api/list-users';
 import { summarize } from '../lib/sessions';
 
@@ -42,7 +44,8 @@ export function UsersPage() {
   // Cursors of the pages before the current one; the current page's cursor is last.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
-  const users = useUsers({ q, sort, order, cursor, limit: PAGE_SIZE });
+  const [segment] = useSegmentParam();
+  const users = useUsers({ q, sort, order, cursor, limit: PAGE_SIZE, segment });
 
   useEffect(() => {
     const timer = window.setTimeout(() => {
@@ -76,7 +79,8 @@ export function UsersPage() {
             onChange={(e) => setInput(e.target.value)}
           />
         </div>
-        <a className="button secondary small" href={usersCsvUrl({ q, sort, order })} download="users.csv">
+        <SegmentPicker onChange={() => setCursors([null])} />
+        <a className="button secondary small" href={usersCsvUrl({ q, sort, order, segment })} download="users.csv">
           {t('users.csv')}
         </a>
       </header>

@@ -1,5 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
+import { useSegmentParam } from '@/shared/segments/segments';
 import { formatFilter, type Dimension, type Range, type ReportFilter } from '../lib/params';
 import type { Metric } from '../lib/metrics';
 import { REFRESH_MS } from './refresh';
@@ -17,6 +18,8 @@ export interface BreakdownQuery {
   /** Null: the API's default range. */
   range: Range | null;
   filters: ReportFilter[];
+  /** A saved segment's id: only its members' visits. */
+  segment?: string | null;
   limit?: number;
 }
 
@@ -28,6 +31,7 @@ export function getBreakdown(q: BreakdownQuery, signal?: AbortSignal): Promise<B
       from: q.range?.from,
       to: q.range?.to,
       filter: q.filters.map(formatFilter),
+      segment: q.segment,
       limit: q.limit,
     },
     signal,
@@ -36,7 +40,7 @@ export function getBreakdown(q: BreakdownQuery, signal?: AbortSignal): Promise<B
 
 export function breakdownQueryOptions(q: BreakdownQuery) {
   return queryOptions({
-    queryKey: ['reports', 'breakdown', q.dimension, q.metrics.join(','), q.range?.from, q.range?.to, q.filters.map(formatFilter), q.limit],
+    queryKey: ['reports', 'breakdown', q.dimension, q.metrics.join(','), q.range?.from, q.range?.to, q.filters.map(formatFilter), q.segment ?? null, q.limit],
     queryFn: ({ signal }) => getBreakdown(q, signal),
     staleTime: 30_000,
     refetchInterval: REFRESH_MS,
@@ -45,6 +49,8 @@ export function breakdownQueryOptions(q: BreakdownQuery) {
   });
 }
 
+/** The report of `q`, narrowed to the page's segment (`?segment=`) unless `q` names one. */
 export function useBreakdown(q: BreakdownQuery, enabled = true) {
-  return useQuery({ ...breakdownQueryOptions(q), enabled });
+  const [segment] = useSegmentParam();
+  return useQuery({ ...breakdownQueryOptions({ segment, ...q }), enabled });
 }

@@ -1,5 +1,6 @@
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { apiFetch, type Schemas } from '@/shared/api/client';
+import { useSegmentParam } from '@/shared/segments/segments';
 import { formatFilter, type Range, type ReportFilter } from '../lib/params';
 import type { Metric } from '../lib/metrics';
 import { REFRESH_MS } from './refresh';
@@ -16,6 +17,8 @@ export interface TimeseriesQuery {
   interval: 'hour' | 'day' | 'week' | 'month';
   range: Range | null;
   filters: ReportFilter[];
+  /** A saved segment's id: only its members' visits. */
+  segment?: string | null;
   compare?: boolean;
 }
 
@@ -27,6 +30,7 @@ export function getTimeseries(q: TimeseriesQuery, signal?: AbortSignal): Promise
       from: q.range?.from,
       to: q.range?.to,
       filter: q.filters.map(formatFilter),
+      segment: q.segment,
       compare: q.compare ? 'previous' : undefined,
     },
     signal,
@@ -35,7 +39,7 @@ export function getTimeseries(q: TimeseriesQuery, signal?: AbortSignal): Promise
 
 export function timeseriesQueryOptions(q: TimeseriesQuery) {
   return queryOptions({
-    queryKey: ['reports', 'timeseries', q.metrics.join(','), q.interval, q.range?.from, q.range?.to, q.filters.map(formatFilter), !!q.compare],
+    queryKey: ['reports', 'timeseries', q.metrics.join(','), q.interval, q.range?.from, q.range?.to, q.filters.map(formatFilter), q.segment ?? null, !!q.compare],
     queryFn: ({ signal }) => getTimeseries(q, signal),
     staleTime: 30_000,
     refetchInterval: REFRESH_MS,
@@ -44,6 +48,8 @@ export function timeseriesQueryOptions(q: TimeseriesQuery) {
   });
 }
 
+/** The report of `q`, narrowed to the page's segment (`?segment=`) unless `q` names one. */
 export function useTimeseries(q: TimeseriesQuery, enabled = true) {
-  return useQuery({ ...timeseriesQueryOptions(q), enabled });
+  const [segment] = useSegmentParam();
+  return useQuery({ ...timeseriesQueryOptions({ segment, ...q }), enabled });
 }

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { DateRange } from '@/shared/components/DateRange';
+import { SegmentPicker } from '@/shared/segments/SegmentPicker';
 import type { ReportFormat } from '../lib/metrics';
 import type { Range } from '../lib/params';
 
@@ -27,6 +28,7 @@ export function ReportBar({
   return (
     <div className="report-bar">
       {range && <DateRange value={range} onChange={onRange} today={today} />}
+      <SegmentPicker />
       {timeZone && (
         <p className="zone" data-zone={timeZone}>
           {t('reports.zone', { zone: timeZone })}
