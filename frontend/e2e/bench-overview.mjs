@@ -156,6 +156,27 @@ for (const [path, name] of [
   console.log(`${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
 }
 
+const funnel = (body) => ({ ...body, from: day(29), to: day(0) });
+for (const [body, name] of [
+  [funnel({ steps: ['product_view', 'add_to_cart', 'purchase'] }), 'funnel, 3 steps, 30 days'],
+  [funnel({ steps: ['product_view', 'add_to_cart', 'purchase'], breakdown: 'channel', trend: true, dropOff: 1 }), 'funnel, 3 steps, 30 days, by channel, trend, drop-off'],
+  [funnel({ steps: ['product_view', 'add_to_cart', 'purchase'], count: 'total' }), 'funnel, 3 steps, 30 days, total conversions'],
+]) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/v1/funnels`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`funnel ${name} answered ${r.status}`);
+    await r.json();
+    times.push(performance.now() - t0);
+  }
+  console.log(`${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
+}
+
 const profile = mkdtempSync(join(tmpdir(), 'shoptrail-bench-'));
 const ctx = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

@@ -126,6 +126,12 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::breakdown))
         .routes(routes!(reports::retention))
         .routes(routes!(funnels::compute))
+        .routes(routes!(funnels::list_saved, funnels::create_saved))
+        .routes(routes!(
+            funnels::get_saved,
+            funnels::update_saved,
+            funnels::delete_saved
+        ))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))
         .routes(routes!(admin::reset_password))

@@ -24,7 +24,7 @@ fn table() -> Vec<Row> {
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
             // "| METHOD | path | anonymous | viewer | analyst | admin |"
-            if cells.len() != 8 || !["GET", "POST", "PATCH", "DELETE"].contains(&cells[1]) {
+            if cells.len() != 8 || !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&cells[1]) {
                 return None;
             }
             Some(Row {
@@ -95,7 +95,7 @@ async fn every_route_answers_every_role_as_the_table_says() {
             };
             let method = reqwest::Method::from_bytes(row.method.as_bytes()).expect("method");
             let mut request = client.request(method, app.url(&path));
-            if matches!(row.method.as_str(), "POST" | "PATCH") {
+            if matches!(row.method.as_str(), "POST" | "PUT" | "PATCH") {
                 request = request.json(&json!({}));
             }
             let status = request.send().await.expect("sent").status().as_u16();

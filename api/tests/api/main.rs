@@ -9,6 +9,7 @@ mod console;
 mod contract;
 mod crash;
 mod enrich;
+mod funnels;
 mod helpers;
 mod ingest;
 mod jobs;

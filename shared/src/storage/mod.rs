@@ -20,7 +20,7 @@ pub use accounts::{
     Account, AccountStore, AccountUpdate, AuditCursor, AuditEntry, AuditStore, Email, Role,
     SessionRecord, SessionRecordStore, WriteKey, WriteKeyKind, WriteKeyStore,
 };
-pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
+pub use funnels::{SavedFunnel, SavedFunnelStore};
 pub use identity::IdentityStore;
 pub use jobs::{
     DayEventStore, EnqueueMode, Enqueued, Finish, Heartbeat, Job, JobChangeError, JobKind,
@@ -309,7 +309,7 @@ pub trait Store:
     + WriteKeyStore
     + AuditStore
     + IdentityStore
-    + FunnelStore
+    + SavedFunnelStore
     + JobStore
     + DayEventStore
     + MoveStore

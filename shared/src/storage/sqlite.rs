@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     SEARCH_TERMS_MIGRATION,
     include_str!("sqlite_migrations/0014_retention_marks.sql"),
     include_str!("sqlite_migrations/0015_visit_markers.sql"),
+    include_str!("sqlite_migrations/0016_saved_funnels.sql"),
 ];
 
 /// The migration that adds users' search terms; profiles stored before it get theirs from

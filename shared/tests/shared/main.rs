@@ -4,6 +4,7 @@
 mod batcher;
 #[macro_use]
 mod conformance;
+mod conformance_funnels;
 mod conformance_jobs;
 mod conformance_jobs_cas;
 mod conformance_live;

@@ -75,6 +75,7 @@ const COLLECTIONS: &[&str] = &[
     retention::RETENTION_DAYS,
     retention::RETENTION_FIRSTS,
     VISITS_GONE,
+    funnels::SAVED_FUNNELS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;
