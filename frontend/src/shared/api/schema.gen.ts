@@ -420,11 +420,50 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Users reaching each step in order within the window, each user counted once per step,
-         *     with conversion and drop-off. Computed from stored events (not rollups).
+         * People (or attempts) reaching each step in order within the window, with conversion,
+         *     median time to convert and, on request, a breakdown, a daily trend and the people who
+         *     dropped off. Computed from the visits kept at write time (the in-memory visit index
+         *     when it covers the range), never from stored events.
          */
         post: operations["compute"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/funnels/saved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved funnel, most recently changed first (one page). */
+        get: operations["list_saved"];
+        put?: never;
+        /** Save a funnel (analyst or admin). */
+        post: operations["create_saved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/funnels/saved/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved funnel. */
+        get: operations["get_saved"];
+        /** Replace a saved funnel's name and definition (analyst or admin). */
+        put: operations["update_saved"];
+        post?: never;
+        /** Delete a saved funnel (analyst or admin). */
+        delete: operations["delete_saved"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1065,6 +1104,14 @@ export interface components {
          * @enum {string}
          */
         Device: "desktop" | "mobile" | "tablet" | "other";
+        DroppedPerson: {
+            id: string;
+            /**
+             * Format: date-time
+             * @description When they reached the step.
+             */
+            reachedAt: string;
+        };
         /** @description Parameters of an erasure. */
         ErasureJobParams: {
             /** @description The person erased (their profile id). */
@@ -1162,32 +1209,95 @@ export interface components {
              */
             storedEvents: number;
         };
-        /** @description Counts per step, first step first. */
+        /** @description A step with filters on its event and its visit. */
+        FilteredStep: {
+            /** @example product_view */
+            event: string;
+            /**
+             * @description `dimension:value`, `dimension!=value` or `dimension~value` (contains, any case).
+             *     On the event: `page`, `product` (sku), `productCategory`, or `property.path`,
+             *     `property.sku`, `property.category`; on the step's visit: `channel`, `utmCampaign`,
+             *     `device`, `country` and the other visit-level report dimensions.
+             * @example [
+             *       "property.sku:SKU-1",
+             *       "channel:search"
+             *     ]
+             */
+            filters?: string[];
+        };
+        /** @description A funnel's answer. */
         Funnel: {
+            /** @description Per value of `breakdown`, most entries first (absent without one). */
+            breakdown?: components["schemas"]["FunnelBreakdownRow"][] | null;
+            dropOff?: null | components["schemas"]["FunnelDropOff"];
             steps: components["schemas"]["FunnelStep"][];
+            /** @description Per UTC day of entry (absent unless `trend`). */
+            trend?: components["schemas"]["FunnelTrendPoint"][] | null;
+            /**
+             * @description Steps whose type no visit in the range had (a misspelling?), visits recorded before
+             *     funnels could read them.
+             */
+            warnings: string[];
+        };
+        /** @description The funnel of the people who entered on visits with one breakdown value. */
+        FunnelBreakdownRow: {
+            steps: components["schemas"]["FunnelStep"][];
+            value: string;
+        };
+        /**
+         * @description Count each person once per step, or every attempt (repeat conversions).
+         * @enum {string}
+         */
+        FunnelCount: "unique" | "total";
+        /** @description Who reached a step but not the next. */
+        FunnelDropOff: {
+            /** @description The first 100 by id; each links to `/users/{id}`. */
+            people: components["schemas"]["DroppedPerson"][];
+            /** @description The step (0-based). */
+            step: number;
+            /**
+             * Format: int64
+             * @description How many dropped off there (all of them).
+             */
+            total: number;
         };
         FunnelRequest: {
             /**
+             * @description Split the funnel by this visit-level dimension of the visit where each person
+             *     entered (`channel`, `utmCampaign`, `device`, `country`, ...).
+             */
+            breakdown?: string | null;
+            count?: null | components["schemas"]["FunnelCount"];
+            /** @description Also list the people who reached this step (0-based) but not the next (first 100). */
+            dropOff?: number | null;
+            /**
              * Format: date
-             * @description First day (UTC, inclusive) on which users may enter with the first step; default 29
+             * @description First day (UTC, inclusive) on which people may enter with the first step; default 29
              *     days before `to`.
              */
             from?: string | null;
             /**
-             * @description 2 to 5 event types, in the order a user must reach them.
+             * @description 2 to 5 steps, in the order a person must reach them.
              * @example [
              *       "product_view",
-             *       "add_to_cart",
+             *       {
+             *         "event": "add_to_cart",
+             *         "filters": [
+             *           "property.sku:SKU-1"
+             *         ]
+             *       },
              *       "purchase"
              *     ]
              */
-            steps: string[];
+            steps: components["schemas"]["FunnelStepInput"][];
             /**
              * Format: date
-             * @description Last day (UTC, inclusive) on which users may enter; default today. Later steps may
+             * @description Last day (UTC, inclusive) on which people may enter; default today. Later steps may
              *     fall after it, within the window.
              */
             to?: string | null;
+            /** @description Also answer entries and full conversions per UTC day of entry. */
+            trend?: boolean | null;
             /**
              * Format: int64
              * @description Every later step must happen at most this many seconds after the first step
@@ -1199,31 +1309,50 @@ export interface components {
         FunnelStep: {
             /**
              * Format: double
-             * @description `entered` over the previous step's `entered` (1 for the first step, 0 when nobody
-             *     reached the previous step).
+             * @description `entered` over the previous step's (1 on the first step, 0 when nobody reached the
+             *     previous step).
              */
             conversionFromPrevious: number;
             /**
              * Format: double
-             * @description `entered` over the first step's `entered`.
+             * @description `entered` over the first step's.
              */
             conversionFromStart: number;
             /**
              * Format: int64
-             * @description Of those, profiles that went on to the next step (equals `entered` on the last step).
+             * @description Of those, how many went on to the next step (equals `entered` on the last step).
              */
             converted: number;
             /**
              * Format: int64
-             * @description `entered - converted`: profiles lost before the next step (0 on the last step).
+             * @description `entered - converted` (0 on the last step).
              */
             droppedOff: number;
             /**
              * Format: int64
-             * @description Profiles that reached this step (each counted once).
+             * @description People (attempts, counting `total`) that reached this step.
              */
             entered: number;
+            /**
+             * Format: double
+             * @description Median seconds from the previous step to this one (null on the first step and when
+             *     nobody reached it).
+             */
+            medianSecondsToConvert?: number | null;
             type: string;
+        };
+        /** @description A step: an event type, or an event type with filters. */
+        FunnelStepInput: string | components["schemas"]["FilteredStep"];
+        /** @description Entries on one UTC day and how many of them reached the last step. */
+        FunnelTrendPoint: {
+            /** Format: double */
+            conversion: number;
+            /** Format: int64 */
+            converted: number;
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            entered: number;
         };
         Health: {
             failing?: string[];
@@ -1569,6 +1698,25 @@ export interface components {
             nextCursor?: string | null;
         };
         /** @description The one envelope of every listing. */
+        Page_SavedFunnelInfo: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                /** @description The account that saved it first. */
+                createdBy: string;
+                definition: components["schemas"]["FunnelRequest"];
+                id: string;
+                name: string;
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
         Page_String: {
             items: string[];
             /**
@@ -1738,6 +1886,24 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "analyst" | "admin";
+        /** @description A funnel to save: a name and its definition. */
+        SaveFunnel: {
+            definition: components["schemas"]["FunnelRequest"];
+            /** @description 1 to 200 characters. */
+            name: string;
+        };
+        /** @description A saved funnel. */
+        SavedFunnelInfo: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The account that saved it first. */
+            createdBy: string;
+            definition: components["schemas"]["FunnelRequest"];
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         /** @description A `/v1/batch` body. */
         SegmentBatch: {
             batch: components["schemas"]["SegmentMessage"][];
@@ -3264,6 +3430,275 @@ export interface operations {
             };
             /** @description The role does not allow it, or a change sent from another origin without a JSON body (see docs/api.md) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SavedFunnelInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveFunnel"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelInfo"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved funnel's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved funnel's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveFunnel"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelInfo"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved funnel's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
