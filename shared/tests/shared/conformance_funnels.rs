@@ -292,7 +292,86 @@ pub async fn saved_funnels_are_kept_listed_replaced_and_deleted(store: Arc<dyn S
     );
 }
 
+/// Random shop traffic, then late events and identity merges after the index loaded: every
+/// kind of funnel answers the same from the index as from the store.
+pub async fn funnels_from_the_visit_index_match_the_store_after_late_events_and_merges(
+    store: Arc<dyn Store>,
+) {
+    use crate::reports_index::traffic;
+    store
+        .insert_batch(traffic(7, "a", 40, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(60, 5_000);
+    index
+        .load(&*store, at(DAY0 + 20 * DAY))
+        .await
+        .expect("load");
+    let late: Vec<Event> = traffic(7, "a", 10, 0)
+        .into_iter()
+        .map(|mut e| {
+            e.event_id = format!("late-{}", e.event_id);
+            e.occurred_at -= chrono::Duration::minutes(3);
+            e
+        })
+        .collect();
+    store
+        .insert_batch(traffic(11, "b", 30, 5))
+        .await
+        .expect("write");
+    store.insert_batch(late).await.expect("write");
+    let links: Vec<shared::identity::IdentityLink> = (0..10)
+        .map(|i| shared::identity::IdentityLink {
+            from: format!("b-p{i}"),
+            to: format!("a-p{i}"),
+        })
+        .collect();
+    store
+        .link_identities(&links, at(DAY0 + 20 * DAY))
+        .await
+        .expect("link");
+    index.refresh(&*store).await.expect("refresh");
+    let base = FunnelQuery::plain(
+        &["page_view", "product_view", "add_to_cart", "purchase"],
+        at(DAY0 + DAY),
+        at(DAY0 + 12 * DAY),
+        DAY,
+    );
+    let mut reached = 0;
+    for (filters, count, breakdown) in [
+        (vec![], Count::Unique, None),
+        (vec![], Count::Total, Some(Dimension::Channel)),
+        (
+            vec!["product:SKU-1"],
+            Count::Unique,
+            Some(Dimension::Device),
+        ),
+        (
+            vec!["productCategory~SHO", "utmCampaign:spring"],
+            Count::Total,
+            None,
+        ),
+        (
+            vec!["device!=mobile"],
+            Count::Unique,
+            Some(Dimension::UtmCampaign),
+        ),
+    ] {
+        for drop_off in [None, Some(0), Some(2)] {
+            let mut q = base.clone();
+            q.steps[2] = step("add_to_cart", &filters);
+            q.count = count;
+            q.breakdown = breakdown;
+            q.drop_off = drop_off;
+            let a = both(&store, &index, &q).await;
+            reached += a.steps[3].entered;
+        }
+    }
+    assert!(reached > 0, "the comparison is worth something");
+}
+
 conformance_suite!(
     funnels_filter_steps_break_down_list_drop_offs_and_count_totals,
     saved_funnels_are_kept_listed_replaced_and_deleted,
+    funnels_from_the_visit_index_match_the_store_after_late_events_and_merges,
 );
