@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
+import { hasRole, useSession } from '@/shared/auth/session';
 import { ErrorMessage } from '@/shared/components/States';
 import { useDeleteSavedFunnel, useSaveFunnel, useSavedFunnels } from '../api/saved-funnels';
 import { fromRequest, toRequest, writeSettings, type FunnelSettings } from '../lib/funnel';
@@ -16,6 +17,8 @@ export function SavedFunnels({ current }: { current: FunnelSettings | null }) {
   const openId = params.get('saved') ?? '';
   const open = list.data?.items.find((f) => f.id === openId);
   const [name, setName] = useState('');
+  // Viewers open saved funnels; analysts and admins save, update and delete them.
+  const canWrite = hasRole(useSession().data, 'analyst');
 
   const openFunnel = (fid: string) => {
     const f = list.data?.items.find((x) => x.id === fid);
@@ -38,7 +41,7 @@ export function SavedFunnels({ current }: { current: FunnelSettings | null }) {
           </option>
         ))}
       </select>
-      {current && (
+      {canWrite && current && (
         <form
           className="inline-form"
           onSubmit={(e) => {
@@ -65,7 +68,7 @@ export function SavedFunnels({ current }: { current: FunnelSettings | null }) {
           </button>
         </form>
       )}
-      {current && open && (
+      {canWrite && current && open && (
         <>
           <button
             type="button"
