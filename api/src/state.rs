@@ -8,8 +8,8 @@ use shared::ingest::Pipeline;
 use shared::jobs::object_store::ObjectStore;
 use shared::settings::Settings;
 use shared::storage::{
-    AccountStore, AuditStore, EventStore, FunnelStore, IdentityStore, JobStore, PrivacyStore,
-    RollupStore, Store, UserStore, WriteKeyStore,
+    AccountStore, AuditStore, EventStore, IdentityStore, JobStore, PrivacyStore, RollupStore,
+    SavedFunnelStore, Store, UserStore, WriteKeyStore,
 };
 
 use crate::auth::throttle::SignInThrottle;
@@ -54,7 +54,7 @@ impl AppState {
     pub fn identities(&self) -> &dyn IdentityStore {
         &*self.store
     }
-    pub fn funnels(&self) -> &dyn FunnelStore {
+    pub fn saved_funnels(&self) -> &dyn SavedFunnelStore {
         &*self.store
     }
     pub fn retention(&self) -> &dyn shared::storage::RetentionStore {

@@ -158,13 +158,34 @@ for (const [path, name] of [
   console.log(`${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
 }
 
+const funnel = (body) => ({ ...body, from: day(29), to: day(0) });
+for (const [body, name] of [
+  [funnel({ steps: ['product_view', 'add_to_cart', 'purchase'] }), 'funnel, 3 steps, 30 days'],
+  [funnel({ steps: ['product_view', 'add_to_cart', 'purchase'], breakdown: 'channel', trend: true, dropOff: 1 }), 'funnel, 3 steps, 30 days, by channel, trend, drop-off'],
+  [funnel({ steps: ['product_view', 'add_to_cart', 'purchase'], count: 'total' }), 'funnel, 3 steps, 30 days, total conversions'],
+]) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/v1/funnels`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`funnel ${name} answered ${r.status}`);
+    await r.json();
+    times.push(performance.now() - t0);
+  }
+  console.log(`${name}: median ${fmt(median(times))}, max ${fmt(Math.max(...times))}`);
+}
+
 // Segments (analyst creates them): members over 30 days. A resolved segment is reused for
 // 5 s (segments::MembersCache): "first" is the call that resolved it; the wait between calls
 // makes each first call resolve afresh.
 const SEGMENTS = [
   ['repeat buyers (purchase at least twice, 30 days)', [{ kind: 'behaviour', event: 'purchase', min: 2, lastDays: 30 }]],
   ['came from a channel, did not buy (30 days)', [
-    { kind: 'dimension', dimension: 'channel', value: 'organic_search', lastDays: 30 },
+    { kind: 'dimension', dimension: 'channel', value: 'Organic Search', lastDays: 30 },
     { kind: 'behaviour', event: 'purchase', max: 0, lastDays: 30 },
   ]],
 ];

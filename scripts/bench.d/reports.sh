@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times the report calls the console's overview and commerce page make (7 and 30 days, with
-# and without a filter; the same calls as frontend/e2e/bench-overview.mjs) against a data
+# and without a filter; the same calls as frontend/e2e/bench-overview.mjs) and three funnels against a data
 # directory seeded beforehand (`api demo seed`), with curl, without a browser. Prints the
 # reports index's load time and the server's RSS when the index is on. Figures only.
 #   API_BIN=target/release/api DATA_DIR=/tmp/seeded RUNS=5 scripts/bench.d/reports.sh
@@ -87,4 +87,17 @@ segment users list|/v1/users?segment=$seg&limit=25
 EOT
 echo "segment members: $(curl -fs -b "$jar" "$base/v1/segments/$seg/members?limit=1" | grep -o '"total":[0-9]*')"
 curl -fs -o /dev/null -b "$jar" -X DELETE "$base/v1/segments/$seg"
+funnel() {
+  local name=$1 body=$2
+  times=$(for _ in $(seq "$runs"); do
+    curl -fs -o /dev/null -w '%{time_total}\n' -b "$jar" -H 'content-type: application/json' \
+      -d "$body" "$base/v1/funnels"
+  done | awk '{printf "%.1f\n", $1 * 1000}')
+  printf '%-44s median %8s ms  max %8s ms\n' "$name" "$(median <<<"$times")" "$(sort -n <<<"$times" | tail -1)"
+}
+range="\"from\":\"$(day 29)\",\"to\":\"$(day 0)\""
+steps='"steps":["product_view","add_to_cart","purchase"]'
+funnel "funnel, 3 steps, 30 days" "{$steps,$range}"
+funnel "funnel, 3 steps, 30 days, by channel, trend" "{$steps,$range,\"breakdown\":\"channel\",\"trend\":true,\"dropOff\":1}"
+funnel "funnel, 3 steps, 30 days, total conversions" "{$steps,$range,\"count\":\"total\"}"
 echo "server memory at the end: $(rss)"

@@ -41,6 +41,7 @@ fn visit(
         pages: [("/".to_owned(), pageviews)].into_iter().collect(),
         types: [("page_view".to_owned(), pageviews)].into_iter().collect(),
         products: BTreeMap::new(),
+        trail: Default::default(),
     }
 }
 

@@ -54,6 +54,7 @@ fn session(profile: &str, at: &str) -> Session {
         pages: BTreeMap::new(),
         types: BTreeMap::new(),
         products: BTreeMap::new(),
+        trail: Default::default(),
     }
 }
 

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::commerce::{CART_TYPES, Commerce, Currency, PRODUCT_VIEW_TYPES, ProductRef};
 use crate::enrich::{Channel, Derived, Device};
 use crate::event::Event;
+use crate::trail::Trail;
 
 /// Inactivity that ends an inferred session.
 pub const IDLE: Duration = Duration::minutes(30);
@@ -131,6 +132,10 @@ pub struct Session {
     /// `product` and `productCategory` dimensions read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub products: BTreeMap<String, ProductActivity>,
+    /// The visit's events in time order, compact: what funnels read ([`crate::trail`]).
+    /// Empty on visits written before trails were kept.
+    #[serde(default, skip_serializing_if = "Trail::is_empty")]
+    pub trail: Trail,
 }
 
 /// What one session did with one product.
@@ -222,6 +227,7 @@ impl Session {
             pages: BTreeMap::new(),
             types: BTreeMap::new(),
             products: BTreeMap::new(),
+            trail: Trail::default(),
         };
         s.absorb(e);
         s
@@ -232,9 +238,11 @@ impl Session {
     pub fn absorb(&mut self, e: &Event) {
         let t = e.occurred_at;
         if t < self.start {
+            self.trail.shift((self.start - t).num_milliseconds());
             self.start = t;
             self.touch = Touch::of(e);
         }
+        self.trail.add(e, (t - self.start).num_milliseconds());
         self.end = self.end.max(t);
         self.events += 1;
         let kind = e.event_type.as_str();
@@ -359,6 +367,8 @@ impl Session {
         for (sku, a) in second.products {
             first.products.entry(sku).or_default().merge(a);
         }
+        let delta = (second.start - first.start).num_milliseconds();
+        first.trail.merge(second.trail, delta);
         first.profile_id = person;
         first
     }

@@ -151,3 +151,54 @@ fn merging_two_sessions_of_one_key_adds_them_up() {
     assert_eq!(merged.revenue[&eur], 5000);
     assert!(merged.converted());
 }
+
+#[test]
+fn the_trail_keeps_events_in_time_order_through_late_events_and_merges() {
+    let trail = |s: &Session| -> Vec<(i64, String, Option<String>)> {
+        s.trail
+            .0
+            .iter()
+            .map(|e| (e.offset_ms, e.event_type.clone(), e.page.clone()))
+            .collect()
+    };
+    let min = 60_000;
+    let mut s = Session::begin(
+        "u1",
+        "k".into(),
+        &ev("b", "page_view", 10, Some("k"), Some("/shoes")),
+    );
+    let mut cart = ev("c", "add_to_cart", 20, Some("k"), None);
+    cart.properties = json!({"sku": "S1", "category": "shoes"})
+        .as_object()
+        .cloned()
+        .expect("an object");
+    s.absorb(&cart);
+    // A late event before the start: it moves the start and every offset.
+    s.absorb(&ev("a", "search", 5, Some("k"), None));
+    assert_eq!(
+        trail(&s),
+        [
+            (0, "search".into(), None),
+            (5 * min, "page_view".into(), Some("/shoes".into())),
+            (15 * min, "add_to_cart".into(), None),
+        ]
+    );
+    assert_eq!(
+        s.trail.0[2].products,
+        [("S1".to_owned(), Some("shoes".to_owned()))]
+    );
+    // An earlier id's session of the same key, starting before it, merges in place.
+    let other = Session::begin(
+        "anon",
+        "k".into(),
+        &ev("z", "page_view", 0, Some("k"), Some("/")),
+    );
+    let merged = s.merge(other);
+    assert_eq!(merged.start, at(0));
+    let kinds: Vec<(i64, String, Option<String>)> = trail(&merged);
+    assert_eq!(
+        kinds.iter().map(|k| k.0).collect::<Vec<_>>(),
+        [0, 5 * min, 10 * min, 20 * min]
+    );
+    assert_eq!(kinds[0].2.as_deref(), Some("/"));
+}

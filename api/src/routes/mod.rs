@@ -134,6 +134,12 @@ fn console() -> OpenApiRouter<AppState> {
         .routes(routes!(segments::create, segments::list))
         .routes(routes!(segments::get, segments::update, segments::delete))
         .routes(routes!(segments::list_members))
+        .routes(routes!(funnels::list_saved, funnels::create_saved))
+        .routes(routes!(
+            funnels::get_saved,
+            funnels::update_saved,
+            funnels::delete_saved
+        ))
         .routes(routes!(admin::list_members, admin::create_member))
         .routes(routes!(admin::update_member))
         .routes(routes!(admin::reset_password))

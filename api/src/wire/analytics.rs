@@ -1,8 +1,8 @@
-//! KPIs and funnels on the wire.
+//! KPIs on the wire (funnels: [`super::funnels`]).
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use shared::storage::{FunnelReport, FunnelStepReport, Stats};
+use serde::Serialize;
+use shared::storage::Stats;
 use utoipa::ToSchema;
 
 /// Summary analytics for a range of days.
@@ -70,68 +70,4 @@ impl From<Stats> for StatsReport {
             daily_active_users: days(s.daily_active_users),
         }
     }
-}
-
-/// Counts per step, first step first.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Funnel {
-    pub steps: Vec<FunnelStep>,
-}
-
-/// One step of a funnel.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FunnelStep {
-    #[serde(rename = "type")]
-    pub event_type: String,
-    /// Profiles that reached this step (each counted once).
-    pub entered: u64,
-    /// Of those, profiles that went on to the next step (equals `entered` on the last step).
-    pub converted: u64,
-    /// `entered - converted`: profiles lost before the next step (0 on the last step).
-    pub dropped_off: u64,
-    /// `entered` over the previous step's `entered` (1 for the first step, 0 when nobody
-    /// reached the previous step).
-    pub conversion_from_previous: f64,
-    /// `entered` over the first step's `entered`.
-    pub conversion_from_start: f64,
-}
-
-impl From<FunnelStepReport> for FunnelStep {
-    fn from(s: FunnelStepReport) -> Self {
-        Self {
-            event_type: s.event_type,
-            entered: s.entered,
-            converted: s.converted,
-            dropped_off: s.dropped_off,
-            conversion_from_previous: s.conversion_from_previous,
-            conversion_from_start: s.conversion_from_start,
-        }
-    }
-}
-
-impl From<FunnelReport> for Funnel {
-    fn from(r: FunnelReport) -> Self {
-        Self {
-            steps: r.steps.into_iter().map(FunnelStep::from).collect(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FunnelRequest {
-    /// 2 to 5 event types, in the order a user must reach them.
-    #[schema(example = json!(["product_view", "add_to_cart", "purchase"]))]
-    pub steps: Vec<String>,
-    /// First day (UTC, inclusive) on which users may enter with the first step; default 29
-    /// days before `to`.
-    pub from: Option<NaiveDate>,
-    /// Last day (UTC, inclusive) on which users may enter; default today. Later steps may
-    /// fall after it, within the window.
-    pub to: Option<NaiveDate>,
-    /// Every later step must happen at most this many seconds after the first step
-    /// (1 to 7,776,000; default 86,400).
-    pub window_seconds: Option<i64>,
 }

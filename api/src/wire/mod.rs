@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod funnels;
 pub mod jobs;
 pub mod users;
 

@@ -11,6 +11,7 @@ mod contract;
 mod crash;
 mod enrich;
 mod enrichment_imports;
+mod funnels;
 mod helpers;
 mod ingest;
 mod jobs;

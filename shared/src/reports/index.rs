@@ -23,6 +23,8 @@ use crate::session::Session;
 use crate::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
 use crate::storage::{MarkedVisit, StoreError, VisitFeed};
 
+mod funnels;
+
 /// The visit-level dimensions, in the order of [`Row::dims`].
 const VISIT_DIMS: [Dimension; 14] = [
     Dimension::Channel,
@@ -187,6 +189,23 @@ struct Row {
     whole: Owned,
     dims: [u32; VISIT_DIMS.len()],
     shares: [Box<[Stored]>; EVENT_DIMS.len()],
+    /// The visit's trail for funnels ([`crate::trail`]), interned.
+    trail: Box<[Ev]>,
+    /// The products its events name: `(sku, category)` codes, sliced by [`Ev::products`].
+    products: Box<[(u32, u32)]>,
+    /// Has events but no trail (written before trails were kept).
+    untrailed: bool,
+}
+
+/// One trail event, interned: offset from the visit's start (ms, capped at `u32::MAX`),
+/// type, page (`NONE` when it has none) and where its products sit in [`Row::products`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ev {
+    pub(crate) offset_ms: u32,
+    pub(crate) kind: u32,
+    pub(crate) page: u32,
+    pub(crate) first_product: u32,
+    pub(crate) product_count: u32,
 }
 
 /// The index's contents.
@@ -250,7 +269,32 @@ impl Data {
                 })
                 .collect()
         });
+        let mut products = Vec::new();
+        let trail = s
+            .trail
+            .0
+            .iter()
+            .map(|e| {
+                let first_product = u32::try_from(products.len()).unwrap_or(u32::MAX);
+                for (sku, category) in &e.products {
+                    products.push((
+                        self.values.code(sku),
+                        self.values.code(category.as_deref().unwrap_or(NONE)),
+                    ));
+                }
+                Ev {
+                    offset_ms: u32::try_from(e.offset_ms.max(0)).unwrap_or(u32::MAX),
+                    kind: self.values.code(&e.event_type),
+                    page: self.values.code(e.page.as_deref().unwrap_or(NONE)),
+                    first_product,
+                    product_count: u32::try_from(e.products.len()).unwrap_or(0),
+                }
+            })
+            .collect();
         Row {
+            trail,
+            products: products.into_boxed_slice(),
+            untrailed: s.trail.is_empty() && s.events > 0,
             who: self.people.code(&s.profile_id),
             start_ms: s.start.timestamp_millis(),
             updated_ms,

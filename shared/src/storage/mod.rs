@@ -25,7 +25,7 @@ pub use accounts::{
     SessionRecord, SessionRecordStore, WriteKey, WriteKeyKind, WriteKeyStore,
 };
 pub use catalog::CatalogStore;
-pub use funnels::{FunnelQuery, FunnelReport, FunnelStepReport, FunnelStore};
+pub use funnels::{SavedFunnel, SavedFunnelStore};
 pub use identity::IdentityStore;
 pub use import_schedules::ImportScheduleStore;
 pub use jobs::{
@@ -317,7 +317,7 @@ pub trait Store:
     + WriteKeyStore
     + AuditStore
     + IdentityStore
-    + FunnelStore
+    + SavedFunnelStore
     + JobStore
     + DayEventStore
     + MoveStore

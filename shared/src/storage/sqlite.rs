@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     SEARCH_TERMS_MIGRATION,
     include_str!("sqlite_migrations/0014_retention_marks.sql"),
     include_str!("sqlite_migrations/0015_visit_markers.sql"),
+    include_str!("sqlite_migrations/0016_saved_funnels.sql"),
     include_str!("sqlite_migrations/0017_segments.sql"),
     include_str!("sqlite_migrations/0018_catalog.sql"),
 ];

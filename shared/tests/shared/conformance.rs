@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::json;
+use shared::funnels::FunnelQuery;
 use shared::storage::{
-    Account, AccountUpdate, AuditCursor, AuditEntry, Email, FunnelQuery,
+    Account, AccountUpdate, AuditCursor, AuditEntry, Email,
     InsertOutcome::{Accepted, Duplicate},
     JourneyQuery, Role, SessionRecord, Store, StoreError, UserQuery, WriteKey, WriteKeyKind,
 };
@@ -854,13 +855,15 @@ pub async fn funnels_count_each_profile_once_per_step_in_order_within_the_window
         e("14", "u5", "search", DAY0 + HOUR),
     ];
     store.insert_batch(batch).await.expect("write");
-    let q = FunnelQuery {
-        steps: vec!["page_view".into(), "add_to_cart".into(), "purchase".into()],
-        from: at(DAY0),
-        to: at(DAY0 + DAY),
-        window_ms: 2 * HOUR,
-    };
-    let r = store.funnel(&q).await.expect("funnel");
+    let q = FunnelQuery::plain(
+        &["page_view", "add_to_cart", "purchase"],
+        at(DAY0),
+        at(DAY0 + DAY),
+        2 * HOUR,
+    );
+    let r = shared::funnels::compute(&*store, None, &q)
+        .await
+        .expect("funnel");
     let entered: Vec<u64> = r.steps.iter().map(|s| s.entered).collect();
     assert_eq!(entered, [4, 2, 1], "{r:?}");
     assert_eq!(r.steps[0].event_type, "page_view");
@@ -869,12 +872,15 @@ pub async fn funnels_count_each_profile_once_per_step_in_order_within_the_window
     assert_eq!(r.steps[2].conversion_from_start, 0.25);
 
     // Repeated step types and an empty range.
-    let q = FunnelQuery {
-        steps: vec!["page_view".into(), "page_view".into()],
-        window_ms: 3 * HOUR,
-        ..q
-    };
-    let r = store.funnel(&q).await.expect("funnel");
+    let q = FunnelQuery::plain(
+        &["page_view", "page_view"],
+        at(DAY0),
+        at(DAY0 + DAY),
+        3 * HOUR,
+    );
+    let r = shared::funnels::compute(&*store, None, &q)
+        .await
+        .expect("funnel");
     assert_eq!(
         r.steps.iter().map(|s| s.entered).collect::<Vec<_>>(),
         [4, 1]
@@ -882,9 +888,11 @@ pub async fn funnels_count_each_profile_once_per_step_in_order_within_the_window
     let empty = FunnelQuery {
         from: at(DAY0 + 10 * DAY),
         to: at(DAY0 + 11 * DAY),
-        ..q
+        ..q.clone()
     };
-    let r = store.funnel(&empty).await.expect("funnel");
+    let r = shared::funnels::compute(&*store, None, &empty)
+        .await
+        .expect("funnel");
     assert_eq!(
         r.steps.iter().map(|s| s.entered).collect::<Vec<_>>(),
         [0, 0]

@@ -10,8 +10,7 @@ use shared::event::Event;
 use shared::identity::LinkRight;
 use shared::profile::MAX_TRAIT_KEYS;
 use shared::storage::{
-    FunnelQuery, IdentityLink, InsertOutcome, JourneyQuery, LinkOutcome, Store, TimedLink,
-    UserQuery, WriteBatch,
+    IdentityLink, InsertOutcome, JourneyQuery, LinkOutcome, Store, TimedLink, UserQuery, WriteBatch,
 };
 
 use crate::helpers::*;
@@ -270,17 +269,21 @@ pub async fn funnels_follow_a_merged_person_as_one_profile(store: Arc<dyn Store>
         ])
         .await
         .expect("write");
-    let q = FunnelQuery {
-        steps: vec!["page_view".into(), "add_to_cart".into()],
-        from: at(DAY0),
-        to: at(DAY0 + DAY),
-        window_ms: 2 * HOUR,
-    };
-    let entered = |r: shared::storage::FunnelReport| -> Vec<u64> {
+    let q = shared::funnels::FunnelQuery::plain(
+        &["page_view", "add_to_cart"],
+        at(DAY0),
+        at(DAY0 + DAY),
+        2 * HOUR,
+    );
+    let entered = |r: shared::funnels::FunnelAnswer| -> Vec<u64> {
         r.steps.iter().map(|s| s.entered).collect()
     };
     assert_eq!(
-        entered(store.funnel(&q).await.expect("funnel")),
+        entered(
+            shared::funnels::compute(&*store, None, &q)
+                .await
+                .expect("funnel")
+        ),
         [4, 1],
         "anon-1 and u1 are two profiles before the link"
     );
@@ -294,7 +297,11 @@ pub async fn funnels_follow_a_merged_person_as_one_profile(store: Arc<dyn Store>
         .await
         .expect("write");
     assert_eq!(
-        entered(store.funnel(&q).await.expect("funnel")),
+        entered(
+            shared::funnels::compute(&*store, None, &q)
+                .await
+                .expect("funnel")
+        ),
         [4, 2],
         "one person: the anonymous view leads to the user's cart"
     );

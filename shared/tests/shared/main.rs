@@ -6,6 +6,7 @@ mod batcher;
 #[macro_use]
 mod conformance;
 mod conformance_catalog;
+mod conformance_funnels;
 mod conformance_jobs;
 mod conformance_jobs_cas;
 mod conformance_live;

@@ -85,7 +85,7 @@ fn shop_event(
 /// Visits of `people` people over ten days from `first_day` on: page views, product
 /// views, cart adds, orders in EUR, USD and GBP, some with a client session id and some
 /// inferred.
-fn traffic(seed: u64, tag: &str, people: usize, first_day: i64) -> Vec<Event> {
+pub fn traffic(seed: u64, tag: &str, people: usize, first_day: i64) -> Vec<Event> {
     let mut r = Lcg(seed);
     let mut out = Vec::new();
     for p in 0..people {

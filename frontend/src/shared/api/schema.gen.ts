@@ -420,11 +420,50 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Users reaching each step in order within the window, each user counted once per step,
-         *     with conversion and drop-off. Computed from stored events (not rollups).
+         * People (or attempts) reaching each step in order within the window, with conversion,
+         *     median time to convert and, on request, a breakdown, a daily trend and the people who
+         *     dropped off. Computed from the visits kept at write time (the in-memory visit index
+         *     when it covers the range), never from stored events.
          */
         post: operations["compute"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/funnels/saved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved funnel, most recently changed first (one page). */
+        get: operations["list_saved"];
+        put?: never;
+        /** Save a funnel (analyst or admin). */
+        post: operations["create_saved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/funnels/saved/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved funnel. */
+        get: operations["get_saved"];
+        /** Replace a saved funnel's name and definition (analyst or admin). */
+        put: operations["update_saved"];
+        post?: never;
+        /** Delete a saved funnel (analyst or admin). */
+        delete: operations["delete_saved"];
         options?: never;
         head?: never;
         patch?: never;
@@ -765,60 +804,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/segments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every saved segment, newest first. */
-        get: operations["list_segments"];
-        put?: never;
-        /** Create a segment (analyst). */
-        post: operations["create_segment"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/segments/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One segment. */
-        get: operations["get_segment"];
-        /** Replace a segment's name and conditions (analyst). */
-        put: operations["update_segment"];
-        post?: never;
-        /** Delete a segment (analyst). */
-        delete: operations["delete_segment"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/segments/{id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A page of a segment's members now (profile ids in id order) and how many there are. */
-        get: operations["list_segment_members"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -1014,26 +999,6 @@ export interface components {
             /** @description Id of what was acted on. */
             target: string;
         };
-        /**
-         * @description The person did something at least `min` and at most `max` times (at least one given)
-         *     in the last `lastDays` days: events of type `event`, or `action` on `product` (the
-         *     `product` dimension's value: its name, else its sku). "Purchased at least twice in the
-         *     last 30 days": `{"event": "purchase", "min": 2}`; "viewed X but did not buy": one
-         *     condition `{"product": "X", "action": "viewed", "min": 1}` and one `{"product": "X",
-         *     "action": "ordered", "max": 0}`.
-         */
-        BehaviourCondition: {
-            action?: null | components["schemas"]["ProductAction"];
-            event?: string | null;
-            /** Format: int32 */
-            lastDays?: number;
-            /** Format: int64 */
-            max?: number | null;
-            /** Format: int64 */
-            min?: number | null;
-            negate?: boolean;
-            product?: string | null;
-        };
         /** @description Figures per value of a dimension. */
         BreakdownReport: {
             currency: string;
@@ -1059,20 +1024,6 @@ export interface components {
          * @enum {string}
          */
         Channel: "Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned";
-        /** @description One condition of a segment, by `kind`. */
-        Condition: (components["schemas"]["TraitCondition"] & {
-            /** @enum {string} */
-            kind: "trait";
-        }) | (components["schemas"]["ProfileCondition"] & {
-            /** @enum {string} */
-            kind: "profile";
-        }) | (components["schemas"]["DimensionCondition"] & {
-            /** @enum {string} */
-            kind: "dimension";
-        }) | (components["schemas"]["BehaviourCondition"] & {
-            /** @enum {string} */
-            kind: "behaviour";
-        });
         /** @description Start an export (`POST /v1/exports`). */
         CreateExport: {
             /**
@@ -1153,20 +1104,13 @@ export interface components {
          * @enum {string}
          */
         Device: "desktop" | "mobile" | "tablet" | "other";
-        /**
-         * @description The person had a visit whose `dimension` has `value` (as the report filter
-         *     `dimension:value`) in the last `lastDays` days: "came from campaign Y".
-         */
-        DimensionCondition: {
+        DroppedPerson: {
+            id: string;
             /**
-             * @description channel, utmCampaign, utmSource, country, device, landingPage, page, product,
-             *     productCategory or any other report dimension.
+             * Format: date-time
+             * @description When they reached the step.
              */
-            dimension: string;
-            /** Format: int32 */
-            lastDays?: number;
-            negate?: boolean;
-            value: string;
+            reachedAt: string;
         };
         /** @description Parameters of an erasure. */
         ErasureJobParams: {
@@ -1265,32 +1209,95 @@ export interface components {
              */
             storedEvents: number;
         };
-        /** @description Counts per step, first step first. */
+        /** @description A step with filters on its event and its visit. */
+        FilteredStep: {
+            /** @example product_view */
+            event: string;
+            /**
+             * @description `dimension:value`, `dimension!=value` or `dimension~value` (contains, any case).
+             *     On the event: `page`, `product` (sku), `productCategory`, or `property.path`,
+             *     `property.sku`, `property.category`; on the step's visit: `channel`, `utmCampaign`,
+             *     `device`, `country` and the other visit-level report dimensions.
+             * @example [
+             *       "property.sku:SKU-1",
+             *       "channel:search"
+             *     ]
+             */
+            filters?: string[];
+        };
+        /** @description A funnel's answer. */
         Funnel: {
+            /** @description Per value of `breakdown`, most entries first (absent without one). */
+            breakdown?: components["schemas"]["FunnelBreakdownRow"][] | null;
+            dropOff?: null | components["schemas"]["FunnelDropOff"];
             steps: components["schemas"]["FunnelStep"][];
+            /** @description Per UTC day of entry (absent unless `trend`). */
+            trend?: components["schemas"]["FunnelTrendPoint"][] | null;
+            /**
+             * @description Steps whose type no visit in the range had (a misspelling?), visits recorded before
+             *     funnels could read them.
+             */
+            warnings: string[];
+        };
+        /** @description The funnel of the people who entered on visits with one breakdown value. */
+        FunnelBreakdownRow: {
+            steps: components["schemas"]["FunnelStep"][];
+            value: string;
+        };
+        /**
+         * @description Count each person once per step, or every attempt (repeat conversions).
+         * @enum {string}
+         */
+        FunnelCount: "unique" | "total";
+        /** @description Who reached a step but not the next. */
+        FunnelDropOff: {
+            /** @description The first 100 by id; each links to `/users/{id}`. */
+            people: components["schemas"]["DroppedPerson"][];
+            /** @description The step (0-based). */
+            step: number;
+            /**
+             * Format: int64
+             * @description How many dropped off there (all of them).
+             */
+            total: number;
         };
         FunnelRequest: {
             /**
+             * @description Split the funnel by this visit-level dimension of the visit where each person
+             *     entered (`channel`, `utmCampaign`, `device`, `country`, ...).
+             */
+            breakdown?: string | null;
+            count?: null | components["schemas"]["FunnelCount"];
+            /** @description Also list the people who reached this step (0-based) but not the next (first 100). */
+            dropOff?: number | null;
+            /**
              * Format: date
-             * @description First day (UTC, inclusive) on which users may enter with the first step; default 29
+             * @description First day (UTC, inclusive) on which people may enter with the first step; default 29
              *     days before `to`.
              */
             from?: string | null;
             /**
-             * @description 2 to 5 event types, in the order a user must reach them.
+             * @description 2 to 5 steps, in the order a person must reach them.
              * @example [
              *       "product_view",
-             *       "add_to_cart",
+             *       {
+             *         "event": "add_to_cart",
+             *         "filters": [
+             *           "property.sku:SKU-1"
+             *         ]
+             *       },
              *       "purchase"
              *     ]
              */
-            steps: string[];
+            steps: components["schemas"]["FunnelStepInput"][];
             /**
              * Format: date
-             * @description Last day (UTC, inclusive) on which users may enter; default today. Later steps may
+             * @description Last day (UTC, inclusive) on which people may enter; default today. Later steps may
              *     fall after it, within the window.
              */
             to?: string | null;
+            /** @description Also answer entries and full conversions per UTC day of entry. */
+            trend?: boolean | null;
             /**
              * Format: int64
              * @description Every later step must happen at most this many seconds after the first step
@@ -1302,31 +1309,50 @@ export interface components {
         FunnelStep: {
             /**
              * Format: double
-             * @description `entered` over the previous step's `entered` (1 for the first step, 0 when nobody
-             *     reached the previous step).
+             * @description `entered` over the previous step's (1 on the first step, 0 when nobody reached the
+             *     previous step).
              */
             conversionFromPrevious: number;
             /**
              * Format: double
-             * @description `entered` over the first step's `entered`.
+             * @description `entered` over the first step's.
              */
             conversionFromStart: number;
             /**
              * Format: int64
-             * @description Of those, profiles that went on to the next step (equals `entered` on the last step).
+             * @description Of those, how many went on to the next step (equals `entered` on the last step).
              */
             converted: number;
             /**
              * Format: int64
-             * @description `entered - converted`: profiles lost before the next step (0 on the last step).
+             * @description `entered - converted` (0 on the last step).
              */
             droppedOff: number;
             /**
              * Format: int64
-             * @description Profiles that reached this step (each counted once).
+             * @description People (attempts, counting `total`) that reached this step.
              */
             entered: number;
+            /**
+             * Format: double
+             * @description Median seconds from the previous step to this one (null on the first step and when
+             *     nobody reached it).
+             */
+            medianSecondsToConvert?: number | null;
             type: string;
+        };
+        /** @description A step: an event type, or an event type with filters. */
+        FunnelStepInput: string | components["schemas"]["FilteredStep"];
+        /** @description Entries on one UTC day and how many of them reached the last step. */
+        FunnelTrendPoint: {
+            /** Format: double */
+            conversion: number;
+            /** Format: int64 */
+            converted: number;
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            entered: number;
         };
         Health: {
             failing?: string[];
@@ -1548,18 +1574,6 @@ export interface components {
             lastLoginAt?: string | null;
             role: components["schemas"]["Role"];
         };
-        /** @description A page of a segment's members. */
-        MembersPage: {
-            /** @description Profile ids, in id order. */
-            items: string[];
-            /** @description Pass as `cursor` to get the next page; null on the last page. */
-            nextCursor?: string | null;
-            /**
-             * Format: int64
-             * @description Members in all, whatever the page.
-             */
-            total: number;
-        };
         /** @description A new key: the secret is shown this once. */
         NewWriteKey: {
             key: components["schemas"]["WriteKeyInfo"];
@@ -1684,12 +1698,13 @@ export interface components {
             nextCursor?: string | null;
         };
         /** @description The one envelope of every listing. */
-        Page_SegmentView: {
+        Page_SavedFunnelInfo: {
             items: {
-                /** @description Every condition must hold (each may be negated). */
-                conditions: components["schemas"]["Condition"][];
                 /** Format: date-time */
                 createdAt: string;
+                /** @description The account that saved it first. */
+                createdBy: string;
+                definition: components["schemas"]["FunnelRequest"];
                 id: string;
                 name: string;
                 /** Format: date-time */
@@ -1738,28 +1753,6 @@ export interface components {
              */
             nextCursor?: string | null;
         };
-        /**
-         * @description What a person did with one product in a visit.
-         * @enum {string}
-         */
-        ProductAction: "viewed" | "carted" | "ordered";
-        /**
-         * @description A profile field between `min` and `max` (inclusive; at least one given). For
-         *     `firstSeen` and `lastSeen` the numbers are whole days before now.
-         */
-        ProfileCondition: {
-            field: components["schemas"]["ProfileField"];
-            /** Format: int64 */
-            max?: number | null;
-            /** Format: int64 */
-            min?: number | null;
-            negate?: boolean;
-        };
-        /**
-         * @description A profile field a condition reads.
-         * @enum {string}
-         */
-        ProfileField: "firstSeen" | "lastSeen" | "eventCount";
         /** @description How far a job got; updated by the worker with each heartbeat. */
         Progress: {
             /**
@@ -1893,6 +1886,24 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "analyst" | "admin";
+        /** @description A funnel to save: a name and its definition. */
+        SaveFunnel: {
+            definition: components["schemas"]["FunnelRequest"];
+            /** @description 1 to 200 characters. */
+            name: string;
+        };
+        /** @description A saved funnel. */
+        SavedFunnelInfo: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The account that saved it first. */
+            createdBy: string;
+            definition: components["schemas"]["FunnelRequest"];
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
         /** @description A `/v1/batch` body. */
         SegmentBatch: {
             batch: components["schemas"]["SegmentMessage"][];
@@ -1901,19 +1912,6 @@ export interface components {
             integrations?: Record<string, never> | null;
             sentAt?: string | null;
             writeKey?: string | null;
-        };
-        /** @description A segment's definition, to create or replace one. */
-        SegmentInput: {
-            /**
-             * @description 1 to 20 conditions, all of which must hold. Kinds: `trait` (key, op
-             *     equals|contains|exists, value), `profile` (field firstSeen|lastSeen (days ago)|
-             *     eventCount, min, max), `dimension` (a report dimension, value, lastDays: had a visit
-             *     with it), `behaviour` (event, or product with action viewed|carted|ordered; min,
-             *     max, lastDays). Each takes `negate`.
-             */
-            conditions: components["schemas"]["Condition"][];
-            /** @description 1 to 100 characters. */
-            name: string;
         };
         /**
          * @description One Segment message (see Segment's spec for the fields of each call type). Unknown
@@ -1966,17 +1964,6 @@ export interface components {
             rejected: number;
             /** @description Always true on 200 (what Segment's libraries look for). */
             success: boolean;
-        };
-        /** @description A segment as the API shows it. */
-        SegmentView: {
-            /** @description Every condition must hold (each may be negated). */
-            conditions: components["schemas"]["Condition"][];
-            /** Format: date-time */
-            createdAt: string;
-            id: string;
-            name: string;
-            /** Format: date-time */
-            updatedAt: string;
         };
         SignupRequest: {
             displayName?: string | null;
@@ -2050,19 +2037,6 @@ export interface components {
             /** @description Revenue in currencies without a rate, per currency: never summed into `revenue`. */
             unconverted: Record<string, never>;
         };
-        /** @description A trait condition: `{"kind": "trait", "key": "plan", "op": "equals", "value": "pro"}`. */
-        TraitCondition: {
-            key: string;
-            negate?: boolean;
-            op: components["schemas"]["TraitOp"];
-            /** @description Required by `equals` and `contains`. */
-            value?: string | null;
-        };
-        /**
-         * @description How a trait is compared.
-         * @enum {string}
-         */
-        TraitOp: "equals" | "contains" | "exists";
         TypeCount: {
             /** Format: int64 */
             count: number;
@@ -3476,6 +3450,275 @@ export interface operations {
             };
         };
     };
+    list_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SavedFunnelInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveFunnel"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelInfo"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved funnel's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelInfo"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved funnel's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveFunnel"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelInfo"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_saved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The saved funnel's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     group: {
         parameters: {
             query?: never;
@@ -4222,11 +4465,6 @@ export interface operations {
                  */
                 filter?: string[];
                 /**
-                 * @description Only the visits of this saved segment's members (resolved now); 404 when there is
-                 *     no such segment.
-                 */
-                segment?: string;
-                /**
                  * @description channel, referrer, utmSource, utmMedium, utmCampaign, utmContent, utmTerm,
                  *     landingPage, page, exitPage, eventType, product, productCategory, country, device,
                  *     browser, os or locale. The event-level ones (page, eventType, product,
@@ -4268,15 +4506,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such segment */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
@@ -4311,11 +4540,6 @@ export interface operations {
                  *     visits in their cohort's period passes every filter.
                  */
                 filter?: string[];
-                /**
-                 * @description Only the members of this saved segment (resolved now) count in the cohorts; 404
-                 *     when there is no such segment.
-                 */
-                segment?: string;
             };
             header?: never;
             path?: never;
@@ -4342,15 +4566,6 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such segment */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4390,11 +4605,6 @@ export interface operations {
                  *     (`!=`: when none is the value).
                  */
                 filter?: string[];
-                /**
-                 * @description Only the visits of this saved segment's members (resolved now); 404 when there is
-                 *     no such segment.
-                 */
-                segment?: string;
                 /** @description `hour`, `day` (default), `week` (by Monday) or `month`. */
                 interval?: string;
                 /** @description `previous`: also the period of the same length just before. */
@@ -4425,15 +4635,6 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such segment */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4513,345 +4714,6 @@ export interface operations {
             /** @description Overloaded or store unavailable; see Retry-After */
             503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_segments: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_SegmentView"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limit reached; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    create_segment: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SegmentInput"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentView"];
-                };
-            };
-            /** @description Bad name or condition */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limit reached; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    get_segment: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Segment id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentView"];
-                };
-            };
-            /** @description Not signed in, or the session ended */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limit reached; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    update_segment: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Segment id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SegmentInput"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SegmentView"];
-                };
-            };
-            /** @description Bad name or condition */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not signed in, or the session ended */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limit reached; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    delete_segment: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Segment id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Deleted */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not signed in, or the session ended */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limit reached; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_segment_members: {
-        parameters: {
-            query?: {
-                /** @description Page size, 1 to 1000 (default 100). */
-                limit?: number;
-                /** @description `nextCursor` of the previous page. */
-                cursor?: string;
-            };
-            header?: never;
-            path: {
-                /** @description Segment id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MembersPage"];
-                };
-            };
-            /** @description Bad cursor or limit */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not signed in, or the session ended */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Rate limit reached; see Retry-After */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4990,8 +4852,6 @@ export interface operations {
                 sort?: string;
                 /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
                 order?: string;
-                /** @description Only the members of this saved segment (now); 404 when there is no such segment. */
-                segment?: string;
                 /** @description Page size, 1 to 1000 (default 100). */
                 limit?: number;
                 /** @description `nextCursor` of the previous page. */
@@ -5029,15 +4889,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such segment */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description Rate limit reached; see Retry-After */
             429: {
                 headers: {
@@ -5060,8 +4911,6 @@ export interface operations {
                 sort?: string;
                 /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
                 order?: string;
-                /** @description Only the members of this saved segment (now); 404 when there is no such segment. */
-                segment?: string;
             };
             header?: never;
             path?: never;
@@ -5089,15 +4938,6 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such segment */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -60,7 +60,7 @@ pub(super) fn indexes() -> Vec<(&'static str, IndexModel)> {
 }
 
 /// Whether an insert failed only because a unique key (the `_id` or an indexed field) exists.
-fn is_duplicate_key(e: &DriverError) -> bool {
+pub(super) fn is_duplicate_key(e: &DriverError) -> bool {
     match e.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == DUPLICATE_KEY,
         _ => false,

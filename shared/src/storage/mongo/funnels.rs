@@ -1,69 +1,76 @@
-//! The MongoDB engine's funnels: the step types' events in the range (plus the window),
-//! streamed in profile-then-time order and counted by [`FunnelCounter`].
-//!
-//! The sort is the exact reverse of the journey index `{profile_id: 1, occurred_at: -1,
-//! _id: -1}`, so the server walks that index instead of sorting in memory; profiles arrive
-//! in descending id order, which the counter does not mind (it only needs them grouped).
+//! The MongoDB engine's saved funnels: the `saved_funnels` collection, one document per
+//! funnel (`_id` its id, `updated_at` for the order, its record as JSON text in `body`).
+//! Unsharded: a shop keeps at most a few hundred.
 
+use super::accounts::is_duplicate_key;
 use super::*;
-use crate::storage::funnels::{FunnelCounter, FunnelQuery, FunnelReport, FunnelStore};
+use crate::storage::funnels::{MAX_SAVED_FUNNELS, SavedFunnel, SavedFunnelStore, decode, encode};
 
-fn funnel_filter(q: &FunnelQuery) -> Document {
-    doc! {
-        "type": { "$in": q.distinct_types() },
-        "occurred_at": { "$gte": bson_time(q.from), "$lt": bson_time(q.read_until()) },
-    }
+pub(super) const SAVED_FUNNELS: &str = "saved_funnels";
+
+fn to_doc(f: &SavedFunnel) -> Result<Document, StoreError> {
+    Ok(doc! { "_id": &f.id, "updated_at": bson_time(f.updated_at), "body": encode(f)? })
+}
+
+fn from_doc(d: &Document) -> Result<SavedFunnel, StoreError> {
+    let body = d
+        .get_str("body")
+        .map_err(|_| malformed("saved funnel", d, "field body is missing"))?;
+    decode(body)
 }
 
 #[async_trait]
-impl FunnelStore for MongoStore {
-    async fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, StoreError> {
-        let mut cursor = self
-            .events
-            .find(funnel_filter(q))
-            .projection(doc! { "profile_id": 1, "type": 1, "occurred_at": 1 })
-            .sort(doc! { "profile_id": -1, "occurred_at": 1, "_id": 1 })
-            .allow_disk_use(true)
+impl SavedFunnelStore for MongoStore {
+    async fn create_saved_funnel(&self, f: &SavedFunnel) -> Result<(), StoreError> {
+        let coll: Collection<Document> = self.db.collection(SAVED_FUNNELS);
+        match coll.insert_one(to_doc(f)?).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => {
+                Err(StoreError::Conflict("this saved funnel exists".to_owned()))
+            }
+            Err(e) => Err(driver_error(&e)),
+        }
+    }
+
+    async fn saved_funnels(&self) -> Result<Vec<SavedFunnel>, StoreError> {
+        let coll: Collection<Document> = self.db.collection(SAVED_FUNNELS);
+        let docs: Vec<Document> = coll
+            .find(doc! {})
+            .sort(doc! { "updated_at": -1, "_id": 1 })
+            .limit(i64::try_from(MAX_SAVED_FUNNELS).unwrap_or(i64::MAX))
+            .await
+            .map_err(|e| driver_error(&e))?
+            .try_collect()
             .await
             .map_err(|e| driver_error(&e))?;
-        let mut counter = FunnelCounter::new(q);
-        while let Some(d) = cursor.try_next().await.map_err(|e| driver_error(&e))? {
-            let row = (|| {
-                Ok::<_, String>((
-                    req_str(&d, "profile_id")?.to_owned(),
-                    req_str(&d, "type")?.to_owned(),
-                    req_time(&d, "occurred_at")?,
-                ))
-            })();
-            let (profile, event_type, t) = row.map_err(|why| malformed("event", &d, &why))?;
-            counter.push(&profile, &event_type, t.timestamp_millis());
-        }
-        Ok(counter.finish())
+        docs.iter().map(from_doc).collect()
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    async fn saved_funnel(&self, id: &str) -> Result<Option<SavedFunnel>, StoreError> {
+        let coll: Collection<Document> = self.db.collection(SAVED_FUNNELS);
+        coll.find_one(doc! { "_id": id })
+            .await
+            .map_err(|e| driver_error(&e))?
+            .as_ref()
+            .map(from_doc)
+            .transpose()
+    }
 
-    #[test]
-    fn funnel_filter_bounds_types_and_time_including_the_window() {
-        let q = FunnelQuery {
-            steps: vec!["b".into(), "a".into(), "b".into()],
-            from: DateTime::from_timestamp_millis(1_000).expect("time"),
-            to: DateTime::from_timestamp_millis(2_000).expect("time"),
-            window_ms: 500,
-        };
-        let f = funnel_filter(&q);
-        let types = f.get_document("type").expect("type");
-        assert_eq!(
-            types.get_array("$in").expect("$in"),
-            &vec![Bson::from("a"), Bson::from("b")]
-        );
-        let t = f.get_document("occurred_at").expect("occurred_at");
-        assert_eq!(
-            t.get_datetime("$lt").expect("$lt").timestamp_millis(),
-            2_500
-        );
+    async fn update_saved_funnel(&self, f: &SavedFunnel) -> Result<bool, StoreError> {
+        let coll: Collection<Document> = self.db.collection(SAVED_FUNNELS);
+        let r = coll
+            .replace_one(doc! { "_id": &f.id }, to_doc(f)?)
+            .await
+            .map_err(|e| driver_error(&e))?;
+        Ok(r.matched_count == 1)
+    }
+
+    async fn delete_saved_funnel(&self, id: &str) -> Result<bool, StoreError> {
+        let coll: Collection<Document> = self.db.collection(SAVED_FUNNELS);
+        let r = coll
+            .delete_one(doc! { "_id": id })
+            .await
+            .map_err(|e| driver_error(&e))?;
+        Ok(r.deleted_count == 1)
     }
 }

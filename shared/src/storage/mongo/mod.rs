@@ -80,6 +80,7 @@ const COLLECTIONS: &[&str] = &[
     catalog::CATALOG,
     catalog::IMPORT_SCHEDULES,
     segments::SEGMENTS,
+    funnels::SAVED_FUNNELS,
 ];
 
 const DUPLICATE_KEY: i32 = 11000;

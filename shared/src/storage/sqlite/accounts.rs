@@ -46,7 +46,7 @@ fn key_from_row(r: &Row<'_>) -> rusqlite::Result<WriteKey> {
     })
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
+pub(super) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
 }
 

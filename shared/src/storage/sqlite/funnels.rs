@@ -1,36 +1,80 @@
-//! The embedded engine's funnels: one pass over the step types' events in the range (plus
-//! the window), in profile-then-time order, counted by [`FunnelCounter`].
-//!
-//! No dedicated index: one would slow every write, and funnels are an occasional read. The
-//! journey index `(profile_id, occurred_at, event_id)` already has the order wanted.
+//! The embedded engine's saved funnels: one row per funnel, its record as JSON text.
 
+use super::accounts::is_unique_violation;
 use super::*;
-use crate::storage::funnels::{FunnelCounter, FunnelQuery, FunnelReport, FunnelStore};
+use crate::storage::funnels::{SavedFunnel, SavedFunnelStore, decode, encode};
 
 #[async_trait]
-impl FunnelStore for SqliteStore {
-    async fn funnel(&self, q: &FunnelQuery) -> Result<FunnelReport, StoreError> {
-        let types = q.distinct_types();
-        let sql = format!(
-            "SELECT profile_id, type, occurred_at FROM events \
-             WHERE type IN ({}) AND occurred_at >= ? AND occurred_at < ? \
-             ORDER BY profile_id, occurred_at, event_id",
-            super::placeholders(types.len())
-        );
-        let mut args: Vec<rusqlite::types::Value> = types.into_iter().map(Into::into).collect();
-        args.push(ms(q.from).into());
-        args.push(ms(q.read_until()).into());
-        let q = q.clone();
+impl SavedFunnelStore for SqliteStore {
+    async fn create_saved_funnel(&self, f: &SavedFunnel) -> Result<(), StoreError> {
+        let (id, at, body) = (f.id.clone(), ms(f.updated_at), encode(f)?);
+        let created = self
+            .with_conn(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO saved_funnels (id, updated_at, body) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![id, at, body])
+                .map(|_| true)
+                .or_else(|e| {
+                    if is_unique_violation(&e) {
+                        Ok(false)
+                    } else {
+                        Err(e)
+                    }
+                })
+            })
+            .await?;
+        if created {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict("this saved funnel exists".to_owned()))
+        }
+    }
+
+    async fn saved_funnels(&self) -> Result<Vec<SavedFunnel>, StoreError> {
+        let bodies: Vec<String> = self
+            .with_conn(|c| {
+                c.prepare_cached(
+                    "SELECT body FROM saved_funnels ORDER BY updated_at DESC, id LIMIT ?1",
+                )?
+                .query_map(
+                    params![i64::try_from(crate::storage::funnels::MAX_SAVED_FUNNELS).unwrap_or(0)],
+                    |r| r.get(0),
+                )?
+                .collect()
+            })
+            .await?;
+        bodies.iter().map(|b| decode(b)).collect()
+    }
+
+    async fn saved_funnel(&self, id: &str) -> Result<Option<SavedFunnel>, StoreError> {
+        let id = id.to_owned();
+        let body: Option<String> = self
+            .with_conn(move |c| {
+                c.prepare_cached("SELECT body FROM saved_funnels WHERE id = ?1")?
+                    .query_row(params![id], |r| r.get(0))
+                    .optional()
+            })
+            .await?;
+        body.as_deref().map(decode).transpose()
+    }
+
+    async fn update_saved_funnel(&self, f: &SavedFunnel) -> Result<bool, StoreError> {
+        let (id, at, body) = (f.id.clone(), ms(f.updated_at), encode(f)?);
         self.with_conn(move |c| {
-            let mut stmt = c.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params_from_iter(args))?;
-            let mut counter = FunnelCounter::new(&q);
-            while let Some(r) = rows.next()? {
-                let profile: String = r.get(0)?;
-                let event_type: String = r.get(1)?;
-                counter.push(&profile, &event_type, r.get(2)?);
-            }
-            Ok(counter.finish())
+            c.prepare_cached("UPDATE saved_funnels SET updated_at = ?2, body = ?3 WHERE id = ?1")?
+                .execute(params![id, at, body])
+                .map(|n| n == 1)
+        })
+        .await
+    }
+
+    async fn delete_saved_funnel(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.with_conn(move |c| {
+            c.prepare_cached("DELETE FROM saved_funnels WHERE id = ?1")?
+                .execute(params![id])
+                .map(|n| n == 1)
         })
         .await
     }

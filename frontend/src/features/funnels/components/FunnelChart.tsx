@@ -1,10 +1,10 @@
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '@/shared/lib/format';
 import type { FunnelReport } from '../api/compute-funnel';
-import { funnelRows } from '../lib/funnel';
+import { formatWait, funnelRows } from '../lib/funnel';
 
 export function FunnelChart({ report }: { report: FunnelReport }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const f = useFormat();
   const rows = funnelRows(report);
   return (
@@ -19,6 +19,11 @@ export function FunnelChart({ report }: { report: FunnelReport }) {
             <rect x={0} y={0} width={100} height={8} className="funnel-track" />
             <rect x={0} y={0} width={r.width} height={8} className="funnel-fill" />
           </svg>
+          {r.medianSeconds !== null && r.medianSeconds !== undefined && (
+            <p className="funnel-median" data-median={r.medianSeconds}>
+              {t('funnels.median', { wait: formatWait(r.medianSeconds, i18n.language) })}
+            </p>
+          )}
           <p className="funnel-meta">
             {r.step === 1
               ? t('funnels.entered')

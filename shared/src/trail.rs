@@ -1,0 +1,201 @@
+//! A visit's trail: its events in time order, each as its offset from the visit's start,
+//! its type and the few event-level values funnels filter on (page path, products and
+//! their categories). Kept at write time in [`crate::session::Session`], so a funnel reads
+//! visits (or the in-memory visit index) and never the stored events.
+//!
+//! Stored compactly, as arrays rather than objects:
+//! `[offsetMs, "type"]`, `[offsetMs, "page_view", "/path"]` or
+//! `[offsetMs, "product_view", null, [["SKU-1", "Shoes"], ["SKU-2", null]]]`.
+//! At most [`TRAIL_CAP`] events per visit: the first that arrive (a longer visit is a
+//! crawler or a test loop; funnels follow the rest of its person's visits).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::commerce::{ORDER_TYPES, ProductRef};
+use crate::event::Event;
+
+/// Most events one visit's trail keeps.
+pub const TRAIL_CAP: usize = 1000;
+
+/// One product an event names: sku and category.
+pub type TrailProduct = (String, Option<String>);
+
+/// One event of a trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailEvent {
+    /// Milliseconds after the visit's start.
+    pub offset_ms: i64,
+    pub event_type: String,
+    /// The page of a page view.
+    pub page: Option<String>,
+    /// The product of a view or cart event; an order's line items.
+    pub products: Vec<TrailProduct>,
+}
+
+/// The wire form: a JSON array with trailing empties left off.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Wire {
+    Full(i64, String, Option<String>, Vec<TrailProduct>),
+    Page(i64, String, Option<String>),
+    Bare(i64, String),
+}
+
+impl Serialize for TrailEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (o, t) = (self.offset_ms, self.event_type.clone());
+        let wire = match (&self.page, self.products.is_empty()) {
+            (None, true) => Wire::Bare(o, t),
+            (page, true) => Wire::Page(o, t, page.clone()),
+            (page, false) => Wire::Full(o, t, page.clone(), self.products.clone()),
+        };
+        wire.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TrailEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Wire::deserialize(d)? {
+            Wire::Full(offset_ms, event_type, page, products) => TrailEvent {
+                offset_ms,
+                event_type,
+                page,
+                products,
+            },
+            Wire::Page(offset_ms, event_type, page) => TrailEvent {
+                offset_ms,
+                event_type,
+                page,
+                products: Vec::new(),
+            },
+            Wire::Bare(offset_ms, event_type) => TrailEvent {
+                offset_ms,
+                event_type,
+                page: None,
+                products: Vec::new(),
+            },
+        })
+    }
+}
+
+/// A visit's events in time order (ties in arrival order).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Trail(pub Vec<TrailEvent>);
+
+impl Trail {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds `e`, which happened `offset_ms` after the visit's start, in time order.
+    pub fn add(&mut self, e: &Event, offset_ms: i64) {
+        if self.0.len() >= TRAIL_CAP {
+            return;
+        }
+        let item = TrailEvent {
+            offset_ms,
+            event_type: e.event_type.as_str().to_owned(),
+            page: crate::session::is_page_view(e)
+                .then(|| e.derived.as_ref().and_then(|d| d.page.clone()))
+                .flatten(),
+            products: products_of(e),
+        };
+        let at = self.0.partition_point(|x| x.offset_ms <= offset_ms);
+        self.0.insert(at, item);
+    }
+
+    /// Moves every offset by `delta_ms` (the visit's start moved back by that much).
+    pub fn shift(&mut self, delta_ms: i64) {
+        for e in &mut self.0 {
+            e.offset_ms += delta_ms;
+        }
+    }
+
+    /// Adds a later-starting visit's trail (`later` begins `delta_ms` after this one).
+    pub fn merge(&mut self, mut later: Trail, delta_ms: i64) {
+        later.shift(delta_ms);
+        let mut all = std::mem::take(&mut self.0);
+        all.extend(later.0);
+        all.sort_by_key(|e| e.offset_ms);
+        all.truncate(TRAIL_CAP);
+        self.0 = all;
+    }
+}
+
+/// The products an event names: its own (views, carts, any event with a `sku`) or an
+/// order's line items.
+fn products_of(e: &Event) -> Vec<TrailProduct> {
+    let p = &e.properties;
+    if let Some(r) = ProductRef::of(p) {
+        return vec![(r.sku.to_owned(), r.category.map(str::to_owned))];
+    }
+    if !ORDER_TYPES.contains(&e.event_type.as_str()) {
+        return Vec::new();
+    }
+    let Some(Value::Array(items)) = p.get("products") else {
+        return Vec::new();
+    };
+    let text = |o: &serde_json::Map<String, Value>, keys: &[&str]| {
+        keys.iter().find_map(|k| match o.get(*k) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    items
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(|o| {
+            let sku = text(o, &["sku", "product_id", "productId", "id"])?;
+            Some((sku, text(o, &["category"])))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(offset_ms: i64, t: &str) -> TrailEvent {
+        TrailEvent {
+            offset_ms,
+            event_type: t.into(),
+            page: None,
+            products: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn trail_events_are_compact_arrays_both_ways() {
+        let trail = Trail(vec![
+            ev(0, "session_start"),
+            TrailEvent {
+                page: Some("/p".into()),
+                ..ev(5, "page_view")
+            },
+            TrailEvent {
+                products: vec![("S1".into(), Some("Shoes".into())), ("S2".into(), None)],
+                ..ev(9, "purchase")
+            },
+        ]);
+        let json = serde_json::to_string(&trail).expect("json");
+        assert_eq!(
+            json,
+            r#"[[0,"session_start"],[5,"page_view","/p"],[9,"purchase",null,[["S1","Shoes"],["S2",null]]]]"#
+        );
+        assert_eq!(serde_json::from_str::<Trail>(&json).expect("back"), trail);
+    }
+
+    #[test]
+    fn merged_trails_stay_in_time_order() {
+        let mut a = Trail(vec![ev(0, "a"), ev(100, "c")]);
+        a.merge(Trail(vec![ev(0, "b"), ev(60, "d")]), 50);
+        let order: Vec<(i64, &str)> =
+            a.0.iter()
+                .map(|e| (e.offset_ms, e.event_type.as_str()))
+                .collect();
+        assert_eq!(order, [(0, "a"), (50, "b"), (100, "c"), (110, "d")]);
+    }
+}
