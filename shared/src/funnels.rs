@@ -12,7 +12,7 @@
 //! advance an open attempt starts one, and each later event advances the earliest open
 //! attempt (within the window) that waits for its step; an event serves one attempt.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -93,7 +93,7 @@ pub struct FunnelQuery {
     pub drop_off: Option<usize>,
     pub count: Count,
     /// Only these people (a segment's members), when set.
-    pub people: Option<Arc<HashSet<String>>>,
+    pub people: Option<Arc<crate::segments::Members>>,
 }
 
 impl FunnelQuery {

@@ -41,6 +41,9 @@ pub struct AttributionParams {
     /// Repeatable, as in the other reports: only visits that pass every filter are touches
     /// (an order left without one is unattributed).
     filter: Option<Vec<String>>,
+    /// Only the orders of this saved segment's members (resolved now) count; 404 when there
+    /// is no such segment.
+    segment: Option<String>,
 }
 
 /// Revenue, orders and conversions credited under one model.
@@ -116,6 +119,7 @@ pub struct AttributionReport {
     responses(
         (status = 200, body = AttributionReport),
         (status = 400, description = "Unknown model or dimension; bad lookback, filter or range", body = ErrorBody),
+        (status = 404, description = "No such segment", body = ErrorBody),
         (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
     )
 )]
@@ -153,6 +157,7 @@ pub async fn report(
     // The dimension and the models are checked above: only the lookback is left to refuse.
     let spec = Spec::new(q.range(&state)?, dimension, lookback_days, models)
         .map_err(|_| bad_lookback())?;
+    let people = crate::segments::members_of_param(&state, q.get("segment")).await?;
     let rates = state
         .settings
         .shop
@@ -164,7 +169,7 @@ pub async fn report(
         &spec,
         &q.filters,
         &rates,
-        None,
+        people.as_deref(),
     )
     .await?;
     let rows = answer

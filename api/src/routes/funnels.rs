@@ -147,6 +147,7 @@ fn query_of(req: &FunnelRequest, today: NaiveDate) -> Result<FunnelQuery, ApiErr
     responses(
         (status = 200, body = Funnel),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "No such segment", body = ErrorBody),
     )
 )]
 pub async fn compute(
@@ -155,7 +156,8 @@ pub async fn compute(
     req: Result<Json<FunnelRequest>, JsonRejection>,
 ) -> Result<Json<Funnel>, ApiError> {
     let req = body(req)?;
-    let query = query_of(&req, state.clock.now().date_naive())?;
+    let mut query = query_of(&req, state.clock.now().date_naive())?;
+    query.people = crate::segments::members_of_param(&state, req.segment.as_deref()).await?;
     let answer =
         shared::funnels::compute(&*state.store, state.report_index.as_deref(), &query).await?;
     Ok(Json(Funnel::of(answer, &req)))

@@ -68,6 +68,10 @@ pub struct FunnelRequest {
     /// `unique` (default): people; `total`: attempts, so repeat purchases count again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<FunnelCount>,
+    /// Only the members of this saved segment (resolved now) go through the funnel; 404
+    /// when there is no such segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
 }
 
 /// A funnel's answer.

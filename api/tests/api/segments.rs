@@ -260,6 +260,7 @@ async fn segments_are_listed_changed_and_deleted_with_clear_errors_and_an_audit_
         "/v1/reports/timeseries?segment=nope",
         "/v1/reports/breakdown?dimension=channel&segment=nope",
         "/v1/reports/retention?segment=nope",
+        "/v1/reports/attribution?segment=nope",
         "/v1/segments/nope/members",
     ] {
         let (status, e) = app.get_json(path).await;
@@ -322,5 +323,84 @@ async fn segments_are_listed_changed_and_deleted_with_clear_errors_and_an_audit_
             "segment.create",
             "segment.create"
         ]
+    );
+}
+
+#[tokio::test]
+async fn a_segment_narrows_funnels_and_attribution_to_its_members() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    // u1 (two visits, two purchases) and u2 (campaign spring, one purchase) buy; u3 only looks.
+    let (_, spring) = send(&app, reqwest::Method::POST, "/v1/segments", Some(json!({
+        "name": "Spring", "conditions": [{"kind": "dimension", "dimension": "utmCampaign", "value": "spring"}]
+    }))).await;
+    let id = spring["id"].as_str().expect("id").to_owned();
+
+    let funnel = |segment: Option<&str>| {
+        let mut body = json!({"steps": ["page_view", "purchase"]});
+        if let Some(s) = segment {
+            body["segment"] = json!(s);
+        }
+        body
+    };
+    let (status, all) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/funnels",
+        Some(funnel(None)),
+    )
+    .await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(
+        (&all["steps"][0]["entered"], &all["steps"][1]["entered"]),
+        (&json!(3), &json!(2)),
+        "{all}"
+    );
+    let (status, narrowed) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/funnels",
+        Some(funnel(Some(&id))),
+    )
+    .await;
+    assert_eq!(status, 200, "{narrowed}");
+    assert_eq!(
+        (
+            &narrowed["steps"][0]["entered"],
+            &narrowed["steps"][1]["entered"]
+        ),
+        (&json!(2), &json!(1)),
+        "u2 and u3 enter, u2 buys: {narrowed}"
+    );
+    let (status, e) = send(
+        &app,
+        reqwest::Method::POST,
+        "/v1/funnels",
+        Some(funnel(Some("nope"))),
+    )
+    .await;
+    assert_eq!((status, e["code"].as_str()), (404, Some("not_found")));
+
+    let (status, all) = app
+        .get_json("/v1/reports/attribution?model=first&dimension=utmCampaign")
+        .await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all["total"]["orders"], json!(3.0), "{all}");
+    let (status, narrowed) = app
+        .get_json(&format!(
+            "/v1/reports/attribution?model=first&dimension=utmCampaign&segment={id}"
+        ))
+        .await;
+    assert_eq!(status, 200, "{narrowed}");
+    assert_eq!(
+        narrowed["total"]["orders"],
+        json!(1.0),
+        "only u2's order: {narrowed}"
+    );
+    let rows = narrowed["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{narrowed}");
+    assert_eq!(
+        (&rows[0]["value"], &rows[0]["orders"]),
+        (&json!("spring"), &json!(1.0))
     );
 }

@@ -304,7 +304,7 @@ pub fn compute<'a>(
     touches: impl IntoIterator<Item = Touch<'a>>,
     orders: &[Order],
     rates: &Rates,
-    people: Option<&HashSet<String>>,
+    people: Option<&crate::segments::Members>,
 ) -> Answer {
     let (start, end) = spec.range.bounds();
     let mut placed: Vec<&Order> = orders
@@ -415,7 +415,7 @@ pub async fn attribution(
     spec: &Spec,
     filters: &[Filter],
     rates: &Rates,
-    people: Option<&HashSet<String>>,
+    people: Option<&crate::segments::Members>,
 ) -> Result<Answer, StoreError> {
     let (start, end) = spec.range.bounds();
     let (touch_start, _) = spec.touch_bounds();

@@ -274,7 +274,7 @@ fn revenue_is_converted_refunds_deducted_and_rateless_currencies_kept_apart() {
 #[test]
 fn a_people_filter_keeps_only_their_orders() {
     let (touches, orders) = shop();
-    let people: HashSet<String> = ["ben".to_owned()].into();
+    let people: crate::segments::Members = ["ben".to_owned()].into_iter().collect();
     let a = compute(
         &spec(&[Model::First], 30),
         touches,

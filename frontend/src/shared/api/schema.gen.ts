@@ -533,6 +533,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every import schedule, oldest first (one page). */
+        get: operations["list_import_schedules"];
+        put?: never;
+        /**
+         * Schedule an import source: each run (cron, UTC) is an import job keyed by the schedule
+         *     and the run's time.
+         */
+        post: operations["create_import_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an import schedule (jobs it already enqueued stay). */
+        delete: operations["delete_import_schedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/imports/uploads": {
         parameters: {
             query?: never;
@@ -615,6 +653,23 @@ export interface paths {
         put?: never;
         /** Queue a failed or cancelled job again, with fresh attempts. */
         post: operations["retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live stream under the path the issue names: the same as `GET /v1/live/events`. */
+        get: operations["stream_live"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -724,6 +779,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue, orders and conversions of the orders placed in a range, credited to the
+         *     channels, campaigns or sources of each buyer's visits in the lookback window before each
+         *     order (identity merges included), under one attribution model or all five.
+         */
+        get: operations["get_attribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/breakdown": {
         parameters: {
             query?: never;
@@ -798,6 +874,60 @@ export interface paths {
          *     path (first letter of the call) does the same.
          */
         post: operations["screen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every saved segment, newest first. */
+        get: operations["list_segments"];
+        put?: never;
+        /** Create a segment (analyst). */
+        post: operations["create_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/segments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One segment. */
+        get: operations["get_segment"];
+        /** Replace a segment's name and conditions (analyst). */
+        put: operations["update_segment"];
+        post?: never;
+        /** Delete a segment (analyst). */
+        delete: operations["delete_segment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/segments/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of a segment's members now (profile ids in id order) and how many there are. */
+        get: operations["list_segment_members"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -984,6 +1114,67 @@ export interface components {
             /** @enum {string} */
             record: "event";
         };
+        /** @description Revenue, orders and conversions credited under one model. */
+        AttributionFigures: {
+            /**
+             * Format: double
+             * @description Fractional conversions (a person's first order of the range), 4 decimal places.
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description Fractional orders credited, rounded to 4 decimal places.
+             */
+            orders: number;
+            /**
+             * Format: double
+             * @description In the reporting currency, rounded to its minor unit.
+             */
+            revenue: number;
+        };
+        /** @description Orders credited to the visits before them, per value of a dimension. */
+        AttributionReport: {
+            /** @description The reporting currency of `revenue`. */
+            currency: string;
+            dimension: string;
+            /** Format: date */
+            from: string;
+            /** Format: int32 */
+            lookbackDays: number;
+            /** @description The models answered, in the order the console shows them. */
+            models: string[];
+            /** @description Values with credit, most revenue (summed over the models) first. */
+            rows: components["schemas"]["AttributionRow"][];
+            timeZone: string;
+            /** Format: date */
+            to: string;
+            /**
+             * @description Every order of the range: each model's rows plus `unattributed` add up to it (up to
+             *     rounding).
+             */
+            total: components["schemas"]["AttributionFigures"];
+            /** @description Orders without a touch in their lookback window. */
+            unattributed: components["schemas"]["AttributionFigures"];
+            /** @description Revenue in currencies without a rate, per currency: in no row and no total. */
+            unconverted: Record<string, never>;
+        };
+        /** @description One dimension value: its figures under the one model asked, or under every model. */
+        AttributionRow: {
+            /** Format: double */
+            conversions?: number | null;
+            /** @description Every model asked (`model=all`): the figures per model name. */
+            models?: {
+                [key: string]: components["schemas"]["AttributionFigures"];
+            } | null;
+            /** Format: double */
+            orders?: number | null;
+            /**
+             * Format: double
+             * @description One model asked: its revenue credit.
+             */
+            revenue?: number | null;
+            value: string;
+        };
         /** @description One audit log entry: who did what to whom, when. */
         AuditRecord: {
             /** @description Dotted verb, e.g. `member.create`, `write_key.revoke`. */
@@ -999,6 +1190,26 @@ export interface components {
             /** @description Id of what was acted on. */
             target: string;
         };
+        /**
+         * @description The person did something at least `min` and at most `max` times (at least one given)
+         *     in the last `lastDays` days: events of type `event`, or `action` on `product` (the
+         *     `product` dimension's value: its name, else its sku). "Purchased at least twice in the
+         *     last 30 days": `{"event": "purchase", "min": 2}`; "viewed X but did not buy": one
+         *     condition `{"product": "X", "action": "viewed", "min": 1}` and one `{"product": "X",
+         *     "action": "ordered", "max": 0}`.
+         */
+        BehaviourCondition: {
+            action?: null | components["schemas"]["ProductAction"];
+            event?: string | null;
+            /** Format: int32 */
+            lastDays?: number;
+            /** Format: int64 */
+            max?: number | null;
+            /** Format: int64 */
+            min?: number | null;
+            negate?: boolean;
+            product?: string | null;
+        };
         /** @description Figures per value of a dimension. */
         BreakdownReport: {
             currency: string;
@@ -1009,6 +1220,8 @@ export interface components {
              * @description `{"value": "<dimension value>", "<metric>": value, ...}`, most visits first;
              *     `(none)` for visits without a value (an event-level dimension leaves such visits
              *     out of its rows; `productCategory` has `(none)` for products without a category).
+             *     `product` rows also carry the catalog's `label` (name) and `category` when the
+             *     catalog knows the SKU.
              */
             rows: Record<string, never>[];
             timeZone: string;
@@ -1024,6 +1237,20 @@ export interface components {
          * @enum {string}
          */
         Channel: "Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned";
+        /** @description One condition of a segment, by `kind`. */
+        Condition: (components["schemas"]["TraitCondition"] & {
+            /** @enum {string} */
+            kind: "trait";
+        }) | (components["schemas"]["ProfileCondition"] & {
+            /** @enum {string} */
+            kind: "profile";
+        }) | (components["schemas"]["DimensionCondition"] & {
+            /** @enum {string} */
+            kind: "dimension";
+        }) | (components["schemas"]["BehaviourCondition"] & {
+            /** @enum {string} */
+            kind: "behaviour";
+        });
         /** @description Start an export (`POST /v1/exports`). */
         CreateExport: {
             /**
@@ -1104,6 +1331,21 @@ export interface components {
          * @enum {string}
          */
         Device: "desktop" | "mobile" | "tablet" | "other";
+        /**
+         * @description The person had a visit whose `dimension` has `value` (as the report filter
+         *     `dimension:value`) in the last `lastDays` days: "came from campaign Y".
+         */
+        DimensionCondition: {
+            /**
+             * @description channel, utmCampaign, utmSource, country, device, landingPage, page, product,
+             *     productCategory or any other report dimension.
+             */
+            dimension: string;
+            /** Format: int32 */
+            lastDays?: number;
+            negate?: boolean;
+            value: string;
+        };
         DroppedPerson: {
             id: string;
             /**
@@ -1111,6 +1353,50 @@ export interface components {
              * @description When they reached the step.
              */
             reachedAt: string;
+        };
+        /** @description The report of a `catalog` or `traits` import (a dry run's too: what it would do). */
+        EnrichSummary: {
+            /** Format: int64 */
+            bytes: number;
+            /**
+             * Format: int64
+             * @description Catalog: SKUs whose values changed; traits: profiles whose traits changed.
+             */
+            changed: number;
+            /**
+             * Format: int64
+             * @description Catalog: SKUs new to the catalog.
+             */
+            created: number;
+            dryRun: boolean;
+            /** @description The first invalid or skipped lines, up to `import.max_reported_errors`. */
+            errors: components["schemas"]["ImportLineError"][];
+            /** Format: int64 */
+            invalid: number;
+            /** @description `catalog` or `traits`. */
+            kind: components["schemas"]["ImportKind"];
+            /**
+             * Format: int64
+             * @description Non-empty lines read (excluding a CSV header).
+             */
+            lines: number;
+            /**
+             * Format: int64
+             * @description Traits: lines whose person is not stored, or whose email matches several profiles.
+             */
+            skipped: number;
+            /**
+             * Format: int64
+             * @description Traits that did not fit a profile's bounds.
+             */
+            traitsDropped: number;
+            /**
+             * Format: int64
+             * @description Lines equal to what is stored already: nothing written.
+             */
+            unchanged: number;
+            /** Format: int64 */
+            valid: number;
         };
         /** @description Parameters of an erasure. */
         ErasureJobParams: {
@@ -1277,6 +1563,11 @@ export interface components {
              */
             from?: string | null;
             /**
+             * @description Only the members of this saved segment (resolved now) go through the funnel; 404
+             *     when there is no such segment.
+             */
+            segment?: string | null;
+            /**
              * @description 2 to 5 steps, in the order a person must reach them.
              * @example [
              *       "product_view",
@@ -1359,6 +1650,11 @@ export interface components {
             /** @description `ok`, or `unavailable` with the failing checks. */
             status: string;
         };
+        /**
+         * @description What an import brings.
+         * @enum {string}
+         */
+        ImportKind: "events" | "catalog" | "traits";
         /** @description One refused line. */
         ImportLineError: {
             code: string;
@@ -1378,6 +1674,42 @@ export interface components {
              * @example ndjson
              */
             format: string;
+            /**
+             * @description `events` (the default), `catalog` (products by SKU) or `traits` (profile traits by
+             *     user id or email).
+             */
+            kind?: components["schemas"]["ImportKind"];
+            mapping?: null | components["schemas"]["Mapping"];
+            source: components["schemas"]["Source"];
+        };
+        /** @description Create an import schedule (`POST /v1/imports/schedules`). */
+        ImportScheduleRequest: {
+            /**
+             * @description Cron expression with seconds, UTC: `0 0 6 * * *` is daily at 06:00.
+             * @example 0 0 6 * * *
+             */
+            cron: string;
+            /**
+             * @description `ndjson`, `csv` or `segment`.
+             * @example csv
+             */
+            format: string;
+            /** @description `events` (the default), `catalog` or `traits`. */
+            kind?: components["schemas"]["ImportKind"];
+            mapping?: null | components["schemas"]["Mapping"];
+            /** @description An `s3` or `url` source (an upload is read once). */
+            source: components["schemas"]["Source"];
+        };
+        /** @description A scheduled import source. */
+        ImportScheduleView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The account that created it. */
+            createdBy: string;
+            cron: string;
+            format: string;
+            id: string;
+            kind: components["schemas"]["ImportKind"];
             mapping?: null | components["schemas"]["Mapping"];
             source: components["schemas"]["Source"];
         };
@@ -1473,7 +1805,7 @@ export interface components {
          */
         JobParams: components["schemas"]["ExportJobParams"] | components["schemas"]["ImportRequest"] | components["schemas"]["ErasureJobParams"];
         /** @description A job's result, by kind. */
-        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"] | components["schemas"]["ErasureReport"] | components["schemas"]["PurgeReport"];
+        JobResult: components["schemas"]["ExportReport"] | components["schemas"]["ImportSummary"] | components["schemas"]["EnrichSummary"] | components["schemas"]["ErasureReport"] | components["schemas"]["PurgeReport"];
         /**
          * @description Where a job is in its life. `queued` and `running` are active; the others are final.
          * @enum {string}
@@ -1550,16 +1882,17 @@ export interface components {
         /** @description How CSV columns become event fields. */
         Mapping: {
             /**
-             * @description Event field → column name. Fields: `messageId`, `userId`, `anonymousId`,
-             *     `sessionId`, `type`, `timestamp`, `sentAt`, and `properties.<name>`,
-             *     `traits.<name>`, `context.<name>`.
+             * @description Field → column name. Events: `messageId`, `userId`, `anonymousId`, `sessionId`,
+             *     `type`, `timestamp`, `sentAt`, and `properties.<name>`, `traits.<name>`,
+             *     `context.<name>`. Catalog: `sku`, `name`, `category`, `brand`, `price`,
+             *     `currency`. Traits: `userId` or `email`, and `traits.<name>`.
              */
             columns: {
                 [key: string]: string;
             };
             /** @description Field separator (default `,`). */
             delimiter?: string | null;
-            /** @description Event type of every row, when no `type` column is mapped. */
+            /** @description Event type of every row, when no `type` column is mapped (events only). */
             eventType?: string | null;
         };
         /** @description A member as the API shows it (never with the password hash). */
@@ -1573,6 +1906,18 @@ export interface components {
             /** Format: date-time */
             lastLoginAt?: string | null;
             role: components["schemas"]["Role"];
+        };
+        /** @description A page of a segment's members. */
+        MembersPage: {
+            /** @description Profile ids, in id order. */
+            items: string[];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor?: string | null;
+            /**
+             * Format: int64
+             * @description Members in all, whatever the page.
+             */
+            total: number;
         };
         /** @description A new key: the secret is shown this once. */
         NewWriteKey: {
@@ -1595,6 +1940,26 @@ export interface components {
                 id: string;
                 /** @description Id of what was acted on. */
                 target: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
+        Page_ImportScheduleView: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                /** @description The account that created it. */
+                createdBy: string;
+                cron: string;
+                format: string;
+                id: string;
+                kind: components["schemas"]["ImportKind"];
+                mapping?: null | components["schemas"]["Mapping"];
+                source: components["schemas"]["Source"];
             }[];
             /**
              * @description Pass as `cursor` to get the next page; null on the last page (and always null for
@@ -1717,6 +2082,24 @@ export interface components {
             nextCursor?: string | null;
         };
         /** @description The one envelope of every listing. */
+        Page_SegmentView: {
+            items: {
+                /** @description Every condition must hold (each may be negated). */
+                conditions: components["schemas"]["Condition"][];
+                /** Format: date-time */
+                createdAt: string;
+                id: string;
+                name: string;
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page (and always null for
+             *     listings that fit on one page).
+             */
+            nextCursor?: string | null;
+        };
+        /** @description The one envelope of every listing. */
         Page_String: {
             items: string[];
             /**
@@ -1753,6 +2136,28 @@ export interface components {
              */
             nextCursor?: string | null;
         };
+        /**
+         * @description What a person did with one product in a visit.
+         * @enum {string}
+         */
+        ProductAction: "viewed" | "carted" | "ordered";
+        /**
+         * @description A profile field between `min` and `max` (inclusive; at least one given). For
+         *     `firstSeen` and `lastSeen` the numbers are whole days before now.
+         */
+        ProfileCondition: {
+            field: components["schemas"]["ProfileField"];
+            /** Format: int64 */
+            max?: number | null;
+            /** Format: int64 */
+            min?: number | null;
+            negate?: boolean;
+        };
+        /**
+         * @description A profile field a condition reads.
+         * @enum {string}
+         */
+        ProfileField: "firstSeen" | "lastSeen" | "eventCount";
         /** @description How far a job got; updated by the worker with each heartbeat. */
         Progress: {
             /**
@@ -1913,6 +2318,19 @@ export interface components {
             sentAt?: string | null;
             writeKey?: string | null;
         };
+        /** @description A segment's definition, to create or replace one. */
+        SegmentInput: {
+            /**
+             * @description 1 to 20 conditions, all of which must hold. Kinds: `trait` (key, op
+             *     equals|contains|exists, value), `profile` (field firstSeen|lastSeen (days ago)|
+             *     eventCount, min, max), `dimension` (a report dimension, value, lastDays: had a visit
+             *     with it), `behaviour` (event, or product with action viewed|carted|ordered; min,
+             *     max, lastDays). Each takes `negate`.
+             */
+            conditions: components["schemas"]["Condition"][];
+            /** @description 1 to 100 characters. */
+            name: string;
+        };
         /**
          * @description One Segment message (see Segment's spec for the fields of each call type). Unknown
          *     fields are ignored.
@@ -1964,6 +2382,17 @@ export interface components {
             rejected: number;
             /** @description Always true on 200 (what Segment's libraries look for). */
             success: boolean;
+        };
+        /** @description A segment as the API shows it. */
+        SegmentView: {
+            /** @description Every condition must hold (each may be negated). */
+            conditions: components["schemas"]["Condition"][];
+            /** Format: date-time */
+            createdAt: string;
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         SignupRequest: {
             displayName?: string | null;
@@ -2037,6 +2466,19 @@ export interface components {
             /** @description Revenue in currencies without a rate, per currency: never summed into `revenue`. */
             unconverted: Record<string, never>;
         };
+        /** @description A trait condition: `{"kind": "trait", "key": "plan", "op": "equals", "value": "pro"}`. */
+        TraitCondition: {
+            key: string;
+            negate?: boolean;
+            op: components["schemas"]["TraitOp"];
+            /** @description Required by `equals` and `contains`. */
+            value?: string | null;
+        };
+        /**
+         * @description How a trait is compared.
+         * @enum {string}
+         */
+        TraitOp: "equals" | "contains" | "exists";
         TypeCount: {
             /** Format: int64 */
             count: number;
@@ -3437,6 +3879,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such segment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Rate limit reached; see Retry-After */
             429: {
                 headers: {
@@ -3916,6 +4367,167 @@ export interface operations {
             };
         };
     };
+    list_import_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ImportScheduleView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_import_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportScheduleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportScheduleView"];
+                };
+            };
+            /** @description Bad cron, source, format or mapping; too many schedules */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_import_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Schedule id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     upload: {
         parameters: {
             query?: never;
@@ -4235,6 +4847,57 @@ export interface operations {
             };
         };
     };
+    stream_live: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated event types to show (all when absent). */
+                type?: string;
+                /** @description Show only this person's events (user id, else anonymous id). */
+                user?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of server-sent events, each one event as JSON (as `/v1/live/events`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["JourneyEvent"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description This instance serves its most live streams */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     stream_live_events: {
         parameters: {
             query?: {
@@ -4443,6 +5106,91 @@ export interface operations {
             };
         };
     };
+    get_attribution: {
+        parameters: {
+            query?: {
+                /**
+                 * @description `first`, `lastNonDirect`, `linear`, `position` or `timeDecay`; `all` (default): every
+                 *     model side by side (rows then carry `models` instead of the figures).
+                 */
+                model?: string;
+                /** @description `channel` (default), `utmCampaign` or `utmSource`: what credit goes to. */
+                dimension?: string;
+                /**
+                 * @description Visits up to this many days (24 h each) before an order are its touches: 1 to 90
+                 *     (default 30).
+                 */
+                lookbackDays?: number;
+                /**
+                 * @description First local day (the shop's time zone) of the orders counted, inclusive; default 29
+                 *     days before `to`.
+                 */
+                from?: string;
+                /** @description Last local day, inclusive; default today in the shop's time zone. */
+                to?: string;
+                /**
+                 * @description Repeatable, as in the other reports: only visits that pass every filter are touches
+                 *     (an order left without one is unattributed).
+                 */
+                filter?: string[];
+                /**
+                 * @description Only the orders of this saved segment's members (resolved now) count; 404 when there
+                 *     is no such segment.
+                 */
+                segment?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionReport"];
+                };
+            };
+            /** @description Unknown model or dimension; bad lookback, filter or range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such segment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_breakdown: {
         parameters: {
             query: {
@@ -4464,6 +5212,11 @@ export interface operations {
                  *     (`!=`: when none is the value).
                  */
                 filter?: string[];
+                /**
+                 * @description Only the visits of this saved segment's members (resolved now); 404 when there is
+                 *     no such segment.
+                 */
+                segment?: string;
                 /**
                  * @description channel, referrer, utmSource, utmMedium, utmCampaign, utmContent, utmTerm,
                  *     landingPage, page, exitPage, eventType, product, productCategory, country, device,
@@ -4506,6 +5259,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such segment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many requests; see Retry-After */
             429: {
                 headers: {
@@ -4540,6 +5302,11 @@ export interface operations {
                  *     visits in their cohort's period passes every filter.
                  */
                 filter?: string[];
+                /**
+                 * @description Only the members of this saved segment (resolved now) count in the cohorts; 404
+                 *     when there is no such segment.
+                 */
+                segment?: string;
             };
             header?: never;
             path?: never;
@@ -4566,6 +5333,15 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such segment */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4605,6 +5381,11 @@ export interface operations {
                  *     (`!=`: when none is the value).
                  */
                 filter?: string[];
+                /**
+                 * @description Only the visits of this saved segment's members (resolved now); 404 when there is
+                 *     no such segment.
+                 */
+                segment?: string;
                 /** @description `hour`, `day` (default), `week` (by Monday) or `month`. */
                 interval?: string;
                 /** @description `previous`: also the period of the same length just before. */
@@ -4635,6 +5416,15 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such segment */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4714,6 +5504,345 @@ export interface operations {
             /** @description Overloaded or store unavailable; see Retry-After */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_segments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SegmentView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentView"];
+                };
+            };
+            /** @description Bad name or condition */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentView"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentView"];
+                };
+            };
+            /** @description Bad name or condition */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_segment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_segment_members: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 1000 (default 100). */
+                limit?: number;
+                /** @description `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Segment id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MembersPage"];
+                };
+            };
+            /** @description Bad cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, or the session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit reached; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4852,6 +5981,8 @@ export interface operations {
                 sort?: string;
                 /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
                 order?: string;
+                /** @description Only the members of this saved segment (now); 404 when there is no such segment. */
+                segment?: string;
                 /** @description Page size, 1 to 1000 (default 100). */
                 limit?: number;
                 /** @description `nextCursor` of the previous page. */
@@ -4889,6 +6020,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such segment */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Rate limit reached; see Retry-After */
             429: {
                 headers: {
@@ -4911,6 +6051,8 @@ export interface operations {
                 sort?: string;
                 /** @description `asc` or `desc` (default). Ties go by user id in the same direction. */
                 order?: string;
+                /** @description Only the members of this saved segment (now); 404 when there is no such segment. */
+                segment?: string;
             };
             header?: never;
             path?: never;
@@ -4938,6 +6080,15 @@ export interface operations {
             };
             /** @description Not signed in, or the session ended */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such segment */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

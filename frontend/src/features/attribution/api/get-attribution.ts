@@ -2,6 +2,7 @@ import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query'
 import { apiFetch, type Schemas } from '@/shared/api/client';
 import { REFRESH_MS } from '@/shared/reports/api/refresh';
 import { formatFilter, type Range, type ReportFilter } from '@/shared/reports/lib/params';
+import { useSegmentParam } from '@/shared/segments/segments';
 import type { AttributionDimension } from '../lib/attribution';
 
 export type AttributionReport = Omit<Schemas['AttributionReport'], 'unconverted'> & {
@@ -15,6 +16,8 @@ export interface AttributionQuery {
   lookbackDays: number;
   range: Range | null;
   filters: ReportFilter[];
+  /** A saved segment's id: only its members' orders count. */
+  segment?: string | null;
 }
 
 /** Every model side by side (`model=all`): rows carry `models`. */
@@ -27,6 +30,7 @@ export function getAttribution(q: AttributionQuery, signal?: AbortSignal): Promi
       from: q.range?.from,
       to: q.range?.to,
       filter: q.filters.map(formatFilter),
+      segment: q.segment ?? undefined,
     },
     signal,
   });
@@ -34,7 +38,7 @@ export function getAttribution(q: AttributionQuery, signal?: AbortSignal): Promi
 
 export function attributionQueryOptions(q: AttributionQuery) {
   return queryOptions({
-    queryKey: ['reports', 'attribution', q.dimension, q.lookbackDays, q.range?.from, q.range?.to, q.filters.map(formatFilter)],
+    queryKey: ['reports', 'attribution', q.dimension, q.lookbackDays, q.range?.from, q.range?.to, q.filters.map(formatFilter), q.segment ?? null],
     queryFn: ({ signal }) => getAttribution(q, signal),
     staleTime: 30_000,
     refetchInterval: REFRESH_MS,
@@ -43,6 +47,8 @@ export function attributionQueryOptions(q: AttributionQuery) {
   });
 }
 
+/** The attribution of the page's settings, narrowed to the URL's `segment=` when set. */
 export function useAttribution(q: AttributionQuery) {
-  return useQuery(attributionQueryOptions(q));
+  const [segment] = useSegmentParam();
+  return useQuery(attributionQueryOptions({ segment, ...q }));
 }

@@ -4,6 +4,8 @@ import { useSearchParams } from 'react-router-dom';
 import { DateRange, presetRange } from '@/shared/components/DateRange';
 import { Empty, ErrorMessage, Loading } from '@/shared/components/States';
 import { KNOWN_EVENT_TYPES } from '@/shared/lib/eventTypes';
+import { SegmentPicker } from '@/shared/segments/SegmentPicker';
+import { useSegmentParam } from '@/shared/segments/segments';
 import { useFunnel } from '../api/compute-funnel';
 import {
   BREAKDOWNS,
@@ -32,13 +34,17 @@ export function FunnelsPage() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const shown = readSettings(params);
-  const funnel = useFunnel(shown ? toRequest(shown) : null);
+  const [segment] = useSegmentParam();
+  const funnel = useFunnel(shown ? { ...toRequest(shown), ...(segment ? { segment } : {}) } : null);
   const apply = (s: FunnelSettings) => setParams((prev) => writeSettings(s, prev), { replace: false });
 
   return (
     <section aria-labelledby="funnels-title" className="page">
       <h1 id="funnels-title">{t('funnels.title')}</h1>
       <SavedFunnels current={shown} />
+      <div className="report-bar">
+        <SegmentPicker />
+      </div>
       {/* A new URL (a saved funnel opened, back/forward) starts a fresh draft. */}
       <FunnelForm key={params.getAll('step').join('§') + params.get('saved')} initial={shown ?? defaults()} onRun={apply} pending={funnel.isFetching} />
       {funnel.isFetching && !funnel.data && <Loading />}
