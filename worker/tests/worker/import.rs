@@ -224,7 +224,15 @@ async fn segment_lines_import_with_identity_links_and_a_reimport_stores_nothing(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_the_same_100000_line_file_twice_stores_each_event_once() {
-    let (dir, s, store) = setup(&[("APP__IMPORT__BATCH_EVENTS", "2500".into())]).await;
+    // A lease long enough that no attempt is taken over on a loaded machine (the helpers'
+    // 2 s lease can lapse while a heartbeat waits behind a large batch): the reports below
+    // count one attempt. Taking over a lapsed job is tested on its own.
+    let (dir, s, store) = setup(&[
+        ("APP__IMPORT__BATCH_EVENTS", "2500".into()),
+        ("APP__WORKER__LEASE_MS", "30000".into()),
+        ("APP__WORKER__HEARTBEAT_MS", "1000".into()),
+    ])
+    .await;
     let day = yesterday();
     let n = 100_000;
     let mut text = String::with_capacity(n * 120);
