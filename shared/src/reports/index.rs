@@ -494,6 +494,36 @@ impl<'a> IndexedVisit<'a> {
     }
 }
 
+/// Reads the visits that start at or after `from` into a new index, a day of visit starts
+/// at a time up to a day past the look (`looked`, the markers' clock), then the rest in one
+/// read: only one day of decoded visits is held beside the index, not the whole window
+/// (at ten million events, the window decoded at once held several gigabytes at its peak).
+/// A visit whose start moves between two reads is written again, so the next look sees it.
+async fn read_window(
+    feed: &dyn VisitFeed,
+    from: DateTime<Utc>,
+    looked: i64,
+) -> Result<Data, StoreError> {
+    let mut data = Data::new(from.timestamp_millis(), looked);
+    let last = DateTime::from_timestamp_millis(looked).unwrap_or(from) + Duration::days(1);
+    let mut start = from;
+    while start < last {
+        let until = start + Duration::days(1);
+        for m in &feed.visits_between(start, until).await? {
+            data.put(m);
+        }
+        start = until;
+    }
+    // Starts ahead of the clock (a client's clock, within the future tolerance).
+    for m in &feed
+        .visits_between(start, start + Duration::days(3650))
+        .await?
+    {
+        data.put(m);
+    }
+    Ok(data)
+}
+
 /// The in-memory visit index of one instance.
 pub struct VisitIndex {
     days: u32,
@@ -527,11 +557,7 @@ impl VisitIndex {
         // Whatever is written while the load reads is read again by the next look.
         let looked = marker_now();
         let from = now - Duration::days(i64::from(self.days));
-        let visits = feed.visits_from(from).await?;
-        let mut data = Data::new(from.timestamp_millis(), looked);
-        for m in &visits {
-            data.put(m);
-        }
+        let data = read_window(feed, from, looked).await?;
         *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
         Ok(())
     }
@@ -554,11 +580,7 @@ impl VisitIndex {
         if started.saturating_sub(since) >= TOMBSTONE_KEEP_MS {
             let from = DateTime::from_timestamp_millis(from_ms)
                 .expect("the window's start was made from a DateTime");
-            let visits = feed.visits_from(from).await?;
-            let mut data = Data::new(from_ms, started);
-            for m in &visits {
-                data.put(m);
-            }
+            let data = read_window(feed, from, started).await?;
             *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
             return Ok(());
         }

@@ -30,8 +30,12 @@ pub struct GoneVisit {
 /// Reads of the change markers and tombstones.
 #[async_trait]
 pub trait VisitFeed: Send + Sync {
-    /// Visits that start at or after `from`, with their markers.
-    async fn visits_from(&self, from: DateTime<Utc>) -> Result<Vec<MarkedVisit>, StoreError>;
+    /// Visits that start at or after `from` and before `until`, with their markers.
+    async fn visits_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<MarkedVisit>, StoreError>;
 
     /// Visits written at or after `since_ms`, whenever they start.
     async fn visits_changed(&self, since_ms: i64) -> Result<Vec<MarkedVisit>, StoreError>;

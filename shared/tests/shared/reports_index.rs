@@ -543,7 +543,10 @@ pub async fn the_visit_index_window_follows_the_clock(store: Arc<dyn Store>) {
     let before = index.size().expect("loaded").visits;
     assert!(index.covers(at(DAY0)));
     // Fifteen days before day 20 is day 5: the visits of days 0-4 leave.
-    let visits = store.visits_from(at(DAY0)).await.expect("visits");
+    let visits = store
+        .visits_between(at(DAY0), at(DAY0 + 100 * DAY))
+        .await
+        .expect("visits");
     let early = visits
         .iter()
         .filter(|m| m.visit.start < at(DAY0 + 5 * DAY))

@@ -105,10 +105,14 @@ async fn marked(
 
 #[async_trait]
 impl VisitFeed for MongoStore {
-    async fn visits_from(&self, from: DateTime<Utc>) -> Result<Vec<MarkedVisit>, StoreError> {
+    async fn visits_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<MarkedVisit>, StoreError> {
         marked(
             self.db.collection(VISITS),
-            doc! { "start": { "$gte": bson_time(from) } },
+            doc! { "start": { "$gte": bson_time(from), "$lt": bson_time(until) } },
         )
         .await
     }

@@ -44,11 +44,17 @@ fn marked(r: &rusqlite::Row<'_>) -> rusqlite::Result<MarkedVisit> {
 
 #[async_trait]
 impl VisitFeed for SqliteStore {
-    async fn visits_from(&self, from: DateTime<Utc>) -> Result<Vec<MarkedVisit>, StoreError> {
+    async fn visits_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<MarkedVisit>, StoreError> {
         self.with_conn(move |c| {
-            c.prepare_cached("SELECT body, updated_ms FROM visits WHERE start_ms >= ?1")?
-                .query_map([ms(from)], marked)?
-                .collect()
+            c.prepare_cached(
+                "SELECT body, updated_ms FROM visits WHERE start_ms >= ?1 AND start_ms < ?2",
+            )?
+            .query_map([ms(from), ms(until)], marked)?
+            .collect()
         })
         .await
     }
