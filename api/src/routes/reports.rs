@@ -2,23 +2,21 @@
 //! time, in the shop's time zone and currency, with filters. Computed by
 //! `shared::reports`, the same for both engines.
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared::event::EventType;
 use shared::reports::compute::{self, Ask, Figs};
-use shared::reports::{self, Dimension, Filter, Interval, Metric, Range, Unconverted};
+use shared::reports::{self, Dimension, Interval, Metric, Unconverted};
 use shared::retention::{self, Spec};
 use shared::session::Session;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::RequireViewer;
 use crate::error::{ApiError, ErrorBody};
-use crate::query::MAX_RANGE_DAYS;
+use crate::query::ReportQuery;
 use crate::segments::members_of_param;
 use crate::state::AppState;
 
@@ -191,73 +189,10 @@ pub struct BreakdownReport {
     pub unconverted: Unconverted,
 }
 
-/// The raw query, read once: every parameter may appear once except `filter`.
-struct Params {
-    single: HashMap<String, String>,
-    filters: Vec<Filter>,
-}
-
-impl Params {
-    fn read(raw: Option<String>) -> Result<Self, ApiError> {
-        let mut single = HashMap::new();
-        let mut filters = Vec::new();
-        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-            if k == "filter" {
-                filters.push(
-                    Filter::parse(&v).map_err(|m| ApiError::bad_request("invalid_filter", m))?,
-                );
-            } else if single.insert(k.to_string(), v.into_owned()).is_some() {
-                return Err(ApiError::bad_request(
-                    "invalid_query",
-                    format!("{k} may appear only once"),
-                ));
-            }
-        }
-        Ok(Self { single, filters })
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.single.get(key).map(String::as_str)
-    }
-
-    fn day(&self, key: &str) -> Result<Option<NaiveDate>, ApiError> {
-        self.get(key)
-            .map(|v| {
-                NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                    ApiError::bad_request(
-                        "invalid_range",
-                        format!("{key} must be a date (YYYY-MM-DD)"),
-                    )
-                })
-            })
-            .transpose()
-    }
-
-    fn metrics(&self) -> Result<Vec<Metric>, ApiError> {
-        Metric::parse_list(self.get("metrics").unwrap_or(DEFAULT_METRICS))
-            .map_err(|m| ApiError::bad_request("invalid_metric", m))
-    }
-
-    /// The range in the shop's time zone (defaults: the last 30 local days).
-    fn range(&self, state: &AppState) -> Result<Range, ApiError> {
-        let tz = state.settings.shop.tz();
-        let today = state.clock.now().with_timezone(&tz).date_naive();
-        let to = self.day("to")?.unwrap_or(today);
-        let from = self.day("from")?.unwrap_or(to - Duration::days(29));
-        if from > to {
-            return Err(ApiError::bad_request(
-                "invalid_range",
-                "from must not be after to",
-            ));
-        }
-        if (to - from).num_days() >= i64::try_from(MAX_RANGE_DAYS).unwrap_or(i64::MAX) {
-            return Err(ApiError::bad_request(
-                "invalid_range",
-                format!("the range may cover at most {MAX_RANGE_DAYS} days"),
-            ));
-        }
-        Ok(Range { from, to, tz })
-    }
+/// The `metrics` parameter (default [`DEFAULT_METRICS`]).
+fn metrics_of(q: &ReportQuery) -> Result<Vec<Metric>, ApiError> {
+    Metric::parse_list(q.get("metrics").unwrap_or(DEFAULT_METRICS))
+        .map_err(|m| ApiError::bad_request("invalid_metric", m))
 }
 
 fn figures_map(figures: Figs) -> Map<String, Value> {
@@ -290,8 +225,8 @@ pub async fn timeseries(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<TimeseriesReport>, ApiError> {
-    let p = Params::read(raw)?;
-    let metrics = p.metrics()?;
+    let p = ReportQuery::read(raw)?;
+    let metrics = metrics_of(&p)?;
     let interval = Interval::parse(p.get("interval").unwrap_or("day"))
         .map_err(|m| ApiError::bad_request("invalid_interval", m))?;
     let compare = match p.get("compare") {
@@ -372,8 +307,8 @@ pub async fn breakdown(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<BreakdownReport>, ApiError> {
-    let p = Params::read(raw)?;
-    let metrics = p.metrics()?;
+    let p = ReportQuery::read(raw)?;
+    let metrics = metrics_of(&p)?;
     let dimension = Dimension::parse(
         p.get("dimension")
             .ok_or_else(|| ApiError::bad_request("invalid_dimension", "dimension is required"))?,
@@ -438,7 +373,7 @@ pub async fn breakdown(
 }
 
 /// `any` (or absent) for any event, else a valid event type.
-fn event_choice(p: &Params, key: &str) -> Result<Option<String>, ApiError> {
+fn event_choice(p: &ReportQuery, key: &str) -> Result<Option<String>, ApiError> {
     match p.get(key) {
         None | Some("any") => Ok(None),
         Some(name) => EventType::parse(name)
@@ -465,7 +400,7 @@ pub async fn retention(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<RetentionReport>, ApiError> {
-    let p = Params::read(raw)?;
+    let p = ReportQuery::read(raw)?;
     let interval = Interval::parse(p.get("interval").unwrap_or("week"))
         .ok()
         .filter(|i| *i != Interval::Hour)
