@@ -9,9 +9,13 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
 use crate::commerce::{Currency, Money, Order, Rates};
-use crate::reports::{Interval, Range, Unconverted, day_label, local_midnight, money_value};
-use crate::session::Session;
+use crate::reports::index::VisitIndex;
+use crate::reports::{
+    Filter, Interval, Range, Unconverted, day_label, local_midnight, money_value,
+};
+use crate::segments::Members;
 use crate::storage::retention::{ANY, RetentionQuery, RetentionRows, utc_day};
+use crate::storage::{Store, StoreError};
 
 /// Most periods one report may follow.
 pub const MAX_PERIODS: u32 = 60;
@@ -165,6 +169,95 @@ fn start(i: i64, interval: Interval) -> NaiveDate {
     }
 }
 
+/// With filters, a person counts in a cohort only when one of their visits that pass the
+/// filters starts in the cohort's period: per person, the periods such visits start in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Visited(HashMap<String, Vec<i64>>);
+
+impl Visited {
+    /// The periods of `spec` that each person's visits (person, start) start in.
+    pub fn of<'a>(spec: &Spec, starts: impl IntoIterator<Item = (&'a str, DateTime<Utc>)>) -> Self {
+        let tz = spec.range.tz;
+        let mut by: HashMap<String, Vec<i64>> = HashMap::new();
+        for (person, start) in starts {
+            let period = index(start.with_timezone(&tz).date_naive(), spec.interval);
+            match by.get_mut(person) {
+                Some(periods) if periods.contains(&period) => {}
+                Some(periods) => periods.push(period),
+                None => {
+                    by.insert(person.to_owned(), vec![period]);
+                }
+            }
+        }
+        Visited(by)
+    }
+
+    fn has(&self, person: &str, period: i64) -> bool {
+        self.0.get(person).is_some_and(|ps| ps.contains(&period))
+    }
+}
+
+/// The retention report: the state's rows (only `people`'s, when a segment narrows it),
+/// the orders of the periods followed, and with filters the visits that pass them, from
+/// the in-memory index when it holds the cohorts' periods and from the store otherwise
+/// (both give the same answer).
+pub async fn report(
+    store: &dyn Store,
+    index: Option<&VisitIndex>,
+    spec: &Spec,
+    filters: &[Filter],
+    rates: &Rates,
+    people: Option<&Members>,
+    now: DateTime<Utc>,
+) -> Result<Matrix, StoreError> {
+    let started = std::time::Instant::now();
+    let mut rows = store.retention_rows(&spec.query()).await?;
+    let rows_read = started.elapsed();
+    if let Some(members) = people {
+        rows.members.retain(|m| members.contains(&m.profile));
+    }
+    let (from, to) = spec.followed_bounds();
+    let orders = store.orders(from, to).await?;
+    let orders_read = started.elapsed();
+    let visited = if filters.is_empty() {
+        None
+    } else {
+        let (start, end) = spec.cohort_bounds();
+        let mut from_index = None;
+        if let Some(ix) = index.filter(|ix| ix.covers(start)) {
+            // Read your writes, as every report from the index does.
+            ix.refresh(store).await?;
+            from_index = ix.visits_with(start, end, filters, |visits| {
+                Visited::of(spec, visits.map(|v| (v.person, v.start)))
+            });
+        }
+        match from_index {
+            Some(v) => Some(v),
+            None => {
+                let visits = store.visits(start, end).await?;
+                Some(Visited::of(
+                    spec,
+                    crate::reports::select(&visits, filters)
+                        .map(|s| (s.profile_id.as_str(), s.start)),
+                ))
+            }
+        }
+    };
+    let visits_read = started.elapsed();
+    let matrix = compute(spec, &rows, &orders, rates, now, visited.as_ref());
+    tracing::debug!(
+        members = rows.members.len(),
+        activity = rows.activity.len(),
+        orders = orders.len(),
+        rows_ms = rows_read.as_millis(),
+        orders_ms = (orders_read - rows_read).as_millis(),
+        visits_ms = (visits_read - orders_read).as_millis(),
+        compute_ms = (started.elapsed() - visits_read).as_millis(),
+        "retention report"
+    );
+    Ok(matrix)
+}
+
 /// A member being counted.
 struct Counted {
     /// Position of the member's cohort in the answer.
@@ -176,16 +269,16 @@ struct Counted {
 }
 
 /// The matrix of `spec` from the store's rows and the orders placed in
-/// [`Spec::followed_bounds`]. With `visits` (the visits of [`Spec::cohort_bounds`] that
-/// pass the report's filters), a person counts only when one of those visits starts in
-/// their cohort's period. `now` decides which periods have begun and which are complete.
+/// [`Spec::followed_bounds`]. With `visited` (the report has filters), a person counts only
+/// when one of their passing visits starts in their cohort's period. `now` decides which
+/// periods have begun and which are complete.
 pub fn compute(
     spec: &Spec,
     rows: &RetentionRows,
     orders: &[Order],
     rates: &Rates,
     now: DateTime<Utc>,
-    visits: Option<&[&Session]>,
+    visited: Option<&Visited>,
 ) -> Matrix {
     let tz = spec.range.tz;
     let local = |t: DateTime<Utc>| index(t.with_timezone(&tz).date_naive(), spec.interval);
@@ -206,15 +299,6 @@ pub fn compute(
         })
         .collect();
 
-    let visited: Option<HashMap<&str, Vec<i64>>> = visits.map(|vs| {
-        let mut by: HashMap<&str, Vec<i64>> = HashMap::new();
-        for v in vs {
-            by.entry(v.profile_id.as_str())
-                .or_default()
-                .push(local(v.start));
-        }
-        by
-    });
     let mut members: HashMap<&str, Counted> = HashMap::new();
     for m in &rows.members {
         let period = local(m.first);
@@ -224,11 +308,7 @@ pub fn compute(
         else {
             continue;
         };
-        if let Some(by) = &visited
-            && !by
-                .get(m.profile.as_str())
-                .is_some_and(|ps| ps.contains(&period))
-        {
+        if visited.is_some_and(|v| !v.has(&m.profile, period)) {
             continue;
         }
         cohorts[c].size += 1;

@@ -2,6 +2,7 @@ use chrono::TimeZone as _;
 use chrono_tz::Tz;
 
 use super::*;
+use crate::session::Session;
 use crate::storage::retention::{Activity, Member};
 
 fn d(s: &str) -> NaiveDate {
@@ -175,7 +176,11 @@ fn a_daily_matrix_in_madrid_counts_local_days_revenue_and_partial_periods() {
     // Filtered: only people with a passing visit in their cohort's period count.
     let visit = session("b", "2026-06-01T10:00:00Z");
     let late = session("c", "2026-06-05T10:00:00Z");
-    let m = compute(&s, &rows, &orders, &rates(), now, Some(&[&visit, &late]));
+    let visited = Visited::of(
+        &s,
+        [&visit, &late].map(|v| (v.profile_id.as_str(), v.start)),
+    );
+    let m = compute(&s, &rows, &orders, &rates(), now, Some(&visited));
     assert_eq!(m.cohorts.iter().map(|c| c.size).collect::<Vec<_>>(), [1, 0]);
     assert_eq!(m.cohorts[0].returning, [1, 1, 0]);
     assert_eq!(m.cohorts[0].revenue, [0.0, 20.0, 0.0]);

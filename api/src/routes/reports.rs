@@ -9,9 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shared::event::EventType;
 use shared::reports::compute::{self, Ask, Figs};
-use shared::reports::{self, Dimension, Interval, Metric, Unconverted};
+use shared::reports::{Dimension, Interval, Metric, Unconverted};
 use shared::retention::{self, Spec};
-use shared::session::Session;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::RequireViewer;
@@ -428,30 +427,17 @@ pub async fn retention(
         .shop
         .rates()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let mut rows = state.retention().retention_rows(&spec.query()).await?;
-    if let Some(members) = members_of_param(&state, p.get("segment")).await? {
-        rows.members.retain(|m| members.contains(&m.profile));
-    }
-    let (from, to) = spec.followed_bounds();
-    let orders = state.visits().orders(from, to).await?;
-    // Visits are read only when filters ask for them.
-    let visits = if p.filters.is_empty() {
-        None
-    } else {
-        let (from, to) = spec.cohort_bounds();
-        Some(state.visits().visits(from, to).await?)
-    };
-    let passing: Option<Vec<&Session>> = visits
-        .as_deref()
-        .map(|v| reports::select(v, &p.filters).collect());
-    let matrix = retention::compute(
+    let people = members_of_param(&state, p.get("segment")).await?;
+    let matrix = retention::report(
+        &*state.store,
+        state.report_index.as_deref(),
         &spec,
-        &rows,
-        &orders,
+        &p.filters,
         &rates,
+        people.as_deref(),
         state.clock.now(),
-        passing.as_deref(),
-    );
+    )
+    .await?;
     let (first_day, last_day) = spec.days();
     Ok(Json(RetentionReport {
         time_zone: spec.range.tz.name().to_owned(),

@@ -163,4 +163,89 @@ pub async fn retention_cohorts_follow_first_events_and_merged_people(store: Arc<
     assert_eq!(people, ["u1", "u2", "u3", "u4"], "no anon-1, no crawler");
 }
 
-conformance_suite!(retention_cohorts_follow_first_events_and_merged_people);
+
+/// Filtered retention reads the visits that pass the filters from the in-memory index when
+/// it holds the cohorts' periods and from the store otherwise: both give the same matrix,
+/// per filter, interval, cohort and returning kind, and in a segment.
+pub async fn filtered_retention_is_the_same_from_the_index_and_the_store(store: Arc<dyn Store>) {
+    use shared::reports::Filter;
+    use shared::reports::index::VisitIndex;
+    use shared::retention::report;
+
+    store
+        .insert_batch(crate::reports_index::traffic(7, "a", 40, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(60, 5_000);
+    let now = at(DAY0 + 20 * DAY);
+    index.load(&*store, now).await.expect("load");
+    let rates = Rates {
+        reporting: Currency::parse("EUR").expect("EUR"),
+        to_reporting: [(
+            Currency::parse("USD").expect("USD"),
+            "0.9".parse().expect("rate"),
+        )]
+        .into(),
+    };
+    let members: shared::segments::Members =
+        (0..40).step_by(3).map(|p| format!("a-p{p}")).collect();
+    let mut narrowed = 0;
+    for filters in [
+        vec!["device:mobile"],
+        vec!["channel:Organic Search"],
+        vec!["page:/cart", "browser!=Firefox"],
+        vec!["utmCampaign~spring"],
+    ] {
+        let filters: Vec<Filter> = filters
+            .into_iter()
+            .map(|f| Filter::parse(f).expect("filter"))
+            .collect();
+        for (interval, cohort, returning) in [
+            (Interval::Day, None, None),
+            (Interval::Week, Some("page_view"), Some("purchase")),
+        ] {
+            let spec = Spec::new(
+                Range {
+                    from: day(DAY0),
+                    to: day(DAY0 + 9 * DAY),
+                    tz: "Europe/Madrid".parse().expect("tz"),
+                },
+                interval,
+                4,
+                cohort.map(str::to_owned),
+                returning.map(str::to_owned),
+            )
+            .expect("spec");
+            for people in [None, Some(&members)] {
+                let from_index =
+                    report(&*store, Some(&index), &spec, &filters, &rates, people, now)
+                        .await
+                        .expect("from the index");
+                let from_store = report(&*store, None, &spec, &filters, &rates, people, now)
+                    .await
+                    .expect("from the store");
+                assert_eq!(
+                    from_index, from_store,
+                    "{filters:?} {interval:?} {people:?}"
+                );
+                let all = report(&*store, None, &spec, &[], &rates, people, now)
+                    .await
+                    .expect("unfiltered");
+                let size = |m: &Matrix| m.cohorts.iter().map(|c| c.size).sum::<u64>();
+                assert!(size(&from_store) <= size(&all));
+                if size(&from_store) > 0 && size(&from_store) < size(&all) {
+                    narrowed += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        narrowed >= 4,
+        "the filters narrow the cohorts ({narrowed} cases)"
+    );
+}
+
+conformance_suite!(
+    retention_cohorts_follow_first_events_and_merged_people,
+    filtered_retention_is_the_same_from_the_index_and_the_store
+);
