@@ -1,10 +1,13 @@
 import { expect, shot, test } from './fixtures';
-import { arrival, SEEDED_USERS, sessionSteps, userId } from './seed';
+import { arrival, country, SEEDED_USERS, sessionSteps, userId } from './seed';
 
 // Seeded people who came from the spring-sale campaign and bought in both their sessions.
 const SPRING_BUYERS = [...Array(SEEDED_USERS).keys()]
   .filter((u) => arrival(u).query.includes('spring-sale') && sessionSteps(u).includes('purchase'))
   .map(userId);
+
+// Seeded people a proxy placed in Germany who bought in both their sessions.
+const GERMAN_BUYERS = [...Array(SEEDED_USERS).keys()].filter((u) => country(u) === 'DE' && sessionSteps(u).includes('purchase')).map(userId);
 
 test('a segment built in the console narrows the users list and the overview to its members', async ({ page }) => {
   expect(SPRING_BUYERS.length).toBeGreaterThan(0);
@@ -50,10 +53,29 @@ test('a segment built in the console narrows the users list and the overview to 
   await expect(page).toHaveURL(/segment=seg_/);
   await expect(page.locator('[data-kpi="visitors"] .kpi-value')).toHaveAttribute('data-value', String(SPRING_BUYERS.length));
 
-  // Deleted, it is gone from the list.
+  // Edited in place: the builder opens with its conditions; the same id counts anew.
   await page.goto('/segments');
-  page.once('dialog', (d) => void d.accept());
-  await page.locator('tr[data-segment="Spring repeat buyers"]').getByRole('button', { name: 'Delete' }).click();
+  const id = await page.locator('tr[data-segment="Spring repeat buyers"] a', { hasText: 'Users' }).getAttribute('href');
+  await page.locator('tr[data-segment="Spring repeat buyers"]').getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByRole('heading', { name: 'Edit segment: Spring repeat buyers' })).toBeVisible();
+  await expect(page.getByLabel('Event type')).toHaveValue('purchase');
+  await expect(page.getByLabel('At least').first()).toHaveValue('2');
+  const edited = page.getByRole('group', { name: 'Condition 2' });
+  await expect(edited.getByLabel('Value')).toHaveValue('spring-sale');
+  await page.getByLabel('Name').fill('German repeat buyers');
+  await edited.getByLabel('Dimension').selectOption('country');
+  await edited.getByLabel('Value').fill('DE');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('heading', { name: 'New segment' })).toBeVisible();
   await expect(page.locator('tr[data-segment="Spring repeat buyers"]')).toHaveCount(0);
+  const german = page.locator('tr[data-segment="German repeat buyers"]');
+  expect(GERMAN_BUYERS.length).toBeGreaterThan(0);
+  await expect(german.getByTestId('segment-members')).toHaveText(String(GERMAN_BUYERS.length));
+  await expect(german.getByRole('link', { name: 'Users' })).toHaveAttribute('href', id ?? '');
+
+  // Deleted, it is gone from the list.
+  page.once('dialog', (d) => void d.accept());
+  await german.getByRole('button', { name: 'Delete' }).click();
+  await expect(german).toHaveCount(0);
   await shot(page, 'segments');
 });

@@ -7,9 +7,10 @@ import { Empty, ErrorMessage, Loading, useErrorText } from '@/shared/components/
 import { useFormat } from '@/shared/lib/format';
 import { useSegments, type Segment } from '@/shared/segments/segments';
 import { useCreateSegment } from '../api/create-segment';
+import { useUpdateSegment } from '../api/update-segment';
 import { useDeleteSegment } from '../api/delete-segment';
 import { useMembers } from '../api/get-members';
-import { ACTIONS, KINDS, PROFILE_FIELDS, SEGMENT_DIMENSIONS, TARGETS, TRAIT_OPS, emptyDraft, toCondition, type Draft, type Kind } from '../lib/draft';
+import { ACTIONS, KINDS, PROFILE_FIELDS, SEGMENT_DIMENSIONS, TARGETS, TRAIT_OPS, emptyDraft, fromCondition, toCondition, type Draft, type Kind } from '../lib/draft';
 
 /** Saved segments: the list with each one's member count, and a builder (analysts). */
 export function SegmentsPage() {
@@ -18,13 +19,15 @@ export function SegmentsPage() {
   const canWrite = hasRole(session.data, 'analyst');
   const segments = useSegments();
   const items = segments.data?.items ?? [];
+  // The segment being edited in the builder (`null`: the builder makes a new one).
+  const [editing, setEditing] = useState<Segment | null>(null);
   return (
     <section aria-labelledby="segments-title" className="page">
       <header className="page-header">
         <h1 id="segments-title">{t('segments.title')}</h1>
       </header>
       <p className="muted">{t('segments.intro')}</p>
-      {canWrite && <SegmentBuilder />}
+      {canWrite && <SegmentBuilder key={editing?.id ?? 'new'} segment={editing} onDone={() => setEditing(null)} />}
       {segments.isPending && <Loading />}
       {segments.isError && <ErrorMessage error={segments.error} onRetry={() => void segments.refetch()} />}
       {segments.data && items.length === 0 && <Empty>{t('segments.empty')}</Empty>}
@@ -43,7 +46,7 @@ export function SegmentsPage() {
             </thead>
             <tbody>
               {items.map((s) => (
-                <SegmentRow key={s.id} segment={s} canWrite={canWrite} />
+                <SegmentRow key={s.id} segment={s} canWrite={canWrite} onEdit={() => setEditing(s)} />
               ))}
             </tbody>
           </table>
@@ -53,7 +56,7 @@ export function SegmentsPage() {
   );
 }
 
-function SegmentRow({ segment, canWrite }: { segment: Segment; canWrite: boolean }) {
+function SegmentRow({ segment, canWrite, onEdit }: { segment: Segment; canWrite: boolean; onEdit: () => void }) {
   const { t } = useTranslation();
   const f = useFormat();
   const members = useMembers(segment.id);
@@ -75,6 +78,18 @@ function SegmentRow({ segment, canWrite }: { segment: Segment; canWrite: boolean
       <td>
         <Link to={`/users?${q}`}>{t('segments.showUsers')}</Link>{' '}
         <Link to={`/?${q}`}>{t('segments.showOverview')}</Link>{' '}
+        {canWrite && (
+          <button
+            type="button"
+            className="button secondary small"
+            onClick={() => {
+              onEdit();
+              window.scrollTo({ top: 0 });
+            }}
+          >
+            {t('segments.edit')}
+          </button>
+        )}{' '}
         {canWrite && (
           <button
             type="button"
@@ -113,13 +128,17 @@ function describe(c: Segment['conditions'][number], t: T): string {
   }
 }
 
-function SegmentBuilder() {
+/** Builds a new segment, or with `segment` edits that one (saved in place: same id, so
+ * links and pickers that name it keep working). */
+function SegmentBuilder({ segment, onDone }: { segment: Segment | null; onDone: () => void }) {
   const { t } = useTranslation();
   const id = useId();
   const errorText = useErrorText();
-  const [name, setName] = useState('');
-  const [drafts, setDrafts] = useState<Draft[]>([emptyDraft()]);
+  const [name, setName] = useState(segment?.name ?? '');
+  const [drafts, setDrafts] = useState<Draft[]>(segment ? segment.conditions.map(fromCondition) : [emptyDraft()]);
   const create = useCreateSegment();
+  const update = useUpdateSegment();
+  const save = segment ? update : create;
   const change = (i: number, patch: Partial<Draft>) => setDrafts((ds) => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
   return (
     <form
@@ -127,18 +146,20 @@ function SegmentBuilder() {
       aria-labelledby={`${id}-title`}
       onSubmit={(e) => {
         e.preventDefault();
-        create.mutate(
-          { name, conditions: drafts.map(toCondition) },
-          {
+        const input = { name, conditions: drafts.map(toCondition) };
+        if (segment) {
+          update.mutate({ id: segment.id, input }, { onSuccess: onDone });
+        } else {
+          create.mutate(input, {
             onSuccess: () => {
               setName('');
               setDrafts([emptyDraft()]);
             },
-          },
-        );
+          });
+        }
       }}
     >
-      <h2 id={`${id}-title`}>{t('segments.new')}</h2>
+      <h2 id={`${id}-title`}>{segment ? t('segments.editTitle', { name: segment.name }) : t('segments.new')}</h2>
       <div className="field">
         <label htmlFor={`${id}-name`}>{t('segments.name')}</label>
         <input id={`${id}-name`} value={name} required maxLength={100} onChange={(e) => setName(e.target.value)} />
@@ -200,15 +221,23 @@ function SegmentBuilder() {
         <button type="button" className="button secondary" onClick={() => setDrafts((ds) => [...ds, emptyDraft()])}>
           {t('segments.addCondition')}
         </button>{' '}
-        <button type="submit" className="button" disabled={create.isPending}>
-          {t('segments.save')}
+        <button type="submit" className="button" disabled={save.isPending}>
+          {segment ? t('segments.update') : t('segments.save')}
         </button>
+        {segment && (
+          <>
+            {' '}
+            <button type="button" className="button secondary" onClick={onDone}>
+              {t('segments.cancel')}
+            </button>
+          </>
+        )}
       </p>
-      {create.isError && (
+      {save.isError && (
         <p role="alert" className="error">
-          {create.error instanceof ApiError && create.error.code === 'invalid_segment'
-            ? t('segments.invalid', { message: create.error.message })
-            : errorText(create.error)}
+          {save.error instanceof ApiError && save.error.code === 'invalid_segment'
+            ? t('segments.invalid', { message: save.error.message })
+            : errorText(save.error)}
         </p>
       )}
     </form>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyDraft, toCondition } from './draft';
+import { emptyDraft, fromCondition, toCondition } from './draft';
 
 describe('toCondition', () => {
   it('turns a behaviour draft into an event or a product condition', () => {
@@ -29,5 +29,23 @@ describe('toCondition', () => {
       value: undefined,
       negate: true,
     });
+  });
+});
+
+describe('fromCondition', () => {
+  it('gives back the draft a saved condition came from, for every kind', () => {
+    const drafts = [
+      { ...emptyDraft('behaviour'), event: 'purchase', min: '2', max: '', lastDays: '14', negate: true },
+      { ...emptyDraft('behaviour'), target: 'product' as const, product: 'Hat', action: 'carted' as const, min: '', max: '0' },
+      { ...emptyDraft('dimension'), dimension: 'channel', value: 'Email', lastDays: '7' },
+      { ...emptyDraft('trait'), key: 'email', op: 'contains' as const, value: '@shop.example' },
+      { ...emptyDraft('trait'), key: 'plan', op: 'exists' as const },
+      { ...emptyDraft('profile'), field: 'lastSeen' as const, min: '3', max: '10' },
+    ];
+    for (const d of drafts) {
+      const saved = toCondition(d);
+      expect(fromCondition(saved)).toEqual(d);
+      expect(toCondition(fromCondition(saved))).toEqual(saved);
+    }
   });
 });

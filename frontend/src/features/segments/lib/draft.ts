@@ -78,3 +78,26 @@ export function toCondition(d: Draft): Condition {
       };
   }
 }
+
+const typed = (n?: number | null): string => (n == null ? '' : String(n));
+
+/** A saved condition as the builder's draft, for editing (the inverse of `toCondition`). */
+export function fromCondition(c: Condition): Draft {
+  const base = { ...emptyDraft(c.kind), negate: c.negate ?? false };
+  switch (c.kind) {
+    case 'trait':
+      return { ...base, key: c.key, op: c.op, value: c.value ?? '' };
+    case 'profile':
+      return { ...base, field: c.field, min: typed(c.min), max: typed(c.max) };
+    case 'dimension':
+      return { ...base, dimension: c.dimension, value: c.value, lastDays: typed(c.lastDays ?? 30) };
+    case 'behaviour':
+      return {
+        ...base,
+        ...(c.event != null ? { target: 'event' as const, event: c.event } : { target: 'product' as const, product: c.product ?? '', action: c.action ?? 'viewed' }),
+        min: typed(c.min),
+        max: typed(c.max),
+        lastDays: typed(c.lastDays ?? 30),
+      };
+  }
+}
