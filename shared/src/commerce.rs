@@ -321,6 +321,27 @@ pub struct Order {
     pub products: Vec<LineItem>,
 }
 
+/// What an order brings, without its line items (what retention's revenue reads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderAmount {
+    pub profile_id: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub revenue: Money,
+    /// Refunded so far, in the order's currency's minor unit.
+    pub refunded: i64,
+}
+
+impl From<Order> for OrderAmount {
+    fn from(o: Order) -> Self {
+        OrderAmount {
+            profile_id: o.profile_id,
+            at: o.at,
+            revenue: o.revenue,
+            refunded: o.refunded,
+        }
+    }
+}
+
 /// The currency recorded for an amount that named none: "no currency" in ISO 4217.
 /// Reports show such amounts in the shop's currency.
 pub fn unnamed_currency() -> Currency {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
-use crate::commerce::{Currency, Money, Order, Rates};
+use crate::commerce::{Currency, Money, OrderAmount, Rates};
 use crate::reports::index::VisitIndex;
 use crate::reports::{
     Filter, Interval, Range, Unconverted, day_label, local_midnight, money_value,
@@ -217,7 +217,7 @@ pub async fn report(
         rows.members.retain(|m| members.contains(&m.profile));
     }
     let (from, to) = spec.followed_bounds();
-    let orders = store.orders(from, to).await?;
+    let orders = store.order_amounts(from, to).await?;
     let orders_read = started.elapsed();
     let visited = if filters.is_empty() {
         None
@@ -264,8 +264,8 @@ struct Counted {
     cohort: usize,
     /// The cohort's period number.
     period: i64,
-    /// Per period followed: came back in it.
-    back: Vec<bool>,
+    /// Bit `k`: came back in period `k` (at most [`MAX_PERIODS`] < 64 periods).
+    back: u64,
 }
 
 /// The matrix of `spec` from the store's rows and the orders placed in
@@ -275,7 +275,7 @@ struct Counted {
 pub fn compute(
     spec: &Spec,
     rows: &RetentionRows,
-    orders: &[Order],
+    orders: &[OrderAmount],
     rates: &Rates,
     now: DateTime<Utc>,
     visited: Option<&Visited>,
@@ -317,7 +317,7 @@ pub fn compute(
             Counted {
                 cohort: c,
                 period,
-                back: vec![false; periods],
+                back: 0,
             },
         );
     }
@@ -332,14 +332,14 @@ pub fn compute(
                 .ok()
                 .filter(|k| *k < periods)
             {
-                m.back[k] = true;
+                m.back |= 1 << k;
             }
         }
     }
     for m in members.values() {
         let listed = cohorts[m.cohort].returning.len();
-        for (k, back) in m.back.iter().take(listed).enumerate() {
-            if *back {
+        for k in 0..listed {
+            if m.back & (1 << k) != 0 {
                 cohorts[m.cohort].returning[k] += 1;
             }
         }

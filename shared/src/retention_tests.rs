@@ -141,14 +141,11 @@ fn a_daily_matrix_in_madrid_counts_local_days_revenue_and_partial_periods() {
     };
     let eur = Currency::parse("EUR").expect("EUR");
     let usd = Currency::parse("USD").expect("USD");
-    let order = |p: &str, at: &str, minor: i64, refunded: i64, currency| Order {
-        order_id: format!("{p}-{at}"),
+    let order = |p: &str, at: &str, minor: i64, refunded: i64, currency| OrderAmount {
         profile_id: p.into(),
-        session_key: "s".into(),
         at: t(at),
         revenue: Money { minor, currency },
         refunded,
-        products: vec![],
     };
     let orders = [
         order("a", "2026-06-01T08:00:00Z", 1000, 0, eur),

@@ -296,6 +296,21 @@ pub trait VisitStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<crate::commerce::Order>, StoreError>;
 
+    /// [`VisitStore::orders`] without the line items, in any order; an engine may read
+    /// it cheaper (SQLite extracts the fields in SQL instead of decoding each order).
+    async fn order_amounts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::commerce::OrderAmount>, StoreError> {
+        Ok(self
+            .orders(from, to)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// Each person's first order placed before `end` (to the millisecond), read without
     /// decoding the orders.
     async fn first_orders(

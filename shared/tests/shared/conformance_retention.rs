@@ -39,7 +39,7 @@ async fn matrix(
     .expect("spec");
     let rows = store.retention_rows(&spec.query()).await.expect("rows");
     let (from, to) = spec.followed_bounds();
-    let orders = store.orders(from, to).await.expect("orders");
+    let orders = store.order_amounts(from, to).await.expect("orders");
     let rates = Rates {
         reporting: Currency::parse("EUR").expect("EUR"),
         to_reporting: Default::default(),
@@ -162,7 +162,6 @@ pub async fn retention_cohorts_follow_first_events_and_merged_people(store: Arc<
     people.sort_unstable();
     assert_eq!(people, ["u1", "u2", "u3", "u4"], "no anon-1, no crawler");
 }
-
 
 /// Filtered retention reads the visits that pass the filters from the in-memory index when
 /// it holds the cohorts' periods and from the store otherwise: both give the same matrix,

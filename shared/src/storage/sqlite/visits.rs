@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use std::collections::HashMap;
 
 use super::{SqliteStore, from_ms, json_value, ms};
-use crate::commerce::Order;
+use crate::commerce::{Currency, Money, Order, OrderAmount};
 use crate::session::Session;
 use crate::storage::visit_feed::marker_now;
 use crate::storage::{GoneVisit, MarkedVisit, StoreError, VisitFeed, VisitStore};
@@ -124,6 +124,41 @@ impl VisitStore for SqliteStore {
                 "SELECT body FROM orders WHERE at_ms >= ?1 AND at_ms < ?2 ORDER BY at_ms, order_id",
             )?
             .query_map([ms(from), ms(to)], |r| json_value::<Order>(r.get(0)?))?
+            .collect()
+        })
+        .await
+    }
+
+    async fn order_amounts(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<OrderAmount>, StoreError> {
+        self.with_conn(move |c| {
+            c.prepare_cached(
+                "SELECT profile_id, at_ms, json_extract(body, '$.revenue.minor'),
+                        json_extract(body, '$.revenue.currency'), json_extract(body, '$.refunded')
+                 FROM orders WHERE at_ms >= ?1 AND at_ms < ?2",
+            )?
+            .query_map([ms(from), ms(to)], |r| {
+                let code: String = r.get(3)?;
+                let currency = Currency::parse(&code).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        3,
+                        rusqlite::types::Type::Text,
+                        format!("stored order with currency {code:?}").into(),
+                    )
+                })?;
+                Ok(OrderAmount {
+                    profile_id: r.get(0)?,
+                    at: from_ms(r.get(1)?)?,
+                    revenue: Money {
+                        minor: r.get(2)?,
+                        currency,
+                    },
+                    refunded: r.get(4)?,
+                })
+            })?
             .collect()
         })
         .await
