@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::error_handling::HandleErrorLayer;
 use axum::http::{HeaderName, header};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -200,22 +199,24 @@ impl App {
         })
     }
 
-    /// The routes with the layers that need the matched route (request metrics, and load
-    /// shedding inside them so shed requests are counted too), applied as one stack: each
-    /// `Router::layer` call wraps every route in another boxed, per-request-cloned service.
+    /// The routes with the layers every route shares and that need the matched route
+    /// (request span and metrics, and load shedding inside them so shed requests are counted
+    /// too), then the `Retry-After` of every 503 and the common security headers, applied as
+    /// one stack: each `Router::layer` call wraps every route in another boxed service that
+    /// is cloned, with everything inside it, on every request.
     fn router(state: AppState) -> Router {
         let server = &state.settings.server;
         let retry_after_s = state.settings.batcher.retry_after_s;
         let per_route = ServiceBuilder::new()
             // One INFO span per request, named by its route template (so per route).
-            .layer(axum::middleware::from_fn(crate::request_span::in_span))
+            .layer(crate::request_span::InSpanLayer)
             .layer(middleware::RequestMetricsLayer::default())
-            .layer(HandleErrorLayer::new(move |err| {
-                middleware::handle_overload(retry_after_s, err)
-            }))
+            .layer(middleware::OverloadLayer { retry_after_s })
             .load_shed()
             .concurrency_limit(server.max_concurrent_requests)
-            .timeout(Duration::from_millis(server.request_timeout_ms));
+            .timeout(Duration::from_millis(server.request_timeout_ms))
+            .layer(middleware::retry_after(retry_after_s))
+            .layer(security::common_headers());
         routes::router(state).layer(per_route)
     }
 
@@ -274,9 +275,7 @@ impl App {
             .layer(CatchPanicLayer::new())
             // Marks credentials so no log line or debug print shows their values.
             .layer(SetSensitiveHeadersLayer::from_shared(sensitive))
-            .layer(axum::middleware::from_fn(move |req, next| {
-                security::limit_headers(max_header_bytes, req, next)
-            }))
+            .layer(security::limit_headers(max_header_bytes))
             .service(router);
         let serve = tokio::spawn(serve(listener, service, header_timeout, signal));
         let mut serve = serve;

@@ -124,7 +124,11 @@ impl KeyExtractor for Extractor {
         let headers = req.headers();
         let by_token = match self.by {
             By::ClientIp => None,
-            By::WriteKey => write_keys::presented(headers).map(|k| self.tokens.token(&k)),
+            // Read once ahead of the limiter (`write_keys::PresentedKey::keep`).
+            By::WriteKey => match req.extensions().get::<write_keys::PresentedKey>() {
+                Some(write_keys::PresentedKey(key)) => key.as_deref().map(|k| self.tokens.token(k)),
+                None => write_keys::presented(headers).map(|k| self.tokens.token(&k)),
+            },
             By::Session => session_cookie(headers).map(|s| self.tokens.token(s)),
         };
         match by_token {

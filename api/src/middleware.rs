@@ -1,7 +1,12 @@
 //! Cross-cutting layers: request metrics, the JSON answers for load shedding and timeouts
-//! raised by tower middleware, and the configured `Retry-After` on every 503.
+//! raised by tower middleware, the configured `Retry-After` on every 503, and [`Guard`], the
+//! shape of every check that may answer a request before it goes on.
+//!
+//! Each of them is a plain `tower` service: axum's `from_fn` boxes a future and clones the
+//! whole inner service on every request, and `HandleErrorLayer` clones it too.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -10,7 +15,7 @@ use axum::BoxError;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::future::BoxFuture;
+use futures::future::{Either, Ready};
 use metrics::{Counter, Histogram};
 use tower::util::MapResponseLayer;
 use tower::{Layer, Service};
@@ -33,8 +38,9 @@ pub struct RequestMetricsLayer {
 /// The handles of one method and status on a route.
 type Handles = (Method, u16, Counter, Histogram);
 
+/// The handles of every route, shared by the clones of one layer.
 #[derive(Default)]
-struct RequestHandles {
+pub struct RequestHandles {
     by_route: RwLock<HashMap<Box<str>, Vec<Handles>>>,
 }
 
@@ -89,12 +95,11 @@ pub struct RequestMetrics<S> {
 
 impl<S> Service<Request> for RequestMetrics<S>
 where
-    S: Service<Request, Response = Response> + Send + 'static,
-    S::Future: Send + 'static,
+    S: Service<Request, Response = Response>,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+    type Future = MetricsFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -104,23 +109,53 @@ where
         let started = Instant::now();
         let method = req.method().clone();
         let route = req.extensions().get::<MatchedPath>().cloned();
-        let response = self.inner.call(req);
-        let handles = self.handles.clone();
-        Box::pin(async move {
-            let response = response.await?;
-            handles.record(
-                &method,
-                route.as_ref().map_or("unmatched", MatchedPath::as_str),
-                response.status().as_u16(),
-                started.elapsed().as_secs_f64(),
-            );
-            Ok(response)
-        })
+        MetricsFuture {
+            inner: self.inner.call(req),
+            started,
+            method,
+            route,
+            handles: self.handles.clone(),
+        }
     }
 }
 
-/// Maps errors of the load-shed / timeout layers to 503 + Retry-After with a JSON body.
-pub async fn handle_overload(retry_after_s: u64, err: BoxError) -> Response {
+pin_project_lite::pin_project! {
+    /// The future of [`RequestMetrics`]: records the answer when it is ready (no boxed
+    /// future per request).
+    pub struct MetricsFuture<F> {
+        #[pin]
+        inner: F,
+        started: Instant,
+        method: Method,
+        route: Option<MatchedPath>,
+        handles: Arc<RequestHandles>,
+    }
+}
+
+impl<F, E> std::future::Future for MetricsFuture<F>
+where
+    F: std::future::Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = match this.inner.poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r?,
+        };
+        this.handles.record(
+            this.method,
+            this.route.as_ref().map_or("unmatched", MatchedPath::as_str),
+            response.status().as_u16(),
+            this.started.elapsed().as_secs_f64(),
+        );
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// The JSON answer (503 + Retry-After) to an error of the load-shed / timeout layers.
+pub fn overload_response(retry_after_s: u64, err: &BoxError) -> Response {
     let (code, message) = if err.is::<tower::timeout::error::Elapsed>() {
         ("timeout", "the request took too long; retry later")
     } else if err.is::<tower::load_shed::error::Overloaded>() {
@@ -134,6 +169,148 @@ pub async fn handle_overload(retry_after_s: u64, err: BoxError) -> Response {
         retry_after_s: Some(retry_after_s),
     }
     .into_response()
+}
+
+/// Turns the errors of the layers inside it (load shedding, concurrency limit, timeout) into
+/// [`overload_response`]s. Unlike `HandleErrorLayer`, it maps the inner future in place
+/// instead of cloning the inner service for every request.
+#[derive(Clone, Copy)]
+pub struct OverloadLayer {
+    pub retry_after_s: u64,
+}
+
+impl<S> Layer<S> for OverloadLayer {
+    type Service = Overload<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Overload {
+            inner,
+            retry_after_s: self.retry_after_s,
+        }
+    }
+}
+
+/// See [`OverloadLayer`].
+#[derive(Clone)]
+pub struct Overload<S> {
+    inner: S,
+    retry_after_s: u64,
+}
+
+impl<S> Service<Request> for Overload<S>
+where
+    S: Service<Request, Response = Response>,
+    S::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = OverloadFuture<S::Future, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Load shedding answers ready and fails the call instead; any other error is
+        // answered by the call too.
+        match self.inner.poll_ready(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(_) => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        OverloadFuture {
+            inner: self.inner.call(req),
+            retry_after_s: self.retry_after_s,
+            _error: std::marker::PhantomData,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Overload`].
+    pub struct OverloadFuture<F, E> {
+        #[pin]
+        inner: F,
+        retry_after_s: u64,
+        _error: std::marker::PhantomData<fn() -> E>,
+    }
+}
+
+impl<F, E> std::future::Future for OverloadFuture<F, E>
+where
+    F: std::future::Future<Output = Result<Response, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.inner.poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(response)) => Poll::Ready(Ok(response)),
+            Poll::Ready(Err(e)) => {
+                Poll::Ready(Ok(overload_response(*this.retry_after_s, &e.into())))
+            }
+        }
+    }
+}
+
+/// A function over a service's result (an answer's headers, the span's status), as a
+/// nameable future type: `futures::future::Map<F, AnswerMap<E>>`.
+pub type AnswerMap<E> = fn(Result<Response, E>) -> Result<Response, E>;
+
+/// A check that may answer a request itself (`Some(response)`) before it goes on: the
+/// header-size limit, the same-origin rule, refused preflights. A plain service: no boxed
+/// future and no clone of the inner service per request, as `from_fn` would cost.
+#[derive(Clone)]
+pub struct GuardLayer<C> {
+    check: C,
+}
+
+impl<C> GuardLayer<C>
+where
+    C: Fn(&Request) -> Option<Response> + Clone,
+{
+    pub fn new(check: C) -> Self {
+        Self { check }
+    }
+}
+
+impl<S, C: Clone> Layer<S> for GuardLayer<C> {
+    type Service = Guard<S, C>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Guard {
+            inner,
+            check: self.check.clone(),
+        }
+    }
+}
+
+/// See [`GuardLayer`].
+#[derive(Clone)]
+pub struct Guard<S, C> {
+    inner: S,
+    check: C,
+}
+
+impl<S, C, B> Service<axum::http::Request<B>> for Guard<S, C>
+where
+    S: Service<axum::http::Request<B>, Response = Response>,
+    C: Fn(&axum::http::Request<B>) -> Option<Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Either<Ready<Result<Response, S::Error>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        match (self.check)(&req) {
+            Some(answer) => Either::Left(futures::future::ready(Ok(answer))),
+            None => Either::Right(self.inner.call(req)),
+        }
+    }
 }
 
 /// Gives every 503 that names no `Retry-After` of its own (a store that is unavailable) the

@@ -3,20 +3,70 @@
 //! `traceparent` (or an X-Ray `X-Amzn-Trace-Id` with a parent) from the caller makes it part
 //! of the caller's trace.
 
+use std::task::{Context, Poll};
+
 use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
 use axum::response::Response;
+use futures::FutureExt as _;
+use tower::{Layer, Service};
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
-/// Wraps the request in its span (a layer on the routed router, so the route is known).
-pub async fn in_span(req: Request, next: Next) -> Response {
-    let span = span_for(&req);
-    let response = next.run(req).instrument(span.clone()).await;
-    let status = response.status().as_u16();
-    span.record("http.response.status_code", i64::from(status));
-    if status >= 500 {
-        span.record("otel.status_code", "ERROR");
+use crate::middleware::AnswerMap;
+
+/// Wraps each request in its span (a layer on the routed router, so the route is known).
+/// A plain service: `from_fn` would box a future and clone the inner service per request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InSpanLayer;
+
+impl<S> Layer<S> for InSpanLayer {
+    type Service = InSpan<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        InSpan { inner }
+    }
+}
+
+/// See [`InSpanLayer`].
+#[derive(Debug, Clone)]
+pub struct InSpan<S> {
+    inner: S,
+}
+
+type Recorded<F, E> = tracing::instrument::Instrumented<futures::future::Map<F, AnswerMap<E>>>;
+
+impl<S> Service<Request> for InSpan<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Recorded<S::Future, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let span = span_for(&req);
+        let future = {
+            let _entered = span.enter();
+            self.inner.call(req)
+        };
+        let record: AnswerMap<S::Error> = record_status;
+        future.map(record).instrument(span)
+    }
+}
+
+/// Records the answer's status on the request's span (current while the answer is made).
+fn record_status<E>(response: Result<Response, E>) -> Result<Response, E> {
+    if let Ok(response) = &response {
+        let span = tracing::Span::current();
+        let status = response.status().as_u16();
+        span.record("http.response.status_code", i64::from(status));
+        if status >= 500 {
+            span.record("otel.status_code", "ERROR");
+        }
     }
     response
 }

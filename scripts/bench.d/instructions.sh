@@ -17,7 +17,7 @@ key=$("$bin" write-key create --source bench 2>/dev/null | grep -o 'stwk_[A-Za-z
 AUTH_HEADER="Basic $(printf '%s:' "$key" | base64 -w0)"
 export AUTH_HEADER
 APP__SERVER__PORT=$port APP__SERVER__BENCH_PARSE_ONLY_ROUTE=true APP__TELEMETRY__LOG_LEVEL=warn \
-  valgrind --tool=callgrind --callgrind-out-file="$data/cg.%p" "$bin" serve 2>"$data/valgrind.log" &
+  valgrind --tool=callgrind --compress-strings=no --callgrind-out-file="$data/cg.%p" "$bin" serve 2>"$data/valgrind.log" &
 vg=$!
 for _ in $(seq 600); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 python3 "$here/fixed_load.py" "$port" "$path" 400 "$conns" "$batch" >/dev/null

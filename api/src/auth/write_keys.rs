@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, Request, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -97,6 +97,29 @@ pub fn presented(headers: &HeaderMap) -> Option<String> {
     // `key:` (empty password), as Segment sends it; a bare `key` is accepted too.
     let user = text.split_once(':').map_or(text.as_str(), |(u, _)| u);
     Some(user.to_owned()).filter(|k| !k.is_empty())
+}
+
+/// The key a request presents, read once ahead of the per-key rate limiter (`limits`) and
+/// kept in the request's extensions for the limiter and the [`WriteKeyAuth`] extractor, so
+/// the header is decoded once per request, not twice.
+#[derive(Debug, Clone)]
+pub struct PresentedKey(pub Option<String>);
+
+impl PresentedKey {
+    /// Reads the request's key into its extensions (a `map_request` ahead of the limiter).
+    pub fn keep<B>(mut req: Request<B>) -> Request<B> {
+        let key = presented(req.headers());
+        req.extensions_mut().insert(PresentedKey(key));
+        req
+    }
+
+    /// The key the request presents: the one kept, else read from the headers now.
+    pub fn take(extensions: &mut Extensions, headers: &HeaderMap) -> Option<String> {
+        match extensions.remove::<PresentedKey>() {
+            Some(PresentedKey(key)) => key,
+            None => presented(headers),
+        }
+    }
 }
 
 /// What a verified key grants: its id, source and kind.
@@ -234,7 +257,8 @@ impl FromRequestParts<AppState> for WriteKeyAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Self::verify(state, presented(&parts.headers)).await
+        let secret = PresentedKey::take(&mut parts.extensions, &parts.headers);
+        Self::verify(state, secret).await
     }
 }
 
@@ -286,6 +310,20 @@ mod tests {
         assert_eq!(presented(&h).as_deref(), Some("stwk_abc"));
         h.insert(WRITE_KEY_HEADER, HeaderValue::from_static("stwk_xyz"));
         assert_eq!(presented(&h).as_deref(), Some("stwk_xyz"));
+        let mut req = Request::new(());
+        *req.headers_mut() = h.clone();
+        let mut req = PresentedKey::keep(req);
+        // The kept key is the one the headers present, and it is taken once.
+        let empty = HeaderMap::new();
+        assert_eq!(
+            PresentedKey::take(req.extensions_mut(), &empty).as_deref(),
+            Some("stwk_xyz")
+        );
+        assert_eq!(PresentedKey::take(req.extensions_mut(), &empty), None);
+        assert_eq!(
+            PresentedKey::take(req.extensions_mut(), &h).as_deref(),
+            Some("stwk_xyz")
+        );
         let mut bearer = HeaderMap::new();
         bearer.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer x"));
         assert_eq!(presented(&bearer), None);

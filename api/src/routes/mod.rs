@@ -25,7 +25,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use secrecy::ExposeSecret as _;
 use sha2::{Digest as _, Sha512};
+use tower::ServiceBuilder;
+use tower::util::{Either, MapRequestLayer};
 use tower_sessions::cookie::{Key, SameSite};
+use tower_sessions::service::SignedCookie;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -34,6 +37,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::sessions::{COOKIE_NAME, StoreSessions};
+use crate::auth::write_keys::PresentedKey;
 use crate::limits::{self, By};
 use crate::security;
 use crate::state::AppState;
@@ -193,9 +197,11 @@ fn cookie_key(secret: &str) -> Key {
     Key::from(&Sha512::digest(secret.as_bytes()))
 }
 
-/// Applies the session layer: cookie `HttpOnly`, `SameSite=Lax`, `Secure` unless turned
-/// off for local HTTP, idle expiry, signed when a session key is configured.
-fn with_sessions(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+/// The session layer: cookie `HttpOnly`, `SameSite=Lax`, `Secure` unless turned off for
+/// local HTTP, idle expiry, signed when a session key is configured.
+fn sessions(
+    state: &AppState,
+) -> Either<SessionManagerLayer<StoreSessions, SignedCookie>, SessionManagerLayer<StoreSessions>> {
     let auth = &state.settings.auth;
     let idle =
         time::Duration::seconds(i64::try_from(auth.session_idle_timeout_s).unwrap_or(i64::MAX));
@@ -207,18 +213,39 @@ fn with_sessions(router: Router<AppState>, state: &AppState) -> Router<AppState>
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
     match &auth.session_key {
-        Some(key) => router.layer(layer.with_signed(cookie_key(key.expose_secret()))),
-        None => router.layer(layer),
+        Some(key) => Either::Left(layer.with_signed(cookie_key(key.expose_secret()))),
+        None => Either::Right(layer),
     }
 }
 
-fn limited(router: Router<AppState>, layer: Option<limits::Layer>) -> Router<AppState> {
-    match layer {
-        Some(l) => router.layer(l),
-        None => router,
-    }
+/// A console route group (sign-in, the session check, the console) with its rate limit.
+/// Every layer of a group is applied in one `ServiceBuilder`: each `Router::layer` call
+/// wraps every route in another boxed service that is cloned, with everything inside it, on
+/// every request.
+fn console_group(
+    router: Router<AppState>,
+    limit: Option<limits::Layer>,
+    state: &AppState,
+) -> Router<AppState> {
+    let origins = &state.settings.server.console_origins;
+    router.layer(
+        ServiceBuilder::new()
+            .layer(security::api_csp())
+            .option_layer(security::console_cors(origins))
+            .layer(DefaultBodyLimit::max(CONSOLE_BODY_BYTES))
+            .layer(security::same_origin_writes(origins))
+            .layer(security::no_store())
+            .option_layer(limit)
+            .layer(sessions(state)),
+    )
 }
 
+/// Reads the write key once, for the rate limiter and the extractor both.
+const KEEP_KEY: fn(axum::extract::Request) -> axum::extract::Request = PresentedKey::keep;
+
+/// The API's routes by group, each group's layers applied once (see [`console_group`]).
+/// What every route shares (request span and metrics, load shedding, common headers) is
+/// `App::router`'s.
 pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
     let (rates, trusted) = (&settings.rate_limit, &settings.server.trusted_proxies);
@@ -228,68 +255,70 @@ pub fn router(state: AppState) -> Router {
     if settings.server.bench_parse_only_route {
         ingest = ingest.route("/v1/_bench/parse-only", post(events::parse_only));
     }
-    // Compressed bodies are bounded here; decompressed ones again in `body::decode`.
-    let ingest = limited(
-        ingest.layer(DefaultBodyLimit::max(settings.ingest.max_request_bytes)),
-        limits::layer(
-            By::WriteKey,
-            rates.ingest_per_minute,
-            rates.ingest_burst,
-            trusted,
-        ),
-    )
-    .layer(security::ingestion_cors());
-    let ingest = security::ingestion_preflights(ingest);
+    let ingest = ingest.layer(
+        ServiceBuilder::new()
+            .layer(security::api_csp())
+            .layer(security::ingestion_preflights())
+            .layer(security::ingestion_cors())
+            .option_layer(
+                limits::layer(
+                    By::WriteKey,
+                    rates.ingest_per_minute,
+                    rates.ingest_burst,
+                    trusted,
+                )
+                .map(|limit| (MapRequestLayer::new(KEEP_KEY), limit)),
+            )
+            // Compressed bodies are bounded here; decompressed ones again in `body::decode`.
+            .layer(DefaultBodyLimit::max(settings.ingest.max_request_bytes)),
+    );
 
     let (sign_in, _) = sign_in().split_for_parts();
-    let sign_in = limited(
-        with_sessions(sign_in, &state),
+    let sign_in = console_group(
+        sign_in,
         limits::layer(
             By::ClientIp,
             rates.auth_per_minute,
             rates.auth_burst,
             trusted,
         ),
+        &state,
     );
     let (session_check, _) = session_check().split_for_parts();
-    let session_check = limited(
-        with_sessions(session_check, &state),
+    let session_check = console_group(
+        session_check,
         limits::layer(
             By::Session,
             rates.reads_per_minute,
             rates.reads_burst,
             trusted,
         ),
+        &state,
     );
     let (console, _) = console().split_for_parts();
-    let console = limited(
-        with_sessions(console, &state),
+    let console = console_group(
+        console,
         limits::layer(
             By::Session,
             rates.reads_per_minute,
             rates.reads_burst,
             trusted,
         ),
+        &state,
     );
-    let mut console = security::same_origin_writes(
-        security::no_store(sign_in.merge(session_check).merge(console)),
-        &settings.server.console_origins,
-    )
-    .layer(DefaultBodyLimit::max(CONSOLE_BODY_BYTES));
-    if let Some(cors) = security::console_cors(&settings.server.console_origins) {
-        console = console.layer(cors);
-    }
 
     let (ops, _) = operations().split_for_parts();
+    let ops = ops.layer(security::api_csp());
     let api = document();
-    let api_routes = security::api_csp(ingest.merge(console).merge(ops));
     // The tracker script and the demo pages set their own headers (they are not API data).
-    let router = api_routes
+    let router = ingest
+        .merge(sign_in)
+        .merge(session_check)
+        .merge(console)
+        .merge(ops)
         .merge(tracker::router(&settings))
         .merge(browser::bundles(&settings.server.browser_sdk_dir))
         .with_state(state)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api));
-    let retry_after_s = settings.batcher.retry_after_s;
-    security::common_headers(crate::console::serve(router, &settings.server.console_dir))
-        .layer(crate::middleware::retry_after(retry_after_s))
+    crate::console::serve(router, &settings.server.console_dir)
 }

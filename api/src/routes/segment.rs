@@ -123,7 +123,7 @@ pub fn short_paths() -> Router<AppState> {
 /// the body's `writeKey`.
 async fn authenticate(
     state: &AppState,
-    headers: &HeaderMap,
+    header_key: Option<String>,
     query_key: Option<&str>,
     body: Option<&TopLevel<'_>>,
 ) -> Result<WriteKeyAuth, ApiError> {
@@ -131,7 +131,7 @@ async fn authenticate(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .map(str::to_owned);
-    let secret = write_keys::presented(headers).or(query_key).or_else(|| {
+    let secret = header_key.or(query_key).or_else(|| {
         body.and_then(|b| b.get("writeKey"))
             .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
             .map(|k| k.trim().to_owned())
@@ -154,10 +154,11 @@ async fn handle(
 ) -> Result<(StatusCode, Json<SegmentResponse>), ApiError> {
     // A key in a header or the query is checked before the body is read; one in the body
     // after.
-    let early_key = write_keys::presented(&headers).is_some()
-        || query_key.is_some_and(|k| !k.trim().is_empty());
+    // The headers' key is read once (it is decoded from Basic auth).
+    let mut header_key = write_keys::presented(&headers);
+    let early_key = header_key.is_some() || query_key.is_some_and(|k| !k.trim().is_empty());
     let key = if early_key {
-        Some(authenticate(&state, &headers, query_key, None).await?)
+        Some(authenticate(&state, header_key.take(), query_key, None).await?)
     } else {
         None
     };
@@ -169,7 +170,7 @@ async fn handle(
     let top: Option<TopLevel<'_>> = serde_json::from_slice(&bytes).ok();
     let key = match key {
         Some(k) => k,
-        None => authenticate(&state, &headers, None, top.as_ref()).await?,
+        None => authenticate(&state, header_key, None, top.as_ref()).await?,
     };
     if let Some(e) = unreadable {
         return Err(e);

@@ -1,6 +1,11 @@
 //! Device class, browser and operating system from a user agent (the `woothee` parser),
 //! and whether it is a bot or crawler (`woothee`'s crawler category, or `isbot`'s
-//! pattern list).
+//! pattern list). [`AgentCache`] keeps what recent user agents said: a shop's traffic
+//! comes from a few thousand distinct agents at most, and parsing one costs far more than
+//! looking it up.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -114,4 +119,51 @@ fn os_family(os: &str) -> Option<&'static str> {
         "Linux" => "Linux",
         _ => return None,
     })
+}
+
+/// Distinct user agents an [`AgentCache`] keeps; past it the cache starts over (memory stays
+/// bounded under a stream of invented agents: at most this many keys of at most
+/// [`MAX_CACHED_AGENT_BYTES`], about 2.5 MB).
+pub const MAX_CACHED_AGENTS: usize = 4_096;
+/// Longer user agents are parsed every time, never kept.
+pub const MAX_CACHED_AGENT_BYTES: usize = 512;
+
+/// An [`AgentParser`] that remembers what each user agent said (bounded, see
+/// [`MAX_CACHED_AGENTS`]). The answer is the parser's own: parsing is a pure function of
+/// the string.
+#[derive(Debug, Default)]
+pub struct AgentCache {
+    parser: AgentParser,
+    seen: RwLock<HashMap<Box<str>, Agent>>,
+}
+
+impl AgentCache {
+    /// What [`AgentParser::parse`] says of `ua`, from the cache when seen recently.
+    pub fn parse(&self, ua: &str) -> Agent {
+        if ua.len() > MAX_CACHED_AGENT_BYTES {
+            return self.parser.parse(ua);
+        }
+        if let Ok(seen) = self.seen.read()
+            && let Some(agent) = seen.get(ua)
+        {
+            return agent.clone();
+        }
+        let agent = self.parser.parse(ua);
+        if let Ok(mut seen) = self.seen.write() {
+            if seen.len() >= MAX_CACHED_AGENTS {
+                seen.clear();
+            }
+            seen.insert(ua.into(), agent.clone());
+        }
+        agent
+    }
+
+    /// User agents kept now.
+    pub fn len(&self) -> usize {
+        self.seen.read().map_or(0, |seen| seen.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }

@@ -229,14 +229,16 @@ impl Sites {
             medium,
             campaign,
         } = touch;
+        // The first rule needs none of the lookups below.
+        if source == "(direct)" && matches!(medium, "(none)" | "(not set)" | "") {
+            return Channel::Direct;
+        }
         let src = Source::of(source);
         let paid = is_paid(medium);
         let shopping = self.shopping.contains(&src) || is_shopping_campaign(campaign);
         let email = |v: &str| matches!(v, "email" | "e-mail" | "e_mail" | "e mail");
 
-        if source == "(direct)" && matches!(medium, "(none)" | "(not set)" | "") {
-            Channel::Direct
-        } else if campaign.contains("cross-network") {
+        if campaign.contains("cross-network") {
             Channel::CrossNetwork
         } else if shopping && paid {
             Channel::PaidShopping

@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 use url::Url;
 use utoipa::ToSchema;
 
-pub use agent::{Agent, AgentParser, Device};
+pub use agent::{Agent, AgentCache, AgentParser, Device};
 pub use channel::{Channel, RULES_VERSION, Sites, Touch};
 
 use crate::event::Event;
@@ -116,11 +116,12 @@ impl Origin {
 }
 
 /// Derives [`Derived`] for events. Build once (it compiles the bot patterns and parses
-/// the site lists) and share: [`shared`] is the process's one.
+/// the site lists) and share: [`shared`] is the process's one, whose user-agent cache
+/// serves every request.
 #[derive(Debug, Default)]
 pub struct Enricher {
     sites: Sites,
-    agents: AgentParser,
+    agents: AgentCache,
 }
 
 /// The process's enricher, built on first use (the rules and lists are compiled in).
@@ -165,6 +166,11 @@ impl Enricher {
             }
         };
         self.derive_with(event, agent, origin)
+    }
+
+    /// User agents this enricher remembers now ([`AgentCache`]).
+    pub fn agents_cached(&self) -> usize {
+        self.agents.len()
     }
 
     fn derive_with(&self, event: &Event, agent: Agent, origin: &Origin) -> Derived {
@@ -248,7 +254,7 @@ impl Tags {
                     .collect()
             })
             .unwrap_or_default();
-        let has_context = event.context.get("campaign").is_some_and(Value::is_object);
+        let has_context = field(&event.context, "campaign").is_some_and(Value::is_object);
         // The context's key, then the URL parameter's.
         let tag = |key: &str, param: &str| {
             let v = if has_context {
@@ -302,9 +308,22 @@ fn str_at<'a>(map: &'a Map<String, Value>, path: &[&str]) -> Option<&'a str> {
     let (last, parents) = path.split_last()?;
     let mut map = map;
     for key in parents {
-        map = map.get(*key)?.as_object()?;
+        map = field(map, key)?.as_object()?;
     }
-    map.get(*last)?.as_str()
+    field(map, last)?.as_str()
+}
+
+/// Objects up to this many keys are searched key by key: cheaper than hashing the key
+/// (the map hashes with SipHash), and an event's `context` and `properties` are small.
+const SCAN_KEYS: usize = 16;
+
+/// `map.get(key)`, by a scan for small objects (keys are unique, so the answer is the same).
+fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= SCAN_KEYS {
+        map.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        map.get(key)
+    }
 }
 
 fn clip(mut s: String) -> String {

@@ -350,3 +350,46 @@ fn the_address_country_counts_only_when_no_proxy_header_gave_one_and_not_for_ser
     let browser = by_address.for_key(WriteKeyKind::Browser);
     assert_eq!(browser.visitor_country().map(String::as_str), Some("GB"));
 }
+
+#[test]
+fn the_agent_cache_answers_as_the_parser_and_stays_bounded() {
+    let parser = AgentParser::default();
+    let cache = AgentCache::default();
+    for ua in [
+        IPHONE,
+        IPAD,
+        WINDOWS_CHROME,
+        ANDROID_PHONE,
+        ANDROID_TABLET,
+        MAC_FIREFOX,
+        GOOGLEBOT,
+        AHREFS,
+        HEADLESS,
+        "",
+        "  ",
+        "wrk",
+    ] {
+        assert_eq!(cache.parse(ua), parser.parse(ua), "first: {ua}");
+        assert_eq!(cache.parse(ua), parser.parse(ua), "cached: {ua}");
+    }
+    assert_eq!(cache.len(), 12);
+    let long = format!("{IPHONE}{}", " x".repeat(agent::MAX_CACHED_AGENT_BYTES));
+    assert_eq!(cache.parse(&long), parser.parse(&long));
+    assert_eq!(cache.len(), 12, "a user agent that long is not kept");
+    for i in 0..agent::MAX_CACHED_AGENTS + 10 {
+        cache.parse(&format!("{WINDOWS_CHROME} build/{i}"));
+        assert!(cache.len() <= agent::MAX_CACHED_AGENTS);
+    }
+    assert_eq!(cache.parse(IPAD), parser.parse(IPAD));
+}
+
+#[test]
+fn fields_of_large_objects_are_found_too() {
+    let mut properties = serde_json::Map::new();
+    for i in 0..40 {
+        properties.insert(format!("k{i}"), json!(i));
+    }
+    properties.insert("path".into(), json!("/far/down"));
+    let e = event(json!({}), Value::Object(properties));
+    assert_eq!(derive(&e).page.as_deref(), Some("/far/down"));
+}
