@@ -561,7 +561,8 @@ pub fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
 /// ids for the store path, a set of codes for the index (`index::Distinct`).
 pub trait People<K>: Default {
     fn insert(&mut self, who: K);
-    fn len(&self) -> usize;
+    /// How many there are.
+    fn size(&self) -> usize;
     /// How many of them `keep` keeps.
     fn count(&self, keep: impl FnMut(&K) -> bool) -> usize;
 }
@@ -571,7 +572,7 @@ impl<K: Hash + Eq> People<K> for HashSet<K> {
         HashSet::insert(self, who);
     }
 
-    fn len(&self) -> usize {
+    fn size(&self) -> usize {
         HashSet::len(self)
     }
 
@@ -715,7 +716,7 @@ impl<F> Figures<'_, F> {
             .iter()
             .map(|m| {
                 let v = match m {
-                    Metric::Visitors => Value::from(tally.visitors.len() as u64),
+                    Metric::Visitors => Value::from(tally.visitors.size() as u64),
                     Metric::Sessions => Value::from(tally.sessions),
                     Metric::Pageviews => Value::from(tally.pageviews),
                     Metric::ViewsPerSession => ratio(tally.pageviews as f64, tally.sessions),
@@ -738,9 +739,9 @@ impl<F> Figures<'_, F> {
                     }
                     Metric::ConversionRate => ratio(tally.converted as f64, tally.sessions),
                     Metric::AddToCartRate => ratio(tally.carts as f64, tally.sessions),
-                    Metric::Buyers => Value::from(tally.buyers.len() as u64),
+                    Metric::Buyers => Value::from(tally.buyers.size() as u64),
                     Metric::NewBuyers => Value::from(new_buyers),
-                    Metric::ReturningBuyers => Value::from(tally.buyers.len() as u64 - new_buyers),
+                    Metric::ReturningBuyers => Value::from(tally.buyers.size() as u64 - new_buyers),
                     Metric::Quantity => Value::from(tally.quantity),
                     Metric::ProductViews => Value::from(tally.product_views),
                 };

@@ -63,7 +63,7 @@ impl People<u32> for Distinct {
         }
     }
 
-    fn len(&self) -> usize {
+    fn size(&self) -> usize {
         match self {
             Distinct::Few(codes) => Distinct::unique(codes).len(),
             Distinct::Many { len, .. } => *len,
@@ -102,7 +102,7 @@ mod tests {
             few.insert(c);
         }
         assert!(matches!(few, Distinct::Few(_)));
-        assert_eq!(few.len(), 3);
+        assert_eq!(few.size(), 3);
         assert_eq!(few.count(|c| *c >= 5), 2);
 
         let mut many = Distinct::default();
@@ -110,7 +110,7 @@ mod tests {
             many.insert(i % 1500 * 7);
         }
         assert!(matches!(many, Distinct::Many { .. }));
-        assert_eq!(many.len(), 1500);
+        assert_eq!(many.size(), 1500);
         assert_eq!(many.count(|c| *c % 2 == 0), 750);
         assert_eq!(many.count(|c| *c == 1499 * 7), 1);
     }
