@@ -557,12 +557,38 @@ pub fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
+/// The people a [`Tally`] counts once each (its visitors, its buyers): a hash set of profile
+/// ids for the store path, a set of codes for the index (`index::Distinct`).
+pub trait People<K>: Default {
+    fn insert(&mut self, who: K);
+    /// How many there are.
+    fn size(&self) -> usize;
+    /// How many of them `keep` keeps.
+    fn count(&self, keep: impl FnMut(&K) -> bool) -> usize;
+}
+
+impl<K: Hash + Eq> People<K> for HashSet<K> {
+    fn insert(&mut self, who: K) {
+        HashSet::insert(self, who);
+    }
+
+    fn size(&self) -> usize {
+        HashSet::len(self)
+    }
+
+    fn count(&self, keep: impl FnMut(&K) -> bool) -> usize {
+        let mut keep = keep;
+        self.iter().filter(|k| keep(k)).count()
+    }
+}
+
 /// Sums of a set of visits, from which every metric follows. `K` names a person: the
-/// profile id, or the index's code for it.
+/// profile id, or the index's code for it; `P` holds the distinct ones.
 #[derive(Debug, Clone)]
-pub struct Tally<K> {
-    visitors: HashSet<K>,
-    buyers: HashSet<K>,
+pub struct Tally<K, P = HashSet<K>> {
+    visitors: P,
+    buyers: P,
+    who: std::marker::PhantomData<fn() -> K>,
     pub(crate) sessions: u64,
     pageviews: u64,
     bounces: u64,
@@ -576,11 +602,12 @@ pub struct Tally<K> {
     revenue: BTreeMap<Currency, i64>,
 }
 
-impl<K> Default for Tally<K> {
+impl<K, P: Default> Default for Tally<K, P> {
     fn default() -> Self {
         Tally {
-            visitors: HashSet::new(),
-            buyers: HashSet::new(),
+            visitors: P::default(),
+            buyers: P::default(),
+            who: std::marker::PhantomData,
             sessions: 0,
             pageviews: 0,
             bounces: 0,
@@ -608,7 +635,7 @@ impl<'a> Tally<&'a str> {
     }
 }
 
-impl<K: Hash + Eq + Copy> Tally<K> {
+impl<K: Copy, P: People<K>> Tally<K, P> {
     /// Adds what a visit of person `who` (bounced or not, lasting `seconds`) gives one row.
     pub fn add_visit(&mut self, who: K, bounced: bool, seconds: i64, part: &Part<'_>) {
         self.visitors.insert(who);
@@ -658,14 +685,14 @@ pub type Unconverted = BTreeMap<String, Value>;
 
 impl<F> Figures<'_, F> {
     /// Revenue in the reporting currency (minor units) and what had no rate.
-    fn revenue<K>(&self, tally: &Tally<K>) -> (i64, Unconverted) {
+    fn revenue<K, P>(&self, tally: &Tally<K, P>) -> (i64, Unconverted) {
         to_reporting(self.rates, &tally.revenue)
     }
 
     /// The requested metrics of a tally (a ratio over nothing is `null`).
-    pub fn of<K>(
+    pub fn of<K, P: People<K>>(
         &self,
-        tally: &Tally<K>,
+        tally: &Tally<K, P>,
         metrics: &[Metric],
     ) -> (BTreeMap<&'static str, Value>, Unconverted)
     where
@@ -679,21 +706,17 @@ impl<F> Figures<'_, F> {
                 number(n / d as f64)
             }
         };
-        let new_buyers = tally
-            .buyers
-            .iter()
-            .filter(|b| {
-                self.first_order
-                    .first_order(b)
-                    .is_some_and(|t| t >= self.range_start)
-            })
-            .count() as u64;
+        let new_buyers = tally.buyers.count(|b| {
+            self.first_order
+                .first_order(b)
+                .is_some_and(|t| t >= self.range_start)
+        }) as u64;
         let reporting = self.rates.reporting;
         let out = metrics
             .iter()
             .map(|m| {
                 let v = match m {
-                    Metric::Visitors => Value::from(tally.visitors.len() as u64),
+                    Metric::Visitors => Value::from(tally.visitors.size() as u64),
                     Metric::Sessions => Value::from(tally.sessions),
                     Metric::Pageviews => Value::from(tally.pageviews),
                     Metric::ViewsPerSession => ratio(tally.pageviews as f64, tally.sessions),
@@ -716,9 +739,9 @@ impl<F> Figures<'_, F> {
                     }
                     Metric::ConversionRate => ratio(tally.converted as f64, tally.sessions),
                     Metric::AddToCartRate => ratio(tally.carts as f64, tally.sessions),
-                    Metric::Buyers => Value::from(tally.buyers.len() as u64),
+                    Metric::Buyers => Value::from(tally.buyers.size() as u64),
                     Metric::NewBuyers => Value::from(new_buyers),
-                    Metric::ReturningBuyers => Value::from(tally.buyers.len() as u64 - new_buyers),
+                    Metric::ReturningBuyers => Value::from(tally.buyers.size() as u64 - new_buyers),
                     Metric::Quantity => Value::from(tally.quantity),
                     Metric::ProductViews => Value::from(tally.product_views),
                 };
@@ -791,7 +814,7 @@ pub fn breakdown<'a>(
 }
 
 /// Most visits first; ties by value, so the order is stable.
-pub fn sort_rows<V: AsRef<str>, K>(rows: &mut [(V, Tally<K>)]) {
+pub fn sort_rows<V: AsRef<str>, K, P>(rows: &mut [(V, Tally<K, P>)]) {
     rows.sort_by(|a, b| {
         b.1.sessions
             .cmp(&a.1.sessions)

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::index::VisitIndex;
-use super::{Dimension, Figures, Filter, Interval, Metric, Range, Tally, Unconverted};
+use super::{Dimension, Figures, Filter, Interval, Metric, People, Range, Tally, Unconverted};
 use crate::commerce::Rates;
 use crate::segments::Members;
 use crate::session::Session;
@@ -174,10 +174,10 @@ pub fn series_of_visits(
 }
 
 /// Figures of sorted rows and the total.
-pub(crate) fn answer_breakdown<V: AsRef<str>, K, F: super::FirstOrders<K>>(
+pub(crate) fn answer_breakdown<V: AsRef<str>, K, P: People<K>, F: super::FirstOrders<K>>(
     figures: &Figures<'_, F>,
-    rows: Vec<(V, Tally<K>)>,
-    total: &Tally<K>,
+    rows: Vec<(V, Tally<K, P>)>,
+    total: &Tally<K, P>,
     metrics: &[Metric],
     limit: usize,
 ) -> BreakdownAnswer {
@@ -195,9 +195,9 @@ pub(crate) fn answer_breakdown<V: AsRef<str>, K, F: super::FirstOrders<K>>(
 }
 
 /// Figures of every bucket.
-pub(crate) fn answer_series<K, F: super::FirstOrders<K>>(
+pub(crate) fn answer_series<K, P: People<K>, F: super::FirstOrders<K>>(
     figures: &Figures<'_, F>,
-    points: Vec<(String, Tally<K>)>,
+    points: Vec<(String, Tally<K, P>)>,
     metrics: &[Metric],
 ) -> SeriesAnswer {
     let mut unconverted = Unconverted::new();

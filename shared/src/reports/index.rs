@@ -23,7 +23,17 @@ use crate::session::Session;
 use crate::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
 use crate::storage::{MarkedVisit, StoreError, VisitFeed};
 
+mod distinct;
 mod funnels;
+
+use distinct::Distinct;
+
+/// A UTC day in milliseconds: the index keeps its rows' slots per day of start.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn day_of(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS)
+}
 
 /// The visit-level dimensions, in the order of [`Row::dims`].
 const VISIT_DIMS: [Dimension; 14] = [
@@ -221,6 +231,9 @@ struct Data {
     rows: Vec<Option<Row>>,
     free: Vec<usize>,
     slots: HashMap<(u32, Box<str>), usize>,
+    /// Per UTC day (`day_of`), the slots of the rows that start in it, so a range reads
+    /// only its own days' rows instead of the whole window.
+    days: BTreeMap<i64, Vec<u32>>,
 }
 
 impl Data {
@@ -236,6 +249,7 @@ impl Data {
             rows: Vec::new(),
             free: Vec::new(),
             slots: HashMap::new(),
+            days: BTreeMap::new(),
         }
     }
 
@@ -316,9 +330,19 @@ impl Data {
             return;
         }
         let row = self.row(s, m.updated_ms);
+        let day = day_of(row.start_ms);
         let key = (row.who, Box::<str>::from(s.key.as_str()));
-        match self.slots.get(&key) {
-            Some(i) => self.rows[*i] = Some(row),
+        match self.slots.get(&key).copied() {
+            Some(i) => {
+                let before = self.rows[i].as_ref().map(|r| day_of(r.start_ms));
+                self.rows[i] = Some(row);
+                if before != Some(day) {
+                    if let Some(before) = before {
+                        self.unlist(before, i);
+                    }
+                    self.list(day, i);
+                }
+            }
             None => {
                 let i = match self.free.pop() {
                     Some(i) => {
@@ -331,6 +355,23 @@ impl Data {
                     }
                 };
                 self.slots.insert(key, i);
+                self.list(day, i);
+            }
+        }
+    }
+
+    fn list(&mut self, day: i64, slot: usize) {
+        let slot = u32::try_from(slot).expect("fewer than 2^32 visits in the index");
+        self.days.entry(day).or_default().push(slot);
+    }
+
+    fn unlist(&mut self, day: i64, slot: usize) {
+        if let Some(list) = self.days.get_mut(&day) {
+            if let Some(at) = list.iter().position(|s| *s as usize == slot) {
+                list.swap_remove(at);
+            }
+            if list.is_empty() {
+                self.days.remove(&day);
             }
         }
     }
@@ -368,28 +409,46 @@ impl Data {
             }
             keep
         });
+        // The days before the new start's go whole; its own keeps the rows still here.
+        let first = day_of(from_ms);
+        self.days = self.days.split_off(&first);
+        if let Some(list) = self.days.get_mut(&first) {
+            list.retain(|i| rows[*i as usize].is_some());
+        }
         self.from_ms = from_ms;
         before - self.slots.len()
     }
 
     fn remove(&mut self, who: u32, key: &str) {
         if let Some(i) = self.slots.remove(&(who, Box::<str>::from(key))) {
-            self.rows[i] = None;
+            if let Some(r) = self.rows[i].take() {
+                self.unlist(day_of(r.start_ms), i);
+            }
             self.free.push(i);
         }
+    }
+
+    /// The rows that start in `[start, end)` and their slots, their days' rows only.
+    fn between(&self, (start, end): (i64, i64)) -> impl Iterator<Item = (usize, &Row)> + '_ {
+        // (`BTreeMap::range` panics on a reversed range.)
+        let days = (start < end)
+            .then(|| self.days.range(day_of(start)..=day_of(end - 1)))
+            .into_iter()
+            .flatten();
+        days.flat_map(|(_, slots)| slots.iter())
+            .filter_map(|i| self.rows[*i as usize].as_ref().map(|r| (*i as usize, r)))
+            .filter(move |(_, r)| r.start_ms >= start && r.start_ms < end)
     }
 
     /// The visits of `[start, end)` that pass every filter.
     fn select<'a>(
         &'a self,
-        (start, end): (i64, i64),
+        bounds: (i64, i64),
         filters: &'a [Resolved],
         people: Option<&'a [bool]>,
     ) -> impl Iterator<Item = &'a Row> + 'a {
-        self.rows
-            .iter()
-            .flatten()
-            .filter(move |r| r.start_ms >= start && r.start_ms < end)
+        self.between(bounds)
+            .map(|(_, r)| r)
             .filter(move |r| people.is_none_or(|p| p.get(r.who as usize).copied().unwrap_or(false)))
             .filter(move |r| filters.iter().all(|f| f.passes(r, self.none)))
     }
@@ -690,20 +749,20 @@ impl VisitIndex {
             }
             let filters = d.resolve(ask.filters);
             let people = d.people(ask.people);
-            let mut rows: HashMap<u32, Tally<u32>> = HashMap::new();
-            let mut total: Tally<u32> = Tally::default();
+            let mut rows = Rows::new(d.values.names.len());
+            let mut total: Tally<u32, Distinct> = Tally::default();
             let bounds = (start.timestamp_millis(), end.timestamp_millis());
             let slot = slot(dimension);
             for r in d.select(bounds, &filters, people.as_deref()) {
                 let whole = r.whole.part();
                 match slot {
-                    Slot::Visit(i) => rows
-                        .entry(r.dims[i])
-                        .or_default()
-                        .add_visit(r.who, r.bounced, r.seconds, &whole),
+                    Slot::Visit(i) => {
+                        rows.of(r.dims[i])
+                            .add_visit(r.who, r.bounced, r.seconds, &whole);
+                    }
                     Slot::Event(i) => {
                         for s in r.shares[i].iter() {
-                            rows.entry(s.value()).or_default().add_visit(
+                            rows.of(s.value()).add_visit(
                                 r.who,
                                 r.bounced,
                                 r.seconds,
@@ -714,7 +773,8 @@ impl VisitIndex {
                 }
                 total.add_visit(r.who, r.bounced, r.seconds, &whole);
             }
-            let mut rows: Vec<(&str, Tally<u32>)> = rows
+            let mut rows: Vec<(&str, Tally<u32, Distinct>)> = rows
+                .tallies
                 .into_iter()
                 .map(|(c, t)| (d.values.name(c), t))
                 .collect();
@@ -767,10 +827,7 @@ impl VisitIndex {
                 .collect();
             let mut by_code: HashMap<u32, Vec<u64>> = HashMap::new();
             let (start, end) = (from.timestamp_millis(), to.timestamp_millis());
-            for r in d.rows.iter().flatten() {
-                if r.start_ms < start || r.start_ms >= end {
-                    continue;
-                }
+            for (_, r) in d.between((start, end)) {
                 for (i, ((since, code), probe)) in codes.iter().zip(probes).enumerate() {
                     if r.start_ms < *since {
                         continue;
@@ -819,7 +876,7 @@ impl VisitIndex {
             }
             let filters = d.resolve(ask.filters);
             let people = d.people(ask.people);
-            let mut points: Vec<(String, Tally<u32>)> = ask
+            let mut points: Vec<(String, Tally<u32, Distinct>)> = ask
                 .range
                 .buckets(interval)
                 .into_iter()
@@ -834,7 +891,8 @@ impl VisitIndex {
                 range: &ask.range,
                 interval,
                 index: &index,
-                slots: HashMap::new(),
+                first: start.timestamp_millis().div_euclid(QUARTER_MS),
+                slots: Vec::new(),
             };
             let bounds = (start.timestamp_millis(), end.timestamp_millis());
             for r in d.select(bounds, &filters, people.as_deref()) {
@@ -859,15 +917,48 @@ impl VisitIndex {
     }
 }
 
+/// A breakdown's rows by value code: where each value's tally sits, looked up by code
+/// (no hashing per visit).
+struct Rows {
+    at: Vec<u32>,
+    tallies: Vec<(u32, Tally<u32, Distinct>)>,
+}
+
+impl Rows {
+    fn new(values: usize) -> Self {
+        Rows {
+            at: vec![u32::MAX; values],
+            tallies: Vec::new(),
+        }
+    }
+
+    fn of(&mut self, value: u32) -> &mut Tally<u32, Distinct> {
+        let v = value as usize;
+        if v >= self.at.len() {
+            self.at.resize(v + 1, u32::MAX);
+        }
+        if self.at[v] == u32::MAX {
+            self.at[v] = u32::try_from(self.tallies.len()).unwrap_or(u32::MAX);
+            self.tallies.push((value, Tally::default()));
+        }
+        &mut self.tallies[self.at[v] as usize].1
+    }
+}
+
 /// [`super::Range::bucket_of`] remembered per quarter hour of UTC: every zone's hours
 /// begin on one since 1970, and a quarter whose first and last instants fall in different
-/// buckets is worked out per visit.
+/// buckets is worked out per visit. Quarters are remembered by their place after the
+/// range's first (`first`), up to [`QUARTERS_KEPT`] of them.
 struct Buckets<'a> {
     range: &'a super::Range,
     interval: Interval,
     index: &'a HashMap<String, usize>,
-    slots: HashMap<i64, Quarter>,
+    first: i64,
+    slots: Vec<Option<Quarter>>,
 }
+
+/// About three years of quarter hours; a visit beyond them is bucketed on its own.
+const QUARTERS_KEPT: i64 = 100_000;
 
 #[derive(Clone, Copy)]
 enum Quarter {
@@ -887,8 +978,16 @@ impl Buckets<'_> {
 
     fn of(&mut self, ms: i64) -> Option<usize> {
         let q = ms.div_euclid(QUARTER_MS);
-        let quarter = match self.slots.get(&q) {
-            Some(quarter) => *quarter,
+        let place = q - self.first;
+        if !(0..QUARTERS_KEPT).contains(&place) {
+            return self.at(ms);
+        }
+        let place = place as usize;
+        if place >= self.slots.len() {
+            self.slots.resize(place + 1, None);
+        }
+        let quarter = match self.slots[place] {
+            Some(quarter) => quarter,
             None => {
                 let first = self.at(q * QUARTER_MS);
                 let last = self.at(q * QUARTER_MS + QUARTER_MS - 1);
@@ -897,7 +996,7 @@ impl Buckets<'_> {
                 } else {
                     Quarter::Split
                 };
-                self.slots.insert(q, quarter);
+                self.slots[place] = Some(quarter);
                 quarter
             }
         };
@@ -905,5 +1004,99 @@ impl Buckets<'_> {
             Quarter::Bucket(b) => b,
             Quarter::Split => self.at(ms),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Touch;
+
+    fn visit(who: &str, key: &str, start_ms: i64) -> MarkedVisit {
+        let start = Utc
+            .timestamp_millis_opt(start_ms)
+            .single()
+            .expect("instant");
+        MarkedVisit {
+            visit: Session {
+                profile_id: who.into(),
+                key: key.into(),
+                start,
+                end: start,
+                events: 1,
+                engaged: 1,
+                pageviews: 0,
+                landing: None,
+                exit: None,
+                touch: Touch::default(),
+                add_to_carts: 0,
+                orders: 0,
+                revenue: BTreeMap::new(),
+                pages: BTreeMap::new(),
+                types: BTreeMap::new(),
+                products: BTreeMap::new(),
+                trail: Default::default(),
+            },
+            updated_ms: start_ms,
+        }
+    }
+
+    /// The keys of the rows `between` finds, sorted.
+    fn found(d: &Data, bounds: (i64, i64)) -> Vec<String> {
+        let mut keys: Vec<String> = d
+            .between(bounds)
+            .map(|(i, r)| {
+                let key = d
+                    .slots
+                    .iter()
+                    .find(|(_, s)| **s == i)
+                    .map(|((_, k), _)| k.to_string())
+                    .expect("a listed slot is a row's");
+                format!("{}:{key}", d.people.name(r.who))
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn each_row_is_listed_under_the_day_it_starts_in_through_moves_deletes_and_slides() {
+        let mut d = Data::new(0, 0);
+        d.put(&visit("a", "1", DAY_MS + 10));
+        d.put(&visit("a", "2", 2 * DAY_MS - 1));
+        d.put(&visit("b", "1", 2 * DAY_MS));
+        d.put(&visit("b", "2", 3 * DAY_MS + 5));
+        assert_eq!(found(&d, (DAY_MS, 2 * DAY_MS)), ["a:1", "a:2"]);
+        assert_eq!(found(&d, (DAY_MS + 11, 2 * DAY_MS + 1)), ["a:2", "b:1"]);
+        assert!(
+            found(&d, (2 * DAY_MS, 2 * DAY_MS)).is_empty(),
+            "an empty range"
+        );
+        assert!(
+            found(&d, (3 * DAY_MS, DAY_MS)).is_empty(),
+            "a reversed range"
+        );
+
+        // Written again with an earlier start, on the day before: listed there only.
+        d.put(&visit("b", "1", 2 * DAY_MS - 100));
+        assert_eq!(found(&d, (DAY_MS, 2 * DAY_MS)), ["a:1", "a:2", "b:1"]);
+        assert!(found(&d, (2 * DAY_MS, 3 * DAY_MS)).is_empty());
+
+        // Deleted: gone from its day, and its slot reused by the next visit.
+        d.forget("a", "2", i64::MAX);
+        d.put(&visit("c", "1", 4 * DAY_MS));
+        assert_eq!(d.rows.len(), 4, "the freed slot was reused");
+        assert_eq!(found(&d, (0, 5 * DAY_MS)), ["a:1", "b:1", "b:2", "c:1"]);
+
+        // The window slides into day 1: the earlier part of the day leaves.
+        assert_eq!(d.slide(DAY_MS + 11), 1);
+        assert_eq!(found(&d, (0, 5 * DAY_MS)), ["b:1", "b:2", "c:1"]);
+        assert_eq!(d.slide(3 * DAY_MS + 5), 1);
+        assert_eq!(found(&d, (0, 5 * DAY_MS)), ["b:2", "c:1"]);
+        assert_eq!(d.days.keys().copied().collect::<Vec<_>>(), [3, 4]);
+        // Moved before the window: it leaves.
+        d.put(&visit("c", "1", 0));
+        assert_eq!(found(&d, (0, 5 * DAY_MS)), ["b:2"]);
+        assert_eq!(d.days.keys().copied().collect::<Vec<_>>(), [3]);
     }
 }

@@ -66,11 +66,7 @@ impl VisitIndex {
                 .collect();
             let breakdown = q.breakdown.map(slot);
             let mut mine: Vec<(u32, i64, usize)> = d
-                .rows
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| r.as_ref().map(|r| (i, r)))
-                .filter(|(_, r)| r.start_ms >= start && r.start_ms < end)
+                .between((start, end))
                 .filter(|(_, r)| {
                     q.people
                         .as_ref()
