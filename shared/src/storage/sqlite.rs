@@ -413,7 +413,7 @@ impl EventStore for SqliteStore {
             .with_writer(move |c| {
                 let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let applied = run_now(super::write::apply(
-                    &mut write::SqliteTx { tx: &tx },
+                    &mut write::SqliteTx::new(&tx),
                     &batch,
                     chunk,
                 ))?;
