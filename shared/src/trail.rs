@@ -205,6 +205,18 @@ mod tests {
     }
 
     #[test]
+    fn a_trail_event_of_another_shape_is_refused() {
+        for bad in [r#"[[0]]"#, r#"[[0,"a",null,[],1]]"#, r#"[{"offsetMs":0}]"#] {
+            assert!(serde_json::from_str::<Trail>(bad).is_err(), "{bad}");
+        }
+        // A page left null with products, as an order writes it, reads back.
+        let t: Trail =
+            serde_json::from_str(r#"[[3,"purchase",null,[["S1",null]]]]"#).expect("read");
+        assert_eq!(t.0[0].products, [("S1".to_owned(), None)]);
+        assert_eq!(t.0[0].page, None);
+    }
+
+    #[test]
     fn merged_trails_stay_in_time_order() {
         let mut a = Trail(vec![ev(0, "a"), ev(100, "c")]);
         a.merge(Trail(vec![ev(0, "b"), ev(60, "d")]), 50);
