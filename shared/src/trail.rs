@@ -33,49 +33,65 @@ pub struct TrailEvent {
     pub products: Vec<TrailProduct>,
 }
 
-/// The wire form: a JSON array with trailing empties left off.
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum Wire {
-    Full(i64, String, Option<String>, Vec<TrailProduct>),
-    Page(i64, String, Option<String>),
-    Bare(i64, String),
-}
-
+// The wire form: a JSON array with trailing empties left off, `[offset, type]`,
+// `[offset, type, page]` or `[offset, type, page, products]`. Written and read by hand
+// (no intermediate value, no clones): every visit written or read decodes its whole trail.
 impl Serialize for TrailEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (o, t) = (self.offset_ms, self.event_type.clone());
-        let wire = match (&self.page, self.products.is_empty()) {
-            (None, true) => Wire::Bare(o, t),
-            (page, true) => Wire::Page(o, t, page.clone()),
-            (page, false) => Wire::Full(o, t, page.clone(), self.products.clone()),
+        use serde::ser::SerializeTuple as _;
+        let len = match (&self.page, self.products.is_empty()) {
+            (None, true) => 2,
+            (Some(_), true) => 3,
+            (_, false) => 4,
         };
-        wire.serialize(s)
+        let mut t = s.serialize_tuple(len)?;
+        t.serialize_element(&self.offset_ms)?;
+        t.serialize_element(&self.event_type)?;
+        if len > 2 {
+            t.serialize_element(&self.page)?;
+        }
+        if len > 3 {
+            t.serialize_element(&self.products)?;
+        }
+        t.end()
     }
 }
 
 impl<'de> Deserialize<'de> for TrailEvent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match Wire::deserialize(d)? {
-            Wire::Full(offset_ms, event_type, page, products) => TrailEvent {
-                offset_ms,
-                event_type,
-                page,
-                products,
-            },
-            Wire::Page(offset_ms, event_type, page) => TrailEvent {
-                offset_ms,
-                event_type,
-                page,
-                products: Vec::new(),
-            },
-            Wire::Bare(offset_ms, event_type) => TrailEvent {
-                offset_ms,
-                event_type,
-                page: None,
-                products: Vec::new(),
-            },
-        })
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = TrailEvent;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a trail event: [offsetMs, type, page?, products?]")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<TrailEvent, A::Error> {
+                use serde::de::Error as _;
+                let offset_ms = seq
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let event_type = seq
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(1, &self))?;
+                let page = seq.next_element::<Option<String>>()?.flatten();
+                let products = seq.next_element()?.unwrap_or_default();
+                if seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    return Err(A::Error::invalid_length(5, &self));
+                }
+                Ok(TrailEvent {
+                    offset_ms,
+                    event_type,
+                    page,
+                    products,
+                })
+            }
+        }
+        d.deserialize_seq(Items)
     }
 }
 
@@ -186,6 +202,18 @@ mod tests {
             r#"[[0,"session_start"],[5,"page_view","/p"],[9,"purchase",null,[["S1","Shoes"],["S2",null]]]]"#
         );
         assert_eq!(serde_json::from_str::<Trail>(&json).expect("back"), trail);
+    }
+
+    #[test]
+    fn a_trail_event_of_another_shape_is_refused() {
+        for bad in [r#"[[0]]"#, r#"[[0,"a",null,[],1]]"#, r#"[{"offsetMs":0}]"#] {
+            assert!(serde_json::from_str::<Trail>(bad).is_err(), "{bad}");
+        }
+        // A page left null with products, as an order writes it, reads back.
+        let t: Trail =
+            serde_json::from_str(r#"[[3,"purchase",null,[["S1",null]]]]"#).expect("read");
+        assert_eq!(t.0[0].products, [("S1".to_owned(), None)]);
+        assert_eq!(t.0[0].page, None);
     }
 
     #[test]

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0016_saved_funnels.sql"),
     include_str!("sqlite_migrations/0017_segments.sql"),
     include_str!("sqlite_migrations/0018_catalog.sql"),
+    include_str!("sqlite_migrations/0019_visits_rowid.sql"),
 ];
 
 /// The migration that adds users' search terms; profiles stored before it get theirs from
@@ -413,7 +414,7 @@ impl EventStore for SqliteStore {
             .with_writer(move |c| {
                 let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let applied = run_now(super::write::apply(
-                    &mut write::SqliteTx { tx: &tx },
+                    &mut write::SqliteTx::new(&tx),
                     &batch,
                     chunk,
                 ))?;
@@ -719,6 +720,64 @@ mod tests {
             assert_eq!(page.items.len(), 1, "{search}");
             assert_eq!(store.count_users(&q).await.expect("count"), 1, "{search}");
         }
+        store.close().await;
+    }
+
+    /// A visit stored in the WITHOUT ROWID table before 0019 is the same visit afterwards,
+    /// and the next event of its session updates it in place (the unique key still holds).
+    #[tokio::test]
+    async fn the_visits_rowid_migration_keeps_every_visit() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");
+        let event = |id: &str, ms: i64| crate::event::Event {
+            event_id: id.into(),
+            user_id: Some("u-1".into()),
+            anonymous_id: None,
+            session_id: Some("s-1".into()),
+            event_type: EventType::parse("page_view").expect("type"),
+            properties: Map::new(),
+            context: Map::new(),
+            traits: None,
+            occurred_at: at(ms),
+            sent_at: None,
+            received_at: at(ms),
+            timestamp_clamped: false,
+            derived: None,
+            source: None,
+        };
+        let old = crate::session::Session::begin("u-1", "s-1".into(), &event("e1", 1_000));
+        {
+            let mut c = Connection::open(&path).expect("open");
+            let tx = c.transaction().expect("tx");
+            let before = MIGRATIONS.len() - 1;
+            for sql in &MIGRATIONS[..before] {
+                tx.execute_batch(sql).expect("migration");
+            }
+            tx.pragma_update(None, "user_version", before)
+                .expect("version");
+            tx.execute(
+                "INSERT INTO visits (profile_id, key, start_ms, end_ms, body, updated_ms)
+                 VALUES ('u-1', 's-1', 1000, 1000, ?1, 7)",
+                [serde_json::to_string(&old).expect("body")],
+            )
+            .expect("old visit");
+            tx.commit().expect("commit");
+        }
+        let store = SqliteStore::open_file(&path, 2, SqliteSynchronous::Normal)
+            .await
+            .expect("migrates");
+        assert_eq!(
+            store.visits(at(0), at(10_000)).await.expect("visits"),
+            [old]
+        );
+        store
+            .write(WriteBatch::from(vec![event("e2", 2_000)]))
+            .await
+            .expect("write");
+        let now = store.visits(at(0), at(10_000)).await.expect("visits");
+        assert_eq!(now.len(), 1);
+        assert_eq!((now[0].events, now[0].end), (2, at(2_000)));
         store.close().await;
     }
 }

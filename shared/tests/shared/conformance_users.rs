@@ -183,6 +183,13 @@ pub async fn a_changed_trait_stops_matching_its_old_value(store: Arc<dyn Store>)
         .expect("write");
     assert_eq!(found(&store, "old@").await, (vec![], 0));
     assert_eq!(found(&store, "new@").await, (vec!["u-1".to_owned()], 1));
+    // A later batch that leaves the traits as they are keeps them found.
+    store
+        .insert_batch(vec![event("t3", "u-1", "page_view", DAY0 + 2 * HOUR)])
+        .await
+        .expect("write");
+    assert_eq!(found(&store, "new@").await, (vec!["u-1".to_owned()], 1));
+    assert_eq!(found(&store, "u-1").await, (vec!["u-1".to_owned()], 1));
 }
 
 conformance_suite!(

@@ -95,7 +95,7 @@ impl TraitStore for SqliteStore {
         self.with_writer(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let outcomes = run_now(profile_traits::merge(
-                &mut write::SqliteTx { tx: &tx },
+                &mut write::SqliteTx::new(&tx),
                 &updates,
             ))?;
             tx.commit()?;

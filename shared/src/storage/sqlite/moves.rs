@@ -17,7 +17,7 @@ impl MoveStore for SqliteStore {
         let chunk = self.merge_move_chunk;
         self.with_writer(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let step = run_now(moves::move_chunk(&mut SqliteTx { tx: &tx }, chunk))?;
+            let step = run_now(moves::move_chunk(&mut SqliteTx::new(&tx), chunk))?;
             tx.commit()?;
             Ok(step)
         })

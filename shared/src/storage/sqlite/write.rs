@@ -20,6 +20,20 @@ use crate::storage::write::WriteTx;
 
 pub(super) struct SqliteTx<'a> {
     pub tx: &'a Transaction<'a>,
+    /// The stored traits text (or none) of each profile read in this transaction and not
+    /// deleted since: a profile written back with the same traits keeps its search terms,
+    /// which depend on nothing else ([`crate::people::search_terms`]), instead of deleting
+    /// and inserting them again.
+    traits_read: HashMap<String, Option<String>>,
+}
+
+impl<'a> SqliteTx<'a> {
+    pub fn new(tx: &'a Transaction<'a>) -> Self {
+        Self {
+            tx,
+            traits_read: HashMap::new(),
+        }
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -117,19 +131,24 @@ impl WriteTx for SqliteTx<'_> {
         for id in ids {
             let row = read
                 .query_row([id], |r| {
-                    Ok(Profile {
-                        id: r.get(0)?,
-                        user_id: r.get(1)?,
-                        anonymous_id: r.get(2)?,
-                        first_seen: from_ms(r.get(3)?)?,
-                        last_seen: from_ms(r.get(4)?)?,
-                        event_count: r.get(5)?,
-                        last_event_type: r.get(6)?,
-                        traits: json_map(r.get(7)?)?.unwrap_or_default(),
-                    })
+                    let traits: Option<String> = r.get(7)?;
+                    Ok((
+                        Profile {
+                            id: r.get(0)?,
+                            user_id: r.get(1)?,
+                            anonymous_id: r.get(2)?,
+                            first_seen: from_ms(r.get(3)?)?,
+                            last_seen: from_ms(r.get(4)?)?,
+                            event_count: r.get(5)?,
+                            last_event_type: r.get(6)?,
+                            traits: json_map(traits.clone())?.unwrap_or_default(),
+                        },
+                        traits,
+                    ))
                 })
                 .optional()?;
-            if let Some(p) = row {
+            if let Some((p, traits)) = row {
+                self.traits_read.insert(p.id.clone(), traits);
                 found.insert(p.id.clone(), p);
             }
         }
@@ -137,18 +156,27 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn put_profiles(&mut self, profiles: &[Profile]) -> Result<(), Self::Error> {
+        // An upsert, not `INSERT OR REPLACE`: replacing deletes the row and every index
+        // entry of it before inserting them again.
         let mut put = self.tx.prepare_cached(
-            "INSERT OR REPLACE INTO users (profile_id, user_id, anonymous_id, first_seen,
+            "INSERT INTO users (profile_id, user_id, anonymous_id, first_seen,
                 last_seen, event_count, last_event_type, traits)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (profile_id) DO UPDATE SET user_id = excluded.user_id,
+                anonymous_id = excluded.anonymous_id, first_seen = excluded.first_seen,
+                last_seen = excluded.last_seen, event_count = excluded.event_count,
+                last_event_type = excluded.last_event_type, traits = excluded.traits",
         )?;
         for p in profiles {
-            put_search_terms(self.tx, &p.id, &p.traits)?;
             let traits = if p.traits.is_empty() {
                 None
             } else {
                 Some(json_text(&p.traits)?)
             };
+            if self.traits_read.get(&p.id) != Some(&traits) {
+                put_search_terms(self.tx, &p.id, &p.traits)?;
+                self.traits_read.insert(p.id.clone(), traits.clone());
+            }
             put.execute(params![
                 p.id,
                 p.user_id,
@@ -164,6 +192,7 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn delete_profile(&mut self, id: &str) -> Result<(), Self::Error> {
+        self.traits_read.remove(id);
         self.tx
             .execute("DELETE FROM users WHERE profile_id = ?1", [id])?;
         self.tx
