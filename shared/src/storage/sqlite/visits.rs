@@ -135,28 +135,30 @@ impl VisitStore for SqliteStore {
         to: DateTime<Utc>,
     ) -> Result<Vec<OrderAmount>, StoreError> {
         self.with_conn(move |c| {
+            // One JSON path list: the body is parsed once, not once per field.
             c.prepare_cached(
-                "SELECT profile_id, at_ms, json_extract(body, '$.revenue.minor'),
-                        json_extract(body, '$.revenue.currency'), json_extract(body, '$.refunded')
+                "SELECT profile_id, at_ms,
+                        json_extract(body, '$.revenue.minor', '$.revenue.currency', '$.refunded')
                  FROM orders WHERE at_ms >= ?1 AND at_ms < ?2",
             )?
             .query_map([ms(from), ms(to)], |r| {
-                let code: String = r.get(3)?;
-                let currency = Currency::parse(&code).ok_or_else(|| {
+                let fields: String = r.get(2)?;
+                let bad = |why: String| {
                     rusqlite::Error::FromSqlConversionFailure(
-                        3,
+                        2,
                         rusqlite::types::Type::Text,
-                        format!("stored order with currency {code:?}").into(),
+                        why.into(),
                     )
-                })?;
+                };
+                let (minor, code, refunded): (i64, String, i64) = serde_json::from_str(&fields)
+                    .map_err(|e| bad(format!("stored order amounts {fields:?}: {e}")))?;
+                let currency = Currency::parse(&code)
+                    .ok_or_else(|| bad(format!("stored order with currency {code:?}")))?;
                 Ok(OrderAmount {
                     profile_id: r.get(0)?,
                     at: from_ms(r.get(1)?)?,
-                    revenue: Money {
-                        minor: r.get(2)?,
-                        currency,
-                    },
-                    refunded: r.get(4)?,
+                    revenue: Money { minor, currency },
+                    refunded,
                 })
             })?
             .collect()
