@@ -14,7 +14,7 @@ use crate::reports::{
     Filter, Interval, Range, Unconverted, day_label, local_midnight, money_value,
 };
 use crate::segments::Members;
-use crate::storage::retention::{ANY, RetentionQuery, RetentionRows, utc_day};
+use crate::storage::retention::{ANY, Activity, Member, RetentionQuery, RetentionRows, utc_day};
 use crate::storage::{Store, StoreError};
 
 /// Most periods one report may follow.
@@ -197,10 +197,92 @@ impl Visited {
     }
 }
 
-/// The retention report: the state's rows (only `people`'s, when a segment narrows it),
-/// the orders of the periods followed, and with filters the visits that pass them, from
-/// the in-memory index when it holds the cohorts' periods and from the store otherwise
-/// (both give the same answer).
+/// The periods a report follows, as the instants they begin at: per followed period
+/// (from the first cohort's on) its first instant in ms, and the end of the last one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Periods {
+    starts: Vec<i64>,
+}
+
+impl Periods {
+    /// Every period of `spec`'s cohorts and the `periods - 1` after the last.
+    pub fn of(spec: &Spec) -> Self {
+        let first = spec.first_index();
+        let end = spec.last_index() + i64::from(spec.periods);
+        Periods {
+            starts: (first..=end)
+                .map(|i| spec.instant(i).timestamp_millis())
+                .collect(),
+        }
+    }
+
+    /// How many periods.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first instant of the first period and the end of the last (ms).
+    pub fn bounds(&self) -> (i64, i64) {
+        (
+            self.starts.first().copied().unwrap_or(0),
+            self.starts.last().copied().unwrap_or(0),
+        )
+    }
+
+    /// The period (0: the first cohort's) an instant in ms falls in, if any.
+    pub fn at(&self, ms: i64) -> Option<usize> {
+        let (from, to) = self.bounds();
+        (from..to)
+            .contains(&ms)
+            .then(|| self.starts.partition_point(|s| *s <= ms) - 1)
+    }
+}
+
+/// Per cohort member (by position), the [`Periods`] they came back in: bit `j` of a
+/// member's words is period `j`. Built by the in-memory visit index from its trails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Active {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Active {
+    /// Nobody active yet, for `members` people over `periods` periods.
+    pub fn new(members: usize, periods: usize) -> Self {
+        let words = periods.div_ceil(64).max(1);
+        Active {
+            words,
+            bits: vec![0; members * words],
+        }
+    }
+
+    /// Member `m` had activity in period `j`.
+    pub fn set(&mut self, m: usize, j: usize) {
+        if let Some(w) = self.bits.get_mut(m * self.words + j / 64) {
+            *w |= 1 << (j % 64);
+        }
+    }
+
+    /// Whether member `m` had activity in period `j`.
+    pub fn has(&self, m: usize, j: usize) -> bool {
+        j / 64 < self.words
+            && self
+                .bits
+                .get(m * self.words + j / 64)
+                .is_some_and(|w| w & (1 << (j % 64)) != 0)
+    }
+}
+
+/// The retention report: the cohorts' members from the store's first marks (only
+/// `people`, when a segment narrows it); what they came back in from the in-memory index's
+/// trails when it holds the periods followed, else from the store's day marks; the orders
+/// of the periods followed; and with filters the visits that pass them, from the index
+/// when it holds the cohorts' periods and from the store otherwise. Both ways give the
+/// same answer (conformance cases `conformance_retention`).
 pub async fn report(
     store: &dyn Store,
     index: Option<&VisitIndex>,
@@ -211,26 +293,51 @@ pub async fn report(
     now: DateTime<Utc>,
 ) -> Result<Matrix, StoreError> {
     let started = std::time::Instant::now();
-    let mut rows = store.retention_rows(&spec.query()).await?;
-    let rows_read = started.elapsed();
-    if let Some(members) = people {
-        rows.members.retain(|m| members.contains(&m.profile));
-    }
     let (from, to) = spec.followed_bounds();
+    // The index answers when it holds every visit that may have an event in the periods
+    // followed (those that start up to a day before them: see `VisitIndex::active_periods`).
+    let index = index.filter(|ix| ix.covers(from - crate::funnels::ENTRY_MARGIN));
+    if let Some(ix) = index {
+        // Read your writes, as every report from the index does.
+        ix.refresh(store).await?;
+    }
+    let query = spec.query();
+    let mut members = store.retention_members(&query).await?;
+    if let Some(wanted) = people {
+        members.retain(|m| wanted.contains(&m.profile));
+    }
+    let periods = Periods::of(spec);
+    let active = index.and_then(|ix| {
+        let names: Vec<&str> = members.iter().map(|m| m.profile.as_str()).collect();
+        ix.active_periods(&names, &periods, spec.returning.as_deref())
+    });
+    let rows = match active {
+        Some(_) => RetentionRows {
+            members,
+            activity: Vec::new(),
+        },
+        // Visits the index does not hold whole (written before trails were kept):
+        // the store's day marks.
+        None => {
+            let mut rows = store.retention_rows(&query).await?;
+            if let Some(wanted) = people {
+                rows.members.retain(|m| wanted.contains(&m.profile));
+            }
+            rows
+        }
+    };
+    let rows_read = started.elapsed();
     let orders = store.order_amounts(from, to).await?;
     let orders_read = started.elapsed();
     let visited = if filters.is_empty() {
         None
     } else {
         let (start, end) = spec.cohort_bounds();
-        let mut from_index = None;
-        if let Some(ix) = index.filter(|ix| ix.covers(start)) {
-            // Read your writes, as every report from the index does.
-            ix.refresh(store).await?;
-            from_index = ix.visits_with(start, end, filters, |visits| {
+        let from_index = index.filter(|ix| ix.covers(start)).and_then(|ix| {
+            ix.visits_with(start, end, filters, |visits| {
                 Visited::of(spec, visits.map(|v| (v.person, v.start)))
-            });
-        }
+            })
+        });
         match from_index {
             Some(v) => Some(v),
             None => {
@@ -244,10 +351,23 @@ pub async fn report(
         }
     };
     let visits_read = started.elapsed();
-    let matrix = compute(spec, &rows, &orders, rates, now, visited.as_ref());
+    let returned = match &active {
+        Some(a) => Returned::Periods(a),
+        None => Returned::Marks(&rows.activity),
+    };
+    let matrix = compute(
+        spec,
+        &rows.members,
+        returned,
+        &orders,
+        rates,
+        now,
+        visited.as_ref(),
+    );
     tracing::debug!(
         members = rows.members.len(),
         activity = rows.activity.len(),
+        from_index = active.is_some(),
         orders = orders.len(),
         rows_ms = rows_read.as_millis(),
         orders_ms = (orders_read - rows_read).as_millis(),
@@ -258,8 +378,20 @@ pub async fn report(
     Ok(matrix)
 }
 
+/// Who came back when.
+#[derive(Debug, Clone, Copy)]
+pub enum Returned<'a> {
+    /// The store's day marks of the members (any order).
+    Marks(&'a [Activity]),
+    /// From the visit index: per member (in the order given to [`compute`]), the periods
+    /// followed with activity.
+    Periods(&'a Active),
+}
+
 /// A member being counted.
 struct Counted {
+    /// Position of the member in the members given.
+    at: usize,
     /// Position of the member's cohort in the answer.
     cohort: usize,
     /// The cohort's period number.
@@ -268,13 +400,14 @@ struct Counted {
     back: u64,
 }
 
-/// The matrix of `spec` from the store's rows and the orders placed in
-/// [`Spec::followed_bounds`]. With `visited` (the report has filters), a person counts only
-/// when one of their passing visits starts in their cohort's period. `now` decides which
-/// periods have begun and which are complete.
+/// The matrix of `spec` from the cohorts' members, what they came back in and the orders
+/// placed in [`Spec::followed_bounds`]. With `visited` (the report has filters), a person
+/// counts only when one of their passing visits starts in their cohort's period. `now`
+/// decides which periods have begun and which are complete.
 pub fn compute(
     spec: &Spec,
-    rows: &RetentionRows,
+    members: &[Member],
+    returned: Returned<'_>,
     orders: &[OrderAmount],
     rates: &Rates,
     now: DateTime<Utc>,
@@ -299,8 +432,8 @@ pub fn compute(
         })
         .collect();
 
-    let mut members: HashMap<&str, Counted> = HashMap::new();
-    for m in &rows.members {
+    let mut counted: HashMap<&str, Counted> = HashMap::new();
+    for (at, m) in members.iter().enumerate() {
         let period = local(m.first);
         let Some(c) = usize::try_from(period - first)
             .ok()
@@ -312,9 +445,10 @@ pub fn compute(
             continue;
         }
         cohorts[c].size += 1;
-        members.insert(
+        counted.insert(
             &m.profile,
             Counted {
+                at,
                 cohort: c,
                 period,
                 back: 0,
@@ -322,21 +456,36 @@ pub fn compute(
         );
     }
 
-    // A UTC day's first and last instants fall on the (at most two) local days it touches.
-    for a in &rows.activity {
-        let Some(m) = members.get_mut(a.profile.as_str()) else {
-            continue;
-        };
-        for t in [a.first, a.last] {
-            if let Some(k) = usize::try_from(local(t) - m.period)
-                .ok()
-                .filter(|k| *k < periods)
-            {
-                m.back |= 1 << k;
+    match returned {
+        // A UTC day's first and last instants fall on the (at most two) local days it
+        // touches.
+        Returned::Marks(activity) => {
+            for a in activity {
+                let Some(m) = counted.get_mut(a.profile.as_str()) else {
+                    continue;
+                };
+                for t in [a.first, a.last] {
+                    if let Some(k) = usize::try_from(local(t) - m.period)
+                        .ok()
+                        .filter(|k| *k < periods)
+                    {
+                        m.back |= 1 << k;
+                    }
+                }
+            }
+        }
+        // Period `j` of the index's answer is period `first + j`; the cohort's own is `c`.
+        Returned::Periods(active) => {
+            for m in counted.values_mut() {
+                for k in 0..periods {
+                    if active.has(m.at, m.cohort + k) {
+                        m.back |= 1 << k;
+                    }
+                }
             }
         }
     }
-    for m in members.values() {
+    for m in counted.values() {
         let listed = cohorts[m.cohort].returning.len();
         for k in 0..listed {
             if m.back & (1 << k) != 0 {
@@ -347,7 +496,7 @@ pub fn compute(
 
     let mut sums: BTreeMap<(usize, usize), BTreeMap<Currency, i64>> = BTreeMap::new();
     for o in orders {
-        let Some(m) = members.get(o.profile_id.as_str()) else {
+        let Some(m) = counted.get(o.profile_id.as_str()) else {
             continue;
         };
         let Some(k) = usize::try_from(local(o.at) - m.period)

@@ -155,7 +155,15 @@ fn a_daily_matrix_in_madrid_counts_local_days_revenue_and_partial_periods() {
     ];
     // 3 June, 12:00 in Madrid: the 2 June cohort's third day is in progress.
     let now = t("2026-06-03T10:00:00Z");
-    let m = compute(&s, &rows, &orders, &rates(), now, None);
+    let m = compute(
+        &s,
+        &rows.members,
+        Returned::Marks(&rows.activity),
+        &orders,
+        &rates(),
+        now,
+        None,
+    );
     let row = |c: &Cohort| (c.cohort.clone(), c.size, c.returning.clone(), c.partial);
     assert_eq!(
         m.cohorts.iter().map(row).collect::<Vec<_>>(),
@@ -170,6 +178,30 @@ fn a_daily_matrix_in_madrid_counts_local_days_revenue_and_partial_periods() {
     // Day 0 of both cohorts is complete; day 1 only of the first; day 2 of none.
     assert_eq!(m.curve, [Some(1.0), Some(1.0), None]);
 
+    // The same activity as the index hands it over: per member, the periods it falls in.
+    let periods = Periods::of(&s);
+    let mut active = Active::new(rows.members.len(), periods.len());
+    for a in &rows.activity {
+        if let Some(at) = rows.members.iter().position(|m| m.profile == a.profile) {
+            for j in [a.first, a.last]
+                .into_iter()
+                .filter_map(|t| periods.at(t.timestamp_millis()))
+            {
+                active.set(at, j);
+            }
+        }
+    }
+    let from_periods = compute(
+        &s,
+        &rows.members,
+        Returned::Periods(&active),
+        &orders,
+        &rates(),
+        now,
+        None,
+    );
+    assert_eq!(from_periods, m);
+
     // Filtered: only people with a passing visit in their cohort's period count.
     let visit = session("b", "2026-06-01T10:00:00Z");
     let late = session("c", "2026-06-05T10:00:00Z");
@@ -177,7 +209,15 @@ fn a_daily_matrix_in_madrid_counts_local_days_revenue_and_partial_periods() {
         &s,
         [&visit, &late].map(|v| (v.profile_id.as_str(), v.start)),
     );
-    let m = compute(&s, &rows, &orders, &rates(), now, Some(&visited));
+    let m = compute(
+        &s,
+        &rows.members,
+        Returned::Marks(&rows.activity),
+        &orders,
+        &rates(),
+        now,
+        Some(&visited),
+    );
     assert_eq!(m.cohorts.iter().map(|c| c.size).collect::<Vec<_>>(), [1, 0]);
     assert_eq!(m.cohorts[0].returning, [1, 1, 0]);
     assert_eq!(m.cohorts[0].revenue, [0.0, 20.0, 0.0]);
@@ -190,7 +230,7 @@ fn future_cohorts_list_no_periods() {
         .with_ymd_and_hms(2026, 6, 2, 12, 0, 0)
         .single()
         .expect("now");
-    let m = compute(&s, &RetentionRows::default(), &[], &rates(), now, None);
+    let m = compute(&s, &[], Returned::Marks(&[]), &[], &rates(), now, None);
     let lens: Vec<(usize, bool)> = m
         .cohorts
         .iter()
@@ -198,4 +238,43 @@ fn future_cohorts_list_no_periods() {
         .collect();
     assert_eq!(lens, [(2, true), (1, true), (0, false)]);
     assert_eq!(m.curve, [None, None]);
+}
+
+#[test]
+fn periods_place_instants_in_local_periods() {
+    let madrid: Tz = "Europe/Madrid".parse().expect("tz");
+    // Cohorts of 1 and 2 June followed for 3 days: 1 to 4 June, local.
+    let p = Periods::of(&spec(madrid, "2026-06-01", "2026-06-02", Interval::Day, 3));
+    let at = |s: &str| p.at(t(s).timestamp_millis());
+    assert_eq!(p.len(), 4);
+    assert_eq!(at("2026-05-31T21:59:59.999Z"), None);
+    // Midnight in Madrid is 22:00 UTC in June.
+    assert_eq!(at("2026-05-31T22:00:00Z"), Some(0));
+    assert_eq!(at("2026-06-01T21:59:59.999Z"), Some(0));
+    assert_eq!(at("2026-06-01T22:00:00Z"), Some(1));
+    assert_eq!(at("2026-06-04T21:59:59.999Z"), Some(3));
+    assert_eq!(at("2026-06-04T22:00:00Z"), None);
+
+    let weeks = Periods::of(&spec(
+        Tz::UTC,
+        "2026-06-03",
+        "2026-06-10",
+        Interval::Week,
+        3,
+    ));
+    assert_eq!(weeks.len(), 4);
+    assert_eq!(
+        weeks.at(t("2026-06-01T00:00:00Z").timestamp_millis()),
+        Some(0)
+    );
+    assert_eq!(
+        weeks.at(t("2026-06-28T23:59:59Z").timestamp_millis()),
+        Some(3)
+    );
+
+    let mut active = Active::new(3, 70);
+    active.set(2, 65);
+    active.set(0, 0);
+    assert!(active.has(2, 65) && active.has(0, 0));
+    assert!(!active.has(1, 65) && !active.has(2, 64) && !active.has(2, 200));
 }

@@ -25,6 +25,7 @@ use crate::storage::{MarkedVisit, StoreError, VisitFeed};
 
 mod distinct;
 mod funnels;
+mod retention;
 
 use distinct::Distinct;
 

@@ -140,4 +140,8 @@ pub struct RetentionRows {
 pub trait RetentionStore: Send + Sync {
     /// The members of `query`'s cohorts and their returning activity in its days.
     async fn retention_rows(&self, query: &RetentionQuery) -> Result<RetentionRows, StoreError>;
+
+    /// The members of `query`'s cohorts only (the in-memory visit index gives their
+    /// activity).
+    async fn retention_members(&self, query: &RetentionQuery) -> Result<Vec<Member>, StoreError>;
 }

@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite_migrations/0017_segments.sql"),
     include_str!("sqlite_migrations/0018_catalog.sql"),
     include_str!("sqlite_migrations/0019_visits_rowid.sql"),
+    include_str!("sqlite_migrations/0020_orders_rowid.sql"),
 ];
 
 /// The migration that adds users' search terms; profiles stored before it get theirs from
@@ -750,7 +751,7 @@ mod tests {
         {
             let mut c = Connection::open(&path).expect("open");
             let tx = c.transaction().expect("tx");
-            let before = MIGRATIONS.len() - 1;
+            let before = migration("visits_by_rowid");
             for sql in &MIGRATIONS[..before] {
                 tx.execute_batch(sql).expect("migration");
             }
@@ -778,6 +779,110 @@ mod tests {
         let now = store.visits(at(0), at(10_000)).await.expect("visits");
         assert_eq!(now.len(), 1);
         assert_eq!((now[0].events, now[0].end), (2, at(2_000)));
+        store.close().await;
+    }
+
+    /// The position of the migration whose text contains `marker`.
+    fn migration(marker: &str) -> usize {
+        MIGRATIONS
+            .iter()
+            .position(|m| m.contains(marker))
+            .expect("registered")
+    }
+
+    /// An order stored in the WITHOUT ROWID table before 0020 is the same order afterwards,
+    /// retention reads its amounts from the amounts index alone, and a refund written later
+    /// is in what it reads.
+    #[tokio::test]
+    async fn the_orders_rowid_migration_keeps_orders_and_reads_amounts_from_the_index() {
+        use crate::commerce::{Currency, Money, Order, OrderAmount};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.db");
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");
+        let eur = Currency::parse("EUR").expect("EUR");
+        let order = Order {
+            order_id: "o-1".into(),
+            profile_id: "u-1".into(),
+            session_key: "s-1".into(),
+            at: at(5_000),
+            revenue: Money {
+                minor: 2_550,
+                currency: eur,
+            },
+            refunded: 0,
+            products: Vec::new(),
+        };
+        {
+            let mut c = Connection::open(&path).expect("open");
+            let tx = c.transaction().expect("tx");
+            let before = migration("orders_by_rowid");
+            for sql in &MIGRATIONS[..before] {
+                tx.execute_batch(sql).expect("migration");
+            }
+            tx.pragma_update(None, "user_version", before)
+                .expect("version");
+            tx.execute(
+                "INSERT INTO orders (order_id, profile_id, at_ms, body)
+                 VALUES ('o-1', 'u-1', 5000, ?1)",
+                [serde_json::to_string(&order).expect("body")],
+            )
+            .expect("old order");
+            tx.commit().expect("commit");
+        }
+        let store = SqliteStore::open_file(&path, 2, SqliteSynchronous::Normal)
+            .await
+            .expect("migrates");
+        let amounts = store.order_amounts(at(0), at(10_000)).await.expect("read");
+        assert_eq!(amounts, [OrderAmount::from(order.clone())]);
+        let plan: String = store
+            .with_conn(|c| {
+                c.query_row(
+                    "EXPLAIN QUERY PLAN SELECT profile_id, at_ms,
+                        json_extract(body, '$.revenue.minor', '$.revenue.currency', '$.refunded')
+                     FROM orders WHERE at_ms >= 0 AND at_ms < 10000",
+                    [],
+                    |r| r.get(3),
+                )
+            })
+            .await
+            .expect("plan");
+        assert!(
+            plan.contains("COVERING INDEX orders_amounts"),
+            "the amounts come from the index: {plan}"
+        );
+
+        // A refund rewrites the order through the unique order id.
+        let mut refund = crate::event::Event {
+            event_id: "e-refund".into(),
+            user_id: Some("u-1".into()),
+            anonymous_id: None,
+            session_id: Some("s-1".into()),
+            event_type: EventType::parse("Order Refunded").expect("type"),
+            properties: Map::new(),
+            context: Map::new(),
+            traits: None,
+            occurred_at: at(9_000),
+            sent_at: None,
+            received_at: at(9_000),
+            timestamp_clamped: false,
+            derived: None,
+            source: None,
+        };
+        refund.properties =
+            serde_json::json!({"orderId": "o-1", "revenue": "5.50", "currency": "EUR"})
+                .as_object()
+                .cloned()
+                .expect("object");
+        store
+            .write(WriteBatch::from(vec![refund]))
+            .await
+            .expect("refund");
+        let amounts = store.order_amounts(at(0), at(10_000)).await.expect("read");
+        assert_eq!(
+            amounts.iter().map(|a| a.refunded).collect::<Vec<_>>(),
+            [550],
+            "{amounts:?}"
+        );
         store.close().await;
     }
 }

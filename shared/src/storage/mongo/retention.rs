@@ -97,24 +97,7 @@ async fn all(
 #[async_trait]
 impl RetentionStore for MongoStore {
     async fn retention_rows(&self, q: &RetentionQuery) -> Result<RetentionRows, StoreError> {
-        let firsts = self.db.collection::<Document>(RETENTION_FIRSTS);
-        let members = all(
-            &firsts,
-            doc! {
-                "k": &q.cohort_kind,
-                "first": { "$gte": bson_time(q.from), "$lt": bson_time(q.to) },
-            },
-            doc! { "p": 1, "k": 1, "first": 1 },
-        )
-        .await?
-        .iter()
-        .map(|d| {
-            first_mark(d).map(|f| Member {
-                profile: f.profile,
-                first: f.first,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        let members = self.retention_members(q).await?;
         let days = self.db.collection::<Document>(RETENTION_DAYS);
         let mut activity = Vec::new();
         for chunk in members.chunks(MEMBERS_PER_QUERY) {
@@ -139,5 +122,26 @@ impl RetentionStore for MongoStore {
             }
         }
         Ok(RetentionRows { members, activity })
+    }
+
+    async fn retention_members(&self, q: &RetentionQuery) -> Result<Vec<Member>, StoreError> {
+        let firsts = self.db.collection::<Document>(RETENTION_FIRSTS);
+        all(
+            &firsts,
+            doc! {
+                "k": &q.cohort_kind,
+                "first": { "$gte": bson_time(q.from), "$lt": bson_time(q.to) },
+            },
+            doc! { "p": 1, "k": 1, "first": 1 },
+        )
+        .await?
+        .iter()
+        .map(|d| {
+            first_mark(d).map(|f| Member {
+                profile: f.profile,
+                first: f.first,
+            })
+        })
+        .collect()
     }
 }

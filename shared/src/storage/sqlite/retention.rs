@@ -11,18 +11,7 @@ impl RetentionStore for SqliteStore {
     async fn retention_rows(&self, q: &RetentionQuery) -> Result<RetentionRows, StoreError> {
         let q = q.clone();
         self.with_conn(move |c| {
-            let mut members: Vec<Member> = c
-                .prepare_cached(
-                    "SELECT profile_id, first_at FROM retention_firsts
-                     WHERE kind = ?1 AND first_at >= ?2 AND first_at < ?3",
-                )?
-                .query_map(params![q.cohort_kind, ms(q.from), ms(q.to)], |r| {
-                    Ok(Member {
-                        profile: r.get(0)?,
-                        first: from_ms(r.get(1)?)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+            let mut members = members(c, &q)?;
             members.sort_unstable_by(|a, b| a.profile.cmp(&b.profile));
             let mut read = c.prepare_cached(
                 "SELECT first_at, last_at FROM retention_days
@@ -47,6 +36,26 @@ impl RetentionStore for SqliteStore {
         })
         .await
     }
+
+    async fn retention_members(&self, q: &RetentionQuery) -> Result<Vec<Member>, StoreError> {
+        let q = q.clone();
+        self.with_conn(move |c| members(c, &q)).await
+    }
+}
+
+/// The cohorts' members, from the `(kind, first_at)` index alone (it holds the key).
+fn members(c: &Connection, q: &RetentionQuery) -> rusqlite::Result<Vec<Member>> {
+    c.prepare_cached(
+        "SELECT profile_id, first_at FROM retention_firsts
+         WHERE kind = ?1 AND first_at >= ?2 AND first_at < ?3",
+    )?
+    .query_map(params![q.cohort_kind, ms(q.from), ms(q.to)], |r| {
+        Ok(Member {
+            profile: r.get(0)?,
+            first: from_ms(r.get(1)?)?,
+        })
+    })?
+    .collect()
 }
 
 #[cfg(test)]
