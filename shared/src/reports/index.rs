@@ -29,6 +29,9 @@ mod retention;
 
 use distinct::Distinct;
 
+/// Changed visits read and applied per page by a refresh.
+const FEED_PAGE: usize = 1000;
+
 /// A UTC day in milliseconds: the index keeps its rows' slots per day of start.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -648,15 +651,44 @@ impl VisitIndex {
         // the second and its tombstone is read next time; one written again after its
         // delete is in the second and wins.
         let gone = feed.visits_gone(since).await?;
-        let changed = feed.visits_changed(since).await?;
-        let mut guard = self.data.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(d) = guard.as_mut() {
+        if let Some(d) = self
+            .data
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
             for g in &gone {
                 d.forget(&g.profile_id, &g.key, g.gone_ms);
             }
-            for m in &changed {
-                d.put(m);
+        }
+        // A page at a time: however many visits changed since the last look (a busy
+        // minute, a slow poll), the refresh holds at most `FEED_PAGE` of them decoded. A
+        // report reading between two pages sees everything its own refresh saw and some
+        // later writes, never less.
+        let mut after = None;
+        loop {
+            let (page, next) = feed.visits_changed_page(since, after, FEED_PAGE).await?;
+            if let Some(d) = self
+                .data
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+            {
+                for m in &page {
+                    d.put(m);
+                }
             }
+            match next {
+                Some(cursor) => after = Some(cursor),
+                None => break,
+            }
+        }
+        if let Some(d) = self
+            .data
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
             d.looked_ms = started;
         }
         Ok(())

@@ -18,6 +18,14 @@ pub struct MarkedVisit {
     pub updated_ms: i64,
 }
 
+/// Where a page of changed visits ended: its last visit's marker and its place among the
+/// visits of that marker (the engine's own order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedCursor {
+    pub updated_ms: i64,
+    pub row: i64,
+}
+
 /// A deleted visit's tombstone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoneVisit {
@@ -39,6 +47,24 @@ pub trait VisitFeed: Send + Sync {
 
     /// Visits written at or after `since_ms`, whenever they start.
     async fn visits_changed(&self, since_ms: i64) -> Result<Vec<MarkedVisit>, StoreError>;
+
+    /// [`VisitFeed::visits_changed`] a page at a time, so a reader holds at most `limit`
+    /// decoded visits however many changed: those after `after` (`None`: from the start)
+    /// in marker order, and where the page ended (`None`: nothing more). A visit written
+    /// again while the pages are read comes again later with its new marker. By default
+    /// one page holds them all.
+    async fn visits_changed_page(
+        &self,
+        since_ms: i64,
+        after: Option<FeedCursor>,
+        limit: usize,
+    ) -> Result<(Vec<MarkedVisit>, Option<FeedCursor>), StoreError> {
+        let _ = limit;
+        if after.is_some() {
+            return Ok((Vec::new(), None));
+        }
+        Ok((self.visits_changed(since_ms).await?, None))
+    }
 
     /// Visits deleted at or after `since_ms`.
     async fn visits_gone(&self, since_ms: i64) -> Result<Vec<GoneVisit>, StoreError>;

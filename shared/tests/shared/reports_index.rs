@@ -440,6 +440,70 @@ pub async fn erasures_and_retention_purges_reach_the_visit_index(store: Arc<dyn 
     assert_same_answers(&store, &index, chrono_tz::UTC).await;
 }
 
+/// The feed's pages, whatever their size, hold every changed visit once (a visit written
+/// again while they are read may come twice, never not at all), and an index refreshed a
+/// page at a time answers as one loaded whole.
+pub async fn the_visit_feed_pages_hold_every_changed_visit(store: Arc<dyn Store>) {
+    use shared::storage::VisitFeed as _;
+    let since = marker_now();
+    store
+        .insert_batch(traffic(9, "g", 25, 0))
+        .await
+        .expect("write");
+    let mut all: Vec<(String, String)> = store
+        .visits_changed(since)
+        .await
+        .expect("changed")
+        .into_iter()
+        .map(|m| (m.visit.profile_id, m.visit.key))
+        .collect();
+    all.sort();
+    assert!(
+        all.len() > 7,
+        "enough visits for several pages: {}",
+        all.len()
+    );
+    for limit in [1, 7, all.len(), all.len() + 1] {
+        let mut seen = Vec::new();
+        let mut after = None;
+        let mut ended = false;
+        for _ in 0..=all.len() + 1 {
+            let (page, next) = store
+                .visits_changed_page(since, after, limit)
+                .await
+                .expect("page");
+            // An engine that does not page gives everything as its one page.
+            assert!(page.len() <= limit || (after.is_none() && next.is_none()));
+            seen.extend(page.into_iter().map(|m| (m.visit.profile_id, m.visit.key)));
+            match next {
+                Some(c) => after = Some(c),
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        assert!(ended, "pages of {limit} come to an end");
+        seen.sort();
+        assert_eq!(seen, all, "pages of {limit}");
+    }
+
+    // An index loaded before the writes and refreshed (pages of 1,000) answers as one
+    // loaded after them.
+    let refreshed = VisitIndex::new(60, 5_000);
+    let now = at(DAY0 + 20 * DAY);
+    let fresh = VisitIndex::new(60, 5_000);
+    refreshed.load(&*store, now).await.expect("load");
+    store
+        .insert_batch(traffic(10, "h", 25, 2))
+        .await
+        .expect("more");
+    refreshed.refresh(&*store).await.expect("refresh");
+    fresh.load(&*store, now).await.expect("load");
+    assert_eq!(refreshed.size(), fresh.size());
+    assert_same_answers(&store, &refreshed, chrono_tz::UTC).await;
+}
+
 /// Tombstones are pruned after `TOMBSTONE_KEEP_MS`, so an erased person's id does not stay
 /// behind; an index whose last look is older than that reads its window again.
 pub async fn pruned_tombstones_make_a_stale_index_reload(store: Arc<dyn Store>) {
@@ -597,4 +661,5 @@ index_suite!(
     erasures_and_retention_purges_reach_the_visit_index,
     pruned_tombstones_make_a_stale_index_reload,
     the_visit_index_window_follows_the_clock,
+    the_visit_feed_pages_hold_every_changed_visit,
 );

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 
 use std::collections::HashMap;
 
@@ -12,7 +12,7 @@ use super::{SqliteStore, from_ms, json_value, ms};
 use crate::commerce::{Currency, Money, Order, OrderAmount};
 use crate::session::Session;
 use crate::storage::visit_feed::marker_now;
-use crate::storage::{GoneVisit, MarkedVisit, StoreError, VisitFeed, VisitStore};
+use crate::storage::{FeedCursor, GoneVisit, MarkedVisit, StoreError, VisitFeed, VisitStore};
 
 /// Leaves a tombstone for every visit that matches `condition` (SQL over the `visits`
 /// table, with its own `params`). Call it in the transaction that deletes those visits,
@@ -64,6 +64,38 @@ impl VisitFeed for SqliteStore {
             c.prepare_cached("SELECT body, updated_ms FROM visits WHERE updated_ms >= ?1")?
                 .query_map([since_ms], marked)?
                 .collect()
+        })
+        .await
+    }
+
+    async fn visits_changed_page(
+        &self,
+        since_ms: i64,
+        after: Option<FeedCursor>,
+        limit: usize,
+    ) -> Result<(Vec<MarkedVisit>, Option<FeedCursor>), StoreError> {
+        // `visits_updated` is ordered by (updated_ms, rowid): each page continues the scan.
+        let (from_ms, from_row) = after.map_or((since_ms, i64::MIN), |a| (a.updated_ms, a.row));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_conn(move |c| {
+            let rows: Vec<(MarkedVisit, i64)> = c
+                .prepare_cached(
+                    "SELECT body, updated_ms, rowid FROM visits
+                     WHERE updated_ms >= ?1 AND (updated_ms, rowid) > (?2, ?3)
+                     ORDER BY updated_ms, rowid LIMIT ?4",
+                )?
+                .query_map(params![since_ms, from_ms, from_row, limit], |r| {
+                    Ok((marked(r)?, r.get(2)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let next = rows
+                .last()
+                .filter(|_| i64::try_from(rows.len()).is_ok_and(|n| n == limit))
+                .map(|(m, row)| FeedCursor {
+                    updated_ms: m.updated_ms,
+                    row: *row,
+                });
+            Ok((rows.into_iter().map(|(m, _)| m).collect(), next))
         })
         .await
     }
