@@ -24,6 +24,22 @@ async fn upload(dir: &std::path::Path, content: &[u8]) -> String {
     id
 }
 
+/// A finished import deletes its upload, just after it records its end: waits until it is
+/// gone (uploading before would race the delete), then uploads `content` again.
+async fn upload_again(dir: &std::path::Path, content: &[u8]) {
+    let path = dir
+        .join("exports")
+        .join(import::upload_key(&sha256(content)));
+    for _ in 0..200 {
+        if !path.exists() {
+            upload(dir, content).await;
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the finished import did not delete its upload");
+}
+
 async fn run_import(store: &Arc<dyn Store>, params: ImportParams) -> Job {
     let j = store
         .enqueue(
@@ -209,8 +225,7 @@ async fn segment_lines_import_with_identity_links_and_a_reimport_stores_nothing(
         1
     );
 
-    // A finished import deletes its upload: the file is uploaded again.
-    upload(dir.path(), text.as_bytes()).await;
+    upload_again(dir.path(), text.as_bytes()).await;
     let again = run_import(&store, params(false)).await;
     assert_succeeded(&again);
     let r = again.result.expect("report");
@@ -273,8 +288,7 @@ async fn importing_the_same_100000_line_file_twice_stores_each_event_once() {
         (json!(99_990), json!(10), json!(99_990))
     );
     assert_eq!(r["errors"].as_array().expect("errors").len(), 10);
-    // A finished import deletes its upload: the file is uploaded again.
-    upload(dir.path(), text.as_bytes()).await;
+    upload_again(dir.path(), text.as_bytes()).await;
     let second = run_import(
         &store,
         ndjson(ImportSource::Upload { upload_id: id }, false),
@@ -362,8 +376,7 @@ async fn csv_rows_become_events_through_the_column_mapping() {
     assert!(derived.items[0].event_id.starts_with("imp-"));
     assert_eq!(derived.items[0].properties["coupon"], "a;b");
     // Again: the derived id is the same, so nothing new.
-    // A finished import deletes its upload: the file is uploaded again.
-    upload(dir.path(), csv.as_bytes()).await;
+    upload_again(dir.path(), csv.as_bytes()).await;
     let again = run_import(&store, params).await;
     assert_eq!(again.result.expect("report")["duplicates"], 2);
     handle.shutdown().await;
