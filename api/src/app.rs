@@ -161,10 +161,12 @@ impl App {
             }
             None => None,
         };
+        let pipeline = shared::ingest::Pipeline::new(batcher.clone(), store.clone());
         let state = AppState {
             settings,
             store,
             batcher,
+            pipeline,
             clock,
             write_keys,
             objects,

@@ -35,6 +35,8 @@ pub struct AppState {
     pub geoip: Option<Arc<shared::enrich::geoip::GeoIp>>,
     /// Segments resolved in the last few seconds (`shared::segments::MEMBERS_TTL`).
     pub segment_members: Arc<shared::segments::MembersCache>,
+    /// The ingestion pipeline, made once (it runs the suppression reads' task).
+    pub pipeline: Pipeline,
 }
 
 /// Each handler reaches the store through the one narrow trait it needs.
@@ -81,6 +83,6 @@ impl AppState {
 
     /// The ingestion pipeline every ingestion route submits to (a handle on the batcher).
     pub fn pipeline(&self) -> Pipeline {
-        Pipeline::new(self.batcher.clone(), self.store.clone())
+        self.pipeline.clone()
     }
 }

@@ -2,7 +2,8 @@
 # Times the retention report (daily and weekly cohorts, returning on any event or a type,
 # with a filter and with a segment) against a data directory seeded beforehand (`api demo
 # seed`, as scripts/bench-console does), with curl, and prints the server's own split of
-# each call (rows, orders, visits, compute; debug log of `retention report`). Figures only.
+# each call (rows, orders, visits, compute, and whether the visit index gave the activity;
+# debug log of `retention report`). Figures only.
 #   API_BIN=target/release/api DATA_DIR=target/bench-console-200000x8 RUNS=3 scripts/bench.d/retention.sh
 set -euo pipefail
 api_bin=${API_BIN:-target/release/api}
@@ -39,7 +40,7 @@ while IFS='|' read -r name path; do
   times=$(for _ in $(seq "$runs"); do
     curl -fs -o /dev/null -w '%{time_total}\n' -b "$jar" "$base$path&from=$(day 29)&to=$(day 0)"
   done | awk '{printf "%.0f\n", $1 * 1000}')
-  split=$(grep '"retention report"' "$log" | tail -1 | grep -o '"\(members\|activity\|orders\|rows_ms\|orders_ms\|visits_ms\|compute_ms\)":"\?[0-9]*' | tr '\n' ' ' | tr -d '"')
+  split=$(grep '"retention report"' "$log" | tail -1 | grep -o '"\(members\|activity\|from_index\|orders\|rows_ms\|orders_ms\|visits_ms\|compute_ms\)":"\?[0-9a-z]*' | tr '\n' ' ' | tr -d '"')
   printf '%-44s median %6s ms  max %6s ms   last: %s\n' "$name" "$(median <<<"$times")" "$(sort -n <<<"$times" | tail -1)" "$split"
 done <<EOT
 daily cohorts, 8 periods|/v1/reports/retention?interval=day&periods=8

@@ -11,6 +11,8 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
+use tokio::sync::{mpsc, oneshot};
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -233,11 +235,55 @@ impl Receipt {
     }
 }
 
-/// Cheap to clone: a handle on the batcher and on the suppression list.
+/// Cheap to clone: a handle on the batcher and on the suppression reads. Make one per
+/// process (or job) and clone it: each [`Pipeline::new`] starts its own reader task.
 #[derive(Clone)]
 pub struct Pipeline {
     batcher: Batcher,
-    privacy: Arc<dyn PrivacyStore>,
+    suppression: mpsc::Sender<Lookup>,
+}
+
+/// One submission's ids, waiting to be looked up on the suppression list.
+struct Lookup {
+    ids: Vec<String>,
+    reply: oneshot::Sender<Result<HashSet<String>, String>>,
+}
+
+/// Most submissions answered by one suppression read.
+const LOOKUPS_PER_READ: usize = 256;
+
+/// Looks up the ids of every submission waiting at once with one read of the suppression
+/// list, then the next waiting group: like group commit, but for the read each submission
+/// needs. One read per submission was a reader-pool checkout and two blocking-pool hops
+/// per request (`scripts/bench.d/memory.sh`: the blocking pool grew to 200 threads at 256
+/// connections). Every read starts after the submissions it answers arrived, so a
+/// suppression committed before a message arrives still drops it.
+async fn read_suppressions(privacy: Arc<dyn PrivacyStore>, mut waiting: mpsc::Receiver<Lookup>) {
+    let mut group: Vec<Lookup> = Vec::with_capacity(LOOKUPS_PER_READ);
+    while waiting.recv_many(&mut group, LOOKUPS_PER_READ).await > 0 {
+        let ids: BTreeSet<&str> = group
+            .iter()
+            .flat_map(|l| l.ids.iter().map(String::as_str))
+            .collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        let found = privacy
+            .suppressed(&ids)
+            .await
+            .map(|found| found.into_iter().collect::<HashSet<String>>())
+            .map_err(|e| e.to_string());
+        for lookup in group.drain(..) {
+            let mine = match &found {
+                Ok(found) => Ok(lookup
+                    .ids
+                    .into_iter()
+                    .filter(|id| found.contains(id))
+                    .collect()),
+                Err(e) => Err(e.clone()),
+            };
+            // A submitter that gave up has nothing to hear.
+            let _ = lookup.reply.send(mine);
+        }
+    }
 }
 
 /// Whether a submission may wait for room in a full queue.
@@ -250,13 +296,19 @@ pub enum Backpressure {
 }
 
 impl Pipeline {
-    /// `privacy` is the store holding the suppression list.
+    /// `privacy` is the store holding the suppression list. Starts the task that reads it
+    /// (on the current Tokio runtime); the task ends with the last clone.
     pub fn new(batcher: Batcher, privacy: Arc<dyn PrivacyStore>) -> Self {
-        Self { batcher, privacy }
+        let (suppression, waiting) = mpsc::channel(LOOKUPS_PER_READ * 4);
+        tokio::spawn(read_suppressions(privacy, waiting));
+        Self {
+            batcher,
+            suppression,
+        }
     }
 
-    /// The suppressed ids among those `ready` messages carry. One indexed read per
-    /// submission.
+    /// The suppressed ids among those `ready` messages carry: one indexed read for the
+    /// submissions waiting together ([`read_suppressions`]).
     async fn suppressed_ids(
         &self,
         ready: &[(&Event, Option<&IdentityLink>)],
@@ -268,13 +320,17 @@ impl Pipeline {
         if ids.is_empty() {
             return Ok(HashSet::new());
         }
-        let ids: Vec<&str> = ids.into_iter().collect();
-        let found = self
-            .privacy
-            .suppressed(&ids)
+        let (reply, answer) = oneshot::channel();
+        let lookup = Lookup {
+            ids: ids.into_iter().map(str::to_owned).collect(),
+            reply,
+        };
+        let gone = || SubmitError::Store("the suppression list reader stopped".to_owned());
+        self.suppression.send(lookup).await.map_err(|_| gone())?;
+        answer
             .await
-            .map_err(|e| SubmitError::Store(e.to_string()))?;
-        Ok(found.into_iter().collect())
+            .map_err(|_| gone())?
+            .map_err(SubmitError::Store)
     }
 
     /// The batcher behind the pipeline (for health and shutdown).

@@ -144,6 +144,8 @@ pub struct WriteKeyCache {
     ttl: Duration,
     entries: Mutex<HashMap<[u8; 32], Cached>>,
     touched: Mutex<HashMap<String, Instant>>,
+    /// Held while a missed key is read from the store (one read at a time).
+    lookups: tokio::sync::Mutex<()>,
 }
 
 impl WriteKeyCache {
@@ -152,6 +154,7 @@ impl WriteKeyCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
             touched: Mutex::new(HashMap::new()),
+            lookups: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -214,19 +217,28 @@ impl WriteKeyCache {
         let found = match self.cached(&digest) {
             Some(key) => key,
             None => {
-                let key = store
-                    .write_key_by_hash(&hex::encode(digest))
-                    .await?
-                    .filter(|k| k.revoked_at.is_none())
-                    .map(|k| {
-                        Arc::new(VerifiedKey {
-                            id: k.id,
-                            source: k.source,
-                            kind: k.kind,
-                        })
-                    });
-                self.remember(digest, key.clone());
-                key
+                // When a busy key's entry expires, every request in flight misses at once:
+                // they wait for one store read instead of each making its own (at 256
+                // connections that was 256 reads every `ttl`, and a blocking thread each).
+                let _one = self.lookups.lock().await;
+                match self.cached(&digest) {
+                    Some(key) => key,
+                    None => {
+                        let key = store
+                            .write_key_by_hash(&hex::encode(digest))
+                            .await?
+                            .filter(|k| k.revoked_at.is_none())
+                            .map(|k| {
+                                Arc::new(VerifiedKey {
+                                    id: k.id,
+                                    source: k.source,
+                                    kind: k.kind,
+                                })
+                            });
+                        self.remember(digest, key.clone());
+                        key
+                    }
+                }
             }
         };
         if let Some(verified) = &found
