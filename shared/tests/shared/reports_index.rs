@@ -444,7 +444,6 @@ pub async fn erasures_and_retention_purges_reach_the_visit_index(store: Arc<dyn 
 /// again while they are read may come twice, never not at all), and an index refreshed a
 /// page at a time answers as one loaded whole.
 pub async fn the_visit_feed_pages_hold_every_changed_visit(store: Arc<dyn Store>) {
-    use shared::storage::VisitFeed as _;
     let since = marker_now();
     store
         .insert_batch(traffic(9, "g", 25, 0))
