@@ -177,10 +177,15 @@ pub struct Visited(HashMap<String, Vec<i64>>);
 impl Visited {
     /// The periods of `spec` that each person's visits (person, start) start in.
     pub fn of<'a>(spec: &Spec, starts: impl IntoIterator<Item = (&'a str, DateTime<Utc>)>) -> Self {
-        let tz = spec.range.tz;
+        let periods = Periods::of(spec);
+        let first = spec.first_index();
         let mut by: HashMap<String, Vec<i64>> = HashMap::new();
         for (person, start) in starts {
-            let period = index(start.with_timezone(&tz).date_naive(), spec.interval);
+            // Starts outside the periods followed make no cohort.
+            let Some(j) = periods.at(start.timestamp_millis()) else {
+                continue;
+            };
+            let period = first + j as i64;
             match by.get_mut(person) {
                 Some(periods) if periods.contains(&period) => {}
                 Some(periods) => periods.push(period),
@@ -302,55 +307,70 @@ pub async fn report(
         ix.refresh(store).await?;
     }
     let query = spec.query();
-    let mut members = store.retention_members(&query).await?;
-    if let Some(wanted) = people {
-        members.retain(|m| wanted.contains(&m.profile));
-    }
     let periods = Periods::of(spec);
-    let active = index.and_then(|ix| {
-        let names: Vec<&str> = members.iter().map(|m| m.profile.as_str()).collect();
-        ix.active_periods(&names, &periods, spec.returning.as_deref())
-    });
-    let rows = match active {
-        Some(_) => RetentionRows {
-            members,
-            activity: Vec::new(),
-        },
-        // Visits the index does not hold whole (written before trails were kept):
-        // the store's day marks.
-        None => {
-            let mut rows = store.retention_rows(&query).await?;
-            if let Some(wanted) = people {
-                rows.members.retain(|m| wanted.contains(&m.profile));
-            }
-            rows
-        }
+    // The orders are read (on SQLite, on a blocking thread) while this task works out the
+    // members and their activity.
+    let orders_read = async {
+        let orders = store.order_amounts(from, to).await;
+        (orders, started.elapsed())
     };
-    let rows_read = started.elapsed();
-    let orders = store.order_amounts(from, to).await?;
-    let orders_read = started.elapsed();
-    let visited = if filters.is_empty() {
-        None
-    } else {
+    let rows_read = async {
+        let mut members = store.retention_members(&query).await?;
+        if let Some(wanted) = people {
+            members.retain(|m| wanted.contains(&m.profile));
+        }
+        let active = index.and_then(|ix| {
+            let names: Vec<&str> = members.iter().map(|m| m.profile.as_str()).collect();
+            ix.active_periods(&names, &periods, spec.returning.as_deref())
+        });
+        let rows = match active {
+            Some(_) => RetentionRows {
+                members,
+                activity: Vec::new(),
+            },
+            // Visits the index does not hold whole (written before trails were kept):
+            // the store's day marks.
+            None => {
+                let mut rows = store.retention_rows(&query).await?;
+                if let Some(wanted) = people {
+                    rows.members.retain(|m| wanted.contains(&m.profile));
+                }
+                rows
+            }
+        };
+        Ok::<_, StoreError>((rows, active, started.elapsed()))
+    };
+    let visited_read = async {
+        if filters.is_empty() {
+            return Ok(None);
+        }
         let (start, end) = spec.cohort_bounds();
         let from_index = index.filter(|ix| ix.covers(start)).and_then(|ix| {
             ix.visits_with(start, end, filters, |visits| {
                 Visited::of(spec, visits.map(|v| (v.person, v.start)))
             })
         });
-        match from_index {
-            Some(v) => Some(v),
+        let visited = match from_index {
+            Some(v) => v,
             None => {
                 let visits = store.visits(start, end).await?;
-                Some(Visited::of(
+                Visited::of(
                     spec,
                     crate::reports::select(&visits, filters)
                         .map(|s| (s.profile_id.as_str(), s.start)),
-                ))
+                )
             }
-        }
+        };
+        Ok::<_, StoreError>(Some((visited, started.elapsed())))
     };
-    let visits_read = started.elapsed();
+    let ((orders, orders_at), rows, visited) = tokio::join!(orders_read, rows_read, visited_read);
+    let (rows, active, rows_at) = rows?;
+    let orders = orders?;
+    let (visited, visits_at) = match visited? {
+        Some((v, at)) => (Some(v), Some(at)),
+        None => (None, None),
+    };
+    let read = started.elapsed();
     let returned = match &active {
         Some(a) => Returned::Periods(a),
         None => Returned::Marks(&rows.activity),
@@ -369,10 +389,11 @@ pub async fn report(
         activity = rows.activity.len(),
         from_index = active.is_some(),
         orders = orders.len(),
-        rows_ms = rows_read.as_millis(),
-        orders_ms = (orders_read - rows_read).as_millis(),
-        visits_ms = (visits_read - orders_read).as_millis(),
-        compute_ms = (started.elapsed() - visits_read).as_millis(),
+        // Read side by side: each from the report's start.
+        rows_ms = rows_at.as_millis(),
+        orders_ms = orders_at.as_millis(),
+        visits_ms = visits_at.map_or(0, |t| t.as_millis()),
+        compute_ms = (started.elapsed() - read).as_millis(),
         "retention report"
     );
     Ok(matrix)
@@ -432,15 +453,16 @@ pub fn compute(
         })
         .collect();
 
-    let mut counted: HashMap<&str, Counted> = HashMap::new();
+    // Members' first instants and orders' times placed by the periods' first instants (a
+    // binary search, not a time zone conversion each).
+    let followed = Periods::of(spec);
+    let place = |t: DateTime<Utc>| followed.at(t.timestamp_millis());
+    let mut counted: HashMap<&str, Counted> = HashMap::with_capacity(members.len());
     for (at, m) in members.iter().enumerate() {
-        let period = local(m.first);
-        let Some(c) = usize::try_from(period - first)
-            .ok()
-            .filter(|c| *c < cohorts.len())
-        else {
+        let Some(c) = place(m.first).filter(|c| *c < cohorts.len()) else {
             continue;
         };
+        let period = first + c as i64;
         if visited.is_some_and(|v| !v.has(&m.profile, period)) {
             continue;
         }
@@ -499,8 +521,8 @@ pub fn compute(
         let Some(m) = counted.get(o.profile_id.as_str()) else {
             continue;
         };
-        let Some(k) = usize::try_from(local(o.at) - m.period)
-            .ok()
+        let Some(k) = place(o.at)
+            .and_then(|j| j.checked_sub(m.cohort))
             .filter(|k| *k < cohorts[m.cohort].revenue.len())
         else {
             continue;
