@@ -308,6 +308,8 @@ pub async fn report(
     }
     let query = spec.query();
     let periods = Periods::of(spec);
+    let filters_from_index =
+        !filters.is_empty() && index.is_some_and(|ix| ix.covers(spec.cohort_bounds().0));
     // The orders are read (on SQLite, on a blocking thread) while this task works out the
     // members and their activity.
     let orders_read = async {
@@ -319,10 +321,16 @@ pub async fn report(
         if let Some(wanted) = people {
             members.retain(|m| wanted.contains(&m.profile));
         }
-        let active = index.and_then(|ix| {
-            let names: Vec<&str> = members.iter().map(|m| m.profile.as_str()).collect();
-            ix.active_periods(&names, &periods, spec.returning.as_deref())
-        });
+        let names: Vec<&str> = members.iter().map(|m| m.profile.as_str()).collect();
+        let active =
+            index.and_then(|ix| ix.active_periods(&names, &periods, spec.returning.as_deref()));
+        let entered = match index {
+            Some(ix) if filters_from_index => {
+                ix.visited_periods(&names, &periods, spec.cohort_bounds(), filters)
+            }
+            _ => None,
+        };
+        drop(names);
         let rows = match active {
             Some(_) => RetentionRows {
                 members,
@@ -338,52 +346,36 @@ pub async fn report(
                 rows
             }
         };
-        Ok::<_, StoreError>((rows, active, started.elapsed()))
+        Ok::<_, StoreError>((rows, active, entered, started.elapsed()))
     };
-    let visited_read = async {
-        if filters.is_empty() {
+    // With filters, the visits that pass them from the store when the index cannot say.
+    let store_visits = async {
+        if filters.is_empty() || filters_from_index {
             return Ok(None);
         }
-        let (start, end) = spec.cohort_bounds();
-        let from_index = index.filter(|ix| ix.covers(start)).and_then(|ix| {
-            ix.visits_with(start, end, filters, |visits| {
-                Visited::of(spec, visits.map(|v| (v.person, v.start)))
-            })
-        });
-        let visited = match from_index {
-            Some(v) => v,
-            None => {
-                let visits = store.visits(start, end).await?;
-                Visited::of(
-                    spec,
-                    crate::reports::select(&visits, filters)
-                        .map(|s| (s.profile_id.as_str(), s.start)),
-                )
-            }
-        };
-        Ok::<_, StoreError>(Some((visited, started.elapsed())))
+        visited_in_store(store, spec, filters).await.map(Some)
     };
-    let ((orders, orders_at), rows, visited) = tokio::join!(orders_read, rows_read, visited_read);
-    let (rows, active, rows_at) = rows?;
+    let ((orders, orders_at), rows, from_store) =
+        tokio::join!(orders_read, rows_read, store_visits);
+    let (rows, active, from_index, rows_at) = rows?;
     let orders = orders?;
-    let (visited, visits_at) = match visited? {
-        Some((v, at)) => (Some(v), Some(at)),
-        None => (None, None),
+    let mut from_store = from_store?;
+    if filters_from_index && from_index.is_none() {
+        // The window moved on between the two looks.
+        from_store = Some(visited_in_store(store, spec, filters).await?);
+    }
+    let visits_at = (!filters.is_empty()).then(|| started.elapsed());
+    let entered = match (&from_index, &from_store) {
+        (Some(a), _) => Some(Entered::Periods(a)),
+        (None, Some(v)) => Some(Entered::Visits(v)),
+        (None, None) => None,
     };
     let read = started.elapsed();
     let returned = match &active {
         Some(a) => Returned::Periods(a),
         None => Returned::Marks(&rows.activity),
     };
-    let matrix = compute(
-        spec,
-        &rows.members,
-        returned,
-        &orders,
-        rates,
-        now,
-        visited.as_ref(),
-    );
+    let matrix = compute(spec, &rows.members, returned, &orders, rates, now, entered);
     tracing::debug!(
         members = rows.members.len(),
         activity = rows.activity.len(),
@@ -397,6 +389,30 @@ pub async fn report(
         "retention report"
     );
     Ok(matrix)
+}
+
+/// With filters, who entered their cohort through a visit that passes them.
+#[derive(Debug, Clone, Copy)]
+pub enum Entered<'a> {
+    /// Per person, the periods their passing visits start in (the store's visits).
+    Visits(&'a Visited),
+    /// From the visit index: per member (in the order given to [`compute`]), the periods
+    /// followed in which a passing visit of theirs starts.
+    Periods(&'a Active),
+}
+
+/// The passing visits of `spec`'s cohort periods read from the store, per person.
+async fn visited_in_store(
+    store: &dyn Store,
+    spec: &Spec,
+    filters: &[Filter],
+) -> Result<Visited, StoreError> {
+    let (start, end) = spec.cohort_bounds();
+    let visits = store.visits(start, end).await?;
+    Ok(Visited::of(
+        spec,
+        crate::reports::select(&visits, filters).map(|s| (s.profile_id.as_str(), s.start)),
+    ))
 }
 
 /// Who came back when.
@@ -432,7 +448,7 @@ pub fn compute(
     orders: &[OrderAmount],
     rates: &Rates,
     now: DateTime<Utc>,
-    visited: Option<&Visited>,
+    visited: Option<Entered<'_>>,
 ) -> Matrix {
     let tz = spec.range.tz;
     let local = |t: DateTime<Utc>| index(t.with_timezone(&tz).date_naive(), spec.interval);
@@ -463,7 +479,12 @@ pub fn compute(
             continue;
         };
         let period = first + c as i64;
-        if visited.is_some_and(|v| !v.has(&m.profile, period)) {
+        let entered = match visited {
+            None => true,
+            Some(Entered::Visits(v)) => v.has(&m.profile, period),
+            Some(Entered::Periods(a)) => a.has(at, c),
+        };
+        if !entered {
             continue;
         }
         cohorts[c].size += 1;

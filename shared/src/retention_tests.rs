@@ -216,7 +216,7 @@ fn a_daily_matrix_in_madrid_counts_local_days_revenue_and_partial_periods() {
         &orders,
         &rates(),
         now,
-        Some(&visited),
+        Some(Entered::Visits(&visited)),
     );
     assert_eq!(m.cohorts.iter().map(|c| c.size).collect::<Vec<_>>(), [1, 0]);
     assert_eq!(m.cohorts[0].returning, [1, 1, 0]);

@@ -8,8 +8,11 @@
 //! to the millisecond, so the local period of every event is exact (the marks keep a UTC
 //! day's first and last instants, which find the same periods).
 
+use chrono::{DateTime, Utc};
+
 use super::{Data, Row, VisitIndex};
 use crate::funnels::ENTRY_MARGIN;
+use crate::reports::Filter;
 use crate::retention::{Active, Periods};
 
 impl VisitIndex {
@@ -74,6 +77,39 @@ impl VisitIndex {
                 }
             }
             Some(active)
+        })
+        .flatten()
+    }
+}
+
+impl VisitIndex {
+    /// Per person of `people` (by position), the periods of `periods` in which one of their
+    /// visits that start in `[start, end)` and pass every filter starts: who entered a
+    /// cohort through such a visit. `None` when the index does not cover `start`.
+    pub fn visited_periods(
+        &self,
+        people: &[&str],
+        periods: &Periods,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+        filters: &[Filter],
+    ) -> Option<Active> {
+        let bounds = (start.timestamp_millis(), end.timestamp_millis());
+        self.read(|d| {
+            if bounds.0 < d.from_ms {
+                return None;
+            }
+            let filters = d.resolve(filters);
+            let member = d.members_by_code(people);
+            let mut visited = Active::new(people.len(), periods.len());
+            for r in d.select(bounds, &filters, None) {
+                let Some(m) = member.get(r.who as usize).copied().flatten() else {
+                    continue;
+                };
+                if let Some(j) = periods.at(r.start_ms) {
+                    visited.set(m, j);
+                }
+            }
+            Some(visited)
         })
         .flatten()
     }
