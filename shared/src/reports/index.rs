@@ -8,7 +8,7 @@
 //! write the store acknowledged, from this instance or another.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -21,7 +21,7 @@ use crate::commerce::Currency;
 use crate::segments::Members;
 use crate::session::Session;
 use crate::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
-use crate::storage::{MarkedVisit, StoreError, VisitFeed};
+use crate::storage::{KnownVisits, MarkedVisit, StoreError, VisitFeed};
 
 mod distinct;
 mod funnels;
@@ -238,6 +238,9 @@ struct Data {
     /// Per UTC day (`day_of`), the slots of the rows that start in it, so a range reads
     /// only its own days' rows instead of the whole window.
     days: BTreeMap<i64, Vec<u32>>,
+    /// The visits the last looks put, which the next look's overlap reaches again: the
+    /// feed leaves out those still held at the same marker ([`Data::known_since`]).
+    recent: Vec<(u32, Box<str>)>,
 }
 
 impl Data {
@@ -254,7 +257,40 @@ impl Data {
             free: Vec::new(),
             slots: HashMap::new(),
             days: BTreeMap::new(),
+            recent: Vec::new(),
         }
+    }
+
+    /// The recently put visits held at a marker at or after `since`, with that marker.
+    fn known_since(&self, since: i64) -> KnownVisits {
+        let mut known = KnownVisits::default();
+        for (who, key) in &self.recent {
+            if let Some(r) = self.held(*who, key)
+                && r.updated_ms >= since
+            {
+                known.insert(self.people.name(*who), key, r.updated_ms);
+            }
+        }
+        known
+    }
+
+    /// Keeps, once each, the recently put visits still held at a marker at or after
+    /// `since` (the next look's start).
+    fn keep_recent(&mut self, since: i64) {
+        let recent = std::mem::take(&mut self.recent);
+        let mut seen = std::collections::HashSet::new();
+        self.recent = recent
+            .into_iter()
+            .filter(|(who, key)| {
+                self.held(*who, key).is_some_and(|r| r.updated_ms >= since)
+                    && seen.insert((*who, key.clone()))
+            })
+            .collect();
+    }
+
+    fn held(&self, who: u32, key: &str) -> Option<&Row> {
+        let slot = *self.slots.get(&(who, Box::<str>::from(key)))?;
+        self.rows[slot].as_ref()
     }
 
     fn row(&mut self, s: &Session, updated_ms: i64) -> Row {
@@ -664,10 +700,14 @@ impl VisitIndex {
         // A page at a time: however many visits changed since the last look (a busy
         // minute, a slow poll), the refresh holds at most `FEED_PAGE` of them decoded. A
         // report reading between two pages sees everything its own refresh saw and some
-        // later writes, never less.
+        // later writes, never less. The visits the last looks already put at the marker
+        // they still have are left out by the feed.
+        let known = Arc::new(self.read(|d| d.known_since(since)).unwrap_or_default());
         let mut after = None;
         loop {
-            let (page, next) = feed.visits_changed_page(since, after, FEED_PAGE).await?;
+            let (page, next) = feed
+                .visits_changed_page(since, after, FEED_PAGE, known.clone())
+                .await?;
             if let Some(d) = self
                 .data
                 .write()
@@ -676,6 +716,9 @@ impl VisitIndex {
             {
                 for m in &page {
                     d.put(m);
+                    if let Some(who) = d.people.get(&m.visit.profile_id) {
+                        d.recent.push((who, m.visit.key.as_str().into()));
+                    }
                 }
             }
             match next {
@@ -690,6 +733,7 @@ impl VisitIndex {
             .as_mut()
         {
             d.looked_ms = started;
+            d.keep_recent(started.saturating_sub(self.overlap_ms));
         }
         Ok(())
     }

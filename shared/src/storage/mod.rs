@@ -39,7 +39,7 @@ pub use profile_traits::{TraitOutcome, TraitStore, TraitUpdate};
 pub use purge::PurgeStore;
 pub use retention::{RetentionQuery, RetentionRows, RetentionStore};
 pub use segments::SegmentStore;
-pub use visit_feed::{FeedCursor, GoneVisit, MarkedVisit, VisitFeed};
+pub use visit_feed::{FeedCursor, GoneVisit, KnownVisits, MarkedVisit, VisitFeed};
 pub use write::{TimedLink, WriteBatch, WriteOutcome, in_batch_repeats};
 
 use std::collections::{BTreeMap, HashMap};

@@ -15,7 +15,7 @@ use shared::identity::IdentityLink;
 use shared::reports::compute::{self, Ask};
 use shared::reports::index::VisitIndex;
 use shared::reports::{Dimension, Filter, Interval, Metric, Range};
-use shared::storage::visit_feed::{TOMBSTONE_KEEP_MS, marker_now};
+use shared::storage::visit_feed::{KnownVisits, TOMBSTONE_KEEP_MS, marker_now};
 use shared::storage::{RowKind, Store};
 
 use crate::helpers::*;
@@ -468,7 +468,7 @@ pub async fn the_visit_feed_pages_hold_every_changed_visit(store: Arc<dyn Store>
         let mut ended = false;
         for _ in 0..=all.len() + 1 {
             let (page, next) = store
-                .visits_changed_page(since, after, limit)
+                .visits_changed_page(since, after, limit, Default::default())
                 .await
                 .expect("page");
             // An engine that does not page gives everything as its one page.
@@ -501,6 +501,60 @@ pub async fn the_visit_feed_pages_hold_every_changed_visit(store: Arc<dyn Store>
     fresh.load(&*store, now).await.expect("load");
     assert_eq!(refreshed.size(), fresh.size());
     assert_same_answers(&store, &refreshed, chrono_tz::UTC).await;
+}
+
+/// One visit written again and again, one event per batch, with a look after each write:
+/// writes in the same millisecond as the one before, and as the look, still reach the
+/// index in their last form (the feed leaves out only what the index holds as written).
+pub async fn a_visit_written_between_looks_reaches_the_index_in_its_last_form(
+    store: Arc<dyn Store>,
+) {
+    store
+        .insert_batch(traffic(7, "b", 40, 0))
+        .await
+        .expect("write");
+    let index = VisitIndex::new(60, 5_000);
+    let now = at(DAY0 + 20 * DAY);
+    index.load(&*store, now).await.expect("load");
+    let agent = AGENTS[0];
+    for i in 0..40_i64 {
+        let product = json!({"sku": "SKU-1", "name": "Runner", "category": "shoes"});
+        let (kind, props) = match i % 8 {
+            2 => ("product_view", product),
+            4 => ("add_to_cart", product),
+            7 => (
+                "purchase",
+                json!({"orderId": format!("w-o{i}"), "revenue": "12.50", "currency": "EUR",
+                       "products": [{"sku": "SKU-1", "name": "Runner", "price": 12.5,
+                                     "quantity": 1, "category": "shoes"}]}),
+            ),
+            _ => ("page_view", json!({})),
+        };
+        let e = shop_event(
+            format!("w-{i}"),
+            "w-p0",
+            kind,
+            DAY0 + 3 * DAY + i * 60_000,
+            Some("w-s".to_owned()),
+            PAGES[(i % 6) as usize],
+            "",
+            agent,
+            props,
+        );
+        store.insert_batch(vec![e]).await.expect("write");
+        index.refresh(&*store).await.expect("refresh");
+    }
+    let fresh = VisitIndex::new(60, 5_000);
+    fresh.load(&*store, now).await.expect("load");
+    assert_eq!(index.size(), fresh.size());
+    assert_same_answers(&store, &index, chrono_tz::UTC).await;
+    let visits = store
+        .visits(at(DAY0), at(DAY0 + 20 * DAY))
+        .await
+        .expect("visits");
+    let written: Vec<_> = visits.iter().filter(|v| v.profile_id == "w-p0").collect();
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].events, 40, "the store holds every write's event");
 }
 
 /// Tombstones are pruned after `TOMBSTONE_KEEP_MS`, so an erased person's id does not stay
@@ -661,4 +715,92 @@ index_suite!(
     pruned_tombstones_make_a_stale_index_reload,
     the_visit_index_window_follows_the_clock,
     the_visit_feed_pages_hold_every_changed_visit,
+    a_visit_written_between_looks_reaches_the_index_in_its_last_form,
 );
+
+/// SQLite moves a visit's marker on at every write, even two in one millisecond, and so
+/// leaves out of the feed's pages the visits a reader already holds at their marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_feed_leaves_out_the_visits_a_reader_holds() {
+    let (s, settings) = crate::helpers::sqlite_with(&[]).await;
+    let store = s.store.clone();
+    let since = marker_now();
+    store
+        .insert_batch(traffic(13, "k", 10, 0))
+        .await
+        .expect("write");
+    let (all, next) = store
+        .visits_changed_page(since, None, 10_000, Default::default())
+        .await
+        .expect("page");
+    assert!(next.is_none());
+    assert!(all.len() > 10, "visits: {}", all.len());
+    let mut known = KnownVisits::default();
+    for m in &all {
+        known.insert(&m.visit.profile_id, &m.visit.key, m.updated_ms);
+    }
+    assert_eq!(known.len(), all.len());
+    let known = Arc::new(known);
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let (page, next) = store
+            .visits_changed_page(since, after, 3, known.clone())
+            .await
+            .expect("page");
+        assert!(page.is_empty(), "every visit is held at its marker");
+        pages += 1;
+        assert!(pages <= all.len(), "the pages come to an end");
+        match next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    assert!(pages > 1, "the known visits still move the cursor on");
+
+    // One more visit, written 30 times in a row; halfway, its marker is moved an hour
+    // ahead (as two writes in one millisecond, or a clock stepped back, would leave it).
+    let mut held = KnownVisits::default();
+    let mut last = None;
+    for i in 0..30_i64 {
+        let e = shop_event(
+            format!("k-solo-{i}"),
+            "k-solo",
+            "page_view",
+            DAY0 + DAY + i * 1_000,
+            Some("k-solo-s".to_owned()),
+            "/",
+            "",
+            AGENTS[1],
+            json!({}),
+        );
+        store.insert_batch(vec![e]).await.expect("write");
+        if i == 15 {
+            let c = rusqlite::Connection::open(settings.sqlite_path()).expect("open");
+            c.execute(
+                "UPDATE visits SET updated_ms = updated_ms + 3600000 WHERE profile_id = 'k-solo'",
+                [],
+            )
+            .expect("moved");
+        }
+        let (page, _) = store
+            .visits_changed_page(since, None, 10_000, Arc::new(held.clone()))
+            .await
+            .expect("page");
+        let solo: Vec<_> = page
+            .iter()
+            .filter(|m| m.visit.profile_id == "k-solo")
+            .collect();
+        assert_eq!(
+            solo.len(),
+            1,
+            "write {i} comes through although the last one is held"
+        );
+        assert_eq!(solo[0].visit.events, (i + 1) as u64);
+        if let Some(before) = last {
+            assert!(solo[0].updated_ms > before, "write {i} moved the marker on");
+        }
+        last = Some(solo[0].updated_ms);
+        held.insert("k-solo", &solo[0].visit.key, solo[0].updated_ms);
+    }
+}

@@ -7,12 +7,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::{SqliteStore, from_ms, json_value, ms};
 use crate::commerce::{Currency, Money, Order, OrderAmount};
 use crate::session::Session;
 use crate::storage::visit_feed::marker_now;
-use crate::storage::{FeedCursor, GoneVisit, MarkedVisit, StoreError, VisitFeed, VisitStore};
+use crate::storage::{
+    FeedCursor, GoneVisit, KnownVisits, MarkedVisit, StoreError, VisitFeed, VisitStore,
+};
 
 /// Leaves a tombstone for every visit that matches `condition` (SQL over the `visits`
 /// table, with its own `params`). Call it in the transaction that deletes those visits,
@@ -73,29 +76,39 @@ impl VisitFeed for SqliteStore {
         since_ms: i64,
         after: Option<FeedCursor>,
         limit: usize,
+        known: Arc<KnownVisits>,
     ) -> Result<(Vec<MarkedVisit>, Option<FeedCursor>), StoreError> {
         // `visits_updated` is ordered by (updated_ms, rowid): each page continues the scan.
         let (from_ms, from_row) = after.map_or((since_ms, i64::MIN), |a| (a.updated_ms, a.row));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_conn(move |c| {
-            let rows: Vec<(MarkedVisit, i64)> = c
-                .prepare_cached(
-                    "SELECT body, updated_ms, rowid FROM visits
-                     WHERE updated_ms >= ?1 AND (updated_ms, rowid) > (?2, ?3)
-                     ORDER BY updated_ms, rowid LIMIT ?4",
-                )?
-                .query_map(params![since_ms, from_ms, from_row, limit], |r| {
-                    Ok((marked(r)?, r.get(2)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let next = rows
-                .last()
-                .filter(|_| i64::try_from(rows.len()).is_ok_and(|n| n == limit))
-                .map(|(m, row)| FeedCursor {
-                    updated_ms: m.updated_ms,
-                    row: *row,
+            let mut statement = c.prepare_cached(
+                "SELECT profile_id, key, updated_ms, rowid, body FROM visits
+                 WHERE updated_ms >= ?1 AND (updated_ms, rowid) > (?2, ?3)
+                 ORDER BY updated_ms, rowid LIMIT ?4",
+            )?;
+            let mut rows = statement.query(params![since_ms, from_ms, from_row, limit])?;
+            let mut changed = Vec::new();
+            let mut read = 0_i64;
+            let mut last = None;
+            while let Some(r) = rows.next()? {
+                read += 1;
+                let updated_ms: i64 = r.get(2)?;
+                last = Some(FeedCursor {
+                    updated_ms,
+                    row: r.get(3)?,
                 });
-            Ok((rows.into_iter().map(|(m, _)| m).collect(), next))
+                // The body is neither copied nor decoded for a visit the reader holds.
+                let known =
+                    known.holds(r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?, updated_ms);
+                if !known {
+                    changed.push(MarkedVisit {
+                        visit: json_value::<Session>(r.get(4)?)?,
+                        updated_ms,
+                    });
+                }
+            }
+            Ok((changed, last.filter(|_| read == limit)))
         })
         .await
     }

@@ -378,8 +378,12 @@ impl WriteTx for SqliteTx<'_> {
             "INSERT INTO visits (profile_id, key, start_ms, end_ms, body, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (profile_id, key) DO UPDATE SET start_ms = excluded.start_ms,
-                end_ms = excluded.end_ms, body = excluded.body, updated_ms = excluded.updated_ms",
+                end_ms = excluded.end_ms, body = excluded.body,
+                updated_ms = MAX(excluded.updated_ms, visits.updated_ms + 1)",
         )?;
+        // Every write of a visit moves its marker on, even two in one millisecond or after
+        // a clock step back: the feed leaves out the visits a reader holds at their marker
+        // (`KnownVisits`).
         let marker = marker_now();
         for s in sessions {
             put.execute(params![
