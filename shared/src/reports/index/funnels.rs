@@ -77,11 +77,12 @@ impl VisitIndex {
                 .collect();
             let breakdown = q.breakdown.map(slot);
             let mut tally = Tally::new(q);
-            // The rows and their trails are read in the order they sit in memory (a range's
-            // days, each in slot order), not person by person: read person by person, each
-            // visit cost two cache misses (its row, then its trail), most of a funnel's time
-            // at ten million events. Each person's hits are set aside and ordered as the
-            // person's visits in start order would have given them.
+            // The rows and their trails are read in about the order they sit in memory (a
+            // range's days, each as listed: in slot order but for reused slots), not person
+            // by person: read person by person, each visit cost two cache misses (its row,
+            // then its trail), most of a funnel's time at ten million events. Each person's
+            // hits are set aside and ordered as the person's visits in start order would
+            // have given them.
             let mut staged: Vec<Vec<Staged>> = vec![Vec::new(); d.people.names.len()];
             let mut present = vec![false; d.people.names.len()];
             for (i, r) in d.between((start, end)) {
