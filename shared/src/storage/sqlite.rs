@@ -22,6 +22,7 @@ mod privacy;
 mod purge;
 mod retention;
 mod segments;
+mod visit_cache;
 mod visits;
 mod write;
 
@@ -79,6 +80,9 @@ pub struct SqliteStore {
     merge_move_chunk: usize,
     /// Woken when a committed batch recorded a pending move.
     moves_recorded: std::sync::Arc<tokio::sync::Notify>,
+    /// The event writer's decoded visits, checked against each row's version before use
+    /// ([`visit_cache`]); emptied by every delete of visits on the writer.
+    visit_cache: std::sync::Arc<std::sync::Mutex<visit_cache::VisitCache>>,
     /// Stops the checkpointer (so does dropping the store, which drops the sender) and the
     /// task to wait for; taken by [`Store::close`].
     checkpointer: std::sync::Mutex<Option<Checkpointer>>,
@@ -156,6 +160,7 @@ impl SqliteStore {
             wal_path: wal_path.into(),
             merge_move_chunk: DEFAULT_MERGE_MOVE_CHUNK,
             moves_recorded: std::sync::Arc::default(),
+            visit_cache: std::sync::Arc::default(),
             checkpointer: std::sync::Mutex::new(None),
         };
         store
@@ -174,6 +179,15 @@ impl SqliteStore {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
     ) -> Result<R, StoreError> {
         run_on(&self.pool, f).await
+    }
+
+    /// Empties the event writer's visit cache: call it inside the writer transaction of
+    /// any delete of visits.
+    fn forget_cached_visits(cache: &std::sync::Mutex<visit_cache::VisitCache>) {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     async fn with_writer<R: Send + 'static>(
@@ -411,15 +425,18 @@ impl EventStore for SqliteStore {
     async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, StoreError> {
         let wal = self.wal_path.clone();
         let chunk = self.merge_move_chunk;
+        let cache = self.visit_cache.clone();
         let applied = self
             .with_writer(move |c| {
                 let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let applied = run_now(super::write::apply(
-                    &mut write::SqliteTx::new(&tx),
-                    &batch,
-                    chunk,
-                ))?;
+                let mut wtx = write::SqliteTx::with_visit_cache(&tx, cache.clone());
+                let applied = run_now(super::write::apply(&mut wtx, &batch, chunk))?;
+                let written = wtx.into_written();
                 tx.commit()?;
+                cache
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .committed(written);
                 if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
                     c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
                 }
@@ -722,6 +739,63 @@ mod tests {
             assert_eq!(store.count_users(&q).await.expect("count"), 1, "{search}");
         }
         store.close().await;
+    }
+
+    /// The event writer uses a visit it decoded earlier only while the stored row is the
+    /// version it wrote: a visit written since by another process on the same file (here a
+    /// second store) is read from its row, and the writer's next write builds on it.
+    #[tokio::test]
+    async fn the_writer_reads_a_visit_written_elsewhere_from_its_row() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("two.db");
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");
+        let event = |id: &str, ms: i64| crate::event::Event {
+            event_id: id.into(),
+            user_id: Some("u-1".into()),
+            anonymous_id: None,
+            session_id: Some("s-1".into()),
+            event_type: EventType::parse("page_view").expect("type"),
+            properties: Map::new(),
+            context: Map::new(),
+            traits: None,
+            occurred_at: at(ms),
+            sent_at: None,
+            received_at: at(ms),
+            timestamp_clamped: false,
+            derived: None,
+            source: None,
+        };
+        let one = SqliteStore::open_file(&path, 2, SqliteSynchronous::Normal)
+            .await
+            .expect("open");
+        let other = SqliteStore::open_file(&path, 2, SqliteSynchronous::Normal)
+            .await
+            .expect("open again");
+        let events_of = |visits: Vec<crate::session::Session>| {
+            assert_eq!(visits.len(), 1);
+            (visits[0].events, visits[0].end)
+        };
+        for (store, id, ms) in [
+            (&one, "e1", 1_000),
+            (&other, "e2", 2_000),
+            (&one, "e3", 3_000),
+            (&one, "e4", 4_000),
+            (&other, "e5", 5_000),
+            (&one, "e6", 6_000),
+        ] {
+            store
+                .write(WriteBatch::from(vec![event(id, ms)]))
+                .await
+                .expect("write");
+            let n = id[1..].parse::<u64>().expect("number");
+            assert_eq!(
+                events_of(one.visits(at(0), at(10_000)).await.expect("visits")),
+                (n, at(ms)),
+                "after {id}"
+            );
+        }
+        one.close().await;
+        other.close().await;
     }
 
     /// A visit stored in the WITHOUT ROWID table before 0019 is the same visit afterwards,

@@ -149,7 +149,8 @@ pub(crate) trait WriteTx {
     ) -> Result<Vec<Session>, Self::Error>;
 
     /// Writes each session whole, keyed by (profile, key), creating it when absent.
-    async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error>;
+    /// Owned: an engine may keep them (the embedded engine's writer caches them decoded).
+    async fn put_sessions(&mut self, sessions: Vec<Session>) -> Result<(), Self::Error>;
 
     /// Removes every session of `profile`.
     async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error>;
@@ -418,7 +419,7 @@ async fn merge_sessions<T: WriteTx>(tx: &mut T, link: &NewLink) -> Result<(), T:
         })
         .collect();
     tx.delete_sessions(&link.from).await?;
-    tx.put_sessions(&merged).await
+    tx.put_sessions(merged).await
 }
 
 /// Folds newly stored events (bots left out) into their persons' sessions, and records
@@ -569,7 +570,7 @@ async fn apply_sessions<T: WriteTx>(
     }
     if !sessions.is_empty() {
         let all: Vec<Session> = sessions.into_values().collect();
-        tx.put_sessions(&all).await?;
+        tx.put_sessions(all).await?;
     }
     Ok(())
 }

@@ -287,7 +287,76 @@ pub async fn filtered_retention_is_the_same_from_the_index_and_the_store(store: 
     );
 }
 
+/// A person's first instant per kind follows every late event that is earlier, within its
+/// UTC day too (a shop's local midnight can cut that day), and nothing later moves it back.
+pub async fn the_first_instant_follows_earlier_late_events_only(store: Arc<dyn Store>) {
+    let firsts = |kind: &str| {
+        let store = store.clone();
+        let kind = kind.to_owned();
+        async move {
+            let members = store
+                .retention_members(&shared::storage::RetentionQuery {
+                    cohort_kind: kind,
+                    from: at(DAY0 - 10 * DAY),
+                    to: at(DAY0 + 10 * DAY),
+                    returning_kind: String::new(),
+                    from_day: 0,
+                    to_day: i64::MAX,
+                })
+                .await
+                .expect("members");
+            let found: Vec<(String, i64)> = members
+                .into_iter()
+                .map(|m| (m.profile, m.first.timestamp_millis()))
+                .collect();
+            found
+        }
+    };
+    let one = |ms: i64| vec![("u1".to_owned(), ms)];
+    let steps: [(&str, &str, i64, i64, Option<i64>); 6] = [
+        ("e1", "page_view", DAY0 + 10 * HOUR, DAY0 + 10 * HOUR, None),
+        // Later on the same day: only the day's last instant moves.
+        ("e2", "page_view", DAY0 + 12 * HOUR, DAY0 + 10 * HOUR, None),
+        // Earlier on the same day, arriving late.
+        ("e3", "page_view", DAY0 + 9 * HOUR, DAY0 + 9 * HOUR, None),
+        (
+            "e4",
+            "page_view",
+            DAY0 + 9 * HOUR + 1_800_000,
+            DAY0 + 9 * HOUR,
+            None,
+        ),
+        // Another kind, earlier still: its own first and the person's.
+        (
+            "e5",
+            "search",
+            DAY0 + 8 * HOUR,
+            DAY0 + 8 * HOUR,
+            Some(DAY0 + 8 * HOUR),
+        ),
+        // The day before.
+        (
+            "e6",
+            "page_view",
+            DAY0 - HOUR,
+            DAY0 - HOUR,
+            Some(DAY0 + 8 * HOUR),
+        ),
+    ];
+    for (id, kind, t, first_any, first_search) in steps {
+        store
+            .insert_batch(vec![event(id, "u1", kind, t)])
+            .await
+            .expect("batch");
+        assert_eq!(firsts("").await, one(first_any), "first seen after {id}");
+        let expected = first_search.map(one).unwrap_or_default();
+        assert_eq!(firsts("search").await, expected, "first search after {id}");
+    }
+    assert_eq!(firsts("page_view").await, one(DAY0 - HOUR));
+}
+
 conformance_suite!(
     retention_cohorts_follow_first_events_and_merged_people,
+    the_first_instant_follows_earlier_late_events_only,
     filtered_retention_is_the_same_from_the_index_and_the_store
 );
