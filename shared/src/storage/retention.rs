@@ -46,9 +46,10 @@ pub struct FirstMark {
     pub first: DateTime<Utc>,
 }
 
-/// The marks a batch's newly stored events add, each with the person it was stored under,
-/// merged per (person, kind, day). Bots' events count in no cohort.
-pub fn marks_of(accepted: &[(&Event, &str)]) -> (Vec<DayMark>, Vec<FirstMark>) {
+/// The day marks a batch's newly stored events add, each with the person it was stored
+/// under, merged per (person, kind, day); the first marks they imply are [`firsts_of`]
+/// them. Bots' events count in no cohort.
+pub fn day_marks_of(accepted: &[(&Event, &str)]) -> Vec<DayMark> {
     type Span = (DateTime<Utc>, DateTime<Utc>);
     let mut days: BTreeMap<(&str, &str, i64), Span> = BTreeMap::new();
     for (e, person) in accepted {
@@ -65,8 +66,7 @@ pub fn marks_of(accepted: &[(&Event, &str)]) -> (Vec<DayMark>, Vec<FirstMark>) {
                 .or_insert((t, t));
         }
     }
-    let marks: Vec<DayMark> = days
-        .into_iter()
+    days.into_iter()
         .map(|((profile, kind, day), (first, last))| DayMark {
             profile: profile.to_owned(),
             kind: kind.to_owned(),
@@ -74,13 +74,11 @@ pub fn marks_of(accepted: &[(&Event, &str)]) -> (Vec<DayMark>, Vec<FirstMark>) {
             first,
             last,
         })
-        .collect();
-    let firsts = firsts_of(&marks);
-    (marks, firsts)
+        .collect()
 }
 
 /// The earliest instant per (person, kind) among `marks`.
-pub fn firsts_of(marks: &[DayMark]) -> Vec<FirstMark> {
+pub fn firsts_of<'a>(marks: impl IntoIterator<Item = &'a DayMark>) -> Vec<FirstMark> {
     let mut firsts: BTreeMap<(&str, &str), DateTime<Utc>> = BTreeMap::new();
     for m in marks {
         firsts

@@ -22,7 +22,6 @@ mod privacy;
 mod purge;
 mod retention;
 mod segments;
-mod visit_cache;
 mod visits;
 mod write;
 
@@ -80,9 +79,6 @@ pub struct SqliteStore {
     merge_move_chunk: usize,
     /// Woken when a committed batch recorded a pending move.
     moves_recorded: std::sync::Arc<tokio::sync::Notify>,
-    /// The event writer's decoded visits, checked against each row's version before use
-    /// ([`visit_cache`]); emptied by every delete of visits on the writer.
-    visit_cache: std::sync::Arc<std::sync::Mutex<visit_cache::VisitCache>>,
     /// Stops the checkpointer (so does dropping the store, which drops the sender) and the
     /// task to wait for; taken by [`Store::close`].
     checkpointer: std::sync::Mutex<Option<Checkpointer>>,
@@ -160,7 +156,6 @@ impl SqliteStore {
             wal_path: wal_path.into(),
             merge_move_chunk: DEFAULT_MERGE_MOVE_CHUNK,
             moves_recorded: std::sync::Arc::default(),
-            visit_cache: std::sync::Arc::default(),
             checkpointer: std::sync::Mutex::new(None),
         };
         store
@@ -179,15 +174,6 @@ impl SqliteStore {
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
     ) -> Result<R, StoreError> {
         run_on(&self.pool, f).await
-    }
-
-    /// Empties the event writer's visit cache: call it inside the writer transaction of
-    /// any delete of visits.
-    fn forget_cached_visits(cache: &std::sync::Mutex<visit_cache::VisitCache>) {
-        cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
     }
 
     async fn with_writer<R: Send + 'static>(
@@ -425,18 +411,15 @@ impl EventStore for SqliteStore {
     async fn write(&self, batch: WriteBatch) -> Result<WriteOutcome, StoreError> {
         let wal = self.wal_path.clone();
         let chunk = self.merge_move_chunk;
-        let cache = self.visit_cache.clone();
         let applied = self
             .with_writer(move |c| {
                 let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let mut wtx = write::SqliteTx::with_visit_cache(&tx, cache.clone());
-                let applied = run_now(super::write::apply(&mut wtx, &batch, chunk))?;
-                let written = wtx.into_written();
+                let applied = run_now(super::write::apply(
+                    &mut write::SqliteTx::new(&tx),
+                    &batch,
+                    chunk,
+                ))?;
                 tx.commit()?;
-                cache
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .committed(written);
                 if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
                     c.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))?;
                 }
@@ -741,11 +724,10 @@ mod tests {
         store.close().await;
     }
 
-    /// The event writer uses a visit it decoded earlier only while the stored row is the
-    /// version it wrote: a visit written since by another process on the same file (here a
-    /// second store) is read from its row, and the writer's next write builds on it.
+    /// Two processes writing one file (the server and a command-line seed, say) build on
+    /// each other's visits: each write reads the visit as the other left it.
     #[tokio::test]
-    async fn the_writer_reads_a_visit_written_elsewhere_from_its_row() {
+    async fn two_stores_on_one_file_build_on_each_others_visits() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("two.db");
         let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");

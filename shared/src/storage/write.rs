@@ -149,8 +149,7 @@ pub(crate) trait WriteTx {
     ) -> Result<Vec<Session>, Self::Error>;
 
     /// Writes each session whole, keyed by (profile, key), creating it when absent.
-    /// Owned: an engine may keep them (the embedded engine's writer caches them decoded).
-    async fn put_sessions(&mut self, sessions: Vec<Session>) -> Result<(), Self::Error>;
+    async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error>;
 
     /// Removes every session of `profile`.
     async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error>;
@@ -170,6 +169,16 @@ pub(crate) trait WriteTx {
 
     /// Adds each first mark: creates it, or keeps the earlier of the stored one and this.
     async fn mark_firsts(&mut self, firsts: &[FirstMark]) -> Result<(), Self::Error>;
+
+    /// Adds a batch's retention day marks ([`WriteTx::mark_days`]) and the first marks
+    /// they imply ([`retention::firsts_of`]). An engine may leave out the first mark of a
+    /// day mark whose stored row already began at or before the offered first instant:
+    /// every day mark is written with its first mark, so the stored first mark is no
+    /// later than that row's first instant and would not move.
+    async fn add_marks(&mut self, days: &[DayMark]) -> Result<(), Self::Error> {
+        self.mark_days(days).await?;
+        self.mark_firsts(&retention::firsts_of(days)).await
+    }
 
     /// Every retention day mark of `profile`.
     async fn day_marks(&mut self, profile: &str) -> Result<Vec<DayMark>, Self::Error>;
@@ -266,10 +275,9 @@ pub(crate) async fn apply<T: WriteTx>(
     if !accepted.is_empty() {
         traits_dropped += apply_rollups(tx, &RollupDelta::of(&accepted)).await?;
         apply_sessions(tx, &accepted).await?;
-        let (days, firsts) = retention::marks_of(&accepted);
+        let days = retention::day_marks_of(&accepted);
         if !days.is_empty() {
-            tx.mark_days(&days).await?;
-            tx.mark_firsts(&firsts).await?;
+            tx.add_marks(&days).await?;
         }
     }
     Ok(Applied {
@@ -419,7 +427,7 @@ async fn merge_sessions<T: WriteTx>(tx: &mut T, link: &NewLink) -> Result<(), T:
         })
         .collect();
     tx.delete_sessions(&link.from).await?;
-    tx.put_sessions(merged).await
+    tx.put_sessions(&merged).await
 }
 
 /// Folds newly stored events (bots left out) into their persons' sessions, and records
@@ -570,7 +578,7 @@ async fn apply_sessions<T: WriteTx>(
     }
     if !sessions.is_empty() {
         let all: Vec<Session> = sessions.into_values().collect();
-        tx.put_sessions(all).await?;
+        tx.put_sessions(&all).await?;
     }
     Ok(())
 }

@@ -648,7 +648,7 @@ impl WriteTx for MongoTx<'_> {
             .collect()
     }
 
-    async fn put_sessions(&mut self, sessions: Vec<Session>) -> Result<(), Self::Error> {
+    async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
         let marker = marker_now();
         let statements = sessions
             .iter()

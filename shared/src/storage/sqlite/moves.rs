@@ -15,18 +15,10 @@ use crate::storage::moves::{self, MoveStep, MoveStore};
 impl MoveStore for SqliteStore {
     async fn move_chunk(&self) -> Result<MoveStep, StoreError> {
         let chunk = self.merge_move_chunk;
-        let cache = self.visit_cache.clone();
         self.with_writer(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            // Through the writer's visit cache: a move that deletes visits empties it.
-            let mut wtx = SqliteTx::with_visit_cache(&tx, cache.clone());
-            let step = run_now(moves::move_chunk(&mut wtx, chunk))?;
-            let written = wtx.into_written();
+            let step = run_now(moves::move_chunk(&mut SqliteTx::new(&tx), chunk))?;
             tx.commit()?;
-            cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .committed(written);
             Ok(step)
         })
         .await

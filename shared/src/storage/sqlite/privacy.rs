@@ -70,12 +70,8 @@ impl PrivacyStore for SqliteStore {
         limit: usize,
     ) -> Result<u64, StoreError> {
         let (job_id, ids, pseudonym) = (job_id.to_owned(), ids.to_vec(), pseudonym.to_owned());
-        let cache = self.visit_cache.clone();
         self.with_writer(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if kind == RowKind::Visits {
-                SqliteStore::forget_cached_visits(&cache);
-            }
             let mut removed = 0;
             for chunk in ids.chunks(IDS_PER_STATEMENT) {
                 if removed >= limit {

@@ -85,10 +85,8 @@ impl PurgeStore for SqliteStore {
                  SELECT profile_id, key FROM visits
                  WHERE start_ms < ?1 AND end_ms < ?1 ORDER BY start_ms, profile_id, key LIMIT ?2)";
         let cutoff = ms(before);
-        let cache = self.visit_cache.clone();
         self.with_writer(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            SqliteStore::forget_cached_visits(&cache);
             super::record_visits_gone(&tx, OLDEST, params![cutoff, limit_of(limit)])?;
             let n = tx.execute(
                 &format!("DELETE FROM visits WHERE {OLDEST}"),

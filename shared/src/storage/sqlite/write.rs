@@ -3,12 +3,10 @@
 //! and write rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension as _, Transaction, params};
 
-use super::visit_cache::{VisitCache, Written};
 use super::{day, from_ms, json_map, json_text, json_value, ms, parse_day, to_json};
 use crate::commerce::Order;
 use crate::event::Event;
@@ -27,16 +25,6 @@ pub(super) struct SqliteTx<'a> {
     /// which depend on nothing else ([`crate::people::search_terms`]), instead of deleting
     /// and inserting them again.
     traits_read: HashMap<String, Option<String>>,
-    /// The event writer's decoded visits ([`VisitCache`]); none for other writers, whose
-    /// visit writes make the cache's entries stale through their row versions.
-    visit_cache: Option<Arc<Mutex<VisitCache>>>,
-    /// The visits this transaction wrote, for the cache once it commits
-    /// ([`Self::into_written`]).
-    written: Vec<Written>,
-    /// The row version (`rowid`, `updated_ms`) of each visit read or written in this
-    /// transaction, by (profile, key): the version a write gives a visit follows from it
-    /// (see [`WriteTx::put_sessions`] here), so no statement has to return it.
-    versions: HashMap<(String, String), (i64, i64)>,
 }
 
 impl<'a> SqliteTx<'a> {
@@ -44,44 +32,28 @@ impl<'a> SqliteTx<'a> {
         Self {
             tx,
             traits_read: HashMap::new(),
-            visit_cache: None,
-            written: Vec::new(),
-            versions: HashMap::new(),
         }
     }
+}
 
-    /// A transaction of the event writer, reading visits through `cache`.
-    pub fn with_visit_cache(tx: &'a Transaction<'a>, cache: Arc<Mutex<VisitCache>>) -> Self {
-        Self {
-            visit_cache: Some(cache),
-            ..Self::new(tx)
+impl SqliteTx<'_> {
+    /// [`WriteTx::mark_days`] for any sequence of marks.
+    fn put_day_marks<'m>(
+        &self,
+        marks: impl IntoIterator<Item = &'m DayMark>,
+    ) -> rusqlite::Result<()> {
+        let mut put = self.tx.prepare_cached(
+            "INSERT INTO retention_days (profile_id, kind, day, first_at, last_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (profile_id, kind, day) DO UPDATE SET
+                first_at = min(first_at, excluded.first_at),
+                last_at = max(last_at, excluded.last_at)
+             WHERE excluded.first_at < first_at OR excluded.last_at > last_at",
+        )?;
+        for m in marks {
+            put.execute(params![m.profile, m.kind, m.day, ms(m.first), ms(m.last)])?;
         }
-    }
-
-    /// The visits written, each with its row version, for [`VisitCache::committed`].
-    pub fn into_written(self) -> Vec<Written> {
-        self.written
-    }
-
-    /// The visit of a `visits` row (`key, rowid, updated_ms, body`): from the cache when it
-    /// holds this version of the row, decoded otherwise. Notes the row's version.
-    fn visit_of(
-        cache: Option<&mut VisitCache>,
-        versions: &mut HashMap<(String, String), (i64, i64)>,
-        profile: &str,
-        r: &rusqlite::Row<'_>,
-    ) -> rusqlite::Result<Session> {
-        let (rowid, updated) = (r.get(1)?, r.get(2)?);
-        let cached = match cache {
-            Some(cache) => cache.take(profile, r.get_ref(0)?.as_str()?, rowid, updated),
-            None => None,
-        };
-        let s = match cached {
-            Some(s) => s,
-            None => json_value::<Session>(r.get(3)?)?,
-        };
-        versions.insert((s.profile_id.clone(), s.key.clone()), (rowid, updated));
-        Ok(s)
+        Ok(())
     }
 }
 
@@ -393,38 +365,36 @@ impl WriteTx for SqliteTx<'_> {
         keys: &[&str],
     ) -> Result<Vec<Session>, Self::Error> {
         let mut found: BTreeMap<String, Session> = BTreeMap::new();
-        let cache = self.visit_cache.clone();
-        let mut cache = cache
-            .as_ref()
-            .map(|c| c.lock().unwrap_or_else(PoisonError::into_inner));
         if let Some((from, to)) = window {
             let mut read = self.tx.prepare_cached(
-                "SELECT key, rowid, updated_ms, body FROM visits
-                 WHERE profile_id = ?1 AND end_ms >= ?2 AND start_ms <= ?3",
+                "SELECT body FROM visits WHERE profile_id = ?1 AND end_ms >= ?2 AND start_ms <= ?3",
             )?;
-            let mut rows = read.query(params![profile, ms(from), ms(to)])?;
-            while let Some(r) = rows.next()? {
-                let s = Self::visit_of(cache.as_deref_mut(), &mut self.versions, profile, r)?;
+            let rows = read.query_map(params![profile, ms(from), ms(to)], |r| {
+                json_value::<Session>(r.get(0)?)
+            })?;
+            for s in rows {
+                let s = s?;
                 found.insert(s.key.clone(), s);
             }
         }
-        let mut by_key = self.tx.prepare_cached(
-            "SELECT key, rowid, updated_ms, body FROM visits WHERE profile_id = ?1 AND key = ?2",
-        )?;
+        let mut by_key = self
+            .tx
+            .prepare_cached("SELECT body FROM visits WHERE profile_id = ?1 AND key = ?2")?;
         for key in keys {
             if found.contains_key(*key) {
                 continue;
             }
-            let mut rows = by_key.query(params![profile, key])?;
-            if let Some(r) = rows.next()? {
-                let s = Self::visit_of(cache.as_deref_mut(), &mut self.versions, profile, r)?;
+            if let Some(s) = by_key
+                .query_row(params![profile, key], |r| json_value::<Session>(r.get(0)?))
+                .optional()?
+            {
                 found.insert(s.key.clone(), s);
             }
         }
         Ok(found.into_values().collect())
     }
 
-    async fn put_sessions(&mut self, sessions: Vec<Session>) -> Result<(), Self::Error> {
+    async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
         let mut put = self.tx.prepare_cached(
             "INSERT INTO visits (profile_id, key, start_ms, end_ms, body, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -434,58 +404,22 @@ impl WriteTx for SqliteTx<'_> {
         )?;
         // Every write of a visit moves its marker on, even two in one millisecond or after
         // a clock step back: the feed leaves out the visits a reader holds at their marker
-        // (`KnownVisits`), and the writer's cache knows its entries by it.
+        // (`KnownVisits`).
         let marker = marker_now();
         for s in sessions {
-            let before = self.tx.last_insert_rowid();
-            let body = to_json(&s)?;
             put.execute(params![
                 s.profile_id,
                 s.key,
                 ms(s.start),
                 ms(s.end),
-                body,
+                to_json(s)?,
                 marker
             ])?;
-            // The version the statement gave the row, without asking for it (`RETURNING`
-            // makes every statement keep a journal of its own): a visit read in this
-            // transaction was updated in place from the version read; a new row moves the
-            // last inserted rowid (an update leaves it alone). A visit neither read nor
-            // inserted here (an update of a row this transaction did not read) gets no
-            // version and stays out of the cache.
-            let id = (s.profile_id.clone(), s.key.clone());
-            let version = match self.versions.get(&id) {
-                Some(&(rowid, updated)) => Some((rowid, marker.max(updated + 1))),
-                None => {
-                    let after = self.tx.last_insert_rowid();
-                    (after != before).then_some((after, marker))
-                }
-            };
-            match version {
-                Some((rowid, updated)) => {
-                    self.versions.insert(id, (rowid, updated));
-                    if self.visit_cache.is_some() {
-                        self.written.push(Written {
-                            rowid,
-                            updated,
-                            session: s,
-                        });
-                    }
-                }
-                None => {
-                    self.versions.remove(&id);
-                }
-            }
         }
         Ok(())
     }
 
     async fn delete_sessions(&mut self, profile: &str) -> Result<(), Self::Error> {
-        if let Some(cache) = &self.visit_cache {
-            cache.lock().unwrap_or_else(PoisonError::into_inner).clear();
-            self.written.retain(|w| w.session.profile_id != profile);
-        }
-        self.versions.retain(|(p, _), _| p != profile);
         super::record_visits_gone(self.tx, "profile_id = ?1", [profile])?;
         self.tx
             .execute("DELETE FROM visits WHERE profile_id = ?1", [profile])?;
@@ -538,18 +472,31 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn mark_days(&mut self, marks: &[DayMark]) -> Result<(), Self::Error> {
-        let mut put = self.tx.prepare_cached(
-            "INSERT INTO retention_days (profile_id, kind, day, first_at, last_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (profile_id, kind, day) DO UPDATE SET
-                first_at = min(first_at, excluded.first_at),
-                last_at = max(last_at, excluded.last_at)
-             WHERE excluded.first_at < first_at OR excluded.last_at > last_at",
+        self.put_day_marks(marks)
+    }
+
+    async fn add_marks(&mut self, days: &[DayMark]) -> Result<(), Self::Error> {
+        // Most marks extend a day the person was already active on, later in that day:
+        // one update then does it, and the first mark cannot move (see the trait). The
+        // rest (a new day, or an earlier instant than stored) take the upsert and their
+        // first marks.
+        let mut later = self.tx.prepare_cached(
+            "UPDATE retention_days SET last_at = max(last_at, ?4)
+             WHERE profile_id = ?1 AND kind = ?2 AND day = ?3 AND first_at <= ?5",
         )?;
-        for m in marks {
-            put.execute(params![m.profile, m.kind, m.day, ms(m.first), ms(m.last)])?;
+        let mut rest: Vec<&DayMark> = Vec::new();
+        for m in days {
+            let done = later.execute(params![m.profile, m.kind, m.day, ms(m.last), ms(m.first)])?;
+            if done == 0 {
+                rest.push(m);
+            }
         }
-        Ok(())
+        if rest.is_empty() {
+            return Ok(());
+        }
+        self.put_day_marks(rest.iter().copied())?;
+        self.mark_firsts(&crate::storage::retention::firsts_of(rest))
+            .await
     }
 
     async fn mark_firsts(&mut self, firsts: &[FirstMark]) -> Result<(), Self::Error> {
