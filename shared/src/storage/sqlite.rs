@@ -681,6 +681,30 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(ms).expect("time")
+    }
+
+    /// A page view of person `u-1` in session `s-1` at `ms`.
+    fn event(id: &str, ms: i64) -> crate::event::Event {
+        crate::event::Event {
+            event_id: id.into(),
+            user_id: Some("u-1".into()),
+            anonymous_id: None,
+            session_id: Some("s-1".into()),
+            event_type: EventType::parse("page_view").expect("type"),
+            properties: Map::new(),
+            context: Map::new(),
+            traits: None,
+            occurred_at: at(ms),
+            sent_at: None,
+            received_at: at(ms),
+            timestamp_clamped: false,
+            derived: None,
+            source: None,
+        }
+    }
+
     /// A database made before the users' search terms existed gets them for the profiles
     /// it already holds when the migration runs.
     #[tokio::test]
@@ -730,23 +754,6 @@ mod tests {
     async fn two_stores_on_one_file_build_on_each_others_visits() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("two.db");
-        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");
-        let event = |id: &str, ms: i64| crate::event::Event {
-            event_id: id.into(),
-            user_id: Some("u-1".into()),
-            anonymous_id: None,
-            session_id: Some("s-1".into()),
-            event_type: EventType::parse("page_view").expect("type"),
-            properties: Map::new(),
-            context: Map::new(),
-            traits: None,
-            occurred_at: at(ms),
-            sent_at: None,
-            received_at: at(ms),
-            timestamp_clamped: false,
-            derived: None,
-            source: None,
-        };
         let one = SqliteStore::open_file(&path, 2, SqliteSynchronous::Normal)
             .await
             .expect("open");
@@ -786,23 +793,6 @@ mod tests {
     async fn the_visits_rowid_migration_keeps_every_visit() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("old.db");
-        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");
-        let event = |id: &str, ms: i64| crate::event::Event {
-            event_id: id.into(),
-            user_id: Some("u-1".into()),
-            anonymous_id: None,
-            session_id: Some("s-1".into()),
-            event_type: EventType::parse("page_view").expect("type"),
-            properties: Map::new(),
-            context: Map::new(),
-            traits: None,
-            occurred_at: at(ms),
-            sent_at: None,
-            received_at: at(ms),
-            timestamp_clamped: false,
-            derived: None,
-            source: None,
-        };
         let old = crate::session::Session::begin("u-1", "s-1".into(), &event("e1", 1_000));
         {
             let mut c = Connection::open(&path).expect("open");
@@ -854,7 +844,6 @@ mod tests {
         use crate::commerce::{Currency, Money, Order, OrderAmount};
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("old.db");
-        let at = |ms: i64| DateTime::from_timestamp_millis(ms).expect("time");
         let eur = Currency::parse("EUR").expect("EUR");
         let order = Order {
             order_id: "o-1".into(),

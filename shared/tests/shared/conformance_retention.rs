@@ -59,6 +59,19 @@ async fn matrix(
     )
 }
 
+/// The cohorts by first `kind` (`""`: any event) begun in `[from, to)`, with all their
+/// activity of any kind.
+fn cohorts_of(kind: &str, from: i64, to: i64) -> shared::storage::RetentionQuery {
+    shared::storage::RetentionQuery {
+        cohort_kind: kind.to_owned(),
+        from: at(from),
+        to: at(to),
+        returning_kind: String::new(),
+        from_day: 0,
+        to_day: i64::MAX,
+    }
+}
+
 fn table(m: &Matrix) -> Vec<(String, u64, Vec<u64>)> {
     m.cohorts
         .iter()
@@ -153,14 +166,7 @@ pub async fn retention_cohorts_follow_first_events_and_merged_people(store: Arc<
     );
 
     let rows = store
-        .retention_rows(&shared::storage::RetentionQuery {
-            cohort_kind: String::new(),
-            from: at(DAY0),
-            to: at(DAY0 + 3 * DAY),
-            returning_kind: String::new(),
-            from_day: 0,
-            to_day: i64::MAX,
-        })
+        .retention_rows(&cohorts_of("", DAY0, DAY0 + 3 * DAY))
         .await
         .expect("rows");
     let mut people: Vec<&str> = rows.members.iter().map(|m| m.profile.as_str()).collect();
@@ -295,14 +301,7 @@ pub async fn the_first_instant_follows_earlier_late_events_only(store: Arc<dyn S
         let kind = kind.to_owned();
         async move {
             let members = store
-                .retention_members(&shared::storage::RetentionQuery {
-                    cohort_kind: kind,
-                    from: at(DAY0 - 10 * DAY),
-                    to: at(DAY0 + 10 * DAY),
-                    returning_kind: String::new(),
-                    from_day: 0,
-                    to_day: i64::MAX,
-                })
+                .retention_members(&cohorts_of(&kind, DAY0 - 10 * DAY, DAY0 + 10 * DAY))
                 .await
                 .expect("members");
             let found: Vec<(String, i64)> = members
