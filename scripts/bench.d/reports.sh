@@ -56,6 +56,7 @@ countries|/v1/reports/breakdown?dimension=country&metrics=$panel&limit=10
 devices|/v1/reports/breakdown?dimension=device&metrics=$panel&limit=10
 commerce cards|/v1/reports/breakdown?dimension=channel&metrics=$commerce&limit=1
 commerce trend|/v1/reports/timeseries?metrics=revenue&interval=day&compare=previous
+products|/v1/reports/breakdown?dimension=product&metrics=visitors,sessions&limit=10
 EOT
 done
 # Attribution (30 days of orders; touches from the 30 days before them too).

@@ -561,15 +561,21 @@ pub fn local_midnight(tz: Tz, d: NaiveDate) -> DateTime<Utc> {
 /// ids for the store path, a set of codes for the index (`index::Distinct`).
 pub trait People<K>: Default {
     fn insert(&mut self, who: K);
+    /// Adds everyone in `other`.
+    fn union(&mut self, other: &Self);
     /// How many there are.
     fn size(&self) -> usize;
     /// How many of them `keep` keeps.
     fn count(&self, keep: impl FnMut(&K) -> bool) -> usize;
 }
 
-impl<K: Hash + Eq> People<K> for HashSet<K> {
+impl<K: Hash + Eq + Clone> People<K> for HashSet<K> {
     fn insert(&mut self, who: K) {
         HashSet::insert(self, who);
+    }
+
+    fn union(&mut self, other: &Self) {
+        self.extend(other.iter().cloned());
     }
 
     fn size(&self) -> usize {
@@ -656,6 +662,33 @@ impl<K: Copy, P: People<K>> Tally<K, P> {
             for (c, m) in *map {
                 *self.revenue.entry(*c).or_default() += m;
             }
+        }
+    }
+}
+
+impl<K, P: People<K>> Tally<K, P> {
+    /// Adds revenue (minor units) of a visit added with [`Tally::add_visit`] without it.
+    pub fn add_revenue(&mut self, currency: Currency, minor: i64) {
+        *self.revenue.entry(currency).or_default() += minor;
+    }
+
+    /// Adds the visits of another tally (none of them already in this one): its people
+    /// count once each here.
+    pub fn absorb(&mut self, other: &Self) {
+        self.visitors.union(&other.visitors);
+        self.buyers.union(&other.buyers);
+        self.sessions += other.sessions;
+        self.pageviews += other.pageviews;
+        self.bounces += other.bounces;
+        self.seconds += other.seconds;
+        self.events += other.events;
+        self.orders += other.orders;
+        self.converted += other.converted;
+        self.carts += other.carts;
+        self.quantity += other.quantity;
+        self.product_views += other.product_views;
+        for (c, m) in &other.revenue {
+            self.add_revenue(*c, *m);
         }
     }
 }

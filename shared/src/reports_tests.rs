@@ -38,6 +38,7 @@ fn visit(
         } else {
             BTreeMap::new()
         },
+        first_order: (revenue > 0).then_some(start),
         pages: [("/".to_owned(), pageviews)].into_iter().collect(),
         types: [("page_view".to_owned(), pageviews)].into_iter().collect(),
         products: BTreeMap::new(),

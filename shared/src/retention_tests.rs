@@ -52,6 +52,7 @@ fn session(profile: &str, at: &str) -> Session {
         add_to_carts: 0,
         orders: 0,
         revenue: BTreeMap::new(),
+        first_order: None,
         pages: BTreeMap::new(),
         types: BTreeMap::new(),
         products: BTreeMap::new(),

@@ -122,6 +122,11 @@ pub struct Session {
     pub orders: u64,
     /// Revenue of the session's orders per currency, minor units, less refunds.
     pub revenue: BTreeMap<Currency, i64>,
+    /// When the earliest of its orders was placed, so a reader tells new buyers from
+    /// returning ones without the orders store. Absent on a session without orders, and on
+    /// one holding orders recorded before this was kept (see [`Session::first_order_known`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_order: Option<DateTime<Utc>>,
     /// Page views per page (path): what the `page` dimension reads.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pages: BTreeMap<String, u64>,
@@ -224,6 +229,7 @@ impl Session {
             add_to_carts: 0,
             orders: 0,
             revenue: BTreeMap::new(),
+            first_order: None,
             pages: BTreeMap::new(),
             types: BTreeMap::new(),
             products: BTreeMap::new(),
@@ -286,11 +292,16 @@ impl Session {
     /// Adds an order placed in this session (first time its id is seen), and its lines to
     /// the products: each product counts the order once, its units and its lines' price ×
     /// quantity (a line without a price adds no revenue).
-    pub fn add_order(&mut self, commerce: &Commerce) {
+    /// Adds an order placed at `at` (its event's time).
+    pub fn add_order(&mut self, commerce: &Commerce, at: DateTime<Utc>) {
         match commerce {
             Commerce::Order {
                 revenue, products, ..
             } => {
+                // Unknown stays unknown: the orders before it had no time kept.
+                self.first_order = self
+                    .first_order_known()
+                    .map(|earlier| earlier.map_or(at, |t| t.min(at)));
                 self.orders += 1;
                 *self.revenue.entry(revenue.currency).or_default() += revenue.minor;
                 let mut seen: Vec<&str> = Vec::with_capacity(products.len());
@@ -331,11 +342,25 @@ impl Session {
         self.orders > 0
     }
 
+    /// Its first order: `Some(None)` without orders, `None` when it holds orders recorded
+    /// before sessions kept their first order (only the orders store knows when then).
+    pub fn first_order_known(&self) -> Option<Option<DateTime<Utc>>> {
+        match (self.orders, self.first_order) {
+            (0, _) => Some(None),
+            (_, Some(t)) => Some(Some(t)),
+            (_, None) => None,
+        }
+    }
+
     /// Combines two sessions with one key: `other` (an earlier id's session) moves into
     /// `self` (the person's), which keeps its person. The earlier-starting one gives the
     /// start and the attribution.
     pub fn merge(self, other: Session) -> Session {
         let person = self.profile_id.clone();
+        let first_order = match (self.first_order_known(), other.first_order_known()) {
+            (Some(a), Some(b)) => a.into_iter().chain(b).min(),
+            _ => None,
+        };
         let (mut first, second) = if other.start < self.start {
             (other, self)
         } else {
@@ -370,6 +395,7 @@ impl Session {
         let delta = (second.start - first.start).num_milliseconds();
         first.trail.merge(second.trail, delta);
         first.profile_id = person;
+        first.first_order = first_order;
         first
     }
 }

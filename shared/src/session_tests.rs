@@ -129,14 +129,17 @@ fn merging_two_sessions_of_one_key_adds_them_up() {
         &[&ev("b", "page_view", 5, Some("s"), Some("/thanks"))],
         Vec::new(),
     );
-    user[0].add_order(&Commerce::Order {
-        order_id: "o".into(),
-        revenue: Money {
-            minor: 5000,
-            currency: eur,
+    user[0].add_order(
+        &Commerce::Order {
+            order_id: "o".into(),
+            revenue: Money {
+                minor: 5000,
+                currency: eur,
+            },
+            products: vec![],
         },
-        products: vec![],
-    });
+        at(5),
+    );
     let merged = user.remove(0).merge(anon.remove(0));
     assert_eq!(merged.profile_id, "u1", "the person keeps the session");
     assert_eq!(
@@ -150,6 +153,71 @@ fn merging_two_sessions_of_one_key_adds_them_up() {
     );
     assert_eq!(merged.revenue[&eur], 5000);
     assert!(merged.converted());
+    assert_eq!(merged.first_order, Some(at(5)));
+}
+
+#[test]
+fn a_session_keeps_its_first_order_unless_it_holds_orders_from_before_it_was_kept() {
+    let eur = Currency::parse("EUR").expect("valid in this test");
+    let order = Commerce::Order {
+        order_id: "o".into(),
+        revenue: Money {
+            minor: 100,
+            currency: eur,
+        },
+        products: vec![],
+    };
+    let session = |id: &str, min: i64| {
+        let (mut s, _) = fold(
+            id,
+            &[&ev(id, "page_view", min, Some("s"), Some("/"))],
+            Vec::new(),
+        );
+        s.remove(0)
+    };
+    let mut a = session("a", 0);
+    assert_eq!(a.first_order_known(), Some(None), "no orders");
+    a.add_order(&order, at(9));
+    a.add_order(&order, at(4));
+    a.add_order(&order, at(7));
+    assert_eq!(
+        a.first_order,
+        Some(at(4)),
+        "the earliest, whatever the order"
+    );
+
+    let mut b = session("b", 1);
+    b.add_order(&order, at(3));
+    assert_eq!(
+        a.clone().merge(b.clone()).first_order,
+        Some(at(3)),
+        "the earlier of two sessions' first orders"
+    );
+    assert_eq!(
+        a.clone().merge(session("c", 2)).first_order,
+        Some(at(4)),
+        "a session without orders changes nothing"
+    );
+
+    // Stored before sessions kept it: orders, no first order. Nothing added to it or
+    // merged with it can say when its first order was.
+    let mut old = session("d", 2);
+    old.orders = 1;
+    assert_eq!(old.first_order_known(), None);
+    assert_eq!(a.clone().merge(old.clone()).first_order_known(), None);
+    old.add_order(&order, at(1));
+    assert_eq!((old.orders, old.first_order_known()), (2, None));
+
+    // It reads back from what the stores keep, and bodies without it still read.
+    let json = serde_json::to_value(&a).expect("encodes");
+    assert_eq!(json["firstOrder"], json!(at(4)));
+    let mut body = json.clone();
+    body.as_object_mut()
+        .expect("an object")
+        .remove("firstOrder");
+    let read: Session = serde_json::from_value(body).expect("decodes");
+    assert_eq!(read.first_order, None);
+    assert_eq!(serde_json::from_value::<Session>(json).expect("decodes"), a);
 }
 
 #[test]

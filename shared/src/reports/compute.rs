@@ -81,7 +81,7 @@ pub async fn breakdown(
     if let Some(ix) = index.filter(|ix| ix.covers(start)) {
         // Read your writes: what the store holds now, from this instance or another.
         ix.refresh(store).await?;
-        let first = if wants_first_orders(ask.metrics) {
+        let first = if wants_first_orders(ask.metrics) && !ix.first_orders(store).await? {
             first_orders(store, end).await?
         } else {
             HashMap::new()
@@ -106,7 +106,7 @@ pub async fn series(
     let (start, end) = ask.range.bounds();
     if let Some(ix) = index.filter(|ix| ix.covers(start)) {
         ix.refresh(store).await?;
-        let first = if wants_first_orders(ask.metrics) {
+        let first = if wants_first_orders(ask.metrics) && !ix.first_orders(store).await? {
             first_orders(store, end).await?
         } else {
             HashMap::new()

@@ -515,7 +515,7 @@ async fn apply_sessions<T: WriteTx>(
                         products: products.clone(),
                     };
                     if let Some(s) = sessions.get_mut(&(person.to_owned(), key.clone())) {
-                        s.add_order(&c);
+                        s.add_order(&c, e.occurred_at);
                     }
                     known.insert(
                         order_id.clone(),

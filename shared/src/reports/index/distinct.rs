@@ -63,6 +63,34 @@ impl People<u32> for Distinct {
         }
     }
 
+    fn union(&mut self, other: &Self) {
+        match other {
+            Distinct::Few(codes) => {
+                for c in codes {
+                    self.insert(*c);
+                }
+            }
+            Distinct::Many { bits, .. } => {
+                if let Distinct::Few(codes) = self {
+                    let (mut mine, mut len) = (Vec::new(), 0);
+                    for c in codes.iter() {
+                        Distinct::set(&mut mine, &mut len, *c);
+                    }
+                    *self = Distinct::Many { bits: mine, len };
+                }
+                if let Distinct::Many { bits: mine, len } = self {
+                    if mine.len() < bits.len() {
+                        mine.resize(bits.len(), 0);
+                    }
+                    for (m, o) in mine.iter_mut().zip(bits) {
+                        *m |= *o;
+                    }
+                    *len = mine.iter().map(|w| w.count_ones() as usize).sum();
+                }
+            }
+        }
+    }
+
     fn size(&self) -> usize {
         match self {
             Distinct::Few(codes) => Distinct::unique(codes).len(),
@@ -113,5 +141,40 @@ mod tests {
         assert_eq!(many.size(), 1500);
         assert_eq!(many.count(|c| *c % 2 == 0), 750);
         assert_eq!(many.count(|c| *c == 1499 * 7), 1);
+    }
+
+    #[test]
+    fn a_union_counts_each_code_once_whatever_the_two_forms() {
+        let few = |codes: &[u32]| {
+            let mut d = Distinct::default();
+            for c in codes {
+                d.insert(*c);
+            }
+            d
+        };
+        let many = |from: u32| {
+            let mut d = Distinct::default();
+            for c in from..from + FEW as u32 {
+                d.insert(c);
+            }
+            assert!(matches!(d, Distinct::Many { .. }));
+            d
+        };
+        let mut a = few(&[1, 2, 2]);
+        a.union(&few(&[2, 3]));
+        assert_eq!(a.size(), 3);
+
+        let mut a = few(&[1, 5000]);
+        a.union(&many(0));
+        assert_eq!(a.size(), FEW + 1, "1 was in both, 5000 in the list only");
+
+        let mut a = many(100);
+        a.union(&few(&[0, 100, 99_999]));
+        assert_eq!(a.size(), FEW + 2);
+
+        let mut a = many(0);
+        a.union(&many(FEW as u32 / 2));
+        assert_eq!(a.size(), FEW + FEW / 2);
+        assert_eq!(a.count(|c| *c >= FEW as u32), FEW / 2);
     }
 }

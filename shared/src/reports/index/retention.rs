@@ -101,11 +101,11 @@ impl VisitIndex {
             let filters = d.resolve(filters);
             let member = d.members_by_code(people);
             let mut visited = Active::new(people.len(), periods.len());
-            for r in d.select(bounds, &filters, None) {
-                let Some(m) = member.get(r.who as usize).copied().flatten() else {
+            for v in d.select(bounds, &filters, None) {
+                let Some(m) = member.get(v.hot.who as usize).copied().flatten() else {
                     continue;
                 };
-                if let Some(j) = periods.at(r.start_ms) {
+                if let Some(j) = periods.at(v.hot.start_ms) {
                     visited.set(m, j);
                 }
             }
