@@ -411,9 +411,6 @@ impl Coded for Seen<'_> {
 struct Data {
     /// Visits that start at or after this are all here.
     from_ms: i64,
-    /// When the last look at the store began (the markers' clock): every visit written
-    /// at least `reports.index_overlap_ms` before it was committed by then, and seen.
-    looked_ms: i64,
     people: Interner,
     values: Interner,
     none: u32,
@@ -428,18 +425,28 @@ struct Data {
     /// Each person's first order, once a report asked for them
     /// ([`VisitIndex::first_orders`]).
     first_orders: Option<FirstOrderTimes>,
+}
+
+/// What the looks at the store keep from one to the next. Only a look changes it, under
+/// [`VisitIndex::refreshing`]; keeping it out of [`Data`] lets a look that finds nothing
+/// new leave the index's lock alone, so it never waits behind a report that is reading
+/// (and, the lock preferring writers, never holds up the reports that come after).
+#[derive(Default)]
+struct Looks {
+    /// When the last look at the store began (the markers' clock): every visit written
+    /// at least `reports.index_overlap_ms` before it was committed by then, and seen.
+    looked_ms: i64,
     /// The visits the last looks put, which the next look's overlap reaches again: the
     /// feed leaves out those still held at the same marker ([`Data::known_since`]).
     recent: Vec<(u32, Box<str>)>,
 }
 
 impl Data {
-    fn new(from_ms: i64, looked_ms: i64) -> Self {
+    fn new(from_ms: i64) -> Self {
         let mut values = Interner::default();
         let none = values.code(NONE);
         Data {
             from_ms,
-            looked_ms,
             people: Interner::default(),
             values,
             none,
@@ -449,14 +456,13 @@ impl Data {
             days: BTreeMap::new(),
             place: Vec::new(),
             first_orders: None,
-            recent: Vec::new(),
         }
     }
 
     /// The recently put visits held at a marker at or after `since`, with that marker.
-    fn known_since(&self, since: i64) -> KnownVisits {
+    fn known_since(&self, recent: &[(u32, Box<str>)], since: i64) -> KnownVisits {
         let mut known = KnownVisits::default();
-        for (who, key) in &self.recent {
+        for (who, key) in recent {
             if let Some(r) = self.held(*who, key)
                 && r.updated_ms >= since
             {
@@ -468,10 +474,9 @@ impl Data {
 
     /// Keeps, once each, the recently put visits still held at a marker at or after
     /// `since` (the next look's start).
-    fn keep_recent(&mut self, since: i64) {
-        let recent = std::mem::take(&mut self.recent);
+    fn keep_recent(&self, recent: &mut Vec<(u32, Box<str>)>, since: i64) {
         let mut seen = std::collections::HashSet::new();
-        self.recent = recent
+        *recent = std::mem::take(recent)
             .into_iter()
             .filter(|(who, key)| {
                 self.held(*who, key).is_some_and(|r| r.updated_ms >= since)
@@ -890,7 +895,7 @@ async fn read_window(
     from: DateTime<Utc>,
     looked: i64,
 ) -> Result<Data, StoreError> {
-    let mut data = Data::new(from.timestamp_millis(), looked);
+    let mut data = Data::new(from.timestamp_millis());
     let last = DateTime::from_timestamp_millis(looked).unwrap_or(from) + Duration::days(1);
     let mut start = from;
     while start < last {
@@ -915,7 +920,9 @@ pub struct VisitIndex {
     days: u32,
     overlap_ms: i64,
     data: RwLock<Option<Data>>,
-    refreshing: tokio::sync::Mutex<()>,
+    /// Held by the one look at the store at a time (a load, a refresh, a read of first
+    /// orders).
+    refreshing: tokio::sync::Mutex<Looks>,
 }
 
 /// What the index holds, for logs and the docs' measurements.
@@ -933,52 +940,80 @@ impl VisitIndex {
             days,
             overlap_ms: i64::try_from(overlap_ms).unwrap_or(i64::MAX),
             data: RwLock::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
+            refreshing: tokio::sync::Mutex::new(Looks::default()),
         }
     }
 
     /// Reads the visits of the last `days` days before `now` from the store.
     pub async fn load(&self, feed: &dyn VisitFeed, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let _one = self.refreshing.lock().await;
+        let mut looks = self.refreshing.lock().await;
         // Whatever is written while the load reads is read again by the next look.
         let looked = marker_now();
         let from = now - Duration::days(i64::from(self.days));
         let data = read_window(feed, from, looked).await?;
         *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
+        *looks = Looks {
+            looked_ms: looked,
+            recent: Vec::new(),
+        };
         Ok(())
     }
 
-    /// Applies what was written and deleted since the last look (less the overlap).
-    /// Does nothing before the load.
+    /// Applies what was written and deleted since the last look (less the overlap), so
+    /// a report sees every write acknowledged before it asked. Does nothing before the
+    /// load. Reports that ask together share a look: one that began after a call arrived
+    /// saw every write acknowledged before it, and spares that call its own.
     pub async fn refresh(&self, feed: &dyn VisitFeed) -> Result<(), StoreError> {
-        self.refresh_at(feed, marker_now()).await
+        let arrived = marker_now();
+        let mut looks = self.refreshing.lock().await;
+        if looks.looked_ms > arrived {
+            return Ok(());
+        }
+        self.look(&mut looks, feed, marker_now()).await
     }
 
-    /// [`VisitIndex::refresh`] as if the markers' clock read `started`. When the last look
-    /// is so old that tombstones it has not read may have been pruned
-    /// ([`TOMBSTONE_KEEP_MS`]), the index reads its whole window again instead.
+    /// [`VisitIndex::refresh`] as if the markers' clock read `started`, whenever the last
+    /// look began.
     pub async fn refresh_at(&self, feed: &dyn VisitFeed, started: i64) -> Result<(), StoreError> {
-        let _one = self.refreshing.lock().await;
-        let Some((looked, from_ms)) = self.read(|d| (d.looked_ms, d.from_ms)) else {
+        let mut looks = self.refreshing.lock().await;
+        self.look(&mut looks, feed, started).await
+    }
+
+    /// One look at the store, begun at `started` on the markers' clock. When the last look
+    /// is so old that tombstones it has not read may have been pruned
+    /// ([`TOMBSTONE_KEEP_MS`]), the index reads its whole window again instead. The index's
+    /// lock is taken for writing only to apply what changed.
+    async fn look(
+        &self,
+        looks: &mut Looks,
+        feed: &dyn VisitFeed,
+        started: i64,
+    ) -> Result<(), StoreError> {
+        let Some(from_ms) = self.read(|d| d.from_ms) else {
             return Ok(());
         };
-        let since = looked.saturating_sub(self.overlap_ms);
+        let since = looks.looked_ms.saturating_sub(self.overlap_ms);
         if started.saturating_sub(since) >= TOMBSTONE_KEEP_MS {
             let from = DateTime::from_timestamp_millis(from_ms)
                 .expect("the window's start was made from a DateTime");
             let data = read_window(feed, from, started).await?;
             *self.data.write().unwrap_or_else(|e| e.into_inner()) = Some(data);
+            *looks = Looks {
+                looked_ms: started,
+                recent: Vec::new(),
+            };
             return Ok(());
         }
         // Tombstones before visits: a visit deleted between the two reads is missing from
         // the second and its tombstone is read next time; one written again after its
         // delete is in the second and wins.
         let gone = feed.visits_gone(since).await?;
-        if let Some(d) = self
-            .data
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
+        if !gone.is_empty()
+            && let Some(d) = self
+                .data
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
         {
             for g in &gone {
                 d.forget(&g.profile_id, &g.key, g.gone_ms);
@@ -989,22 +1024,26 @@ impl VisitIndex {
         // report reading between two pages sees everything its own refresh saw and some
         // later writes, never less. The visits the last looks already put at the marker
         // they still have are left out by the feed.
-        let known = Arc::new(self.read(|d| d.known_since(since)).unwrap_or_default());
+        let known = Arc::new(
+            self.read(|d| d.known_since(&looks.recent, since))
+                .unwrap_or_default(),
+        );
         let mut after = None;
         loop {
             let (page, next) = feed
                 .visits_changed_page(since, after, FEED_PAGE, known.clone())
                 .await?;
-            if let Some(d) = self
-                .data
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_mut()
+            if !page.is_empty()
+                && let Some(d) = self
+                    .data
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_mut()
             {
                 for m in &page {
                     d.put(m);
                     if let Some(who) = d.people.get(&m.visit.profile_id) {
-                        d.recent.push((who, m.visit.key.as_str().into()));
+                        looks.recent.push((who, m.visit.key.as_str().into()));
                     }
                 }
             }
@@ -1013,15 +1052,9 @@ impl VisitIndex {
                 None => break,
             }
         }
-        if let Some(d) = self
-            .data
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-        {
-            d.looked_ms = started;
-            d.keep_recent(started.saturating_sub(self.overlap_ms));
-        }
+        looks.looked_ms = started;
+        let recent = &mut looks.recent;
+        self.read(|d| d.keep_recent(recent, started.saturating_sub(self.overlap_ms)));
         Ok(())
     }
 
@@ -1488,7 +1521,7 @@ mod tests {
 
     #[test]
     fn first_orders_follow_the_visits_put_and_go_stale_on_one_without_its_first_order() {
-        let mut d = Data::new(0, 0);
+        let mut d = Data::new(0);
         d.put(&visit("a", "0", 10));
         assert!(d.first_orders.is_none(), "kept only once asked for");
         d.first_orders = Some(FirstOrderTimes {
@@ -1529,7 +1562,7 @@ mod tests {
 
     #[test]
     fn each_row_is_listed_under_the_day_it_starts_in_through_moves_deletes_and_slides() {
-        let mut d = Data::new(0, 0);
+        let mut d = Data::new(0);
         d.put(&visit("a", "1", DAY_MS + 10));
         check(&d);
         d.put(&visit("a", "2", 2 * DAY_MS - 1));
