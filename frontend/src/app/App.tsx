@@ -1,6 +1,7 @@
-import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
+import { lazy, Suspense, type ComponentType } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import { Loading } from '@/shared/components/States';
+import type { Role } from '@/shared/auth/session';
 import { RequireAuth, RequireRole } from './guards';
 import { Layout, LanguagePicker } from './Layout';
 import { NotFound } from './NotFound';
@@ -8,32 +9,26 @@ import { PageError } from './PageError';
 import { Providers } from './providers';
 
 // Every page is its own chunk, fetched on first visit: the sign-in page does not carry the
-// charts, the admin panel or the import form.
-function named<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K): LazyExoticComponent<ComponentType> {
-  return lazy(() => load().then((m) => ({ default: m[name] })));
+// charts, the admin panel or the import form. The router fetches a page's chunk before it
+// renders the page (on a first load, while the session is checked), so no page waits
+// behind a Suspense boundary: React holds a boundary's fallback for at least 300 ms once it
+// shows, which delayed the overview's report calls by that much on every load.
+function lazyPage<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K, role?: Role) {
+  return async () => {
+    const Page: ComponentType = (await load())[name];
+    return {
+      element: role ? (
+        <RequireRole role={role}>
+          <Page />
+        </RequireRole>
+      ) : (
+        <Page />
+      ),
+    };
+  };
 }
-const AttributionPage = named(() => import('@/features/attribution/components/AttributionPage'), 'AttributionPage');
-const AdminPage = named(() => import('@/features/admin/components/AdminPage'), 'AdminPage');
-const SignInPage = named(() => import('@/features/auth/components/SignInPage'), 'SignInPage');
-const CommercePage = named(() => import('@/features/commerce/components/CommercePage'), 'CommercePage');
-const FunnelsPage = named(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage');
-const LivePage = named(() => import('@/features/live/components/LivePage'), 'LivePage');
-const JobsPage = named(() => import('@/features/jobs/components/JobsPage'), 'JobsPage');
-const SegmentsPage = named(() => import('@/features/segments/components/SegmentsPage'), 'SegmentsPage');
-const RetentionPage = named(() => import('@/features/retention/components/RetentionPage'), 'RetentionPage');
-const OverviewPage = named(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage');
-const TestEventPage = named(() => import('@/features/test-event/components/TestEventPage'), 'TestEventPage');
-const UserPage = named(() => import('@/features/users/components/UserPage'), 'UserPage');
-const UsersPage = named(() => import('@/features/users/components/UsersPage'), 'UsersPage');
 
-/** A lazy page with the loading state shown while its chunk arrives. */
-function page(Page: LazyExoticComponent<ComponentType>) {
-  return (
-    <Suspense fallback={<Loading />}>
-      <Page />
-    </Suspense>
-  );
-}
+const SignInPage = lazy(() => import('@/features/auth/components/SignInPage').then((m) => ({ default: m.SignInPage })));
 
 const router = createBrowserRouter([
   {
@@ -43,7 +38,9 @@ const router = createBrowserRouter([
         <header className="topbar">
           <LanguagePicker />
         </header>
-        {page(SignInPage)}
+        <Suspense fallback={<Loading />}>
+          <SignInPage />
+        </Suspense>
       </>
     ),
     errorElement: <PageError />,
@@ -54,43 +51,20 @@ const router = createBrowserRouter([
         <Layout />
       </RequireAuth>
     ),
+    hydrateFallbackElement: <Loading />,
     children: [
-      { index: true, element: page(OverviewPage), errorElement: <PageError /> },
-      { path: 'commerce', element: page(CommercePage), errorElement: <PageError /> },
-      { path: 'users', element: page(UsersPage), errorElement: <PageError /> },
-      { path: 'users/:userId', element: page(UserPage), errorElement: <PageError /> },
-      { path: 'funnels', element: page(FunnelsPage), errorElement: <PageError /> },
-      { path: 'live', element: page(LivePage), errorElement: <PageError /> },
-      { path: 'retention', element: page(RetentionPage), errorElement: <PageError /> },
-      { path: 'attribution', element: page(AttributionPage), errorElement: <PageError /> },
-      { path: 'segments', element: page(SegmentsPage), errorElement: <PageError /> },
-      {
-        path: 'jobs',
-        errorElement: <PageError />,
-        element: (
-          <RequireRole role="analyst">
-            {page(JobsPage)}
-          </RequireRole>
-        ),
-      },
-      {
-        path: 'test-event',
-        errorElement: <PageError />,
-        element: (
-          <RequireRole role="analyst">
-            {page(TestEventPage)}
-          </RequireRole>
-        ),
-      },
-      {
-        path: 'admin/:tab?',
-        errorElement: <PageError />,
-        element: (
-          <RequireRole role="admin">
-            {page(AdminPage)}
-          </RequireRole>
-        ),
-      },
+      { index: true, lazy: lazyPage(() => import('@/features/overview/components/OverviewPage'), 'OverviewPage'), errorElement: <PageError /> },
+      { path: 'commerce', lazy: lazyPage(() => import('@/features/commerce/components/CommercePage'), 'CommercePage'), errorElement: <PageError /> },
+      { path: 'users', lazy: lazyPage(() => import('@/features/users/components/UsersPage'), 'UsersPage'), errorElement: <PageError /> },
+      { path: 'users/:userId', lazy: lazyPage(() => import('@/features/users/components/UserPage'), 'UserPage'), errorElement: <PageError /> },
+      { path: 'funnels', lazy: lazyPage(() => import('@/features/funnels/components/FunnelsPage'), 'FunnelsPage'), errorElement: <PageError /> },
+      { path: 'live', lazy: lazyPage(() => import('@/features/live/components/LivePage'), 'LivePage'), errorElement: <PageError /> },
+      { path: 'retention', lazy: lazyPage(() => import('@/features/retention/components/RetentionPage'), 'RetentionPage'), errorElement: <PageError /> },
+      { path: 'attribution', lazy: lazyPage(() => import('@/features/attribution/components/AttributionPage'), 'AttributionPage'), errorElement: <PageError /> },
+      { path: 'segments', lazy: lazyPage(() => import('@/features/segments/components/SegmentsPage'), 'SegmentsPage'), errorElement: <PageError /> },
+      { path: 'jobs', lazy: lazyPage(() => import('@/features/jobs/components/JobsPage'), 'JobsPage', 'analyst'), errorElement: <PageError /> },
+      { path: 'test-event', lazy: lazyPage(() => import('@/features/test-event/components/TestEventPage'), 'TestEventPage', 'analyst'), errorElement: <PageError /> },
+      { path: 'admin/:tab?', lazy: lazyPage(() => import('@/features/admin/components/AdminPage'), 'AdminPage', 'admin'), errorElement: <PageError /> },
       { path: '*', element: <NotFound /> },
     ],
   },
