@@ -427,6 +427,33 @@ fn too_deep(field: &str, limits: &IngestSettings) -> Rejection {
     )
 }
 
+/// The one event literal the crate's unit tests start from.
+#[cfg(test)]
+impl Event {
+    /// An event of `kind` at `ms` (since the epoch, received then too) with id `id` and
+    /// nothing else: no ids of a person, properties, context or traits. Tests set what
+    /// they need with struct update syntax.
+    pub(crate) fn bare(id: &str, kind: &str, ms: i64) -> Event {
+        let at = DateTime::from_timestamp_millis(ms).expect("a time in range");
+        Event {
+            event_id: id.into(),
+            user_id: None,
+            anonymous_id: None,
+            session_id: None,
+            event_type: EventType::parse(kind).expect("a valid type"),
+            properties: Map::new(),
+            context: Map::new(),
+            traits: None,
+            occurred_at: at,
+            sent_at: None,
+            received_at: at,
+            timestamp_clamped: false,
+            derived: None,
+            source: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

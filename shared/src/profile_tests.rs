@@ -2,7 +2,6 @@ use chrono::DateTime;
 use serde_json::json;
 
 use super::*;
-use crate::event::EventType;
 
 fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).expect("time")
@@ -10,20 +9,10 @@ fn at(ms: i64) -> DateTime<Utc> {
 
 fn event(kind: &str, ms: i64, traits: Option<Value>) -> Event {
     Event {
-        event_id: format!("e{ms}"),
         user_id: Some("u1".into()),
         anonymous_id: Some("a1".into()),
-        session_id: None,
-        event_type: EventType::parse(kind).expect("type"),
-        properties: Map::new(),
-        context: Map::new(),
         traits: traits.and_then(|t| t.as_object().cloned()),
-        occurred_at: at(ms),
-        sent_at: None,
-        received_at: at(ms),
-        timestamp_clamped: false,
-        derived: None,
-        source: None,
+        ..Event::bare(&format!("e{ms}"), kind, ms)
     }
 }
 

@@ -688,20 +688,9 @@ mod tests {
     /// A page view of person `u-1` in session `s-1` at `ms`.
     fn event(id: &str, ms: i64) -> crate::event::Event {
         crate::event::Event {
-            event_id: id.into(),
             user_id: Some("u-1".into()),
-            anonymous_id: None,
             session_id: Some("s-1".into()),
-            event_type: EventType::parse("page_view").expect("type"),
-            properties: Map::new(),
-            context: Map::new(),
-            traits: None,
-            occurred_at: at(ms),
-            sent_at: None,
-            received_at: at(ms),
-            timestamp_clamped: false,
-            derived: None,
-            source: None,
+            ..crate::event::Event::bare(id, "page_view", ms)
         }
     }
 
@@ -898,20 +887,8 @@ mod tests {
 
         // A refund rewrites the order through the unique order id.
         let mut refund = crate::event::Event {
-            event_id: "e-refund".into(),
-            user_id: Some("u-1".into()),
-            anonymous_id: None,
-            session_id: Some("s-1".into()),
             event_type: EventType::parse("Order Refunded").expect("type"),
-            properties: Map::new(),
-            context: Map::new(),
-            traits: None,
-            occurred_at: at(9_000),
-            sent_at: None,
-            received_at: at(9_000),
-            timestamp_clamped: false,
-            derived: None,
-            source: None,
+            ..event("e-refund", 9_000)
         };
         refund.properties =
             serde_json::json!({"orderId": "o-1", "revenue": "5.50", "currency": "EUR"})

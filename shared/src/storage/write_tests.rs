@@ -1,24 +1,11 @@
 use chrono::DateTime;
 
 use super::*;
-use crate::event::EventType;
 
 fn event(id: &str, anonymous: &str, kind: &str, ms: i64) -> Event {
     Event {
-        event_id: id.into(),
-        user_id: None,
         anonymous_id: Some(anonymous.into()),
-        session_id: None,
-        event_type: EventType::parse(kind).expect("type"),
-        properties: serde_json::Map::new(),
-        context: serde_json::Map::new(),
-        traits: None,
-        occurred_at: DateTime::from_timestamp_millis(ms).expect("time"),
-        sent_at: None,
-        received_at: DateTime::from_timestamp_millis(ms).expect("time"),
-        timestamp_clamped: false,
-        derived: None,
-        source: None,
+        ..Event::bare(id, kind, ms)
     }
 }
 
