@@ -81,12 +81,10 @@ pub async fn breakdown(
     if let Some(ix) = index.filter(|ix| ix.covers(start)) {
         // Read your writes: what the store holds now, from this instance or another.
         ix.refresh(store).await?;
-        let first = if wants_first_orders(ask.metrics) && !ix.first_orders(store).await? {
-            first_orders(store, end).await?
-        } else {
-            HashMap::new()
-        };
-        if let Some(answer) = ix.breakdown(&first, ask, dimension, limit) {
+        if wants_first_orders(ask.metrics) {
+            ix.first_orders(store).await?;
+        }
+        if let Some(answer) = ix.breakdown(ask, dimension, limit) {
             return Ok(answer);
         }
     }
@@ -106,12 +104,10 @@ pub async fn series(
     let (start, end) = ask.range.bounds();
     if let Some(ix) = index.filter(|ix| ix.covers(start)) {
         ix.refresh(store).await?;
-        let first = if wants_first_orders(ask.metrics) && !ix.first_orders(store).await? {
-            first_orders(store, end).await?
-        } else {
-            HashMap::new()
-        };
-        if let Some(answer) = ix.series(&first, ask, interval) {
+        if wants_first_orders(ask.metrics) {
+            ix.first_orders(store).await?;
+        }
+        if let Some(answer) = ix.series(ask, interval) {
             return Ok(answer);
         }
     }

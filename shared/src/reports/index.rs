@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::compute::{
     Ask, BreakdownAnswer, PersonCounts, Probe, SeriesAnswer, Tap, answer_breakdown, answer_series,
-    tap_count,
+    tap_count, wants_first_orders,
 };
 use super::{Dimension, Figures, Filter, FirstOrders, Interval, NONE, Part, Tally, sort_rows};
 use crate::commerce::Currency;
@@ -836,30 +836,23 @@ impl FirstOrderTimes {
     }
 }
 
-/// First orders looked up by a person's code: the index's own when it keeps them, else
-/// those the caller read from the store.
-struct ByCode<'a> {
-    people: &'a Interner,
-    first: &'a HashMap<String, DateTime<Utc>>,
-    own: Option<&'a FirstOrderTimes>,
-}
-
-impl<'a> ByCode<'a> {
-    fn of(d: &'a Data, first: &'a HashMap<String, DateTime<Utc>>) -> Self {
-        ByCode {
-            people: &d.people,
-            first,
-            own: d.first_orders.as_ref(),
-        }
+impl FirstOrders<u32> for FirstOrderTimes {
+    fn first_order(&self, who: &u32) -> Option<DateTime<Utc>> {
+        self.get(*who)
     }
 }
 
-impl FirstOrders<u32> for ByCode<'_> {
-    fn first_order(&self, who: &u32) -> Option<DateTime<Utc>> {
-        match self.own {
-            Some(own) => own.get(*who),
-            None => self.first.get(self.people.name(*who)).copied(),
-        }
+/// The first orders a report of `metrics` reads: the index's own; `None` when it needs
+/// them and the index keeps none yet ([`VisitIndex::first_orders`] makes it keep them).
+fn first_orders_for<'a>(d: &'a Data, metrics: &[super::Metric]) -> Option<&'a FirstOrderTimes> {
+    static NONE: FirstOrderTimes = FirstOrderTimes {
+        ms: Vec::new(),
+        stale: false,
+    };
+    match &d.first_orders {
+        Some(own) => Some(own),
+        None if wants_first_orders(metrics) => None,
+        None => Some(&NONE),
     }
 }
 
@@ -1060,20 +1053,17 @@ impl VisitIndex {
 
     /// Makes the index keep each person's first order ([`FirstOrderTimes`]), read from
     /// the orders store the first time and whenever a visit made them stale: reports of
-    /// new and returning buyers then read no orders. False before the load (the caller
-    /// reads the store's instead).
-    pub async fn first_orders(&self, store: &dyn VisitStore) -> Result<bool, StoreError> {
+    /// new and returning buyers then read no orders. Does nothing before the load.
+    pub async fn first_orders(&self, store: &dyn VisitStore) -> Result<(), StoreError> {
         let ready = |d: &Data| d.first_orders.as_ref().is_some_and(|f| !f.stale);
-        match self.read(ready) {
-            None => return Ok(false),
-            Some(true) => return Ok(true),
-            Some(false) => {}
+        if self.read(ready) != Some(false) {
+            return Ok(());
         }
         // No refresh runs while the store is read: a visit it puts before the read has its
         // orders in what the read returns, and one committed after reaches a later refresh.
         let _one = self.refreshing.lock().await;
-        if self.read(ready) == Some(true) {
-            return Ok(true);
+        if self.read(ready) != Some(false) {
+            return Ok(());
         }
         // Orders may sit ahead of the clock by a client's tolerated skew, not years.
         let all = store
@@ -1081,7 +1071,7 @@ impl VisitIndex {
             .await?;
         let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
         let Some(d) = data.as_mut() else {
-            return Ok(false);
+            return Ok(());
         };
         let mut own = FirstOrderTimes {
             ms: vec![i64::MAX; d.people.names.len()],
@@ -1091,7 +1081,7 @@ impl VisitIndex {
             own.add(d.people.code(who), t.timestamp_millis());
         }
         d.first_orders = Some(own);
-        Ok(true)
+        Ok(())
     }
 
     /// Keeps the window at the last `days` days before `now`: the visits that started
@@ -1170,10 +1160,10 @@ impl VisitIndex {
         .flatten()
     }
 
-    /// A breakdown from the index, or `None` when it does not cover the range.
+    /// A breakdown from the index, or `None` when it does not cover the range (or the
+    /// metrics need first orders it does not keep yet).
     pub fn breakdown(
         &self,
-        first: &HashMap<String, DateTime<Utc>>,
         ask: Ask<'_>,
         dimension: Dimension,
         limit: usize,
@@ -1219,10 +1209,10 @@ impl VisitIndex {
                 .map(|(c, t)| (d.values.name(c), t))
                 .collect();
             sort_rows(&mut rows);
-            let by_code = ByCode::of(d, first);
+            let first = first_orders_for(d, ask.metrics)?;
             let figures = Figures {
                 rates: ask.rates,
-                first_order: &by_code,
+                first_order: first,
                 range_start: start,
             };
             Some(answer_breakdown(&figures, rows, &total, ask.metrics, limit))
@@ -1299,13 +1289,9 @@ impl VisitIndex {
         .flatten()
     }
 
-    /// A timeseries from the index, or `None` when it does not cover the range.
-    pub fn series(
-        &self,
-        first: &HashMap<String, DateTime<Utc>>,
-        ask: Ask<'_>,
-        interval: Interval,
-    ) -> Option<SeriesAnswer> {
+    /// A timeseries from the index, or `None` when it does not cover the range (or the
+    /// metrics need first orders it does not keep yet).
+    pub fn series(&self, ask: Ask<'_>, interval: Interval) -> Option<SeriesAnswer> {
         let (start, end) = ask.range.bounds();
         self.read(|d| {
             if start.timestamp_millis() < d.from_ms {
@@ -1338,10 +1324,10 @@ impl VisitIndex {
                     v.add_to(&mut points[i].1, &v.counts());
                 }
             }
-            let by_code = ByCode::of(d, first);
+            let first = first_orders_for(d, ask.metrics)?;
             let figures = Figures {
                 rates: ask.rates,
-                first_order: &by_code,
+                first_order: first,
                 range_start: start,
             };
             Some(answer_series(&figures, points, ask.metrics))

@@ -200,11 +200,7 @@ async fn assert_same_answers_from(
     let metrics = Metric::ALL;
     // The index answers new and returning buyers from the first orders it keeps; the store
     // path reads them from the orders.
-    assert!(
-        index.first_orders(&**store).await.expect("first orders"),
-        "a loaded index keeps first orders"
-    );
-    let own = HashMap::new();
+    index.first_orders(&**store).await.expect("first orders");
     for &first_day in first_days {
         let range = Range {
             from: NaiveDate::from_ymd_opt(2026, 3, first_day).expect("day"),
@@ -242,7 +238,7 @@ async fn assert_same_answers_from(
             };
             for d in Dimension::ALL {
                 let from_store = compute::breakdown_of_visits(&visits, &first, ask, d, 1000);
-                let from_index = index.breakdown(&own, ask, d, 1000).expect("covered");
+                let from_index = index.breakdown(ask, d, 1000).expect("covered");
                 assert_eq!(
                     from_index,
                     from_store,
@@ -257,7 +253,7 @@ async fn assert_same_answers_from(
                 Interval::Month,
             ] {
                 let from_store = compute::series_of_visits(&visits, &first, ask, interval);
-                let from_index = index.series(&own, ask, interval).expect("covered");
+                let from_index = index.series(ask, interval).expect("covered");
                 assert_eq!(
                     from_index, from_store,
                     "{interval:?} series with {filters:?}"
@@ -279,7 +275,7 @@ async fn assert_same_answers_from(
         };
         for d in Dimension::ALL {
             let from_store = compute::breakdown_of_visits(&visits, &first, ask, d, 1000);
-            let from_index = index.breakdown(&own, ask, d, 1000).expect("covered");
+            let from_index = index.breakdown(ask, d, 1000).expect("covered");
             assert_eq!(
                 from_index,
                 from_store,
@@ -288,7 +284,7 @@ async fn assert_same_answers_from(
             );
         }
         let from_store = compute::series_of_visits(&visits, &first, ask, Interval::Day);
-        let from_index = index.series(&own, ask, Interval::Day).expect("covered");
+        let from_index = index.series(ask, Interval::Day).expect("covered");
         assert_eq!(from_index, from_store, "daily series of members");
         // What segments count per person, both ways.
         use shared::reports::compute::{Probe, ProductAction, Tap};
@@ -645,10 +641,7 @@ pub async fn the_visit_index_declines_ranges_before_its_window(store: Arc<dyn St
         rates: &rates,
         people: None,
     };
-    assert_eq!(
-        index.breakdown(&HashMap::new(), ask, Dimension::Channel, 10),
-        None
-    );
+    assert_eq!(index.breakdown(ask, Dimension::Channel, 10), None);
 }
 
 /// As the clock moves on, the window follows it: visits that started before it leave the
