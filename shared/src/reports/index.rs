@@ -39,7 +39,7 @@ fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
-/// The visit-level dimensions, in the order of [`Row::dims`].
+/// The visit-level dimensions, in the order of [`DayList::dims`].
 const VISIT_DIMS: [Dimension; 14] = [
     Dimension::Channel,
     Dimension::Referrer,
@@ -142,56 +142,21 @@ impl Owned {
             revenue,
         }
     }
-
-    fn part(&self) -> Part<'_> {
-        Part {
-            pageviews: self.pageviews,
-            events: self.events,
-            orders: self.orders,
-            quantity: self.quantity,
-            product_views: self.product_views,
-            converted: self.converted,
-            carted: self.carted,
-            // Most visits have no revenue: no allocation for them.
-            revenue: if self.revenue.is_empty() {
-                Vec::new()
-            } else {
-                vec![&self.revenue]
-            },
-        }
-    }
 }
 
-/// What a visit gives one value of an event-level dimension: mostly the whole visit with
-/// its own page views and events ([`Part::share`]), kept as just those two numbers.
-enum Stored {
-    Share {
-        value: u32,
-        pageviews: u64,
-        events: u64,
-    },
-    Own {
-        value: u32,
-        part: Box<Owned>,
-    },
+/// What a visit gives one value of an event-level dimension, as its day's list keeps it:
+/// mostly the whole visit with its own page views and events ([`Part::share`]), kept as
+/// just those two numbers; otherwise figures of its own ([`Own`]) in its day's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Share {
+    value: u32,
+    pageviews: u32,
+    events: u32,
+    /// The place of its [`Own`] figures in its visit's run; [`SHARED`]: the whole visit's.
+    own: u32,
 }
 
-impl Stored {
-    fn value(&self) -> u32 {
-        match self {
-            Stored::Share { value, .. } | Stored::Own { value, .. } => *value,
-        }
-    }
-
-    fn part<'a>(&'a self, whole: &'a Owned) -> Part<'a> {
-        match self {
-            Stored::Share {
-                pageviews, events, ..
-            } => whole.part().share(*pageviews, *events),
-            Stored::Own { part, .. } => part.part(),
-        }
-    }
-}
+const SHARED: u32 = u32::MAX;
 
 /// One visit, compact.
 struct Row {
@@ -201,8 +166,9 @@ struct Row {
     seconds: i64,
     bounced: bool,
     whole: Owned,
-    dims: [u32; VISIT_DIMS.len()],
-    shares: [Box<[Stored]>; EVENT_DIMS.len()],
+    /// The revenue of the [`Own`] figures (by their place in the visit's run) whose revenue
+    /// is in several currencies: rare, and left out of the day's list.
+    several: Box<[(u32, BTreeMap<Currency, i64>)]>,
     /// The visit's trail for funnels ([`crate::trail`]), interned.
     trail: Box<[Ev]>,
     /// The products its events name: `(sku, category)` codes, sliced by [`Ev::products`].
@@ -288,29 +254,162 @@ impl Hot {
     }
 }
 
-/// The visits that start in one UTC day: their [`Hot`] parts and, per visit-level
-/// dimension, their value codes, all in one order. A visit's place in it is
-/// [`Data::place`] of its slot.
+/// What an own [`Share`] gives its value besides its page views and events, as its day's
+/// list keeps it: a product's or a category's orders, quantity, views and revenue (when in
+/// one currency), so a product breakdown reads its row only for revenue in several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Own {
+    orders: u32,
+    quantity: u32,
+    product_views: u32,
+    revenue: i64,
+    currency: Option<Currency>,
+    flags: u8,
+}
+
+impl Own {
+    fn of(o: &Owned) -> Self {
+        let flag = |on: bool, f: u8| if on { f } else { 0 };
+        let one = match (o.revenue.len(), o.revenue.iter().next()) {
+            (1, Some((c, m))) => Some((*c, *m)),
+            _ => None,
+        };
+        Own {
+            orders: narrow(o.orders),
+            quantity: narrow(o.quantity),
+            product_views: narrow(o.product_views),
+            revenue: one.map_or(0, |(_, m)| m),
+            currency: one.map(|(c, _)| c),
+            flags: flag(o.converted, CONVERTED)
+                | flag(o.carted, CARTED)
+                | flag(o.revenue.len() > 1, CURRENCIES),
+        }
+    }
+}
+
+/// Items of each visit of a day's list, a run per visit, in list order after a
+/// [`Arena::compact`]: a visit written again with more items than before gets new ones at
+/// the end, and its old ones (and a removed visit's) are left loose.
+struct Arena<T> {
+    /// Per visit, where its items sit in `items`: (first, count).
+    spans: Vec<(u32, u32)>,
+    items: Vec<T>,
+    loose: usize,
+}
+
+impl<T> Default for Arena<T> {
+    fn default() -> Self {
+        Arena {
+            spans: Vec::new(),
+            items: Vec::new(),
+            loose: 0,
+        }
+    }
+}
+
+/// Loose items an arena keeps before it compacts, at the least (and at most half of all
+/// it holds).
+const LOOSE_KEPT: usize = if cfg!(test) { 4 } else { 4096 };
+
+fn index_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 visits and items in a day's list")
+}
+
+impl<T: Copy> Arena<T> {
+    fn push(&mut self, mine: &[T]) {
+        self.spans
+            .push((index_u32(self.items.len()), index_u32(mine.len())));
+        self.items.extend_from_slice(mine);
+    }
+
+    fn set(&mut self, at: usize, mine: &[T]) {
+        let (first, count) = self.spans[at];
+        let (first, count) = (first as usize, count as usize);
+        if mine.len() <= count {
+            self.items[first..first + mine.len()].copy_from_slice(mine);
+            self.loose += count - mine.len();
+        } else {
+            self.spans[at].0 = index_u32(self.items.len());
+            self.items.extend_from_slice(mine);
+            self.loose += count;
+        }
+        self.spans[at].1 = index_u32(mine.len());
+        self.compact();
+    }
+
+    fn swap_remove(&mut self, at: usize) {
+        self.loose += self.spans.swap_remove(at).1 as usize;
+        self.compact();
+    }
+
+    fn get(&self, at: usize) -> &[T] {
+        let (first, count) = self.spans[at];
+        &self.items[first as usize..(first + count) as usize]
+    }
+
+    /// Writes the items again in list order, without the loose ones, once those are more
+    /// than half of them.
+    fn compact(&mut self) {
+        if self.loose < LOOSE_KEPT || self.loose * 2 <= self.items.len() {
+            return;
+        }
+        let mut kept = Vec::with_capacity(self.items.len() - self.loose);
+        for span in &mut self.spans {
+            let (first, count) = (span.0 as usize, span.1 as usize);
+            span.0 = index_u32(kept.len());
+            kept.extend_from_slice(&self.items[first..first + count]);
+        }
+        self.items = kept;
+        self.loose = 0;
+    }
+}
+
+/// The visits that start in one UTC day: their [`Hot`] parts, per visit-level dimension
+/// their value codes, per event-level dimension their [`Share`]s, and the [`Own`] figures
+/// those point at, all in one order. A visit's place in it is [`Data::place`] of its slot.
 #[derive(Default)]
 struct DayList {
     hot: Vec<Hot>,
     dims: [Vec<u32>; VISIT_DIMS.len()],
+    shares: [Arena<Share>; EVENT_DIMS.len()],
+    /// A [`Share::own`] is a place in its visit's run.
+    owns: Arena<Own>,
+}
+
+/// A visit's value codes, per visit-level dimension.
+type Dims = [u32; VISIT_DIMS.len()];
+
+/// A visit's shares, per event-level dimension.
+type Shares = [Vec<Share>; EVENT_DIMS.len()];
+
+/// What a day's list keeps of a visit besides its [`Hot`] part and [`Dims`].
+struct Listed<'a> {
+    shares: [&'a [Share]; EVENT_DIMS.len()],
+    owns: &'a [Own],
 }
 
 impl DayList {
-    fn push(&mut self, hot: Hot, dims: &[u32; VISIT_DIMS.len()]) -> usize {
+    fn push(&mut self, hot: Hot, dims: &Dims, listed: &Listed<'_>) -> usize {
         self.hot.push(hot);
         for (col, v) in self.dims.iter_mut().zip(dims) {
             col.push(*v);
         }
+        for (arena, mine) in self.shares.iter_mut().zip(listed.shares) {
+            arena.push(mine);
+        }
+        self.owns.push(listed.owns);
         self.hot.len() - 1
     }
 
-    fn set(&mut self, at: usize, hot: Hot, dims: &[u32; VISIT_DIMS.len()]) {
+    fn set(&mut self, at: usize, hot: Hot, dims: &Dims, listed: &Listed<'_>) {
         self.hot[at] = hot;
         for (col, v) in self.dims.iter_mut().zip(dims) {
             col[at] = *v;
         }
+        for (arena, mine) in self.shares.iter_mut().zip(listed.shares) {
+            arena.set(at, mine);
+        }
+        self.owns.set(at, listed.owns);
     }
 
     /// Takes the visit at `at` out, moving the last one into its place; returns the slot
@@ -320,27 +419,27 @@ impl DayList {
         for col in &mut self.dims {
             col.swap_remove(at);
         }
+        for arena in &mut self.shares {
+            arena.swap_remove(at);
+        }
+        self.owns.swap_remove(at);
         self.hot.get(at).map(|h| h.slot)
+    }
+
+    /// The shares of the visit at `at` for the event-level dimension `i`.
+    fn shares(&self, i: usize, at: usize) -> &[Share] {
+        self.shares[i].get(at)
+    }
+
+    fn listed(&self, at: usize) -> Listed<'_> {
+        Listed {
+            shares: std::array::from_fn(|i| self.shares(i, at)),
+            owns: self.owns.get(at),
+        }
     }
 
     fn len(&self) -> usize {
         self.hot.len()
-    }
-}
-
-/// What a filter reads of a visit: its visit-level value codes and event-level shares.
-trait Coded {
-    fn dim(&self, i: usize) -> u32;
-    fn shares(&self, i: usize) -> &[Stored];
-}
-
-impl Coded for Row {
-    fn dim(&self, i: usize) -> u32 {
-        self.dims[i]
-    }
-
-    fn shares(&self, i: usize) -> &[Stored] {
-        &self.shares[i]
     }
 }
 
@@ -395,15 +494,67 @@ impl<'a> Seen<'a> {
             }
         }
     }
-}
 
-impl Coded for Seen<'_> {
+    /// Its value code of the visit-level dimension `i`.
     fn dim(&self, i: usize) -> u32 {
         self.list.dims[i][self.at]
     }
 
-    fn shares(&self, i: usize) -> &[Stored] {
-        &self.row().shares[i]
+    /// Its shares of the event-level dimension `i`.
+    fn shares(&self, i: usize) -> &'a [Share] {
+        self.list.shares(i, self.at)
+    }
+
+    /// The [`Own`] figures a share points at, if it has its own.
+    fn own(&self, s: &Share) -> Option<&'a Own> {
+        self.list.owns.get(self.at).get(s.own as usize)
+    }
+
+    /// What one of its shares gives the share's value, but its revenue
+    /// ([`Seen::add_share_to`] adds that).
+    fn share_counts(&self, s: &Share, counts: &Part<'_>) -> Part<'static> {
+        let (pageviews, events) = (u64::from(s.pageviews), u64::from(s.events));
+        match self.own(s) {
+            None => Part {
+                pageviews,
+                events,
+                revenue: Vec::new(),
+                ..*counts
+            },
+            Some(own) => Part {
+                pageviews,
+                events,
+                orders: u64::from(own.orders),
+                quantity: u64::from(own.quantity),
+                product_views: u64::from(own.product_views),
+                converted: own.flags & CONVERTED != 0,
+                carted: own.flags & CARTED != 0,
+                revenue: Vec::new(),
+            },
+        }
+    }
+
+    /// Adds one of its shares to `t`, from its day's list alone but for revenue in
+    /// several currencies.
+    fn add_share_to(&self, t: &mut Tally<u32, Distinct>, s: &Share, counts: &Part<'_>) {
+        let h = self.hot;
+        t.add_visit(h.who, h.bounced(), h.seconds, &self.share_counts(s, counts));
+        match self.own(s) {
+            None => self.add_revenue(t),
+            Some(own) if own.flags & CURRENCIES != 0 => {
+                let several = self.row().several.iter();
+                for (_, revenue) in several.filter(|(at, _)| *at == s.own) {
+                    for (c, m) in revenue {
+                        t.add_revenue(*c, *m);
+                    }
+                }
+            }
+            Some(own) => {
+                if let Some(c) = own.currency {
+                    t.add_revenue(c, own.revenue);
+                }
+            }
+        }
     }
 }
 
@@ -490,32 +641,40 @@ impl Data {
         self.rows[slot].as_ref()
     }
 
-    fn row(&mut self, s: &Session, updated_ms: i64) -> Row {
+    /// A visit's row, and what its day's list keeps of it: its value codes per visit-level
+    /// dimension and its shares per event-level one.
+    fn row(&mut self, s: &Session, updated_ms: i64) -> (Row, Dims, Shares, Vec<Own>) {
         let whole_part = Part::of(s);
         let whole = Owned::of(&whole_part);
         let dims = VISIT_DIMS.map(|d| self.values.code(d.value_of(s)));
+        let (mut owns, mut several) = (Vec::new(), Vec::new());
         let shares = EVENT_DIMS.map(|d| {
             d.parts(s)
                 .iter()
                 .map(|(value, part)| {
                     let value = self.values.code(value);
                     let owned = Owned::of(part);
+                    let (pageviews, events) = (narrow(owned.pageviews), narrow(owned.events));
                     let share = Owned {
                         pageviews: owned.pageviews,
                         events: owned.events,
                         ..whole.clone()
                     };
-                    if owned == share {
-                        Stored::Share {
-                            value,
-                            pageviews: owned.pageviews,
-                            events: owned.events,
-                        }
+                    let own = if owned == share {
+                        SHARED
                     } else {
-                        Stored::Own {
-                            value,
-                            part: Box::new(owned),
+                        let own = Own::of(&owned);
+                        if own.flags & CURRENCIES != 0 {
+                            several.push((index_u32(owns.len()), owned.revenue));
                         }
+                        owns.push(own);
+                        index_u32(owns.len() - 1)
+                    };
+                    Share {
+                        value,
+                        pageviews,
+                        events,
+                        own,
                     }
                 })
                 .collect()
@@ -542,7 +701,7 @@ impl Data {
                 }
             })
             .collect();
-        Row {
+        let row = Row {
             trail,
             products: products.into_boxed_slice(),
             untrailed: s.trail.is_empty() && s.events > 0,
@@ -552,9 +711,9 @@ impl Data {
             seconds: s.duration_seconds(),
             bounced: s.bounced(),
             whole,
-            dims,
-            shares,
-        }
+            several: several.into_boxed_slice(),
+        };
+        (row, dims, shares, owns)
     }
 
     /// Adds or replaces a visit; one that now starts before the window leaves it.
@@ -573,10 +732,13 @@ impl Data {
             }
             return;
         }
-        let row = self.row(s, m.updated_ms);
+        let (row, dims, shares, owns) = self.row(s, m.updated_ms);
+        let listed = Listed {
+            shares: std::array::from_fn(|k| shares[k].as_slice()),
+            owns: &owns,
+        };
         let day = day_of(row.start_ms);
         let key = (row.who, Box::<str>::from(s.key.as_str()));
-        let dims = row.dims;
         match self.slots.get(&key).copied() {
             Some(i) => {
                 let before = self.rows[i].as_ref().map(|r| day_of(r.start_ms));
@@ -584,13 +746,13 @@ impl Data {
                 self.rows[i] = Some(row);
                 match (before, self.days.get_mut(&day)) {
                     (Some(b), Some(list)) if b == day => {
-                        list.set(self.place[i] as usize, hot, &dims);
+                        list.set(self.place[i] as usize, hot, &dims, &listed);
                     }
                     _ => {
                         if let Some(before) = before {
                             self.unlist(before, i);
                         }
-                        self.list(day, i, hot, &dims);
+                        self.list(day, i, hot, &dims, &listed);
                     }
                 }
             }
@@ -606,13 +768,13 @@ impl Data {
                 let hot = Hot::of(&row, i);
                 self.rows[i] = Some(row);
                 self.slots.insert(key, i);
-                self.list(day, i, hot, &dims);
+                self.list(day, i, hot, &dims, &listed);
             }
         }
     }
 
-    fn list(&mut self, day: i64, slot: usize, hot: Hot, dims: &[u32; VISIT_DIMS.len()]) {
-        let at = self.days.entry(day).or_default().push(hot, dims);
+    fn list(&mut self, day: i64, slot: usize, hot: Hot, dims: &Dims, listed: &Listed<'_>) {
+        let at = self.days.entry(day).or_default().push(hot, dims, listed);
         self.place[slot] = u32::try_from(at).expect("fewer than 2^32 visits in the index");
     }
 
@@ -671,7 +833,7 @@ impl Data {
             for (at, h) in list.hot.iter().enumerate() {
                 if rows[h.slot as usize].is_some() {
                     let dims = std::array::from_fn(|k| list.dims[k][at]);
-                    let to = kept.push(*h, &dims);
+                    let to = kept.push(*h, &dims, &list.listed(at));
                     self.place[h.slot as usize] = u32::try_from(to).unwrap_or(u32::MAX);
                 }
             }
@@ -694,6 +856,13 @@ impl Data {
             }
             self.free.push(i);
         }
+    }
+
+    /// The value code of the visit-level dimension `k` of the visit in `slot`.
+    fn dim_of(&self, slot: usize, k: usize) -> Option<u32> {
+        let r = self.rows.get(slot)?.as_ref()?;
+        let list = self.days.get(&day_of(r.start_ms))?;
+        list.dims[k].get(*self.place.get(slot)? as usize).copied()
     }
 
     /// The visits that start in `[start, end)`, their days' lists only.
@@ -792,7 +961,7 @@ struct Resolved {
 
 impl Resolved {
     /// As [`Filter::matches`]: an event-level dimension without values has [`NONE`].
-    fn passes(&self, r: &impl Coded, none: u32) -> bool {
+    fn passes(&self, r: &Seen<'_>, none: u32) -> bool {
         let any = match self.slot {
             Slot::Visit(i) => self.hits.hit(r.dim(i)),
             Slot::Event(i) => {
@@ -800,7 +969,7 @@ impl Resolved {
                 if shares.is_empty() {
                     self.hits.hit(none)
                 } else {
-                    shares.iter().any(|s| self.hits.hit(s.value()))
+                    shares.iter().any(|s| self.hits.hit(s.value))
                 }
             }
         };
@@ -864,7 +1033,8 @@ pub struct IndexedVisit<'a> {
     pub orders: u64,
     /// Revenue of the visit's orders per currency, minor units, less refunds.
     pub revenue: &'a BTreeMap<Currency, i64>,
-    dims: &'a [u32; VISIT_DIMS.len()],
+    list: &'a DayList,
+    at: usize,
     values: &'a Interner,
 }
 
@@ -872,7 +1042,7 @@ impl<'a> IndexedVisit<'a> {
     /// The visit's value of a visit-level dimension ([`NONE`] for an event-level one).
     pub fn value(&self, d: Dimension) -> &'a str {
         match slot(d) {
-            Slot::Visit(i) => self.values.name(self.dims[i]),
+            Slot::Visit(i) => self.values.name(self.list.dims[i][self.at]),
             Slot::Event(_) => NONE,
         }
     }
@@ -1143,6 +1313,7 @@ impl VisitIndex {
             let bounds = (start.timestamp_millis(), end.timestamp_millis());
             let mut visits = d.select(bounds, &filters, None).map(|v| {
                 let r = v.row();
+                let (list, at) = (v.list, v.at);
                 IndexedVisit {
                     person: d.people.name(r.who),
                     start: Utc
@@ -1151,7 +1322,8 @@ impl VisitIndex {
                         .unwrap_or_default(),
                     orders: r.whole.orders,
                     revenue: &r.whole.revenue,
-                    dims: &r.dims,
+                    list,
+                    at,
                     values: &d.values,
                 }
             });
@@ -1180,21 +1352,15 @@ impl VisitIndex {
             let bounds = (start.timestamp_millis(), end.timestamp_millis());
             let slot = slot(dimension);
             for v in d.select(bounds, &filters, people.as_deref()) {
-                let h = v.hot;
                 match slot {
                     // Each visit is in one row: the total is the rows' sum, made below.
                     Slot::Visit(i) => v.add_to(rows.of(v.dim(i)), &v.counts()),
                     Slot::Event(i) => {
-                        let r = v.row();
-                        for s in r.shares[i].iter() {
-                            rows.of(s.value()).add_visit(
-                                h.who,
-                                h.bounced(),
-                                h.seconds,
-                                &s.part(&r.whole),
-                            );
+                        let counts = v.counts();
+                        for s in v.shares(i) {
+                            v.add_share_to(rows.of(s.value), s, &counts);
                         }
-                        v.add_to(&mut total, &v.counts());
+                        v.add_to(&mut total, &counts);
                     }
                 }
             }
@@ -1254,19 +1420,20 @@ impl VisitIndex {
                 .collect();
             let mut by_code: HashMap<u32, Vec<u64>> = HashMap::new();
             let (start, end) = (from.timestamp_millis(), to.timestamp_millis());
-            for (_, r) in d.between((start, end)) {
+            for v in d.scan((start, end)) {
+                let h = v.hot;
                 for (i, ((since, code), probe)) in codes.iter().zip(probes).enumerate() {
-                    if r.start_ms < *since {
+                    if h.start_ms < *since {
                         continue;
                     }
                     let n = match code {
-                        Code::Visits(f) => u64::from(f.passes(r, d.none)),
+                        Code::Visits(f) => u64::from(f.passes(&v, d.none)),
                         Code::Share(_, None) => 0,
                         Code::Share(slot, Some(c)) => {
-                            match r.shares[*slot].iter().find(|s| s.value() == *c) {
+                            match v.shares(*slot).iter().find(|s| s.value == *c) {
                                 None => 0,
                                 Some(s) => {
-                                    let part = s.part(&r.whole);
+                                    let part = v.share_counts(s, &v.counts());
                                     tap_count(&probe.what, part.events, Some(&part))
                                 }
                             }
@@ -1274,7 +1441,7 @@ impl VisitIndex {
                     };
                     if n > 0 {
                         by_code
-                            .entry(r.who)
+                            .entry(h.who)
                             .or_insert_with(|| vec![0; probes.len()])[i] += n;
                     }
                 }
@@ -1479,6 +1646,24 @@ mod tests {
         keys
     }
 
+    /// Every item of an arena is one visit's or loose, and none is two visits'; it compacts
+    /// once more than half are loose.
+    fn check_arena<T>(arena: &Arena<T>) {
+        let mut used = vec![false; arena.items.len()];
+        for (first, count) in &arena.spans {
+            for u in &mut used[*first as usize..(*first + *count) as usize] {
+                assert!(!*u, "an item is one visit's");
+                *u = true;
+            }
+        }
+        let loose = used.iter().filter(|u| !**u).count();
+        assert_eq!(loose, arena.loose);
+        assert!(
+            loose < LOOSE_KEPT || loose * 2 <= arena.items.len(),
+            "compacted once half loose"
+        );
+    }
+
     /// Every held visit is listed once, under its day, with its row's figures and codes,
     /// at the place its slot records.
     fn check(d: &Data) {
@@ -1491,18 +1676,119 @@ mod tests {
                 assert_eq!(day_of(r.start_ms), *day);
                 assert_eq!(d.place[slot] as usize, at);
                 assert_eq!(*h, Hot::of(r, slot));
-                for (k, col) in list.dims.iter().enumerate() {
+                for col in &list.dims {
                     assert_eq!(col.len(), list.len());
-                    assert_eq!(col[at], r.dims[k]);
+                }
+                for k in 0..EVENT_DIMS.len() {
+                    assert_eq!(list.shares[k].spans.len(), list.len());
+                    for s in list.shares(k, at) {
+                        assert!(s.own == SHARED || (s.own as usize) < list.owns.get(at).len());
+                    }
+                }
+                for (i, own) in list.owns.get(at).iter().enumerate() {
+                    let several = r.several.iter().filter(|(at, _)| *at as usize == i).count();
+                    assert_eq!(several, usize::from(own.flags & CURRENCIES != 0));
                 }
                 listed += 1;
             }
+            for arena in &list.shares {
+                check_arena(arena);
+            }
+            check_arena(&list.owns);
         }
         assert_eq!(listed, d.slots.len());
         for i in &d.free {
             assert!(d.rows[*i].is_none());
             assert_eq!(d.place[*i], u32::MAX);
         }
+    }
+
+    /// The pages a visit's day list holds for it, by name.
+    fn pages(d: &Data, who: &str, key: &str) -> Vec<String> {
+        let who = d.people.get(who).expect("known");
+        let slot = d.slots[&(who, Box::<str>::from(key))];
+        let r = d.rows[slot].as_ref().expect("held");
+        let list = &d.days[&day_of(r.start_ms)];
+        let page = event_slot(Dimension::Page);
+        list.shares(page, d.place[slot] as usize)
+            .iter()
+            .map(|s| d.values.name(s.value).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_visit_written_again_keeps_its_own_shares_through_growth_removals_and_compaction() {
+        let mut d = Data::new(0);
+        let with_pages = |who: &str, key: &str, start_ms: i64, pages: &[&str]| {
+            let mut m = visit(who, key, start_ms);
+            m.visit.pageviews = pages.len() as u64;
+            m.visit.pages = pages.iter().map(|p| ((*p).to_owned(), 1)).collect();
+            m
+        };
+        d.put(&with_pages("a", "1", 10, &["/"]));
+        d.put(&with_pages("b", "1", 20, &["/x", "/y"]));
+        check(&d);
+        // More pages than before: new shares at the end, the old one loose.
+        d.put(&with_pages("a", "1", 10, &["/", "/a", "/b"]));
+        check(&d);
+        assert_eq!(pages(&d, "a", "1"), ["/", "/a", "/b"]);
+        assert_eq!(pages(&d, "b", "1"), ["/x", "/y"]);
+        // Fewer: in place.
+        d.put(&with_pages("a", "1", 10, &["/z"]));
+        check(&d);
+        assert_eq!(pages(&d, "a", "1"), ["/z"]);
+        // Growth after growth, then removals: the list compacts and keeps each visit's own.
+        for n in 2..8 {
+            let names: Vec<String> = (0..n).map(|i| format!("/p{i}")).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            d.put(&with_pages("a", "1", 10, &names));
+            check(&d);
+            assert_eq!(pages(&d, "a", "1"), names);
+        }
+        d.put(&with_pages("c", "1", 30, &["/c"]));
+        d.forget("b", "1", i64::MAX);
+        check(&d);
+        assert_eq!(
+            pages(&d, "c", "1"),
+            ["/c"],
+            "moved into the removed visit's place"
+        );
+        assert_eq!(pages(&d, "a", "1").len(), 7);
+        // Products: figures of their own, kept in the list beside the shares.
+        let with_products = |views: &[(&str, u64)]| {
+            let mut m = visit("d", "1", 40);
+            for (sku, n) in views {
+                let p = m.visit.products.entry((*sku).to_owned()).or_default();
+                p.views = *n;
+            }
+            m
+        };
+        d.put(&with_products(&[("p1", 1), ("p2", 2)]));
+        check(&d);
+        let own_views = |d: &Data| {
+            let who = d.people.get("d").expect("known");
+            let slot = d.slots[&(who, Box::<str>::from("1"))];
+            let list = &d.days[&0];
+            let at = d.place[slot] as usize;
+            list.shares(event_slot(Dimension::Product), at)
+                .iter()
+                .map(|s| list.owns.get(at)[s.own as usize].product_views)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(own_views(&d), [1, 2]);
+        d.put(&with_products(&[("p1", 3), ("p2", 2), ("p3", 1)]));
+        check(&d);
+        assert_eq!(own_views(&d), [3, 2, 1]);
+        d.put(&with_products(&[("p2", 5), ("p4", 1)]));
+        check(&d);
+        assert_eq!(own_views(&d), [5, 1]);
+
+        let list = &d.days[&0];
+        assert!(
+            list.shares[event_slot(Dimension::Page)].items.len()
+                < 7 + 1 + 2 + 3 + 1 + 2 + 3 + 4 + 5 + 6,
+            "compacted"
+        );
     }
 
     #[test]

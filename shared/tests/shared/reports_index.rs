@@ -83,8 +83,8 @@ fn shop_event(
 }
 
 /// Visits of `people` people over ten days from `first_day` on: page views, product
-/// views, cart adds, orders in EUR, USD and GBP, some with a client session id and some
-/// inferred.
+/// views, cart adds, orders in EUR, USD and GBP (up to two in a visit), some with a client
+/// session id and some inferred.
 pub fn traffic(seed: u64, tag: &str, people: usize, first_day: i64) -> Vec<Event> {
     let mut r = Lcg(seed);
     let mut out = Vec::new();
@@ -122,7 +122,9 @@ pub fn traffic(seed: u64, tag: &str, people: usize, first_day: i64) -> Vec<Event
                         product["quantity"] = json!(qty);
                         (
                             "purchase",
-                            json!({"orderId": format!("{tag}-o{p}-{v}"),
+                            // Up to two orders a visit, by the step's parity: a
+                            // visit's (and a product's) revenue can be in two currencies.
+                            json!({"orderId": format!("{tag}-o{p}-{v}-{}", s % 2),
                                    "revenue": format!("{}.50", price * qty),
                                    "currency": currency, "products": [product]}),
                         )

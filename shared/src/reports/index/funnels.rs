@@ -85,7 +85,8 @@ impl VisitIndex {
             // have given them.
             let mut staged: Vec<Vec<Staged>> = vec![Vec::new(); d.people.names.len()];
             let mut present = vec![false; d.people.names.len()];
-            for (i, r) in d.between((start, end)) {
+            for v in d.scan((start, end)) {
+                let (i, r) = (v.hot.slot as usize, v.row());
                 if q.people
                     .as_ref()
                     .is_some_and(|p| !p.contains(d.people.name(r.who)))
@@ -98,7 +99,7 @@ impl VisitIndex {
                     tally.untrailed();
                 }
                 let visit_ok = plans.iter().enumerate().fold(0u8, |m, (k, p)| {
-                    let ok = p.visit.iter().all(|f| f.passes(r, d.none));
+                    let ok = p.visit.iter().all(|f| f.passes(&v, d.none));
                     m | (u8::from(ok) << k)
                 });
                 for (place, e) in r.trail.iter().enumerate() {
@@ -140,9 +141,9 @@ impl VisitIndex {
                 let outs = outcomes(q, &hits);
                 let name = d.people.name(u32::try_from(who).unwrap_or(u32::MAX));
                 tally.add(name, &outs, |i| match breakdown {
-                    Some(Slot::Visit(k)) => d.rows[i as usize]
-                        .as_ref()
-                        .map_or(crate::reports::NONE, |r| d.values.name(r.dims[k])),
+                    Some(Slot::Visit(k)) => d
+                        .dim_of(i as usize, k)
+                        .map_or(crate::reports::NONE, |c| d.values.name(c)),
                     _ => crate::reports::NONE,
                 });
                 *mine = Vec::new();
