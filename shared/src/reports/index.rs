@@ -169,16 +169,13 @@ struct Row {
     /// The revenue of the [`Own`] figures (by their place in the visit's run) whose revenue
     /// is in several currencies: rare, and left out of the day's list.
     several: Box<[(u32, BTreeMap<Currency, i64>)]>,
-    /// The visit's trail for funnels ([`crate::trail`]), interned.
-    trail: Box<[Ev]>,
-    /// The products its events name: `(sku, category)` codes, sliced by [`Ev::products`].
-    products: Box<[(u32, u32)]>,
     /// Has events but no trail (written before trails were kept).
     untrailed: bool,
 }
 
 /// One trail event, interned: offset from the visit's start (ms, capped at `u32::MAX`),
-/// type, page (`NONE` when it has none) and where its products sit in [`Row::products`].
+/// type, page (`NONE` when it has none) and where its products sit in its visit's run of
+/// [`DayList::products`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ev {
     pub(crate) offset_ms: u32,
@@ -217,6 +214,8 @@ const CONVERTED: u8 = 2;
 const CARTED: u8 = 4;
 /// The visit has revenue in several currencies: read from the row.
 const CURRENCIES: u8 = 8;
+/// The visit has events but no trail ([`Row::untrailed`]).
+const UNTRAILED: u8 = 16;
 
 fn narrow(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -245,7 +244,8 @@ impl Hot {
             flags: flag(r.bounced, BOUNCED)
                 | flag(w.converted, CONVERTED)
                 | flag(w.carted, CARTED)
-                | flag(w.revenue.len() > 1, CURRENCIES),
+                | flag(w.revenue.len() > 1, CURRENCIES)
+                | flag(r.untrailed, UNTRAILED),
         }
     }
 
@@ -374,6 +374,11 @@ struct DayList {
     shares: [Arena<Share>; EVENT_DIMS.len()],
     /// A [`Share::own`] is a place in its visit's run.
     owns: Arena<Own>,
+    /// The visits' trails for funnels and retention ([`crate::trail`]), interned.
+    trails: Arena<Ev>,
+    /// The products their trails' events name: `(sku, category)` codes, sliced by
+    /// [`Ev::first_product`] and [`Ev::product_count`] in the visit's run.
+    products: Arena<(u32, u32)>,
 }
 
 /// A visit's value codes, per visit-level dimension.
@@ -382,10 +387,15 @@ type Dims = [u32; VISIT_DIMS.len()];
 /// A visit's shares, per event-level dimension.
 type Shares = [Vec<Share>; EVENT_DIMS.len()];
 
+/// A visit's trail and the products its events name.
+type Trail = (Vec<Ev>, Vec<(u32, u32)>);
+
 /// What a day's list keeps of a visit besides its [`Hot`] part and [`Dims`].
 struct Listed<'a> {
     shares: [&'a [Share]; EVENT_DIMS.len()],
     owns: &'a [Own],
+    trail: &'a [Ev],
+    products: &'a [(u32, u32)],
 }
 
 impl DayList {
@@ -398,6 +408,8 @@ impl DayList {
             arena.push(mine);
         }
         self.owns.push(listed.owns);
+        self.trails.push(listed.trail);
+        self.products.push(listed.products);
         self.hot.len() - 1
     }
 
@@ -410,6 +422,8 @@ impl DayList {
             arena.set(at, mine);
         }
         self.owns.set(at, listed.owns);
+        self.trails.set(at, listed.trail);
+        self.products.set(at, listed.products);
     }
 
     /// Takes the visit at `at` out, moving the last one into its place; returns the slot
@@ -423,6 +437,8 @@ impl DayList {
             arena.swap_remove(at);
         }
         self.owns.swap_remove(at);
+        self.trails.swap_remove(at);
+        self.products.swap_remove(at);
         self.hot.get(at).map(|h| h.slot)
     }
 
@@ -435,6 +451,8 @@ impl DayList {
         Listed {
             shares: std::array::from_fn(|i| self.shares(i, at)),
             owns: self.owns.get(at),
+            trail: self.trails.get(at),
+            products: self.products.get(at),
         }
     }
 
@@ -503,6 +521,16 @@ impl<'a> Seen<'a> {
     /// Its shares of the event-level dimension `i`.
     fn shares(&self, i: usize) -> &'a [Share] {
         self.list.shares(i, self.at)
+    }
+
+    /// Its trail ([`DayList::trails`]).
+    fn trail(&self) -> &'a [Ev] {
+        self.list.trails.get(self.at)
+    }
+
+    /// The products its trail's events name ([`DayList::products`]).
+    fn products(&self) -> &'a [(u32, u32)] {
+        self.list.products.get(self.at)
     }
 
     /// The [`Own`] figures a share points at, if it has its own.
@@ -643,7 +671,7 @@ impl Data {
 
     /// A visit's row, and what its day's list keeps of it: its value codes per visit-level
     /// dimension and its shares per event-level one.
-    fn row(&mut self, s: &Session, updated_ms: i64) -> (Row, Dims, Shares, Vec<Own>) {
+    fn row(&mut self, s: &Session, updated_ms: i64) -> (Row, Dims, Shares, Vec<Own>, Trail) {
         let whole_part = Part::of(s);
         let whole = Owned::of(&whole_part);
         let dims = VISIT_DIMS.map(|d| self.values.code(d.value_of(s)));
@@ -702,8 +730,6 @@ impl Data {
             })
             .collect();
         let row = Row {
-            trail,
-            products: products.into_boxed_slice(),
             untrailed: s.trail.is_empty() && s.events > 0,
             who: self.people.code(&s.profile_id),
             start_ms: s.start.timestamp_millis(),
@@ -713,7 +739,7 @@ impl Data {
             whole,
             several: several.into_boxed_slice(),
         };
-        (row, dims, shares, owns)
+        (row, dims, shares, owns, (trail, products))
     }
 
     /// Adds or replaces a visit; one that now starts before the window leaves it.
@@ -732,10 +758,12 @@ impl Data {
             }
             return;
         }
-        let (row, dims, shares, owns) = self.row(s, m.updated_ms);
+        let (row, dims, shares, owns, (trail, products)) = self.row(s, m.updated_ms);
         let listed = Listed {
             shares: std::array::from_fn(|k| shares[k].as_slice()),
             owns: &owns,
+            trail: &trail,
+            products: &products,
         };
         let day = day_of(row.start_ms);
         let key = (row.who, Box::<str>::from(s.key.as_str()));
@@ -884,11 +912,6 @@ impl Data {
                     rows: &self.rows,
                 })
         })
-    }
-
-    /// The rows that start in `[start, end)` and their slots, their days' rows only.
-    fn between(&self, bounds: (i64, i64)) -> impl Iterator<Item = (usize, &Row)> + '_ {
-        self.scan(bounds).map(|v| (v.hot.slot as usize, v.row()))
     }
 
     /// The visits of `[start, end)` that pass every filter.
@@ -1628,11 +1651,12 @@ mod tests {
         }
     }
 
-    /// The keys of the rows `between` finds, sorted.
+    /// The keys of the rows `scan` finds, sorted.
     fn found(d: &Data, bounds: (i64, i64)) -> Vec<String> {
         let mut keys: Vec<String> = d
-            .between(bounds)
-            .map(|(i, r)| {
+            .scan(bounds)
+            .map(|v| {
+                let (i, r) = (v.hot.slot as usize, v.row());
                 let key = d
                     .slots
                     .iter()
@@ -1695,6 +1719,8 @@ mod tests {
                 check_arena(arena);
             }
             check_arena(&list.owns);
+            check_arena(&list.trails);
+            check_arena(&list.products);
         }
         assert_eq!(listed, d.slots.len());
         for i in &d.free {

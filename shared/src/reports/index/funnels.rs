@@ -2,7 +2,7 @@
 //! each person's [`Hit`]s and counted by the same [`outcomes`] and [`Tally`] as the store
 //! path ([`crate::funnels::of_visits`]).
 
-use super::{Data, Ev, Resolved, Row, Slot, VisitIndex, slot};
+use super::{Data, Ev, Resolved, Slot, UNTRAILED, VisitIndex, slot};
 use crate::funnels::{FunnelAnswer, FunnelQuery, Hit, Tally, outcomes};
 use crate::reports::Dimension;
 
@@ -25,10 +25,11 @@ struct Plan {
 }
 
 impl Data {
-    fn event_passes(&self, dim: Dimension, f: &Resolved, r: &Row, e: &Ev) -> bool {
+    /// Whether a trail event passes an event-level filter; `products` are those its
+    /// visit's trail names.
+    fn event_passes(&self, dim: Dimension, f: &Resolved, products: &[(u32, u32)], e: &Ev) -> bool {
         let first = e.first_product as usize;
-        let products = r
-            .products
+        let products = products
             .get(first..first + e.product_count as usize)
             .unwrap_or(&[]);
         let any = match dim {
@@ -86,23 +87,24 @@ impl VisitIndex {
             let mut staged: Vec<Vec<Staged>> = vec![Vec::new(); d.people.names.len()];
             let mut present = vec![false; d.people.names.len()];
             for v in d.scan((start, end)) {
-                let (i, r) = (v.hot.slot as usize, v.row());
+                let (i, h) = (v.hot.slot as usize, v.hot);
                 if q.people
                     .as_ref()
-                    .is_some_and(|p| !p.contains(d.people.name(r.who)))
+                    .is_some_and(|p| !p.contains(d.people.name(h.who)))
                 {
                     continue;
                 }
-                let who = r.who as usize;
+                let who = h.who as usize;
                 present[who] = true;
-                if r.untrailed {
+                if h.flags & UNTRAILED != 0 {
                     tally.untrailed();
                 }
                 let visit_ok = plans.iter().enumerate().fold(0u8, |m, (k, p)| {
                     let ok = p.visit.iter().all(|f| f.passes(&v, d.none));
                     m | (u8::from(ok) << k)
                 });
-                for (place, e) in r.trail.iter().enumerate() {
+                let products = v.products();
+                for (place, e) in v.trail().iter().enumerate() {
                     let mut mask = 0u8;
                     for (k, p) in plans.iter().enumerate() {
                         if p.kind != Some(e.kind) {
@@ -110,12 +112,14 @@ impl VisitIndex {
                         }
                         tally.saw(k);
                         let ok = visit_ok & (1 << k) != 0
-                            && p.event.iter().all(|(dim, f)| d.event_passes(*dim, f, r, e));
+                            && p.event
+                                .iter()
+                                .all(|(dim, f)| d.event_passes(*dim, f, products, e));
                         mask |= u8::from(ok) << k;
                     }
                     if mask != 0 {
                         staged[who].push(Staged {
-                            t: r.start_ms + i64::from(e.offset_ms),
+                            t: h.start_ms + i64::from(e.offset_ms),
                             offset: e.offset_ms,
                             visit: u32::try_from(i).unwrap_or(u32::MAX),
                             place: u32::try_from(place).unwrap_or(u32::MAX),

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Data, Row, VisitIndex};
+use super::{Data, Seen, UNTRAILED, VisitIndex};
 use crate::funnels::ENTRY_MARGIN;
 use crate::reports::Filter;
 use crate::retention::{Active, Periods};
@@ -45,30 +45,31 @@ impl VisitIndex {
                 None => None,
             };
             let member = d.members_by_code(people);
-            for (_, r) in d.between((start, to)) {
-                let Some(m) = member.get(r.who as usize).copied().flatten() else {
+            for v in d.scan((start, to)) {
+                let Some(m) = member.get(v.hot.who as usize).copied().flatten() else {
                     continue;
                 };
-                if !whole_trail(r) {
+                if !whole_trail(&v) {
                     return None;
                 }
-                let at = |offset: u32| periods.at(r.start_ms + i64::from(offset));
+                let trail = v.trail();
+                let at = |offset: u32| periods.at(v.hot.start_ms + i64::from(offset));
                 match kind {
                     None => {
-                        let first = r.trail.first().and_then(|e| at(e.offset_ms));
-                        let last = r.trail.last().and_then(|e| at(e.offset_ms));
+                        let first = trail.first().and_then(|e| at(e.offset_ms));
+                        let last = trail.last().and_then(|e| at(e.offset_ms));
                         match (first, last) {
                             // Most visits: all in one period.
                             (Some(a), Some(b)) if a == b => active.set(m, a),
                             _ => {
-                                for j in r.trail.iter().filter_map(|e| at(e.offset_ms)) {
+                                for j in trail.iter().filter_map(|e| at(e.offset_ms)) {
                                     active.set(m, j);
                                 }
                             }
                         }
                     }
                     Some(code) => {
-                        for e in r.trail.iter().filter(|e| e.kind == code) {
+                        for e in trail.iter().filter(|e| e.kind == code) {
                             if let Some(j) = at(e.offset_ms) {
                                 active.set(m, j);
                             }
@@ -115,11 +116,12 @@ impl VisitIndex {
     }
 }
 
-/// Whether a row's trail holds every event of its visit at its true offset.
-fn whole_trail(r: &Row) -> bool {
-    !r.untrailed
-        && u64::try_from(r.trail.len()).is_ok_and(|n| n == r.whole.events)
-        && r.trail.last().is_none_or(|e| e.offset_ms < u32::MAX)
+/// Whether a visit's trail holds every event of it at its true offset.
+fn whole_trail(v: &Seen<'_>) -> bool {
+    let trail = v.trail();
+    v.hot.flags & UNTRAILED == 0
+        && u32::try_from(trail.len()).is_ok_and(|n| n == v.hot.events)
+        && trail.last().is_none_or(|e| e.offset_ms < u32::MAX)
 }
 
 impl Data {
