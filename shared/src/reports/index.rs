@@ -186,7 +186,7 @@ pub(crate) struct Ev {
 }
 
 /// The part of a visit every report reads, kept apart from its [`Row`] in the list of the
-/// day it starts in, in list order: a report's scan reads 64 bytes per visit and the one
+/// day it starts in, in list order: a report's scan reads 48 bytes per visit and the one
 /// dimension column it needs, one after the other, instead of each visit's whole row (about
 /// 400 bytes and several cache lines: at ten million events, reading the rows was most of
 /// a 30-day report's time).
@@ -200,14 +200,19 @@ struct Hot {
     // A visit's counts, as in [`Owned`]; no visit comes near `u32::MAX` of any.
     pageviews: u32,
     events: u32,
-    /// The rest of its figures, with [`BOUNCED`] and [`UNTRAILED`] among their flags.
-    figures: Own,
+    orders: u32,
+    quantity: u32,
+    product_views: u32,
+    /// The visit's revenue (minor units) when it is in one currency, that currency.
+    revenue: i64,
+    currency: Option<Currency>,
+    flags: u8,
 }
 
 const BOUNCED: u8 = 1;
 const CONVERTED: u8 = 2;
 const CARTED: u8 = 4;
-/// The revenue is in several currencies: read from the row.
+/// The visit has revenue in several currencies: read from the row.
 const CURRENCIES: u8 = 8;
 /// The visit has events but no trail ([`Row::untrailed`]).
 const UNTRAILED: u8 = 16;
@@ -216,38 +221,42 @@ fn narrow(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn flag(on: bool, f: u8) -> u8 {
-    if on { f } else { 0 }
-}
-
 impl Hot {
     fn of(r: &Row, slot: usize) -> Self {
-        let mut figures = Own::of(&r.whole);
-        figures.flags |= flag(r.bounced, BOUNCED) | flag(r.untrailed, UNTRAILED);
+        let w = &r.whole;
+        let flag = |on: bool, f: u8| if on { f } else { 0 };
+        let one = match (w.revenue.len(), w.revenue.iter().next()) {
+            (1, Some((c, m))) => Some((*c, *m)),
+            _ => None,
+        };
         Hot {
             start_ms: r.start_ms,
             seconds: r.seconds,
             slot: u32::try_from(slot).expect("fewer than 2^32 visits in the index"),
             who: r.who,
-            pageviews: narrow(r.whole.pageviews),
-            events: narrow(r.whole.events),
-            figures,
+            pageviews: narrow(w.pageviews),
+            events: narrow(w.events),
+            orders: narrow(w.orders),
+            quantity: narrow(w.quantity),
+            product_views: narrow(w.product_views),
+            revenue: one.map_or(0, |(_, m)| m),
+            currency: one.map(|(c, _)| c),
+            flags: flag(r.bounced, BOUNCED)
+                | flag(w.converted, CONVERTED)
+                | flag(w.carted, CARTED)
+                | flag(w.revenue.len() > 1, CURRENCIES)
+                | flag(r.untrailed, UNTRAILED),
         }
     }
 
     fn bounced(&self) -> bool {
-        self.figures.flags & BOUNCED != 0
-    }
-
-    /// Has events but no trail ([`Row::untrailed`]).
-    fn untrailed(&self) -> bool {
-        self.figures.flags & UNTRAILED != 0
+        self.flags & BOUNCED != 0
     }
 }
 
-/// Figures besides page views and events, as a day's list keeps them: a visit's (in its
-/// [`Hot`] record) or a product's or category's of it (an own [`Share`]'s), revenue when in
-/// one currency included, so a report reads a row only for revenue in several.
+/// What an own [`Share`] gives its value besides its page views and events, as its day's
+/// list keeps it: a product's or a category's orders, quantity, views and revenue (when in
+/// one currency), so a product breakdown reads its row only for revenue in several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Own {
     orders: u32,
@@ -260,6 +269,7 @@ struct Own {
 
 impl Own {
     fn of(o: &Owned) -> Self {
+        let flag = |on: bool, f: u8| if on { f } else { 0 };
         let one = match (o.revenue.len(), o.revenue.iter().next()) {
             (1, Some((c, m))) => Some((*c, *m)),
             _ => None,
@@ -273,36 +283,6 @@ impl Own {
             flags: flag(o.converted, CONVERTED)
                 | flag(o.carted, CARTED)
                 | flag(o.revenue.len() > 1, CURRENCIES),
-        }
-    }
-
-    /// These figures with `pageviews` and `events`, but the revenue ([`Own::add_revenue`]).
-    fn part(&self, pageviews: u64, events: u64) -> Part<'static> {
-        Part {
-            pageviews,
-            events,
-            orders: u64::from(self.orders),
-            quantity: u64::from(self.quantity),
-            product_views: u64::from(self.product_views),
-            converted: self.flags & CONVERTED != 0,
-            carted: self.flags & CARTED != 0,
-            revenue: Vec::new(),
-        }
-    }
-
-    /// Adds the revenue to a tally the figures were added to; `several` gives it from the
-    /// row when it is in several currencies.
-    fn add_revenue<'r>(
-        &self,
-        t: &mut Tally<u32, Distinct>,
-        several: impl FnOnce() -> Option<&'r BTreeMap<Currency, i64>>,
-    ) {
-        if let Some(c) = self.currency {
-            t.add_revenue(c, self.revenue);
-        } else if self.flags & CURRENCIES != 0 {
-            for (c, m) in several().into_iter().flatten() {
-                t.add_revenue(*c, *m);
-            }
         }
     }
 }
@@ -502,7 +482,16 @@ impl<'a> Seen<'a> {
     /// have none, and the few that do carry it here, without a read of their row.
     fn counts(&self) -> Part<'a> {
         let h = self.hot;
-        h.figures.part(u64::from(h.pageviews), u64::from(h.events))
+        Part {
+            pageviews: u64::from(h.pageviews),
+            events: u64::from(h.events),
+            orders: u64::from(h.orders),
+            quantity: u64::from(h.quantity),
+            product_views: u64::from(h.product_views),
+            converted: h.flags & CONVERTED != 0,
+            carted: h.flags & CARTED != 0,
+            revenue: Vec::new(),
+        }
     }
 
     /// Adds the whole visit to `t`.
@@ -514,9 +503,14 @@ impl<'a> Seen<'a> {
 
     /// Adds the visit's revenue to a tally it was added to.
     fn add_revenue(&self, t: &mut Tally<u32, Distinct>) {
-        self.hot
-            .figures
-            .add_revenue(t, || Some(&self.row().whole.revenue));
+        let h = self.hot;
+        if let Some(c) = h.currency {
+            t.add_revenue(c, h.revenue);
+        } else if h.flags & CURRENCIES != 0 {
+            for (c, m) in &self.row().whole.revenue {
+                t.add_revenue(*c, *m);
+            }
+        }
     }
 
     /// Its value code of the visit-level dimension `i`.
@@ -555,7 +549,16 @@ impl<'a> Seen<'a> {
                 revenue: Vec::new(),
                 ..*counts
             },
-            Some(own) => own.part(pageviews, events),
+            Some(own) => Part {
+                pageviews,
+                events,
+                orders: u64::from(own.orders),
+                quantity: u64::from(own.quantity),
+                product_views: u64::from(own.product_views),
+                converted: own.flags & CONVERTED != 0,
+                carted: own.flags & CARTED != 0,
+                revenue: Vec::new(),
+            },
         }
     }
 
@@ -566,10 +569,19 @@ impl<'a> Seen<'a> {
         t.add_visit(h.who, h.bounced(), h.seconds, &self.share_counts(s, counts));
         match self.own(s) {
             None => self.add_revenue(t),
-            Some(own) => own.add_revenue(t, || {
-                let several = &self.row().several;
-                several.iter().find(|(at, _)| *at == s.own).map(|(_, m)| m)
-            }),
+            Some(own) if own.flags & CURRENCIES != 0 => {
+                let several = self.row().several.iter();
+                for (_, revenue) in several.filter(|(at, _)| *at == s.own) {
+                    for (c, m) in revenue {
+                        t.add_revenue(*c, *m);
+                    }
+                }
+            }
+            Some(own) => {
+                if let Some(c) = own.currency {
+                    t.add_revenue(c, own.revenue);
+                }
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! each person's [`Hit`]s and counted by the same [`outcomes`] and [`Tally`] as the store
 //! path ([`crate::funnels::of_visits`]).
 
-use super::{Data, Ev, Resolved, Slot, VisitIndex, slot};
+use super::{Data, Ev, Resolved, Slot, UNTRAILED, VisitIndex, slot};
 use crate::funnels::{FunnelAnswer, FunnelQuery, Hit, Tally, outcomes};
 use crate::reports::Dimension;
 
@@ -98,7 +98,7 @@ impl VisitIndex {
                 }
                 let who = h.who as usize;
                 present[who] = true;
-                if h.untrailed() {
+                if h.flags & UNTRAILED != 0 {
                     tally.untrailed();
                 }
                 let visit_ok = plans.iter().enumerate().fold(0u8, |m, (k, p)| {

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Data, Seen, VisitIndex};
+use super::{Data, Seen, UNTRAILED, VisitIndex};
 use crate::funnels::ENTRY_MARGIN;
 use crate::reports::Filter;
 use crate::retention::{Active, Periods};
@@ -119,7 +119,7 @@ impl VisitIndex {
 /// Whether a visit's trail holds every event of it at its true offset.
 fn whole_trail(v: &Seen<'_>) -> bool {
     let trail = v.trail();
-    !v.hot.untrailed()
+    v.hot.flags & UNTRAILED == 0
         && u32::try_from(trail.len()).is_ok_and(|n| n == v.hot.events)
         && trail.last().is_none_or(|e| e.offset_ms < u32::MAX)
 }
