@@ -737,6 +737,50 @@ mod tests {
         store.close().await;
     }
 
+    /// A late event that moves its visit's start moves the start the visits are found by
+    /// (the visit is updated in place only while its start stays).
+    #[tokio::test]
+    async fn a_visit_is_found_by_its_new_start_after_a_late_event() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store =
+            SqliteStore::open_file(&dir.path().join("late.db"), 2, SqliteSynchronous::Normal)
+                .await
+                .expect("open");
+        let starts = |visits: Vec<crate::session::Session>| -> Vec<DateTime<Utc>> {
+            visits.iter().map(|v| v.start).collect()
+        };
+        store
+            .write(WriteBatch::from(vec![event("e1", 600_000)]))
+            .await
+            .expect("write");
+        store
+            .write(WriteBatch::from(vec![event("e2", 700_000)]))
+            .await
+            .expect("write");
+        assert_eq!(
+            starts(store.visits(at(0), at(480_000)).await.expect("visits")),
+            Vec::<DateTime<Utc>>::new()
+        );
+        store
+            .write(WriteBatch::from(vec![event("e0", 300_000)]))
+            .await
+            .expect("write");
+        assert_eq!(
+            starts(store.visits(at(0), at(480_000)).await.expect("visits")),
+            [at(300_000)]
+        );
+        assert_eq!(
+            starts(
+                store
+                    .visits(at(480_000), at(900_000))
+                    .await
+                    .expect("visits")
+            ),
+            Vec::<DateTime<Utc>>::new()
+        );
+        store.close().await;
+    }
+
     /// Two processes writing one file (the server and a command-line seed, say) build on
     /// each other's visits: each write reads the visit as the other left it.
     #[tokio::test]

@@ -177,8 +177,17 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn put_profiles(&mut self, profiles: &[Profile]) -> Result<(), Self::Error> {
-        // An upsert, not `INSERT OR REPLACE`: replacing deletes the row and every index
-        // entry of it before inserting them again.
+        // A stored profile whose first event did not move (nearly every write) is updated
+        // without naming `first_seen`: SQLite rewrites the entry of every index over a
+        // column the statement sets, changed or not, and that dirtied a page of
+        // `users_first_seen` per event. Otherwise an upsert, not `INSERT OR REPLACE`:
+        // replacing deletes the row and every index entry of it before inserting them
+        // again.
+        let mut update = self.tx.prepare_cached(
+            "UPDATE users SET user_id = ?2, anonymous_id = ?3, last_seen = ?5,
+                event_count = ?6, last_event_type = ?7, traits = ?8
+             WHERE profile_id = ?1 AND first_seen = ?4",
+        )?;
         let mut put = self.tx.prepare_cached(
             "INSERT INTO users (profile_id, user_id, anonymous_id, first_seen,
                 last_seen, event_count, last_event_type, traits)
@@ -198,7 +207,7 @@ impl WriteTx for SqliteTx<'_> {
                 put_search_terms(self.tx, &p.id, &p.traits)?;
                 self.traits_read.insert(p.id.clone(), traits.clone());
             }
-            put.execute(params![
+            let row = params![
                 p.id,
                 p.user_id,
                 p.anonymous_id,
@@ -207,7 +216,10 @@ impl WriteTx for SqliteTx<'_> {
                 p.event_count,
                 p.last_event_type,
                 traits,
-            ])?;
+            ];
+            if update.execute(row)? == 0 {
+                put.execute(row)?;
+            }
         }
         Ok(())
     }
@@ -395,6 +407,13 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     async fn put_sessions(&mut self, sessions: &[Session]) -> Result<(), Self::Error> {
+        // A visit whose start did not move is updated without naming `start_ms`, so its
+        // `visits_start` entry (and page) stays untouched (as for profiles' `first_seen`).
+        let mut update = self.tx.prepare_cached(
+            "UPDATE visits SET end_ms = ?4, body = ?5,
+                updated_ms = MAX(?6, updated_ms + 1)
+             WHERE profile_id = ?1 AND key = ?2 AND start_ms = ?3",
+        )?;
         let mut put = self.tx.prepare_cached(
             "INSERT INTO visits (profile_id, key, start_ms, end_ms, body, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -407,14 +426,11 @@ impl WriteTx for SqliteTx<'_> {
         // (`KnownVisits`).
         let marker = marker_now();
         for s in sessions {
-            put.execute(params![
-                s.profile_id,
-                s.key,
-                ms(s.start),
-                ms(s.end),
-                to_json(s)?,
-                marker
-            ])?;
+            let body = to_json(s)?;
+            let row = params![s.profile_id, s.key, ms(s.start), ms(s.end), body, marker];
+            if update.execute(row)? == 0 {
+                put.execute(row)?;
+            }
         }
         Ok(())
     }
