@@ -746,38 +746,21 @@ mod tests {
             SqliteStore::open_file(&dir.path().join("late.db"), 2, SqliteSynchronous::Normal)
                 .await
                 .expect("open");
-        let starts = |visits: Vec<crate::session::Session>| -> Vec<DateTime<Utc>> {
-            visits.iter().map(|v| v.start).collect()
+        let store = &store;
+        let write = |id: &'static str, ms: i64| async move {
+            let batch = WriteBatch::from(vec![event(id, ms)]);
+            store.write(batch).await.expect("write");
         };
-        store
-            .write(WriteBatch::from(vec![event("e1", 600_000)]))
-            .await
-            .expect("write");
-        store
-            .write(WriteBatch::from(vec![event("e2", 700_000)]))
-            .await
-            .expect("write");
-        assert_eq!(
-            starts(store.visits(at(0), at(480_000)).await.expect("visits")),
-            Vec::<DateTime<Utc>>::new()
-        );
-        store
-            .write(WriteBatch::from(vec![event("e0", 300_000)]))
-            .await
-            .expect("write");
-        assert_eq!(
-            starts(store.visits(at(0), at(480_000)).await.expect("visits")),
-            [at(300_000)]
-        );
-        assert_eq!(
-            starts(
-                store
-                    .visits(at(480_000), at(900_000))
-                    .await
-                    .expect("visits")
-            ),
-            Vec::<DateTime<Utc>>::new()
-        );
+        let starts = |from: i64, to: i64| async move {
+            let visits = store.visits(at(from), at(to)).await.expect("visits");
+            visits.iter().map(|v| v.start).collect::<Vec<_>>()
+        };
+        write("e1", 600_000).await;
+        write("e2", 700_000).await;
+        assert!(starts(0, 480_000).await.is_empty());
+        write("e0", 300_000).await;
+        assert_eq!(starts(0, 480_000).await, [at(300_000)]);
+        assert!(starts(480_000, 900_000).await.is_empty());
         store.close().await;
     }
 
